@@ -1,0 +1,44 @@
+# deckhand: build, test and benchmark. `make test` works on a fresh Debian 12 machine (as root).
+SWIFT ?= swift
+PREFIX ?= /usr/local
+TESTHOST := testhost/testhost
+
+.PHONY: all deps build release test install testhost-up testhost-down bench demo clean
+
+all: build
+
+deps:
+	@testhost/install-deps
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product deckhand
+
+install: release
+	install -m 755 "$$($(SWIFT) build -c release --show-bin-path)/deckhand" $(PREFIX)/bin/deckhand
+
+testhost-up: deps
+	@$(TESTHOST) up
+
+testhost-down:
+	@$(TESTHOST) down
+
+# Builds, brings the loopback test host up, runs every test, and brings the host down whatever the outcome.
+test: deps
+	$(SWIFT) build --build-tests
+	@$(TESTHOST) up
+	@status=0; $(SWIFT) test --skip-build || status=$$?; $(TESTHOST) down; exit $$status
+
+# The main job on the embedded default: the loopback test host.
+demo: build testhost-up
+	.build/debug/deckhand -F .testhost/ssh_config ping testhost
+	.build/debug/deckhand -F .testhost/ssh_config sh testhost -- 'echo "hello from $$(hostname) as $$(id -un)"'
+
+bench: deps
+	Benchmarks/run
+
+clean:
+	rm -rf .build
+	@$(TESTHOST) down

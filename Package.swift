@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "deckhand",
+    products: [
+        .executable(name: "deckhand", targets: ["deckhand"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibSSH2",
+            pkgConfig: "libssh2",
+            providers: [.apt(["libssh2-1-dev"])]
+        ),
+        .target(name: "SSH", dependencies: ["CLibSSH2"]),
+        .target(
+            name: "Jinja",
+            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
+        ),
+        .target(
+            name: "Deckhand",
+            dependencies: [
+                "SSH", "Jinja", "Yams",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]
+        ),
+        .executableTarget(
+            name: "deckhand",
+            dependencies: ["Deckhand", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "deckhand-bench",
+            dependencies: ["SSH", "Jinja", "Deckhand"],
+            path: "Benchmarks/deckhand-bench"
+        ),
+        .testTarget(name: "SSHTests", dependencies: ["SSH"]),
+        .testTarget(name: "JinjaTests", dependencies: ["Jinja"], resources: [.copy("Corpus")]),
+        .testTarget(name: "DeckhandTests", dependencies: ["Deckhand"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,6 @@
+import XCTest
+@testable import Deckhand
+
+final class DeckhandPlaceholderTests: XCTestCase {
+    func testBuilds() {}
+}

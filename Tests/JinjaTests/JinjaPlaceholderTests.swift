@@ -1,0 +1,6 @@
+import XCTest
+@testable import Jinja
+
+final class JinjaPlaceholderTests: XCTestCase {
+    func testBuilds() {}
+}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import SSH
+
+final class SSHPlaceholderTests: XCTestCase {
+    func testBuilds() {}
+}
