@@ -98,15 +98,19 @@ struct Authenticator {
             libssh2_userauth_publickey_fromfile_ex(session, user, length, key.publicKeyPath, path, passphrase)
         }
         let typeName = key.keyType.map(HostKeyVerifier.shortName) ?? "unknown type"
+        // With a .pub file the server accepts the public key first; a private key libssh2 cannot open then
+        // surfaces as a failed signing callback.
+        let unreadable = rc == LIBSSH2_ERROR_FILE
+            || (rc == LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED && LibSSH2.lastError(session) == "Callback returned error")
         switch rc {
         case 0:
             return true
-        case LIBSSH2_ERROR_FILE where key.encrypted:
+        case _ where unreadable && key.encrypted:
             PassphraseSource.forget(path)
             let source = ProcessInfo.processInfo.environment[PassphraseSource.environmentVariable] != nil
                 ? "from \(PassphraseSource.environmentVariable)" : "as typed"
             throw SSHError(.authentication, host: loop.label, "the passphrase \(source) does not unlock the key \(path). Check it (ssh-keygen -y -f \(path) asks for it and prints the public key when it is right).")
-        case LIBSSH2_ERROR_FILE:
+        case _ where unreadable:
             tried.append("\(path) (\(typeName); libssh2 cannot read it: \(LibSSH2.lastError(session)))")
         default:
             if SessionLoop.isFatal(rc) { throw loop.brokenDuring(.authentication) }
