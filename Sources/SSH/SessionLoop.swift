@@ -239,16 +239,7 @@ final class SessionLoop: @unchecked Sendable {
     private func run() {
         lastReceived = monotonicNow()
         while true {
-            lock.lock()
-            let arrived = submitted
-            submitted.removeAll()
-            let closing = closeRequested
-            lock.unlock()
-            if !arrived.isEmpty {
-                operations.append(contentsOf: arrived)
-                idleUnread = false
-            }
-            if closing {
+            if takeSubmitted() {
                 end(SSHError(.disconnected, host: label, "the SSH session to \(label) was closed before this finished; open a new session."), graceful: true)
                 return
             }
@@ -272,11 +263,27 @@ final class SessionLoop: @unchecked Sendable {
         }
     }
 
+    /// Moves newly submitted operations into the loop; returns whether a close was requested.
+    private func takeSubmitted() -> Bool {
+        lock.lock()
+        let arrived = submitted
+        submitted.removeAll()
+        let closing = closeRequested
+        lock.unlock()
+        if !arrived.isEmpty {
+            operations.append(contentsOf: arrived)
+            idleUnread = false
+        }
+        return closing
+    }
+
     /// Steps every operation until a full round neither progresses nor receives data: a libssh2 read for one
     /// channel may queue packets for another, so a round that received anything is followed by another.
+    /// New work joins between rounds, so a command that streams without pause does not hold it back.
     private func advance() {
         var again = true
         while again && broken == nil {
+            if takeSubmitted() { return }
             receivedData = false
             var progressed = false
             var index = 0

@@ -67,6 +67,28 @@ final class ConnectTests: XCTestCase {
         XCTAssertTrue(error?.message.contains("the jump host 127.0.0.1:22022 could not connect to 127.0.0.2") ?? false, "\(String(describing: error))")
     }
 
+    func testKeepalivesNoticeAHostThatStoppedAnswering() async throws {
+        try TestHost.requireUp()
+        var options = TestHost.options()
+        options.serverAliveInterval = 1
+        let session = try await SSHSession.connect(options)
+        let sshdPID = try await session.run("echo $PPID").out.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let pid = Int32(sshdPID) else { return XCTFail("no sshd pid: \(sshdPID)") }
+        // An idle session stays usable across keepalives.
+        try await Task.sleep(for: .milliseconds(2500))
+        let alive = try await session.run("echo alive")
+        XCTAssertEqual(alive.out, "alive\n")
+
+        // The sshd serving the session freezes: keepalives go unanswered and the session gives up.
+        kill(pid, SIGSTOP)
+        defer { kill(pid, SIGKILL); kill(pid, SIGCONT) }
+        let started = Date()
+        let error = await expectSSHError(.disconnected) { try await session.run("echo never") }
+        XCTAssertTrue(error?.message.contains("keepalives") ?? false, "\(String(describing: error))")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 8)
+        XCTAssertFalse(session.isOpen)
+    }
+
     func testAHundredSessionsConnectAndRunAtOnce() async throws {
         try TestHost.requireUp()
         let outputs = try await withThrowingTaskGroup(of: String.self) { group in
