@@ -18,8 +18,8 @@ final class ForwardOperation: SessionOperation {
     private var channel: OpaquePointer?
     private var localFD: Int32
     private var remoteFD: Int32
-    private var toSocket = PendingBytes()
-    private var toChannel = PendingBytes()
+    private var toSocket = ByteQueue()
+    private var toChannel = ByteQueue()
     private var channelEnded = false
     private var socketEnded = false
     private var eofSent = false
@@ -99,7 +99,7 @@ final class ForwardOperation: SessionOperation {
                 }
                 if written < 0 && errno != EAGAIN && errno != EINTR {
                     socketEnded = true  // the target session is gone
-                    toSocket = PendingBytes()
+                    toSocket = ByteQueue()
                 }
                 break
             }
@@ -133,7 +133,7 @@ final class ForwardOperation: SessionOperation {
                 if written < 0 && written != Int(LIBSSH2_ERROR_EAGAIN) {
                     if SessionLoop.isFatal(Int32(written)) { loop.fail(code: Int32(written)); return .waiting }
                     channelEnded = true
-                    toChannel = PendingBytes()
+                    toChannel = ByteQueue()
                 }
                 break
             }
@@ -194,29 +194,5 @@ final class ForwardOperation: SessionOperation {
         let taken = continuation
         continuation = nil
         return taken
-    }
-}
-
-/// Bytes read from one side that the other side has not taken yet.
-struct PendingBytes {
-    private var bytes: [UInt8] = []
-    private var head = 0
-
-    var isEmpty: Bool { head == bytes.count }
-
-    mutating func append(_ pointer: UnsafeRawPointer, _ count: Int) {
-        bytes.append(contentsOf: UnsafeRawBufferPointer(start: pointer, count: count))
-    }
-
-    func withPending<T>(_ body: (UnsafeRawPointer, Int) -> T) -> T {
-        bytes.withUnsafeBytes { body($0.baseAddress! + head, bytes.count - head) }
-    }
-
-    mutating func consume(_ count: Int) {
-        head += count
-        if head == bytes.count {
-            bytes.removeAll(keepingCapacity: true)
-            head = 0
-        }
     }
 }

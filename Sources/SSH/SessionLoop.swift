@@ -42,7 +42,7 @@ final class SessionLoop: @unchecked Sendable {
     private(set) var fd: Int32 = -1
     private(set) var session: OpaquePointer?
     private var operations: [SessionOperation] = []
-    private var outbound = OutboundBuffer()
+    private var outbound = ByteQueue()
     private var receivedData = false
     private var lastReceived = 0.0
     private var idleUnread = false
@@ -170,7 +170,7 @@ final class SessionLoop: @unchecked Sendable {
         return true
     }
 
-    fileprivate func send(_ buffer: UnsafeRawPointer, _ length: Int) -> Int {
+    func send(_ buffer: UnsafeRawPointer, _ length: Int) -> Int {
         if socketErrno != 0 { return -Int(socketErrno) }
         var offset = 0
         if outbound.isEmpty {
@@ -190,7 +190,7 @@ final class SessionLoop: @unchecked Sendable {
         return length
     }
 
-    fileprivate func recv(_ buffer: UnsafeMutableRawPointer, _ length: Int, _ flags: Int32) -> Int {
+    func recv(_ buffer: UnsafeMutableRawPointer, _ length: Int, _ flags: Int32) -> Int {
         let received = Glibc.recv(fd, buffer, length, flags)
         if received > 0 {
             receivedData = true
@@ -447,62 +447,5 @@ final class SessionLoop: @unchecked Sendable {
 
     func releaseSFTP(_ operation: AnyObject) {
         if sftpOwner == ObjectIdentifier(operation) { sftpOwner = nil }
-    }
-}
-
-private let sessionSend: @convention(c) (libssh2_socket_t, UnsafeRawPointer?, Int, Int32, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int = {
-    socket, buffer, length, flags, abstract in
-    guard let buffer else { return 0 }
-    guard let context = abstract?.pointee else { return -Int(EBADF) }
-    let loop = Unmanaged<SessionLoop>.fromOpaque(context).takeUnretainedValue()
-    if socket != loop.fd {
-        // The agent's socket also goes through this callback.
-        let sent = Glibc.send(socket, buffer, length, flags | Int32(MSG_NOSIGNAL))
-        return sent < 0 ? -Int(errno) : sent
-    }
-    return loop.send(buffer, length)
-}
-
-private let sessionRecv: @convention(c) (libssh2_socket_t, UnsafeMutableRawPointer?, Int, Int32, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int = {
-    socket, buffer, length, flags, abstract in
-    guard let buffer else { return 0 }
-    guard let context = abstract?.pointee else { return -Int(EBADF) }
-    let loop = Unmanaged<SessionLoop>.fromOpaque(context).takeUnretainedValue()
-    if socket != loop.fd {
-        let received = Glibc.recv(socket, buffer, length, flags)
-        return received < 0 ? -Int(errno) : received
-    }
-    return loop.recv(buffer, length, flags)
-}
-
-/// Bytes libssh2 considers sent that the socket has not taken yet.
-struct OutboundBuffer {
-    private var bytes: [UInt8] = []
-    private var head = 0
-
-    var isEmpty: Bool { head == bytes.count }
-    var count: Int { bytes.count - head }
-
-    mutating func append(_ pointer: UnsafeRawPointer, _ length: Int) {
-        if head > 0 && head == bytes.count {
-            bytes.removeAll(keepingCapacity: bytes.capacity <= 1 << 20)
-            head = 0
-        }
-        bytes.append(contentsOf: UnsafeRawBufferPointer(start: pointer, count: length))
-    }
-
-    func withPending<T>(_ body: (UnsafeRawPointer, Int) -> T) -> T {
-        bytes.withUnsafeBytes { body($0.baseAddress! + head, bytes.count - head) }
-    }
-
-    mutating func consume(_ length: Int) {
-        head += length
-        if head == bytes.count {
-            bytes.removeAll(keepingCapacity: bytes.capacity <= 1 << 20)
-            head = 0
-        } else if head > 1 << 20 && head * 2 > bytes.count {
-            bytes.removeFirst(head)
-            head = 0
-        }
     }
 }

@@ -58,6 +58,20 @@ final class ConnectTests: XCTestCase {
         await session.close()
     }
 
+    func testAChainOfTwoJumpHostsIsFollowedInOrder() async throws {
+        try TestHost.requireUp()
+        var options = TestHost.options(address: "127.0.0.1")
+        options.jumpHosts = [TestHost.options(address: "127.0.0.1"), TestHost.options(address: "127.0.0.2")]
+        let session = try await SSHSession.connect(options)
+        // The last hop (127.0.0.2) makes the final connection, so it arrives at 127.0.0.1 from an sshd.
+        let connection = try await session.run("echo $SSH_CONNECTION").out.split(separator: " ")
+        let sockets = try shell(["ss", "-tnpH", "state", "established", "( sport = :\(connection[1]) and dport = :22022 )"])
+        XCTAssertTrue(sockets.contains("\"sshd\""), sockets)
+        let result = try await session.run("echo two-hops")
+        XCTAssertEqual(result.out, "two-hops\n")
+        await session.close()
+    }
+
     func testAProxyJumpToANonListeningTargetFailsClearly() async throws {
         try TestHost.requireUp()
         var options = TestHost.options(address: "127.0.0.2")

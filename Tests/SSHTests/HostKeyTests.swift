@@ -54,6 +54,20 @@ final class HostKeyTests: XCTestCase {
         XCTAssertTrue(message.contains(try fingerprints()[0]), "the new ED25519 fingerprint is missing: \(message)")
     }
 
+    func testTheKeyTypeKnownHostsHoldsIsTheOneAskedFor() async throws {
+        try TestHost.requireUp()
+        let scratch = try ScratchDirectory()
+        let lines = try String(contentsOfFile: TestHost.knownHosts, encoding: .utf8).split(separator: "\n")
+        for type in ["ssh-ed25519", "ecdsa-sha2-nistp256"] {
+            let knownHosts = scratch.path + "/known_hosts-" + type
+            let kept = lines.filter { $0.hasPrefix("[127.0.0.1]:22022 \(type) ") }
+            XCTAssertEqual(kept.count, 1)
+            try (kept.joined(separator: "\n") + "\n").write(toFile: knownHosts, atomically: true, encoding: .utf8)
+            let session = try await SSHSession.connect(options(knownHosts: knownHosts, policy: .strict))
+            await session.close()
+        }
+    }
+
     func testHashedKnownHostsLinesAreRecognised() async throws {
         try TestHost.requireUp()
         let scratch = try ScratchDirectory()
