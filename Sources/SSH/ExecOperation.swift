@@ -2,14 +2,16 @@ import CLibSSH2
 import Foundation
 
 /// One remote command on its own channel: stdin sent then closed, stdout and stderr read as they arrive,
-/// then the exit status or signal.
-final class ExecOperation: SessionOperation {
+/// then the exit status or signal. Cancelling it answers the caller at once and closes the channel.
+final class ExecOperation: SessionOperation, @unchecked Sendable {
     private enum State { case opening, starting, running, closing, waitingClosed, freeing, done }
 
     private let command: String
     private let input: Data?
     private let output: (@Sendable (OutputStream, Data) -> Void)?
+    // Guarded by `lock`; everything else belongs to the session thread.
     private var continuation: CheckedContinuation<CommandResult, Error>?
+    private var cancelled = false
     private let lock = NSLock()
     private var state = State.opening
     private var channel: OpaquePointer?
@@ -19,12 +21,36 @@ final class ExecOperation: SessionOperation {
     private var stderr = Data()
     private var failure: SSHError?
 
-    init(command: String, input: Data?, output: (@Sendable (OutputStream, Data) -> Void)?,
-         continuation: CheckedContinuation<CommandResult, Error>) {
+    init(command: String, input: Data?, output: (@Sendable (OutputStream, Data) -> Void)?) {
         self.command = command
         self.input = input
         self.output = output
+    }
+
+    /// Takes the caller's continuation; false (and the continuation resumed) when already cancelled.
+    func attach(_ continuation: CheckedContinuation<CommandResult, Error>) -> Bool {
+        lock.lock()
+        if cancelled {
+            lock.unlock()
+            continuation.resume(throwing: CancellationError())
+            return false
+        }
         self.continuation = continuation
+        lock.unlock()
+        return true
+    }
+
+    func cancel() {
+        lock.lock()
+        cancelled = true
+        lock.unlock()
+        take()?.resume(throwing: CancellationError())
+    }
+
+    private var isCancelled: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return cancelled
     }
 
     func step(_ loop: SessionLoop) -> StepResult {
@@ -46,6 +72,10 @@ final class ExecOperation: SessionOperation {
                 loop.releaseSetup(self)
                 channel = opened
                 state = .starting
+                progressed = true
+            case .starting where isCancelled, .running where isCancelled:
+                // The channel is open (libssh2's session-wide open state is idle again): just close it.
+                state = .closing
                 progressed = true
             case .starting:
                 let rc = command.withCString { libssh2_channel_process_startup(channel, "exec", 4, $0, UInt32(strlen($0))) }

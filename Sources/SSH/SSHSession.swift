@@ -129,13 +129,21 @@ public final class SSHSession: Sendable {
 
     /// Runs `command` through the login shell; `output` sees data as it arrives (on the session's thread:
     /// keep it quick). A command killed by a signal has `exitSignal` set and `exitStatus` 128 + its number.
+    /// Cancelling the task throws CancellationError at once and closes the command's channel.
     public func run(
         _ command: String,
         stdin: Data? = nil,
         output: (@Sendable (OutputStream, Data) -> Void)? = nil
     ) async throws -> CommandResult {
-        try await withCheckedThrowingContinuation { continuation in
-            loop.submit(ExecOperation(command: command, input: stdin, output: output, continuation: continuation))
+        let operation = ExecOperation(command: command, input: stdin, output: output)
+        let loop = self.loop
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                if operation.attach(continuation) { loop.submit(operation) }
+            }
+        } onCancel: {
+            operation.cancel()
+            loop.wake()
         }
     }
 

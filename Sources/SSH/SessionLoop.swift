@@ -147,6 +147,13 @@ final class SessionLoop: @unchecked Sendable {
         return endedWith == nil && !closeRequested
     }
 
+    /// Makes the loop look at its operations again (one was cancelled).
+    func wake() {
+        lock.lock()
+        if endedWith == nil { wakeLocked() }
+        lock.unlock()
+    }
+
     private func wakeLocked() {
         var one: UInt64 = 1
         _ = write(wakeFD, &one, 8)

@@ -79,6 +79,22 @@ final class CommandTests: XCTestCase {
         await session.close()
     }
 
+    func testCancellingACommandReturnsAtOnceAndLeavesTheSessionUsable() async throws {
+        let session = try await TestHost.connect()
+        let started = Date()
+        let long = Task { try await session.run("sleep 30") }
+        try await Task.sleep(for: .milliseconds(200))
+        long.cancel()
+        do {
+            _ = try await long.value
+            XCTFail("a cancelled command returned a result")
+        } catch is CancellationError {}
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        let next = try await session.run("echo still-here")
+        XCTAssertEqual(next.out, "still-here\n")
+        await session.close()
+    }
+
     func testWorkAfterCloseFailsClearly() async throws {
         let session = try await TestHost.connect()
         await session.close()
