@@ -96,8 +96,13 @@ public final class SSHSession: Sendable {
             for hop in options.jumpHosts {
                 var hopOptions = hop
                 hopOptions.jumpHosts = []
-                let loop = try await start(hopOptions, via: hops.last)
-                hops.append(SSHSession(options: hopOptions, loop: loop, hops: []))
+                do {
+                    let loop = try await start(hopOptions, via: hops.last)
+                    hops.append(SSHSession(options: hopOptions, loop: loop, hops: []))
+                } catch var error as SSHError {
+                    error.message = "(jump host on the way to \(options.host):\(options.port)) " + error.message
+                    throw error
+                }
             }
             let loop = try await start(options, via: hops.last)
             return SSHSession(options: options, loop: loop, hops: hops)

@@ -103,6 +103,17 @@ final class ConnectTests: XCTestCase {
         XCTAssertFalse(session.isOpen)
     }
 
+    func testAFailingJumpHostIsNamedAsTheJumpHost() async throws {
+        try TestHost.requireUp()
+        var jump = TestHost.options(address: "127.0.0.1")
+        jump.port = try closedPort()
+        var options = TestHost.options(address: "127.0.0.2")
+        options.jumpHosts = [jump]
+        let error = await expectSSHError(.connectionRefused) { try await SSHSession.connect(options) }
+        XCTAssertEqual(error?.host, "127.0.0.1:\(jump.port)")
+        XCTAssertTrue(error?.message.hasPrefix("(jump host on the way to 127.0.0.2:22022) connection refused") ?? false, "\(String(describing: error))")
+    }
+
     func testAHundredSessionsConnectAndRunAtOnce() async throws {
         try TestHost.requireUp()
         let outputs = try await withThrowingTaskGroup(of: String.self) { group in
