@@ -5,7 +5,8 @@ import Foundation
 /// remove one. SFTP jobs of one session run one after another, as libssh2 keeps their state per channel.
 final class SFTPFileOperation: SessionOperation {
     enum Job {
-        case write(Data, path: String, mode: Int)
+        /// `target` is the name errors use (the temporary file is an implementation detail).
+        case write(Data, path: String, mode: Int, target: String)
         case read(path: String)
         case remove(path: String)
     }
@@ -29,7 +30,7 @@ final class SFTPFileOperation: SessionOperation {
 
     private var path: String {
         switch job {
-        case .write(_, let path, _), .read(let path), .remove(let path): return path
+        case .write(_, let path, _, _), .read(let path), .remove(let path): return path
         }
     }
 
@@ -59,7 +60,7 @@ final class SFTPFileOperation: SessionOperation {
                 let flags: UInt
                 let mode: Int
                 switch job {
-                case .write(_, _, let fileMode):
+                case .write(_, _, let fileMode, _):
                     flags = UInt(LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC)
                     mode = fileMode
                 default:
@@ -73,14 +74,14 @@ final class SFTPFileOperation: SessionOperation {
                     let rc = libssh2_session_last_errno(session)
                     if rc == LIBSSH2_ERROR_EAGAIN { return idle() }
                     if SessionLoop.isFatal(rc) { loop.fail(code: rc); return .waiting }
-                    return end(loop, sftpError(loop, rc, "open \(path)"))
+                    return end(loop, sftpError(loop, rc, opening))
                 }
                 handle = opened
                 state = .transferring
                 progressed = true
             case .transferring:
                 switch job {
-                case .write(let data, _, _):
+                case .write(let data, _, _, _):
                     if offset >= data.count {
                         state = .settingMode
                         continue
@@ -93,7 +94,7 @@ final class SFTPFileOperation: SessionOperation {
                     if written == Int(LIBSSH2_ERROR_EAGAIN) { return idle() }
                     if written < 0 {
                         if SessionLoop.isFatal(Int32(written)) { loop.fail(code: Int32(written)); return .waiting }
-                        failure = sftpError(loop, Int32(written), "write \(path)")
+                        failure = sftpError(loop, Int32(written), opening)
                         state = .closing
                     } else {
                         offset += written
@@ -117,7 +118,7 @@ final class SFTPFileOperation: SessionOperation {
                 }
             case .settingMode:
                 // The mode given at open is reduced by sshd's umask; set it exactly.
-                guard case .write(_, _, let mode) = job else { state = .closing; continue }
+                guard case .write(_, _, let mode, _) = job else { state = .closing; continue }
                 var attributes = LIBSSH2_SFTP_ATTRIBUTES()
                 attributes.flags = UInt(LIBSSH2_SFTP_ATTR_PERMISSIONS)
                 attributes.permissions = UInt(mode)
@@ -164,6 +165,11 @@ final class SFTPFileOperation: SessionOperation {
         state = .done
         take()?.resume(returning: data)
         return .finished
+    }
+
+    private var opening: String {
+        if case .write(_, _, _, let target) = job { return "write \(target)" }
+        return "open \(path)"
     }
 
     private func sftpError(_ loop: SessionLoop, _ rc: Int32, _ action: String) -> SSHError {

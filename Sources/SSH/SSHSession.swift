@@ -163,7 +163,7 @@ public final class SSHSession: Sendable {
         let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
         let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).deckhand-tmp-\(suffix)"
         do {
-            _ = try await sftp(.write(data, path: temporary, mode: mode))
+            _ = try await sftp(.write(data, path: temporary, mode: mode, target: path))
         } catch {
             if isOpen { _ = try? await sftp(.remove(path: temporary)) }
             throw error

@@ -247,7 +247,7 @@ final class SessionLoop: @unchecked Sendable {
         lastReceived = monotonicNow()
         while true {
             if takeSubmitted() {
-                end(SSHError(.disconnected, host: label, "the SSH session to \(label) was closed before this finished; open a new session."), graceful: true)
+                end(SSHError(.disconnected, host: label, "the SSH session to \(label) was closed, so this was not done (or not finished); open a new session for it."), graceful: true)
                 return
             }
             advance()

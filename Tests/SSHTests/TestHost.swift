@@ -104,6 +104,8 @@ func expectSSHError<T>(_ kind: SSHError.Kind, file: StaticString = #filePath, li
         _ = try await body()
         XCTFail("expected an SSHError .\(kind), but it succeeded", file: file, line: line)
     } catch let error as SSHError {
+        // DECKHAND_TEST_SHOW_ERRORS=1 prints the messages, to read them as a user would.
+        if ProcessInfo.processInfo.environment["DECKHAND_TEST_SHOW_ERRORS"] != nil { print("[\(kind)] \(error)") }
         XCTAssertEqual(error.kind, kind, "unexpected error: \(error)", file: file, line: line)
         return error
     } catch {
