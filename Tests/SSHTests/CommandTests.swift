@@ -58,6 +58,33 @@ final class CommandTests: XCTestCase {
         await session.close()
     }
 
+    func testBulkDataBothWaysOnManyChannelsAtOnceStaysIntact() async throws {
+        // Channels share one connection; every byte must reach its own channel, whatever the interleaving.
+        let session = try await TestHost.connect()
+        let random = FileHandle(forReadingAtPath: "/dev/urandom")
+        let inputs = (0..<12).map { index in random?.readData(ofLength: 1_500_000 + index * 10_000) ?? Data() }
+        let expected = try inputs.map { try shell(["sha256sum"], input: $0) }
+        let upload = Task { try await session.upload(Data(count: 8_000_000), to: "/tmp/deckhand-bulk-\(getpid())") }
+        let results = try await withThrowingTaskGroup(of: (Int, CommandResult).self) { group in
+            for (index, input) in inputs.enumerated() {
+                group.addTask {
+                    // The input comes back on stderr, followed by its checksum.
+                    (index, try await session.run("tee /dev/stderr | sha256sum >&2", stdin: input))
+                }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        try await upload.value
+        _ = try await session.run("rm -f /tmp/deckhand-bulk-\(getpid())")
+        for index in inputs.indices {
+            let result = try XCTUnwrap(results[index])
+            XCTAssertEqual(result.exitStatus, 0)
+            XCTAssertTrue(result.stderr.prefix(inputs[index].count) == inputs[index], "channel \(index) got mixed-up bytes")
+            XCTAssertEqual(String(decoding: result.stderr.dropFirst(inputs[index].count), as: UTF8.self), expected[index])
+        }
+        await session.close()
+    }
+
     func testMegabytesOnStderrWhileStdoutIsReadDoNotDeadlock() async throws {
         let session = try await TestHost.connect()
         let result = try await session.run("head -c 6000000 /dev/zero >&2; echo done")
