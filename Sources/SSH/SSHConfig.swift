@@ -77,6 +77,9 @@ public struct SSHConfig: Sendable {
 
     /// `chain` holds the hosts whose ProxyJump led here, to catch a jump host that jumps through itself.
     private func resolve(_ target: SSHTarget, overrides: SSHConfigOverrides, chain: [String], withJumps: Bool) throws -> SSHConnectOptions {
+        // ssh lowercases the host name it is given before matching and connecting; so do we.
+        var target = target
+        target.host = target.host.lowercased()
         let settings = applicableSettings(for: target)
         let hostName = settings.hostName.map { expandHostName($0, alias: target.host) } ?? target.host
         let user = target.user ?? settings.user ?? environment.localUser

@@ -46,7 +46,8 @@ struct ConnectionOptions: ParsableArguments {
         var unchecked: [String] = []
         for (target, options) in zip(targets, resolved) {
             for hop in options.jumpHosts + [options] where hop.hostKeyPolicy == .off {
-                unchecked.append(hop.host == target ? target : "\(target) (\(hop.host))")
+                let name = hop.host == target ? target : "\(target) (\(hop.host))"
+                if !unchecked.contains(name) { unchecked.append(name) }
             }
         }
         guard !unchecked.isEmpty else { return }

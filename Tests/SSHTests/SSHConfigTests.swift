@@ -79,6 +79,12 @@ final class SSHConfigTests: XCTestCase {
         XCTAssertEqual(defaults.port, 2200)
     }
 
+    func testHostNamesAreLowercasedAsSSHDoes() throws {
+        let config = try config("Host web\n  User deploy\n")
+        XCTAssertEqual(try config.resolve("WEB").host, "web")
+        XCTAssertEqual(try config.resolve("WEB").user, "deploy")
+    }
+
     func testTargetsInEveryFormAreParsed() throws {
         XCTAssertEqual(try SSHTarget(parsing: "host"), SSHTarget(host: "host"))
         XCTAssertEqual(try SSHTarget(parsing: "u@host:2222"), SSHTarget(user: "u", host: "host", port: 2222))
