@@ -34,27 +34,10 @@ struct ConnectionOptions: ParsableArguments {
                 hostKeyPolicy: hostKeyChecking,
                 connectTimeout: connectTimeout.map { .milliseconds(Int(($0 * 1000).rounded())) }
             )
-            let resolved = try targets.map { try config.resolve($0, overrides: overrides) }
-            warnAboutUncheckedHostKeys(resolved, targets: targets)
-            return resolved
+            // The SSH layer warns loudly about every host it connects to with host key checking off.
+            return try targets.map { try config.resolve($0, overrides: overrides) }
         } catch let error as SSHError {
             throw DeckhandFailure(.usage, error.description)
         }
-    }
-
-    private func warnAboutUncheckedHostKeys(_ resolved: [SSHConnectOptions], targets: [String]) {
-        var unchecked: [String] = []
-        for (target, options) in zip(targets, resolved) {
-            for hop in options.jumpHosts + [options] where hop.hostKeyPolicy == .off {
-                let name = hop.host == target ? target : "\(target) (\(hop.host))"
-                if !unchecked.contains(name) { unchecked.append(name) }
-            }
-        }
-        guard !unchecked.isEmpty else { return }
-        Terminal.warning("""
-            HOST KEY CHECKING IS OFF for \(unchecked.joined(separator: ", ")). deckhand cannot tell these hosts \
-            from an impostor that intercepts the connection. Use --host-key-checking accept-new to record \
-            unknown keys instead.
-            """)
     }
 }

@@ -10,9 +10,7 @@ enum Terminal {
     /// "deckhand: " and the message, on stderr.
     static func error(_ message: String) { write(Data("deckhand: \(message)\n".utf8), to: STDERR_FILENO) }
 
-    static func warning(_ message: String) { write(Data("deckhand: WARNING: \(message)\n".utf8), to: STDERR_FILENO) }
 
-    static func isTerminal(_ descriptor: Int32) -> Bool { isatty(descriptor) == 1 }
 
     /// Writes all of `data`; gives up quietly when the reader went away (a closed pipe).
     static func write(_ data: Data, to descriptor: Int32) {
