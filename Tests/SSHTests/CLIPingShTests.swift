@@ -149,4 +149,31 @@ final class CLIPingShTests: XCTestCase {
         XCTAssertTrue(off.stderr.lowercased().contains("warning: host key checking is off for 127.0.0.1:22022"), off.stderr)
         XCTAssertEqual(try String(contentsOf: emptyKnownHosts, encoding: .utf8), "", "off records nothing")
     }
+
+    func testShGoesThroughTheProxyJumpOfTheSSHConfig() throws {
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("deckhand-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: config) }
+        try """
+            Include \(sshConfig)
+            Host inner broken-jump
+                HostName 127.0.0.2
+                Port 22022
+                User deckhand
+                IdentityFile \(testhost!)/client/id_ed25519
+                IdentitiesOnly yes
+                UserKnownHostsFile \(testhost!)/client/known_hosts
+            Host inner
+                ProxyJump testhost
+            Host broken-jump
+                ProxyJump deckhand@127.0.0.1:1
+            """.write(to: config, atomically: true, encoding: .utf8)
+
+        let through = try deckhand(["-F", config.path, "--connect-timeout", "5", "sh", "inner", "--", "echo $SSH_CONNECTION"])
+        XCTAssertEqual(through.status, 0, through.stderr)
+        XCTAssertTrue(through.stdout.hasSuffix(" 127.0.0.2 22022\n"), through.stdout)
+
+        let broken = try deckhand(["-F", config.path, "--connect-timeout", "5", "sh", "broken-jump", "--", "true"])
+        XCTAssertEqual(broken.status, 4)
+        XCTAssertTrue(broken.stderr.contains("127.0.0.1:1"), "the error names the jump host that failed: \(broken.stderr)")
+    }
 }
