@@ -125,6 +125,8 @@ struct SSHConfigParser {
                 throw error(location, "StrictHostKeyChecking '\(value)' is not one of yes, ask, accept-new, no, off.")
             }
         case "userknownhostsfile":
+            // `none` (OpenSSH 8.6+): no known hosts at all; /dev/null says the same to every reader.
+            if arguments.count == 1 && value.lowercased() == "none" { return .userKnownHostsFiles(["/dev/null"]) }
             for file in arguments {
                 try checkTokens(file, allowed: pathTokens, keyword: keyword, at: location)
             }

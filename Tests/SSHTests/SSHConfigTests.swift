@@ -205,6 +205,8 @@ final class SSHConfigTests: XCTestCase {
         XCTAssertEqual(options.knownHostsFiles, [home.path + "/.ssh/known_hosts", "/etc/deckhand/known_new"])
         XCTAssertEqual(options.connectTimeout, .seconds(90))
         XCTAssertEqual(options.serverAliveInterval, 15)
+        let none = try self.config("UserKnownHostsFile none\n").resolve("web")
+        XCTAssertEqual(none.knownHostsFiles, ["/dev/null"])
     }
 
     func testCommandLineOverridesWinForTargetAndJumpHosts() throws {
