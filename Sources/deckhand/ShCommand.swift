@@ -53,9 +53,9 @@ struct ShCommand: AsyncParsableCommand {
             throw DeckhandFailure(.unreachable, error.description)
         }
 
+        // The SSH layer already reports a signal N as status 128+N, the shell's convention.
         if let signal = result.exitSignal {
             Terminal.error("\(target): the command was killed by signal \(signal).")
-            throw ExitCode(128 + RemoteSignal.number(named: signal))
         }
         if result.exitStatus != 0 { throw ExitCode(result.exitStatus) }
     }
