@@ -1,0 +1,38 @@
+/// A mistake found in a playbook, role, task file or inventory before anything runs.
+public struct ValidationError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var location: SourceLocation
+    /// What is wrong, e.g. "unknown task keyword 'whn'".
+    public var message: String
+    /// The text as written (a key, a value, a module name), when there is one.
+    public var offendingText: String?
+    /// The nearest known name, for "did you mean".
+    public var suggestion: String?
+
+    public init(_ message: String, at location: SourceLocation, offendingText: String? = nil,
+                suggestion: String? = nil) {
+        self.location = location
+        self.message = message
+        self.offendingText = offendingText
+        self.suggestion = suggestion
+    }
+
+    public var description: String {
+        var text = "\(location): \(message)"
+        if let suggestion { text += " (did you mean '\(suggestion)'?)" }
+        return text
+    }
+}
+
+/// All the mistakes found while loading; thrown when there is at least one.
+public struct ValidationErrors: Error, Sendable, CustomStringConvertible {
+    public var errors: [ValidationError]
+
+    public init(_ errors: [ValidationError]) {
+        self.errors = errors
+    }
+
+    public var description: String {
+        let count = errors.count == 1 ? "1 error" : "\(errors.count) errors"
+        return "the playbook has \(count); nothing was run:\n" + errors.map { "  " + $0.description }.joined(separator: "\n")
+    }
+}
