@@ -9,6 +9,9 @@ import SSH
 /// answer, then — unless in check mode — the plan's actions. Nothing here opens a connection, so each
 /// module is unit-testable from recorded probe output.
 public protocol Module: Sendable {
+    /// The module's declaration: names, arguments, documentation; the validator and `deckhand doc` read it.
+    static var spec: ModuleSpec { get }
+
     /// Reads the task's (templated) arguments; throws `ModuleArgumentError` on wrong names, types or values.
     init(_ arguments: ModuleArguments) throws
 

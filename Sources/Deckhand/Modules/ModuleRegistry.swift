@@ -1,7 +1,25 @@
-/// Every module deckhand knows, by name. The runner's module files each add one line to `specs`.
+/// Every module deckhand knows, by name: one line per module in `modules`.
 public enum ModuleRegistry {
-    /// The declarations of all modules. (Owned by the modules side; the playbook side only looks up.)
-    public static let specs: [ModuleSpec] = []
+    /// The module types, each declaring its own spec.
+    public static let modules: [any Module.Type] = [
+        AssertModule.self,
+        CommandModule.self,
+        CopyModule.self,
+        DebugModule.self,
+        FailModule.self,
+        FileModule.self,
+        LineInFileModule.self,
+        PingModule.self,
+        RawModule.self,
+        SetFactModule.self,
+        SetupModule.self,
+        ShellModule.self,
+        TemplateModule.self,
+        UserModule.self,
+    ]
+
+    /// The declarations of all modules, as the validator and `deckhand doc` read them.
+    public static let specs: [ModuleSpec] = modules.map { $0.spec }
 
     /// Collection prefixes stripped from module names (`ansible.builtin.copy` -> `copy`).
     public static let collectionPrefixes = [
@@ -13,11 +31,17 @@ public enum ModuleRegistry {
         spec(named: name, in: specs)
     }
 
+    /// The implementation of the module called `name`, or nil.
+    public static func module(named name: String) -> (any Module.Type)? {
+        guard let spec = spec(named: name) else { return nil }
+        return modules.first { $0.spec.name == spec.name }
+    }
+
     /// Looks `name` up in `specs`: exact name, then aliases, then the name without its collection prefix.
     public static func spec(named name: String, in specs: [ModuleSpec]) -> ModuleSpec? {
         if let spec = specs.first(where: { $0.name == name || $0.aliases.contains(name) }) { return spec }
         let bare = canonicalName(name)
-        if bare != name { return specs.first { $0.name == bare } }
+        if bare != name { return specs.first { $0.name == bare || $0.aliases.contains(bare) } }
         return nil
     }
 
