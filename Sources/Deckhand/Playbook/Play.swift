@@ -22,6 +22,8 @@ public struct Play: Sendable, Hashable {
     public var maxFailPercentage: Double?
     public var anyErrorsFatal: Bool
     public var strategy: Strategy
+    /// `remote_user:`; inventory `ansible_user` beats it, as in Ansible.
+    public var remoteUser: String? = nil
     /// Where `playbook_dir` points (the folder of the file this play is in).
     public var playbookDirectory: String
     public var location: SourceLocation

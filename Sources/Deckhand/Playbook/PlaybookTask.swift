@@ -11,6 +11,8 @@ public struct PlaybookTask: Sendable, Hashable {
     public var register: String?
     /// Handler names or `listen` topics to notify when the task reports changed.
     public var notify: [String]
+    /// Handler topics (only in handler lists; `Handler.listen` holds the same).
+    public var listen: [String] = []
     /// Expressions; nil when the keyword is absent (then the module decides). `changed_when: false` is `["False"]`.
     public var changedWhen: [String]?
     public var failedWhen: [String]?
