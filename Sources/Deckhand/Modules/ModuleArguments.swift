@@ -113,6 +113,7 @@ extension Value {
         case .string: return "str"
         case .list: return "list"
         case .dict: return "dict"
+        default: return "object"
         }
     }
 
@@ -142,6 +143,7 @@ extension Value {
         case .list(let items): return "[" + items.map(\.jsonText).joined(separator: ", ") + "]"
         case .dict(let dict):
             return "{" + dict.map { Value.jsonQuoted($0.key) + ": " + $0.value.jsonText }.joined(separator: ", ") + "}"
+        default: return Value.jsonQuoted("\(self)")
         }
     }
 
@@ -166,7 +168,7 @@ extension Value {
     }
 
     /// Python truthiness, as `when:` and `failed_when:` results are judged.
-    var isTruthy: Bool {
+    var isTrue: Bool {
         switch self {
         case .none: return false
         case .bool(let flag): return flag
@@ -175,6 +177,7 @@ extension Value {
         case .string(let text): return !text.isEmpty
         case .list(let items): return !items.isEmpty
         case .dict(let dict): return !dict.isEmpty
+        default: return false
         }
     }
 }
