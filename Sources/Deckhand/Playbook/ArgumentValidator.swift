@@ -123,6 +123,7 @@ extension Value {
         case .string: return "string"
         case .list: return "list"
         case .dict: return "mapping"
+        default: return "value"
         }
     }
 
@@ -136,6 +137,7 @@ extension Value {
         case .string(let text): return text.count > 60 ? String(text.prefix(57)) + "..." : text
         case .list: return "a list"
         case .dict: return "a mapping"
+        default: return "a value"
         }
     }
 
