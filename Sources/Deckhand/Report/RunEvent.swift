@@ -7,6 +7,8 @@ public enum RunEvent: Sendable {
     case playStart(name: String, hosts: [String], checkMode: Bool)
     case taskStart(TaskInfo)
     case hostResult(TaskInfo, HostTaskResult)
+    /// A host finished the running task (its result follows with the others, in host order).
+    case hostDone(TaskInfo, host: String)
     /// A line for the user that is not a host result (no hosts matched, a skipped include).
     case notice(String)
     case warning(String)
@@ -21,9 +23,13 @@ public struct TaskInfo: Sendable {
     /// How many hosts run it (for the progress line).
     public var hostCount: Int
     public var noLog: Bool
+    /// The module's canonical name (debug results print their message).
+    public var module: String?
 
-    public init(name: String, location: SourceLocation?, isHandler: Bool = false, hostCount: Int, noLog: Bool = false) {
+    public init(name: String, location: SourceLocation?, isHandler: Bool = false, hostCount: Int, noLog: Bool = false,
+                module: String? = nil) {
         self.name = name
+        self.module = module
         self.location = location
         self.isHandler = isHandler
         self.hostCount = hostCount

@@ -221,11 +221,16 @@ public final class PlaybookRunner: @unchecked Sendable {
         let execution = TaskExecution(runner: self, task: task, keywords: keywords, context: context)
         let noLog = (try? execution.flag(keywords.noLog, scope: nil)) ?? false
         let info = TaskInfo(name: task.displayName, location: task.location, isHandler: isHandler,
-                            hostCount: hosts.count, noLog: noLog)
+                            hostCount: hosts.count, noLog: noLog, module: task.moduleCall?.name)
         reporter.record(.taskStart(info))
         var runOn = hosts
         if case .literal(true)? = keywords.runOnce, let first = hosts.first { runOn = [first] }
-        let results = await forEachHost(runOn) { host in await execution.run(on: host) }
+        let reporter = self.reporter
+        let results = await forEachHost(runOn) { host in
+            let result = await execution.run(on: host)
+            reporter.record(.hostDone(info, host: host.name))
+            return result
+        }
         for result in results {
             reporter.record(.hostResult(info, result))
         }
