@@ -4,7 +4,7 @@ import OrderedCollections
 
 /// Turns a task's `loop:` / `with_*:` into the list of items, per host (the source may be a template).
 enum LoopItems {
-    static func items(of loop: Loop, scope: HostScope, templating: Templating, baseDirectory: String) throws -> [Value] {
+    static func items(of loop: Loop, scope: TemplatedScope, templating: Templating, baseDirectory: String) throws -> [Value] {
         let source = try templating.renderDeep(loop.source, scope)
         switch loop.kind {
         case .loop, .list:

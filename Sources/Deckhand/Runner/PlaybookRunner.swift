@@ -213,7 +213,7 @@ public final class PlaybookRunner: @unchecked Sendable {
             await runInclude(include, task: task, keywords: keywords, hosts: hosts, context: context)
             return
         case .includeRole(let include):
-            reporter.record(.warning("\(task.location): include_role \(include.name) is not supported yet; skipped"))
+            await runIncludeRole(include, task: task, keywords: keywords, hosts: hosts, context: context)
             return
         case .module:
             break
@@ -321,6 +321,32 @@ public final class PlaybookRunner: @unchecked Sendable {
         }
     }
 
+    /// include_role: the role is loaded when reached (its name may be a template) and run on the hosts
+    /// whose `when` holds. Its handlers are not added to the play's.
+    private func runIncludeRole(_ include: IncludeRole, task: PlaybookTask, keywords: TaskKeywords, hosts: [HostState],
+                                context: PlayContext) async {
+        let execution = TaskExecution(runner: self, task: task, keywords: keywords, context: context)
+        let targets = hosts.filter { execution.conditionHolds(on: $0) }
+        guard let first = targets.first else { return }
+        do {
+            let scope = execution.scope(for: first)
+            let name = try templating.renderText(include.name, scope)
+            var params = OrderedDictionary<String, Value>()
+            for (key, value) in keywords.vars { params[key] = try templating.renderDeep(value, scope) }
+            let reference = try options.loader.loadIncludedRole(include, name: name, params: params,
+                                                                playbookDirectory: context.play.playbookDirectory,
+                                                                location: task.location)
+            var seen = Set<RoleRun>()
+            var roleKeywords = keywords
+            roleKeywords.when = []
+            let blocks = reference.expandedBlocks(alreadyRun: &seen).map { TaskItem.block($0) }
+            await runItems(blocks, keywords: roleKeywords, hosts: targets, context: context)
+        } catch {
+            reporter.record(.warning("\(task.location): include_role: \(error)"))
+            for host in targets { host.markFailed(); host.count { $0.failed += 1 } }
+        }
+    }
+
     private func runInclude(_ include: IncludeTasks, task: PlaybookTask, keywords: TaskKeywords, hosts: [HostState],
                             context: PlayContext) async {
         let execution = TaskExecution(runner: self, task: task, keywords: keywords, context: context)
@@ -349,7 +375,9 @@ public final class PlaybookRunner: @unchecked Sendable {
         for group in groups {
             let items: [TaskItem]
             do {
-                items = try options.loadTaskFile(group.path, task.role)
+                items = try options.loader.loadIncludedTasks(include, file: group.path, role: task.role,
+                                                             playbookDirectory: context.play.playbookDirectory,
+                                                             location: task.location)
             } catch {
                 reporter.record(.warning("\(task.location): could not load \(group.path): \(error)"))
                 for host in group.hosts { host.markFailed(); host.count { $0.failed += 1 } }

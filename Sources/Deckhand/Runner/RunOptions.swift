@@ -19,10 +19,8 @@ public struct RunOptions: Sendable {
     public var becomePassword: String?
     /// Run notified handlers even on hosts where a later task failed (deckhand's default).
     public var forceHandlers = true
-    /// Loads a task file for include_tasks: the path and the role it belongs to.
-    public var loadTaskFile: @Sendable (String, RoleContext?) throws -> [TaskItem] = { path, _ in
-        throw ValidationError("include_tasks is not available here", at: .synthetic(path))
-    }
+    /// Loads include_tasks files and include_role roles at run time (roles_path included).
+    public var loader = PlaybookLoader()
     /// ssh_config for SSH hosts (-F).
     public var sshConfigFile: String?
 

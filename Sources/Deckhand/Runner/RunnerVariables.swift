@@ -13,6 +13,9 @@ extension PlaybookRunner {
         return vars
     }
 
+    /// `groups`, built once per run (the inventory does not change).
+    var groupsVariable: Value { inventory.groupsVariable }
+
     /// `hostvars`: every known host's inventory variables, facts and set facts (not templated).
     func hostvars() -> Value {
         var all = OrderedDictionary<String, Value>()
@@ -40,13 +43,15 @@ extension PlaybookRunner {
     ]
 
     /// How to reach `host`: its connection variables templated with `scope` (its own task scope) or alone.
-    func connectionVariables(of host: String, scope: HostScope?) throws -> ConnectionVariables {
+    func connectionVariables(of host: String, scope: TemplatedScope?) throws -> ConnectionVariables {
         guard inventory.host(named: host) != nil else {
             throw ModuleArgumentError("delegate_to: \(host) is not in the inventory (nor localhost)")
         }
-        let scope = scope ?? HostScope(layers: [inventoryVariables(of: host), options.extraVars], templating: templating) { name in
-            name == "inventory_hostname" ? .string(host) : nil
-        }
+        var layers = VariableLayers()
+        layers.set(.inventory, inventoryVariables(of: host))
+        layers.set(.extraVars, options.extraVars)
+        let scope = scope ?? TemplatedScope(layers: layers, magic: ["inventory_hostname": .string(host)],
+                                            renderer: templating.renderer)
         var vars = OrderedDictionary<String, Value>()
         for key in PlaybookRunner.connectionKeys {
             if let value = try scope.value(named: key) { vars[key] = value }

@@ -9,14 +9,16 @@ struct TaskExecution: Sendable {
     let task: PlaybookTask
     let keywords: TaskKeywords
     let context: PlayContext
+    /// Computed once per task and shared by its hosts.
+    let shared = TaskShared()
 
     var templating: Templating { runner.templating }
     var options: RunOptions { runner.options }
 
     // MARK: Variables
 
-    /// The variables the task sees on `host`, in Ansible's precedence (lowest first).
-    func scope(for host: HostState) -> HostScope {
+    /// The variables the task sees on `host`, in Ansible's precedence, with the magic variables.
+    func scope(for host: HostState) -> TemplatedScope {
         let facts = host.facts
         var factVars = OrderedDictionary<String, Value>()
         if !facts.isEmpty {
@@ -24,46 +26,31 @@ struct TaskExecution: Sendable {
             factVars["ansible_facts"] = .dict(facts)
         }
         let role = task.role
-        let layers: [OrderedDictionary<String, Value>] = [
-            role?.defaults ?? [:],
-            runner.inventoryVariables(of: host.name),
-            factVars,
-            context.playVars,
-            role?.vars ?? [:],
-            role?.params ?? [:],
-            keywords.vars,
-            host.hostVars,
-            options.extraVars,
-        ]
-        let runner = self.runner, context = self.context, options = self.options
-        let hostName = host.name
+        var layers = VariableLayers()
+        layers.set(.roleDefaults, role?.defaults ?? [:])
+        layers.set(.inventory, runner.inventoryVariables(of: host.name))
+        layers.set(.facts, factVars)
+        layers.set(.playVars, context.playVars)
+        layers.set(.roleVars, role?.vars ?? [:])
+        layers.set(.taskVars, keywords.vars)
+        layers.set(.setFacts, host.hostVars)
+        layers.set(.roleParams, role?.params ?? [:])
+        layers.set(.extraVars, options.extraVars)
         let checkMode = (try? flag(keywords.checkMode, scope: nil)) ?? options.checkMode
-        return HostScope(layers: layers, templating: templating) { name in
-            switch name {
-            case "inventory_hostname": return .string(hostName)
-            case "inventory_hostname_short": return .string(String(hostName.split(separator: ".").first ?? ""))
-            case "group_names": return .list(runner.inventory.groupNames(of: hostName).map(Value.string))
-            case "groups": return runner.inventory.groupsVariable
-            case "hostvars": return runner.hostvars()
-            case "play_hosts", "ansible_play_hosts", "ansible_play_batch":
-                return .list(context.batch.filter { !$0.failed && !$0.unreachable }.map { .string($0.name) })
-            case "ansible_play_hosts_all": return .list(context.allPlayHosts.map(Value.string))
-            case "playbook_dir": return .string(context.play.playbookDirectory)
-            case "role_path": return role.map { .string($0.path) }
-            case "role_name": return role.map { .string($0.name) }
-            case "ansible_check_mode": return .bool(checkMode)
-            case "ansible_diff_mode": return .bool(options.diffMode)
-            case "ansible_verbosity": return .int(options.verbosity)
-            case "ansible_play_name": return .string(context.play.displayName)
-            case "omit": return .string(Templating.omitPlaceholder)
-            case "ansible_version": return .dict(["full": .string("2.16.0"), "major": .int(2), "minor": .int(16), "string": .string("2.16.0")])
-            default: return nil
-            }
-        }
+        let active = context.batch.filter { !$0.failed && !$0.unreachable }.map(\.name)
+        let play = MagicVariables.PlayState(allHosts: context.allPlayHosts, activeHosts: active,
+                                            batch: context.batch.map(\.name),
+                                            playbookDirectory: context.play.playbookDirectory,
+                                            checkMode: checkMode, diffMode: options.diffMode)
+        var magic = MagicVariables.values(host: host.name, inventory: runner.inventory, play: play, role: role,
+                                          groups: runner.groupsVariable, hostvars: shared.hostvars(runner))
+        magic["ansible_verbosity"] = .int(options.verbosity)
+        magic["ansible_play_name"] = .string(context.play.displayName)
+        return TemplatedScope(layers: layers, magic: magic, renderer: templating.renderer)
     }
 
     /// A yes/no keyword, templated when written as a template.
-    func flag(_ setting: BoolSetting?, scope: HostScope?) throws -> Bool? {
+    func flag(_ setting: BoolSetting?, scope: TemplatedScope?) throws -> Bool? {
         switch setting {
         case nil: return nil
         case .literal(let value): return value
@@ -86,8 +73,7 @@ struct TaskExecution: Sendable {
         for (itemVars, _) in try loopScopes(base) {
             let scope = itemVars.isEmpty ? base : base.adding(itemVars)
             guard try keywords.when.allSatisfy({ try templating.condition($0, scope) }) else { continue }
-            let file = try templating.renderText(include.file, scope)
-            let path = file.hasPrefix("/") ? file : (include.baseDirectory as NSString).appendingPathComponent(file)
+            let path = try templating.renderText(include.file, scope)
             var vars = itemVars
             for (key, value) in keywords.vars { vars[key] = try templating.renderDeep(value, scope) }
             targets.append((path, vars))
@@ -96,7 +82,7 @@ struct TaskExecution: Sendable {
     }
 
     /// One scope addition per loop item (loop var, index var, label), or one empty one without a loop.
-    func loopScopes(_ scope: HostScope) throws -> [(OrderedDictionary<String, Value>, String?)] {
+    func loopScopes(_ scope: TemplatedScope) throws -> [(OrderedDictionary<String, Value>, String?)] {
         guard let loop = task.loop else { return [([:], nil)] }
         let baseDirectory = task.role?.path ?? context.play.playbookDirectory
         let items = try LoopItems.items(of: loop, scope: scope, templating: templating, baseDirectory: baseDirectory)
@@ -139,7 +125,7 @@ struct TaskExecution: Sendable {
     }
 
     /// Registers, notifies, counts and censors; decides whether the host goes on.
-    private func finish(_ outcome: HostTaskResult, on host: HostState, scope: HostScope) -> HostTaskResult {
+    private func finish(_ outcome: HostTaskResult, on host: HostState, scope: TemplatedScope) -> HostTaskResult {
         var outcome = outcome
         if let register = task.register { host.setVariable(register, .dict(outcome.result)) }
         if outcome.status == .changed && !task.notify.isEmpty {
@@ -182,7 +168,7 @@ struct TaskExecution: Sendable {
         return out
     }
 
-    private func runLoop(on host: HostState, scope: HostScope) async throws -> HostTaskResult {
+    private func runLoop(on host: HostState, scope: TemplatedScope) async throws -> HostTaskResult {
         var items: [ItemResult] = []
         var results: [Value] = []
         var diffs: [ModuleDiff] = []
@@ -229,7 +215,7 @@ struct TaskExecution: Sendable {
     }
 
     /// One module run (one loop item), with `when`, until/retries and changed_when/failed_when.
-    private func runItem(on host: HostState, scope: HostScope) async throws -> HostTaskResult {
+    private func runItem(on host: HostState, scope: TemplatedScope) async throws -> HostTaskResult {
         for condition in keywords.when {
             guard try templating.condition(condition, scope) else {
                 return HostTaskResult(host: host.name, status: .skipped, result: [
@@ -266,7 +252,7 @@ struct TaskExecution: Sendable {
         }
     }
 
-    private func intValue(_ value: Value?, scope: HostScope, default fallback: Int) throws -> Int {
+    private func intValue(_ value: Value?, scope: TemplatedScope, default fallback: Int) throws -> Int {
         guard let value else { return fallback }
         switch try templating.renderDeep(value, scope) {
         case .int(let number): return number
@@ -277,7 +263,7 @@ struct TaskExecution: Sendable {
     }
 
     /// changed_when and failed_when replace the module's own verdict.
-    private func applyOverrides(_ outcome: inout HostTaskResult, scope: HostScope) throws {
+    private func applyOverrides(_ outcome: inout HostTaskResult, scope: TemplatedScope) throws {
         guard outcome.status != .skipped, outcome.status != .unreachable else { return }
         if let changedWhen = task.changedWhen {
             let changed = try changedWhen.allSatisfy { try templating.condition($0, scope) }
@@ -297,16 +283,15 @@ struct TaskExecution: Sendable {
     }
 
     /// Probe, plan and (unless checking) change, through the host's connection.
-    private func runModule(_ call: ModuleCall, on host: HostState, scope: HostScope) async throws -> HostTaskResult {
+    private func runModule(_ call: ModuleCall, on host: HostState, scope: TemplatedScope) async throws -> HostTaskResult {
         guard let moduleType = ModuleRegistry.module(named: call.name) else {
             throw ModuleArgumentError("unknown module \(call.originalName)")
         }
         var arguments = OrderedDictionary<String, Value>()
         if case .dict(let defaults)? = keywords.moduleDefaults[call.name] { arguments = defaults }
         for (key, value) in call.argumentDictionary { arguments[key] = value }
-        let rendered = try templating.renderDeep(.dict(arguments), scope)
-        guard case .dict(var args) = rendered else { throw ModuleArgumentError("arguments must be a mapping") }
-        args = args.filter { $0.value != .string(Templating.omitPlaceholder) }
+        let rendered = try templating.renderer.templateArguments(.dict(arguments), scope)
+        guard case .dict(let args) = rendered else { throw ModuleArgumentError("arguments must be a mapping") }
         let secrets = moduleType.spec.arguments.filter(\.noLog).compactMap { spec -> String? in
             if case .string(let text)? = args[spec.name] { return text }
             return nil
@@ -393,7 +378,7 @@ struct TaskExecution: Sendable {
         return outcome
     }
 
-    private func makeModuleContext(host: HostState, scope: HostScope, checkMode: Bool, diffMode: Bool) -> ModuleContext {
+    private func makeModuleContext(host: HostState, scope: TemplatedScope, checkMode: Bool, diffMode: Bool) -> ModuleContext {
         let rolePath = task.role?.path
         let playbookDirectory = context.play.playbookDirectory
         let templating = self.templating
@@ -435,7 +420,7 @@ struct TaskExecution: Sendable {
         var environment: [String: String]
     }
 
-    private func connectionTarget(for host: HostState, scope: HostScope) async throws -> Target {
+    private func connectionTarget(for host: HostState, scope: TemplatedScope) async throws -> Target {
         var targetName = host.name
         var delegated = false
         if let delegate = keywords.delegateTo {
@@ -461,5 +446,20 @@ struct TaskExecution: Sendable {
         if let error = error as? ModuleArgumentError { return error.message }
         if let error = error as? TemplateError { return "template error: \(error.description)" }
         return "\(error)"
+    }
+}
+
+/// What every host of one task shares: `hostvars`, built on first use.
+final class TaskShared: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cachedHostvars: Value?
+
+    func hostvars(_ runner: PlaybookRunner) -> Value {
+        lock.withLock {
+            if let cachedHostvars { return cachedHostvars }
+            let value = runner.hostvars()
+            cachedHostvars = value
+            return value
+        }
     }
 }
