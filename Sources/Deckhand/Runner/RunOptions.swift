@@ -14,6 +14,8 @@ public struct RunOptions: Sendable {
     public var verbosity = 0
     /// `-e` variables, highest precedence.
     public var extraVars: OrderedDictionary<String, Value> = [:]
+    /// Answers to the plays' vars_prompt questions, asked before anything connects.
+    public var promptedVars: OrderedDictionary<String, Value> = [:]
     public var limit: String?
     /// From --ask-become-pass or DECKHAND_BECOME_PASSWORD; the inventory's ansible_become_password wins per host.
     public var becomePassword: String?

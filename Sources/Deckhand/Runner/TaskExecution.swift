@@ -31,6 +31,7 @@ struct TaskExecution: Sendable {
         layers.set(.inventory, runner.inventoryVariables(of: host.name))
         layers.set(.facts, factVars)
         layers.set(.playVars, context.playVars)
+        layers.set(.varsPrompt, options.promptedVars)
         layers.set(.roleVars, role?.vars ?? [:])
         layers.set(.taskVars, keywords.vars)
         layers.set(.setFacts, host.hostVars)
