@@ -65,38 +65,125 @@ public enum OutputStream: Sendable {
     case stdout, stderr
 }
 
+/// `OutputStream` without the clash with Foundation's class of that name in files importing both.
+public typealias SSHOutputStream = OutputStream
+
 /// One authenticated SSH session: many commands and file transfers, concurrently, over one connection.
+///
+/// Each session runs on a thread of its own (libssh2 in non-blocking mode under a poll() loop), so awaiting
+/// its work never blocks Swift's cooperative threads. `close()` ends it; dropping the last reference does too.
 public final class SSHSession: Sendable {
     public let options: SSHConnectOptions
+    private let loop: SessionLoop
+    /// The ProxyJump hops this session runs through, first hop first; closed with it.
+    private let hops: [SSHSession]
 
-    init(options: SSHConnectOptions) {
+    private init(options: SSHConnectOptions, loop: SessionLoop, hops: [SSHSession]) {
         self.options = options
+        self.loop = loop
+        self.hops = hops
     }
 
+    deinit {
+        loop.closeSoon()
+    }
+
+    /// Connects (through `options.jumpHosts` when given), checks the host key and logs in, all within
+    /// `options.connectTimeout` per hop.
     public static func connect(_ options: SSHConnectOptions) async throws -> SSHSession {
-        fatalError("SSH layer not implemented yet")
+        var hops: [SSHSession] = []
+        do {
+            for hop in options.jumpHosts {
+                var hopOptions = hop
+                hopOptions.jumpHosts = []
+                let loop = try await start(hopOptions, via: hops.last)
+                hops.append(SSHSession(options: hopOptions, loop: loop, hops: []))
+            }
+            let loop = try await start(options, via: hops.last)
+            return SSHSession(options: options, loop: loop, hops: hops)
+        } catch {
+            for hop in hops.reversed() { await hop.close() }
+            throw error
+        }
     }
 
-    /// Runs `command` through the login shell; `output` sees data as it arrives.
+    private static func start(_ options: SSHConnectOptions, via jump: SSHSession?) async throws -> SessionLoop {
+        guard let jump else { return try await SessionLoop.start(options) }
+        let socket = try await jump.openForward(host: options.host, port: options.port, timeout: options.connectTimeout.seconds)
+        return try await SessionLoop.start(options, socket: socket)
+    }
+
+    /// Opens a direct-tcpip channel to `host:port` and returns a local socket that carries it.
+    private func openForward(host: String, port: Int, timeout: Double) async throws -> Int32 {
+        try await withCheckedThrowingContinuation { continuation in
+            do {
+                loop.submit(try ForwardOperation(host: host, port: port, timeout: timeout, continuation: continuation))
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    /// Whether the connection is still usable (not closed, not broken).
+    public var isOpen: Bool { loop.isOpen }
+
+    /// Runs `command` through the login shell; `output` sees data as it arrives (on the session's thread:
+    /// keep it quick). A command killed by a signal has `exitSignal` set and `exitStatus` 128 + its number.
     public func run(
         _ command: String,
         stdin: Data? = nil,
         output: (@Sendable (OutputStream, Data) -> Void)? = nil
     ) async throws -> CommandResult {
-        fatalError("SSH layer not implemented yet")
+        try await withCheckedThrowingContinuation { continuation in
+            loop.submit(ExecOperation(command: command, input: stdin, output: output, continuation: continuation))
+        }
     }
 
     /// Writes `data` to `path` atomically (temporary name beside it, then rename).
+    ///
+    /// The data goes over SFTP to `.<name>.deckhand-tmp-<random>` in the target's directory, gets `mode`
+    /// (and `owner`/`group`, which needs root), and is then renamed over `path`: a dropped connection leaves
+    /// the target untouched.
     public func upload(_ data: Data, to path: String, mode: Int = 0o644, owner: String? = nil, group: String? = nil) async throws {
-        fatalError("SSH layer not implemented yet")
+        let directory = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).deckhand-tmp-\(suffix)"
+        do {
+            _ = try await sftp(.write(data, path: temporary, mode: mode))
+        } catch {
+            if isOpen { _ = try? await sftp(.remove(path: temporary)) }
+            throw error
+        }
+        var steps: [String] = []
+        if owner != nil || group != nil {
+            let spec = (owner ?? "") + (group.map { ":" + $0 } ?? "")
+            steps.append("chown -- \(shellQuote(spec)) \(shellQuote(temporary))")
+        }
+        steps.append("mv -f -- \(shellQuote(temporary)) \(shellQuote(path))")
+        let command = steps.joined(separator: " && ") + " || { status=$?; rm -f -- \(shellQuote(temporary)); exit $status; }"
+        let result = try await run(command)
+        if result.exitStatus != 0 {
+            let reason = String(decoding: result.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw SSHError(.sftp, host: loop.label, "could not put \(path) in place on \(loop.label) (\(reason.isEmpty ? "exit status \(result.exitStatus)" : reason)); the old file is unchanged. Check that '\(options.user)' may write to \(directory.isEmpty ? "its home" : directory)\(owner != nil || group != nil ? " and change ownership (that needs root)" : "").")
+        }
     }
 
+    /// Reads the whole file at `path`.
     public func download(_ path: String) async throws -> Data {
-        fatalError("SSH layer not implemented yet")
+        try await sftp(.read(path: path))
     }
 
+    private func sftp(_ job: SFTPFileOperation.Job) async throws -> Data {
+        try await withCheckedThrowingContinuation { continuation in
+            loop.submit(SFTPFileOperation(job, continuation: continuation))
+        }
+    }
+
+    /// Disconnects; work still in flight fails with a `.disconnected` error.
     public func close() async {
-        fatalError("SSH layer not implemented yet")
+        await loop.close()
+        for hop in hops.reversed() { await hop.close() }
     }
 }
 

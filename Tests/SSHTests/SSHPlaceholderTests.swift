@@ -1,6 +1,0 @@
-import XCTest
-@testable import SSH
-
-final class SSHPlaceholderTests: XCTestCase {
-    func testBuilds() {}
-}
