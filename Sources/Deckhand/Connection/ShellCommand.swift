@@ -6,6 +6,8 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
     enum Part: Sendable, Hashable {
         case word(String)
         case syntax(String)
+        /// `name=value` with the value quoted as one word (shell variables the script itself uses).
+        case assignment(String, String)
     }
 
     var parts: [Part]
@@ -36,12 +38,22 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
 
     /// The command line, every word quoted.
     public var rendered: String {
-        parts.map { part in
+        var text = ""
+        for part in parts {
             switch part {
-            case .word(let word): return ShellCommand.quote(word)
-            case .syntax(let text): return text
+            case .word(let word):
+                if !text.isEmpty { text += " " }
+                text += ShellCommand.quote(word)
+            case .syntax(let syntax):
+                // `;` closes the previous command: written right after it, as people write it.
+                if !text.isEmpty && !syntax.hasPrefix(";") { text += " " }
+                text += syntax
+            case .assignment(let name, let value):
+                if !text.isEmpty { text += " " }
+                text += name + "=" + ShellCommand.quote(value)
             }
-        }.joined(separator: " ")
+        }
+        return text
     }
 
     public var description: String { rendered }

@@ -25,7 +25,7 @@ public struct FileState: Sendable, Hashable {
     /// The probe: a few lines of `key value`, then (when asked) a marker and the raw contents.
     public static func probe(_ path: String, checksum: Bool = false, content: Bool = false) -> ShellCommand {
         var parts: [ShellCommand.Part] = [
-            .syntax("p="), .word(path), .syntax(";"),
+            .assignment("p", path), .syntax(";"),
             .syntax("""
             if test -L "$p"; then echo kind link; printf 'target %s\\n' "$(readlink -- "$p")"; \
             elif test -d "$p"; then echo kind directory; elif test -f "$p"; then echo kind file; \

@@ -88,11 +88,11 @@ public struct LineInFileModule: Module {
         var result = ModuleResult(msg: message)
         if newText == text && current.exists {
             // Contents already right; attributes may still differ.
-            let content = FileContent(path: path, data: Data(newText.utf8), mode: mode, owner: owner, group: group)
-            var plan = try content.plan(current: current, diffMode: context.diffMode)
-            plan.result.msg = plan.result.changed ? "ownership, perms or SE linux context changed" : ""
-            plan.result.values.removeAll()
-            return plan
+            guard let change = try current.attributeChanges(mode: mode, owner: owner, group: group) else {
+                return .unchanged(ModuleResult(msg: ""))
+            }
+            return .change([.run(FileState.applying(change, to: path))],
+                           ModuleResult(msg: "ownership, perms or SE linux context changed"))
         }
         let content = FileContent(path: path, data: Data(newText.utf8), mode: mode, owner: owner, group: group,
                                   backup: backup)

@@ -204,6 +204,8 @@ extension String {
     /// Lines without their terminators; empty text has no lines.
     var splitLines: [String] {
         if isEmpty { return [] }
-        return components(separatedBy: "\n").map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
+        var lines = components(separatedBy: "\n")
+        if lines.last == "" { lines.removeLast() }
+        return lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
     }
 }

@@ -56,10 +56,10 @@ enum UnifiedDiff {
         while i < n || j < m {
             if i < n, j < m, old[i] == new[j] {
                 operations.append(Operation(kind: " ", text: old[i], oldIndex: i, newIndex: j)); i += 1; j += 1
-            } else if j < m, i == n || table[i][j + 1] >= table[i + 1][j] {
-                operations.append(Operation(kind: "+", text: new[j], oldIndex: i, newIndex: j)); j += 1
-            } else {
+            } else if i < n, j == m || table[i + 1][j] >= table[i][j + 1] {
                 operations.append(Operation(kind: "-", text: old[i], oldIndex: i, newIndex: j)); i += 1
+            } else {
+                operations.append(Operation(kind: "+", text: new[j], oldIndex: i, newIndex: j)); j += 1
             }
         }
         return operations

@@ -1,0 +1,295 @@
+import Foundation
+import Jinja
+import OrderedCollections
+import SSH
+import XCTest
+@testable import Deckhand
+
+/// Modules decide from recorded probe output, without a host.
+final class ModuleTests: XCTestCase {
+    private func probeOutput(_ text: String) -> CommandResult {
+        CommandResult(exitStatus: 0, exitSignal: nil, stdout: Data(text.utf8), stderr: Data())
+    }
+
+    private func make<M: Module>(_ type: M.Type, _ args: KeyValuePairs<String, Any>) throws -> M {
+        var values = OrderedDictionary<String, Value>()
+        for (key, value) in args { values[key] = testValue(value) }
+        return try M(ModuleArguments(values))
+    }
+
+    // MARK: FileState
+
+    func testFileStateReadsKindModeOwnerChecksumAndContent() throws {
+        let output = "kind file\nstat 644 0 0 root root 6\nsha1 f572d396fae9206628714fb2ce00f72e94f2258f\n@@deckhand-content@@\nhello\n"
+        let state = try FileState(probeOutput: Data(output.utf8))
+        XCTAssertEqual(state.kind, .file)
+        XCTAssertEqual(state.mode, 0o644)
+        XCTAssertEqual(state.owner, "root")
+        XCTAssertEqual(state.checksum, "f572d396fae9206628714fb2ce00f72e94f2258f")
+        XCTAssertEqual(state.content.map { String(decoding: $0, as: UTF8.self) }, "hello\n")
+        XCTAssertEqual(SHA1.hex(Data("hello\n".utf8)), "f572d396fae9206628714fb2ce00f72e94f2258f")
+    }
+
+    func testFileStateProbeAgainstARealFile() async throws {
+        let path = NSTemporaryDirectory() + "deckhand state \(UUID().uuidString) 'q'"
+        try Data("data".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try await LocalConnection().run(FileState.probe(path, checksum: true, content: true))
+        let state = try FileState(probeOutput: result.stdout)
+        XCTAssertEqual(state.kind, .file)
+        XCTAssertEqual(state.checksum, SHA1.hex(Data("data".utf8)))
+        XCTAssertEqual(state.content, Data("data".utf8))
+        let missing = try await LocalConnection().run(FileState.probe(path + ".missing"))
+        XCTAssertEqual(try FileState(probeOutput: missing.stdout).kind, .absent)
+    }
+
+    // MARK: copy
+
+    func testCopyWritesAMissingFile() throws {
+        let copy = try make(CopyModule.self, ["content": "server {}\n", "dest": "/etc/nginx/x.conf", "mode": "0644"])
+        let plan = try copy.plan(probeOutput("kind absent\n"), ModuleContext())
+        XCTAssertTrue(plan.result.changed)
+        guard case .put(let data, let path, let mode, _, _)? = plan.actions.first?.kind else { return XCTFail("no put") }
+        XCTAssertEqual(String(decoding: data, as: UTF8.self), "server {}\n")
+        XCTAssertEqual(path, "/etc/nginx/x.conf")
+        XCTAssertEqual(mode, 0o644)
+    }
+
+    func testCopyLeavesAnIdenticalFileAlone() throws {
+        let copy = try make(CopyModule.self, ["content": "hello\n", "dest": "/tmp/x", "mode": "0644"])
+        let plan = try copy.plan(probeOutput("kind file\nstat 644 0 0 root root 6\nsha1 \(SHA1.hex(Data("hello\n".utf8)))\n"), ModuleContext())
+        XCTAssertFalse(plan.result.changed)
+        XCTAssertTrue(plan.actions.isEmpty)
+    }
+
+    func testCopyFixesOnlyTheModeWhenContentMatches() throws {
+        let copy = try make(CopyModule.self, ["content": "hello\n", "dest": "/tmp/x", "mode": "u=rw,g=,o="])
+        let plan = try copy.plan(probeOutput("kind file\nstat 644 0 0 root root 6\nsha1 \(SHA1.hex(Data("hello\n".utf8)))\n"), ModuleContext())
+        XCTAssertTrue(plan.result.changed)
+        guard case .run(let command, _)? = plan.actions.first?.kind else { return XCTFail("no chmod") }
+        XCTAssertEqual(command.rendered, "chmod 600 -- /tmp/x")
+    }
+
+    func testCopyShowsAUnifiedDiffInDiffMode() throws {
+        let copy = try make(CopyModule.self, ["content": "a\nB\nc\n", "dest": "/tmp/x"])
+        let plan = try copy.plan(probeOutput("kind file\nstat 644 0 0 root root 6\nsha1 0\n@@deckhand-content@@\na\nb\nc\n"),
+                                 ModuleContext(diffMode: true))
+        let diff = try XCTUnwrap(plan.result.diffs.first)
+        let text = UnifiedDiff.render(before: diff.before, after: diff.after, beforeHeader: "before", afterHeader: "after")
+        XCTAssertEqual(text, "--- before\n+++ after\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n")
+    }
+
+    func testCopyRefusesBothSrcAndContent() {
+        XCTAssertThrowsError(try make(CopyModule.self, ["content": "x", "src": "y", "dest": "/tmp/x"]))
+        XCTAssertThrowsError(try make(CopyModule.self, ["dest": "/tmp/x"]))
+    }
+
+    // MARK: file
+
+    func testFileCreatesADirectoryWithOwner() throws {
+        let file = try make(FileModule.self, ["path": "/webapps/app logs", "state": "directory", "owner": "app", "mode": "0755"])
+        let plan = try file.plan(probeOutput("kind absent\n"), ModuleContext())
+        XCTAssertTrue(plan.result.changed)
+        guard case .run(let command, _)? = plan.actions.first?.kind else { return XCTFail() }
+        XCTAssertEqual(command.rendered, "mkdir -p -- '/webapps/app logs' && { chmod 755 -- '/webapps/app logs' && chown app -- '/webapps/app logs'; }")
+    }
+
+    func testFileDirectoryAlreadyRightIsOk() throws {
+        let file = try make(FileModule.self, ["path": "/srv", "state": "directory", "owner": "app", "mode": "0755"])
+        let plan = try file.plan(probeOutput("kind directory\nstat 755 1000 1000 app app 4096\n"), ModuleContext())
+        XCTAssertFalse(plan.result.changed)
+    }
+
+    func testFileTouchWithPreservedTimesIsIdempotent() throws {
+        let file = try make(FileModule.self, ["path": "/tmp/log", "state": "touch", "modification_time": "preserve", "access_time": "preserve"])
+        XCTAssertTrue(try file.plan(probeOutput("kind absent\n"), ModuleContext()).result.changed)
+        XCTAssertFalse(try file.plan(probeOutput("kind file\nstat 644 0 0 root root 0\n"), ModuleContext()).result.changed)
+        let plain = try make(FileModule.self, ["path": "/tmp/log", "state": "touch"])
+        XCTAssertTrue(try plain.plan(probeOutput("kind file\nstat 644 0 0 root root 0\n"), ModuleContext()).result.changed)
+    }
+
+    func testFileLinkPointsOrRepoints() throws {
+        let link = try make(FileModule.self, ["src": "/releases/2", "dest": "/current", "state": "link"])
+        XCTAssertFalse(try link.plan(probeOutput("kind link\ntarget /releases/2\n"), ModuleContext()).result.changed)
+        let plan = try link.plan(probeOutput("kind link\ntarget /releases/1\n"), ModuleContext())
+        guard case .run(let command, _)? = plan.actions.first?.kind else { return XCTFail() }
+        XCTAssertEqual(command.rendered, "ln -sfn -- /releases/2 /current")
+        XCTAssertTrue(try link.plan(probeOutput("kind directory\n"), ModuleContext()).result.failed)
+    }
+
+    func testFileAbsentRemovesOnlyWhatExists() throws {
+        let file = try make(FileModule.self, ["path": "/tmp/x", "state": "absent"])
+        XCTAssertFalse(try file.plan(probeOutput("kind absent\n"), ModuleContext()).result.changed)
+        XCTAssertTrue(try file.plan(probeOutput("kind file\n"), ModuleContext()).result.changed)
+    }
+
+    func testSymbolicModes() throws {
+        XCTAssertEqual(try FileMode(argument: "u=rw,g=r,o=r").resolve(current: 0o777, isDirectory: false), 0o644)
+        XCTAssertEqual(try FileMode(argument: "a+x").resolve(current: 0o644, isDirectory: false), 0o755)
+        XCTAssertEqual(try FileMode(argument: "go-w").resolve(current: 0o666, isDirectory: false), 0o644)
+        XCTAssertEqual(try FileMode(argument: "u+X").resolve(current: 0o600, isDirectory: true), 0o700)
+        XCTAssertEqual(try FileMode(argument: "0750").resolve(current: nil, isDirectory: false), 0o750)
+        XCTAssertThrowsError(try FileMode(argument: "u~x"))
+        XCTAssertThrowsError(try FileMode(argument: "99999"))
+    }
+
+    // MARK: lineinfile
+
+    func testLineInFileReplacesTheMatchedLine() throws {
+        let module = try make(LineInFileModule.self, ["path": "/etc/ssh/sshd_config", "regexp": "^#?PasswordAuthentication",
+                                                       "line": "PasswordAuthentication no"])
+        XCTAssertEqual(module.edit("Port 22\n#PasswordAuthentication yes\nX\n").0, "Port 22\nPasswordAuthentication no\nX\n")
+        XCTAssertEqual(module.edit("Port 22\nPasswordAuthentication no\n").1, "")
+        XCTAssertEqual(module.edit("Port 22\n").0, "Port 22\nPasswordAuthentication no\n")
+    }
+
+    func testLineInFileInsertsAfterAndRemoves() throws {
+        let after = try make(LineInFileModule.self, ["path": "/x", "line": "b", "insertafter": "^a"])
+        XCTAssertEqual(after.edit("a\nc\n").0, "a\nb\nc\n")
+        let before = try make(LineInFileModule.self, ["path": "/x", "line": "first", "insertbefore": "BOF"])
+        XCTAssertEqual(before.edit("a\n").0, "first\na\n")
+        let absent = try make(LineInFileModule.self, ["path": "/x", "regexp": "^tmp", "state": "absent"])
+        XCTAssertEqual(absent.edit("tmp1\nkeep\ntmp2\n").0, "keep\n")
+    }
+
+    func testLineInFilePlanFromProbe() throws {
+        let module = try make(LineInFileModule.self, ["path": "/etc/hosts", "line": "127.0.1.1 web"])
+        let unchanged = try module.plan(probeOutput("kind file\nstat 644 0 0 root root 20\n@@deckhand-content@@\n127.0.1.1 web\n"), ModuleContext())
+        XCTAssertFalse(unchanged.result.changed)
+        let added = try module.plan(probeOutput("kind file\nstat 644 0 0 root root 20\n@@deckhand-content@@\n127.0.0.1 localhost\n"), ModuleContext())
+        XCTAssertTrue(added.result.changed)
+        XCTAssertEqual(added.result.msg, "line added")
+        let missing = try module.plan(probeOutput("kind absent\n@@deckhand-content@@\n"), ModuleContext())
+        XCTAssertTrue(missing.result.failed)
+    }
+
+    // MARK: command
+
+    func testCommandWithCreatesSkipsWhenThePathExists() throws {
+        let command = try make(CommandModule.self, ["cmd": "./manage.py migrate", "creates": "/srv/.done", "chdir": "/srv/app"])
+        XCTAssertEqual(try command.probe(ModuleContext())?.rendered,
+                       "cd /srv/app && { { test -e /srv/.done && echo 'creates exists'; } || echo 'creates absent'; }")
+        XCTAssertFalse(try command.plan(probeOutput("creates exists\n"), ModuleContext()).result.changed)
+        let run = try command.plan(probeOutput("creates absent\n"), ModuleContext())
+        XCTAssertTrue(run.result.changed)
+        guard case .run(let cmd, _)? = run.actions.first?.kind else { return XCTFail() }
+        XCTAssertEqual(cmd.rendered, "cd /srv/app && ./manage.py migrate")
+    }
+
+    func testCommandIsSkippedInCheckModeWithoutCreates() throws {
+        let command = try make(CommandModule.self, ["cmd": "echo hi"])
+        let plan = try command.plan(nil, ModuleContext(checkMode: true))
+        XCTAssertTrue(plan.result.skipped)
+    }
+
+    // MARK: user
+
+    func testUserIsCreatedWhenMissingAndModifiedOnlyWhereItDiffers() throws {
+        let user = try make(UserModule.self, ["name": "app", "shell": "/bin/bash", "groups": ["www-data"], "append": true])
+        let create = try user.plan(probeOutput(""), ModuleContext())
+        guard case .run(let command, _)? = create.actions.first?.kind else { return XCTFail() }
+        XCTAssertEqual(command.rendered, "useradd -G www-data -s /bin/bash -m app")
+        let same = try user.plan(probeOutput("app:x:1001:1001::/home/app:/bin/bash\n@@groups\napp\napp www-data\n"), ModuleContext())
+        XCTAssertFalse(same.result.changed)
+        let differs = try user.plan(probeOutput("app:x:1001:1001::/home/app:/bin/sh\n@@groups\napp\napp\n"), ModuleContext())
+        guard case .run(let modify, _)? = differs.actions.first?.kind else { return XCTFail() }
+        XCTAssertEqual(modify.rendered, "usermod -s /bin/bash -a -G www-data app")
+    }
+
+    // MARK: setup
+
+    func testSetupNamesFactsAsAnsibleDoes() throws {
+        let output = """
+        @@os
+        Linux
+        @@kernel
+        6.1.0
+        @@arch
+        x86_64
+        @@hostname
+        web1
+        @@fqdn
+        web1.example.com
+        @@osrelease
+        PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+        NAME="Debian GNU/Linux"
+        VERSION_ID="12"
+        VERSION_CODENAME=bookworm
+        ID=debian
+        @@debian
+        12.5
+        @@init
+        systemd
+        @@id
+        1000
+        1000
+        deckhand
+        deckhand
+        @@env
+        HOME=/home/deckhand
+        PATH=/usr/bin:/bin
+        @@route
+        1.1.1.1 via 10.0.0.1 dev eth0 src 10.0.0.5 uid 1000
+        @@addr
+        10.0.0.5
+        @@mem
+        MemTotal:        2048000 kB
+        MemFree:          512000 kB
+        @@cpu
+        2
+        @@mounts
+        /dev/sda1 / ext4 rw,relatime 0 0
+        proc /proc proc rw 0 0
+        @@df
+        /dev/sda1 1000 500 400 50% /
+        @@end
+        """
+        let facts = SetupModule.facts(from: output)
+        XCTAssertEqual(facts["distribution"], .string("Debian"))
+        XCTAssertEqual(facts["distribution_version"], .string("12.5"))
+        XCTAssertEqual(facts["distribution_major_version"], .string("12"))
+        XCTAssertEqual(facts["distribution_release"], .string("bookworm"))
+        XCTAssertEqual(facts["os_family"], .string("Debian"))
+        XCTAssertEqual(facts["fqdn"], .string("web1.example.com"))
+        XCTAssertEqual(facts["hostname"], .string("web1"))
+        XCTAssertEqual(facts["architecture"], .string("x86_64"))
+        XCTAssertEqual(facts["service_mgr"], .string("systemd"))
+        XCTAssertEqual(facts["user_id"], .string("deckhand"))
+        XCTAssertEqual(facts["memtotal_mb"], .int(2000))
+        if case .dict(let ipv4)? = facts["default_ipv4"] { XCTAssertEqual(ipv4["address"], .string("10.0.0.5")) } else { XCTFail() }
+        if case .list(let mounts)? = facts["mounts"] { XCTAssertEqual(mounts.count, 1) } else { XCTFail() }
+        if case .dict(let env)? = facts["env"] { XCTAssertEqual(env["HOME"], .string("/home/deckhand")) } else { XCTFail() }
+    }
+
+    func testSetupProbeRunsOnThisMachine() async throws {
+        let result = try await LocalConnection().run(try SetupModule(ModuleArguments([:])).probe(ModuleContext())!)
+        let facts = SetupModule.facts(from: result.stdoutText)
+        XCTAssertEqual(facts["system"], .string("Linux"))
+        XCTAssertNotEqual(facts["hostname"], .string(""))
+    }
+
+    // MARK: registry
+
+    func testRegistryFindsBareAndQualifiedNames() {
+        XCTAssertEqual(ModuleRegistry.spec(named: "copy")?.name, "copy")
+        XCTAssertEqual(ModuleRegistry.spec(named: "ansible.builtin.copy")?.name, "copy")
+        XCTAssertEqual(ModuleRegistry.spec(named: "ansible.builtin.gather_facts")?.name, "setup")
+        XCTAssertNil(ModuleRegistry.spec(named: "cpoy"))
+        for spec in ModuleRegistry.specs {
+            XCTAssertFalse(spec.doc.isEmpty, "\(spec.name) has no doc")
+            XCTAssertFalse(spec.example.isEmpty, "\(spec.name) has no example")
+        }
+    }
+}
+
+/// Swift literals as template values, for readable test arguments.
+func testValue(_ any: Any) -> Value {
+    switch any {
+    case let value as Value: return value
+    case let text as String: return .string(text)
+    case let flag as Bool: return .bool(flag)
+    case let number as Int: return .int(number)
+    case let list as [Any]: return .list(list.map(testValue))
+    default: return .none
+    }
+}
