@@ -40,7 +40,7 @@ let package = Package(
         ),
         .testTarget(name: "SSHTests", dependencies: ["SSH"]),
         .testTarget(name: "JinjaTests", dependencies: ["Jinja"], resources: [.copy("Corpus")]),
-        .testTarget(name: "DeckhandTests", dependencies: ["Deckhand"]),
+        .testTarget(name: "DeckhandTests", dependencies: ["Deckhand", "Jinja"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )
