@@ -24,10 +24,15 @@ public enum Value: Sendable, Hashable {
 public struct Undefined: Sendable, Hashable {
     /// Jinja2's message for using this value, e.g. "'dict object' has no attribute 'bar'".
     public var message: String
+    /// The missing variable or attribute name, when there is one (`mandatory` names it).
+    public var name: String?
 
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String, name: String? = nil) {
+        self.message = message
+        self.name = name
+    }
 
-    public static func variable(_ name: String) -> Undefined { Undefined("'\(name)' is undefined") }
+    public static func variable(_ name: String) -> Undefined { Undefined("'\(name)' is undefined", name: name) }
 }
 
 /// An engine object (macro, loop, bound method); equal only to itself, as Python objects are.
