@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "SSH", dependencies: ["CLibSSH2"]),
         .target(
             name: "Jinja",
-            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
+            dependencies: ["Yams", .product(name: "OrderedCollections", package: "swift-collections")]
         ),
         .target(
             name: "Deckhand",
