@@ -50,7 +50,7 @@ public final class Environment: @unchecked Sendable {
         self.options = options
         self.loader = loader
         self.globals = Environment.makeGlobals()
-        filters = [:]  // TODO: filters = PureFilters.all once Sources/Jinja/Filters lands
+        filters = PureFilters.all
         for (name, filter) in EngineFilters.make(self) { filters[name] = filter }
         tests = BuiltinTests.all
     }

@@ -52,7 +52,7 @@ enum Operators {
         case (.mul, .string, _), (.mul, .list, _), (.mul, .tuple, _):
             throw TemplateError.typeError("can't multiply sequence by non-int of type '\(b.pythonTypeName)'")
         case (.mod, .string(let f), _):
-            throw TemplateError(.runtime, "string % formatting is not available yet", templateName: "", line: 0)  // PERCENT-HOOK
+            return .string(try PercentFormat.format(f, b))
         default:
             throw unsupported(op.rawValue, a, b)
         }
