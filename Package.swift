@@ -31,7 +31,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "deckhand",
-            dependencies: ["Deckhand", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Deckhand", "Jinja", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "deckhand-bench",

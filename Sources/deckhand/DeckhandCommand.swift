@@ -4,6 +4,7 @@ import ArgumentParser
 struct DeckhandCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deckhand",
-        abstract: "Operate a Django web host over SSH with Ansible-compatible playbooks."
+        abstract: "Operate a Django web host over SSH with Ansible-compatible playbooks.",
+        subcommands: [TemplateCommand.self]
     )
 }

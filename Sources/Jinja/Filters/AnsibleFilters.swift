@@ -27,7 +27,7 @@ enum AnsibleFilters {
         "split": split,
     ]
 
-    static func b64decode(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func b64decode(_ value: Value, _ args: FilterArguments) throws -> Value {
         // Python's b64decode drops characters outside the alphabet, then insists on correct padding.
         let cleaned = value.pythonStr.unicodeScalars.filter {
             ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) || "+/=".unicodeScalars.contains($0)
@@ -57,7 +57,7 @@ enum AnsibleFilters {
         return head
     }
 
-    static func regexReplace(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func regexReplace(_ value: Value, _ args: FilterArguments) throws -> Value {
         let pattern = try args.string(0, "pattern", default: "")
         let replacement = try args.string(1, "replacement", default: "")
         let regex = try PythonRegex(pattern, ignoreCase: args.bool(2, "ignorecase", default: false),
@@ -73,7 +73,7 @@ enum AnsibleFilters {
     }
 
     /// Ansible's regex_search: the whole match, or the listed groups ('\\1', '\\g<name>'), or None.
-    static func regexSearch(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func regexSearch(_ value: Value, _ args: FilterArguments) throws -> Value {
         guard let patternValue = args.positional.first else {
             throw TemplateError.typeError("regex_search() needs a pattern, e.g. regex_search('\\\\d+')")
         }
@@ -107,7 +107,7 @@ enum AnsibleFilters {
         return "'" + s.replacingOccurrences(of: "'", with: "'\"'\"'") + "'"
     }
 
-    static func combine(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func combine(_ value: Value, _ args: FilterArguments) throws -> Value {
         try args.allowKeywords(["recursive", "list_merge"])
         let recursive = args.keywords["recursive"]?.isTruthy ?? false
         let listMerge = args.keywords["list_merge"]?.pythonStr ?? "replace"
@@ -151,7 +151,7 @@ enum AnsibleFilters {
         return out
     }
 
-    static func dict2items(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func dict2items(_ value: Value, _ args: FilterArguments) throws -> Value {
         guard case .dict(let d) = value else {
             throw TemplateError.filterError("dict2items requires a dictionary, got \(value.pythonTypeName) instead.")
         }
@@ -160,7 +160,7 @@ enum AnsibleFilters {
         return .list(d.map { .dict([keyName: .string($0.key), valueName: $0.value]) })
     }
 
-    static func items2dict(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func items2dict(_ value: Value, _ args: FilterArguments) throws -> Value {
         guard case .list(let items) = value else {
             throw TemplateError.filterError("items2dict requires a list, got \(value.pythonTypeName) instead.")
         }
@@ -177,7 +177,7 @@ enum AnsibleFilters {
         return .dict(out)
     }
 
-    static func flatten(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func flatten(_ value: Value, _ args: FilterArguments) throws -> Value {
         let levels = try args.optionalInt(0, "levels")
         let skipNulls = args.bool(1, "skip_nulls", default: true)
         return .list(try flattened(value.pythonIterated("flatten"), levels: levels, skipNulls: skipNulls))
@@ -221,7 +221,7 @@ enum AnsibleFilters {
         return .list(body(try a.pythonIterated(args.filter), try b.pythonIterated(args.filter)))
     }
 
-    static func split(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func split(_ value: Value, _ args: FilterArguments) throws -> Value {
         let separator = args.optionalString(0, "separator")
         let maxsplit = try args.int(1, "maxsplit", default: -1)
         let s = value.pythonStr

@@ -11,7 +11,7 @@ enum CollectionFilters {
         "batch": batch,
     ]
 
-    static func length(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func length(_ value: Value, _ args: FilterArguments) throws -> Value {
         switch value {
         case .string(let s): return .int(s.unicodeScalars.count)
         case .list(let l), .tuple(let l): return .int(l.count)
@@ -20,7 +20,7 @@ enum CollectionFilters {
         }
     }
 
-    static func first(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func first(_ value: Value, _ args: FilterArguments) throws -> Value {
         if case .string(let s) = value {
             return s.unicodeScalars.first.map { .string(String($0)) }
                 ?? .undefined(Undefined("No first item, sequence was empty."))
@@ -28,7 +28,7 @@ enum CollectionFilters {
         return try value.pythonIterated("first").first ?? .undefined(Undefined("No first item, sequence was empty."))
     }
 
-    static func last(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func last(_ value: Value, _ args: FilterArguments) throws -> Value {
         if case .string(let s) = value {
             return s.unicodeScalars.last.map { .string(String($0)) }
                 ?? .undefined(Undefined("No last item, sequence was empty."))
@@ -36,21 +36,21 @@ enum CollectionFilters {
         return try value.pythonIterated("last").last ?? .undefined(Undefined("No last item, sequence was empty."))
     }
 
-    static func reverse(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func reverse(_ value: Value, _ args: FilterArguments) throws -> Value {
         if case .string(let s) = value {
             return .string(String(String.UnicodeScalarView(s.unicodeScalars.reversed())))
         }
         return .list(try value.pythonIterated("reverse").reversed())
     }
 
-    static func items(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func items(_ value: Value, _ args: FilterArguments) throws -> Value {
         guard case .dict(let d) = value else {
             throw TemplateError.typeError("Can only get item pairs from a mapping.")
         }
         return .list(d.map { .tuple([.string($0.key), $0.value]) })
     }
 
-    static func batch(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func batch(_ value: Value, _ args: FilterArguments) throws -> Value {
         let size = try args.int(0, "linecount", default: 0)
         guard size > 0 else { throw TemplateError.filterError("batch: the batch size must be at least 1, got \(size)") }
         let fill = args.value(1, "fill_with")

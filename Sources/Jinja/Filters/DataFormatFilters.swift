@@ -21,14 +21,14 @@ enum DataFormatFilters {
     }
 
     /// Jinja's tojson: sorted keys, ASCII only, and `< > & '` escaped for HTML.
-    static func tojson(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func tojson(_ value: Value, _ args: FilterArguments) throws -> Value {
         var options = JSONFormat.Options(indent: try indentString(args.value(0, "indent")), sortKeys: true)
         options.htmlSafe = true
         return .string(try JSONFormat.encode(value, options))
     }
 
     /// Ansible's to_json: json.dumps with the caller's indent, sort_keys and ensure_ascii.
-    static func toJSON(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func toJSON(_ value: Value, _ args: FilterArguments) throws -> Value {
         try args.allowKeywords(["indent", "sort_keys", "ensure_ascii", "vault_to_text", "preprocess_unsafe"])
         let options = JSONFormat.Options(
             indent: try indentString(args.keywords["indent"]),
@@ -38,7 +38,7 @@ enum DataFormatFilters {
     }
 
     /// Ansible's to_nice_json: indent 4 and sorted keys unless told otherwise.
-    static func toNiceJSON(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func toNiceJSON(_ value: Value, _ args: FilterArguments) throws -> Value {
         try args.allowKeywords(["indent", "sort_keys", "ensure_ascii", "vault_to_text", "preprocess_unsafe"])
         let options = JSONFormat.Options(
             indent: try indentString(args.value(0, "indent") ?? .int(4)),
@@ -57,14 +57,14 @@ enum DataFormatFilters {
         return try YAMLEmitter.dump(value, settings)
     }
 
-    static func fromJSON(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func fromJSON(_ value: Value, _ args: FilterArguments) throws -> Value {
         guard case .string(let s) = value else {
             throw TemplateError.typeError("the JSON object must be str, bytes or bytearray, not \(value.pythonTypeName)")
         }
         return try JSONFormat.decode(s)
     }
 
-    static func fromYAML(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func fromYAML(_ value: Value, _ args: FilterArguments) throws -> Value {
         guard case .string(let s) = value else { return value }
         return try YAMLResolver.load(s)
     }

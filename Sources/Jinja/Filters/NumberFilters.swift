@@ -11,7 +11,7 @@ enum NumberFilters {
     ]
 
     /// Jinja's int: Python's int(), then int(float()) so "42.23" gives 42, then the default.
-    static func int(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func int(_ value: Value, _ args: FilterArguments) throws -> Value {
         let fallback = args.value(0, "default") ?? .int(0)
         let base = try args.int(1, "base", default: 10)
         switch value {
@@ -73,7 +73,7 @@ enum NumberFilters {
         return Double(cleaned)
     }
 
-    static func float(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func float(_ value: Value, _ args: FilterArguments) throws -> Value {
         let fallback = args.value(0, "default") ?? .double(0)
         switch value {
         case .double: return value
@@ -85,7 +85,7 @@ enum NumberFilters {
     }
 
     /// Ansible's bool: yes/on/1/true (any case) and the number 1 are true, None stays None, the rest is false.
-    static func bool(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func bool(_ value: Value, _ args: FilterArguments) throws -> Value {
         switch value {
         case .none, .bool: return value
         case .string(let s): return .bool(["yes", "on", "1", "true"].contains(s.lowercased()))
@@ -96,7 +96,7 @@ enum NumberFilters {
     }
 
     /// Jinja's round: Python's round() (half to even on the exact binary value) or math.ceil/floor.
-    static func round(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func round(_ value: Value, _ args: FilterArguments) throws -> Value {
         let precision = try args.int(0, "precision", default: 0)
         let method = try args.string(1, "method", default: "common")
         guard let x = value.numeric else {
@@ -141,7 +141,7 @@ enum NumberFilters {
         return rounded == 0 ? (x.sign == .minus ? -0.0 : 0.0) : rounded
     }
 
-    static func abs(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func abs(_ value: Value, _ args: FilterArguments) throws -> Value {
         switch value {
         case .int(let i): return .int(Swift.abs(i))
         case .bool(let b): return .int(b ? 1 : 0)

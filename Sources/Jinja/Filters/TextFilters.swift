@@ -25,7 +25,7 @@ enum TextFilters {
 
     // MARK: - join, replace, strip
 
-    static func join(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func join(_ value: Value, _ args: FilterArguments) throws -> Value {
         let separator = try args.string(0, "d", default: "")
         var items = try value.pythonIterated("join")
         if let attribute = args.optionalString(1, "attribute") {
@@ -40,7 +40,7 @@ enum TextFilters {
         return .string(out)
     }
 
-    static func replace(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func replace(_ value: Value, _ args: FilterArguments) throws -> Value {
         guard let old = args.value(0, "old"), let new = args.value(1, "new") else {
             throw TemplateError.typeError("replace() needs the old and new text, e.g. replace('-', '_')")
         }
@@ -154,7 +154,7 @@ enum TextFilters {
         return p.isAlphabetic || p.numericType != nil
     }
 
-    static func truncate(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func truncate(_ value: Value, _ args: FilterArguments) throws -> Value {
         let s = value.pythonStr
         let length = try args.int(0, "length", default: 255)
         let killwords = args.bool(1, "killwords", default: false)
@@ -175,7 +175,7 @@ enum TextFilters {
     }
 
     /// textwrap.wrap per line, breaking on spaces and splitting words longer than the width.
-    static func wordwrap(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func wordwrap(_ value: Value, _ args: FilterArguments) throws -> Value {
         let width = try args.int(0, "width", default: 79)
         let breakLong = args.bool(1, "break_long_words", default: true)
         let wrapString = try args.string(2, "wrapstring", default: "\n")
@@ -232,7 +232,7 @@ enum TextFilters {
         return lines
     }
 
-    static func indent(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func indent(_ value: Value, _ args: FilterArguments) throws -> Value {
         let indention: String
         if case .string(let s)? = args.value(0, "width") {
             indention = s
@@ -259,7 +259,7 @@ enum TextFilters {
 
     // MARK: - escaping
 
-    static func urlencode(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func urlencode(_ value: Value, _ args: FilterArguments) throws -> Value {
         switch value {
         case .dict(let d):
             return .string(d.map { urlQuote($0.key, forQuery: true) + "=" + urlQuote($0.value.pythonStr, forQuery: true) }
@@ -316,7 +316,7 @@ enum TextFilters {
         return out
     }
 
-    static func format(_ value: Value, _ args: FilterArguments) throws -> Value {
+    @Sendable static func format(_ value: Value, _ args: FilterArguments) throws -> Value {
         if !args.positional.isEmpty && !args.keywords.isEmpty {
             throw TemplateError.filterError("format: can't handle positional and keyword arguments at the same time")
         }
