@@ -63,7 +63,6 @@ struct CorpusCase {
         }
         if case .string(let source)? = fields["template"] { templates["main.j2"] = source }
         let environment = Environment(options: .ansible, loader: CorpusLoader(templates: templates, directory: directory))
-        for (name, filter) in PureFilters.all { environment.registerFilter(name, filter) }  // TEMP until Environment wires them
         do {
             if case .string(let expression)? = fields["expression"] {
                 let value = try environment.compileExpression(expression, name: "<expression>")
