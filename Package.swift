@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "SSH", dependencies: ["CLibSSH2"]),
         .target(
             name: "Jinja",
-            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
+            dependencies: ["Yams", .product(name: "OrderedCollections", package: "swift-collections")]
         ),
         .target(
             name: "Deckhand",
@@ -31,7 +31,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "deckhand",
-            dependencies: ["Deckhand", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Deckhand", "Jinja", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "deckhand-bench",
