@@ -1,4 +1,5 @@
 import Jinja
+import OrderedCollections
 import XCTest
 @testable import Deckhand
 
@@ -79,5 +80,49 @@ final class VariablesTests: XCTestCase {
                                                      isTerminal: false), [:])
         let answered = try VarsPromptReader.answers(for: [prompt], extraVars: [:], isTerminal: true) { _, _ in "v2" }
         XCTAssertEqual(answered["release"], .string("v2"))
+    }
+}
+
+final class TemplatedScopeTests: XCTestCase {
+    func scope(_ vars: OrderedDictionary<String, Value>, extra: OrderedDictionary<String, Value> = [:]) -> TemplatedScope {
+        var layers = VariableLayers()
+        layers.set(.playVars, vars)
+        layers.set(.extraVars, extra)
+        return TemplatedScope(layers: layers, magic: ["omit": .string(Value.omitPlaceholder)])
+    }
+
+    func testVariablesAreTemplatedWhenReadWithNativeTypes() throws {
+        let scope = scope([
+            "app": .string("shop"),
+            "root": .string("/webapps/{{ app }}"),
+            "static": .string("{{ root }}/static"),
+            "port": .string("{{ 8000 + 1 }}"),
+            "paths": .list([.string("{{ root }}/a"), .int(2)]),
+        ], extra: ["app": .string("blog")])
+        XCTAssertEqual(try scope.value(named: "static"), .string("/webapps/blog/static"), "extra vars win, lazily")
+        XCTAssertEqual(try scope.value(named: "port"), .int(8001))
+        XCTAssertEqual(try scope.value(named: "paths"), .list([.string("/webapps/blog/a"), .int(2)]))
+    }
+
+    func testARecursiveVariableIsReportedNotHung() {
+        let scope = scope(["a": .string("{{ b }}"), "b": .string("{{ a }}")])
+        XCTAssertThrowsError(try scope.value(named: "a")) { error in
+            XCTAssertTrue("\(error)".contains("recursive loop detected in template string"), "\(error)")
+        }
+    }
+
+    func testModuleArgumentsAreRenderedAndOmittedKeysDropped() throws {
+        let scope = scope(["dest": .string("/etc/app.conf"), "mode": .int(420)])
+        let arguments: Value = .dict([
+            "dest": .string("{{ dest }}"),
+            "mode": .string("{{ mode }}"),
+            "owner": .string("{{ owner | default(omit) }}"),
+            "content": .string("port={{ 80 }}"),
+        ])
+        XCTAssertEqual(try templateArguments(arguments, scope), .dict([
+            "dest": .string("/etc/app.conf"),
+            "mode": .int(420),
+            "content": .string("port=80"),
+        ]))
     }
 }

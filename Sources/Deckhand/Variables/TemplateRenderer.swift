@@ -16,8 +16,8 @@ public final class TemplateRenderer: @unchecked Sendable {
     /// One renderer for callers that do not bring their own environment.
     public static let shared = TemplateRenderer()
 
-    /// The placeholder `omit` holds. TODO: use `Value.omitPlaceholder` once the Jinja branch is merged.
-    public static let omitPlaceholder = "__omit_place_holder__deckhand"
+    /// The placeholder `omit` holds (the Jinja engine's constant).
+    public static let omitPlaceholder = Value.omitPlaceholder
 
     /// True when `text` needs rendering.
     public static func isTemplate(_ text: String) -> Bool {
