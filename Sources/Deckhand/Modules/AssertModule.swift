@@ -35,7 +35,7 @@ public struct AssertModule: Module {
         for condition in conditions {
             let holds: Bool
             do {
-                holds = try context.evaluate(condition).isTrue
+                holds = try context.evaluate(condition).isTruthy
             } catch {
                 return ModulePlan(result: .failure("The conditional check '\(condition)' failed: \(error)",
                                                    values: ["assertion": .string(condition)]))

@@ -166,18 +166,4 @@ extension Value {
         }
         return out + "\""
     }
-
-    /// Python truthiness, as `when:` and `failed_when:` results are judged.
-    var isTrue: Bool {
-        switch self {
-        case .none: return false
-        case .bool(let flag): return flag
-        case .int(let number): return number != 0
-        case .double(let number): return number != 0
-        case .string(let text): return !text.isEmpty
-        case .list(let items): return !items.isEmpty
-        case .dict(let dict): return !dict.isEmpty
-        default: return false
-        }
-    }
 }

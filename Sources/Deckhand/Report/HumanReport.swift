@@ -81,11 +81,12 @@ public final class HumanReport: RunReporter, @unchecked Sendable {
             for (host, counts) in stats {
                 let colour = counts.failed > 0 || counts.unreachable > 0 ? "31" : counts.changed > 0 ? "33" : "32"
                 let name = paint(host, colour).padding(toLength: max(26, host.count) + (colours ? 9 : 0), withPad: " ", startingAt: 0)
-                emit("\(name) : " + [
-                    "ok=\(counts.ok)", "changed=\(counts.changed)", "unreachable=\(counts.unreachable)",
-                    "failed=\(counts.failed)", "skipped=\(counts.skipped)", "rescued=\(counts.rescued)",
-                    "ignored=\(counts.ignored)",
-                ].map { $0.padding(toLength: max(14, $0.count + 1), withPad: " ", startingAt: 0) }.joined().trimmingCharacters(in: .whitespaces))
+                let fields = [("ok", counts.ok), ("changed", counts.changed), ("unreachable", counts.unreachable),
+                              ("failed", counts.failed), ("skipped", counts.skipped), ("rescued", counts.rescued),
+                              ("ignored", counts.ignored)]
+                emit("\(name) : " + fields.map { key, value in
+                    "\(key)=\(value)".padding(toLength: key.count + 5, withPad: " ", startingAt: 0)
+                }.joined(separator: " ").trimmingCharacters(in: .whitespaces))
             }
             emit(String(format: "\ntotal time: %.2fs", duration))
         }

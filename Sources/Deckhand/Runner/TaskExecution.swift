@@ -57,7 +57,7 @@ struct TaskExecution: Sendable {
         case .literal(let value): return value
         case .template(let text):
             guard let scope else { return nil }
-            return try templating.render(text, scope).isTrue
+            return try templating.render(text, scope).isTruthy
         }
     }
 
@@ -406,7 +406,11 @@ struct TaskExecution: Sendable {
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw ModuleArgumentError("could not read \(path)")
                 }
-                let template = try templating.environment.compile(String(decoding: data, as: UTF8.self), name: path)
+                // Like Ansible's template module: the trailing newline is kept, includes come from the same folder.
+                let folder = URL(fileURLWithPath: (path as NSString).deletingLastPathComponent)
+                let environment = Environment(options: Options(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: true),
+                                              loader: FileTemplateLoader(folder: folder))
+                let template = try environment.compile(String(decoding: data, as: UTF8.self), name: path)
                 return try template.render(scope)
             },
             evaluate: { expression in try templating.evaluate(expression, scope) })

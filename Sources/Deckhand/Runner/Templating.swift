@@ -50,7 +50,7 @@ public final class Templating: @unchecked Sendable {
         switch source.trimmed.lowercased() {
         case "true", "yes": return true
         case "false", "no": return false
-        default: return try evaluate(source, scope).isTrue
+        default: return try evaluate(source, scope).isTruthy
         }
     }
 }

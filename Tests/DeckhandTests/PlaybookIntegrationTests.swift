@@ -1,0 +1,180 @@
+import Foundation
+import Jinja
+import SSH
+import XCTest
+@testable import Deckhand
+
+/// The loopback test host (testhost/testhost) as an inventory of two hosts, reached over real SSH.
+enum LoopbackHost {
+    static let directory: String = {
+        if let configured = ProcessInfo.processInfo.environment["DECKHAND_TESTHOST_DIR"], !configured.isEmpty {
+            return configured
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".testhost").path
+    }()
+
+    static func requireUp(file: StaticString = #filePath, line: UInt = #line) throws {
+        guard let text = try? String(contentsOfFile: directory + "/sshd.pid", encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, 0) == 0 else {
+            XCTFail("the loopback test host is not up in \(directory): run `make testhost-up`", file: file, line: line)
+            throw XCTSkip("test host down")
+        }
+    }
+
+    /// testhost is 127.0.0.1, testhost2 127.0.0.2; both log in as `deckhand` with the test host's key.
+    static let inventoryText = """
+        [web]
+        testhost ansible_host=127.0.0.1
+        testhost2 ansible_host=127.0.0.2
+
+        [web:vars]
+        ansible_port=22022
+        ansible_user=deckhand
+        """
+
+    static func pool() -> ConnectionPool {
+        ConnectionPool.standard { variables in
+            var options = SSHConnectOptions(host: variables.address, port: variables.port ?? 22022,
+                                            user: variables.user ?? "deckhand")
+            options.identityFiles = [directory + "/client/id_ed25519"]
+            options.identitiesOnly = true
+            options.useAgent = false
+            options.knownHostsFiles = [directory + "/client/known_hosts"]
+            return options
+        }
+    }
+}
+
+final class PlaybookIntegrationTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+    private var base = ""
+    private var inventoryPath = ""
+
+    override func setUpWithError() throws {
+        try LoopbackHost.requireUp()
+        base = "/tmp/deckhand-test-\(UUID().uuidString)"
+        inventoryPath = NSTemporaryDirectory() + "deckhand-inventory-\(UUID().uuidString).ini"
+        try LoopbackHost.inventoryText.write(toFile: inventoryPath, atomically: true, encoding: .utf8)
+    }
+
+    override func tearDown() {
+        // The test host is this machine: the per-test folder is removed directly.
+        _ = try? FileManager.default.removeItem(atPath: base)
+        _ = try? FileManager.default.removeItem(atPath: inventoryPath)
+    }
+
+    private func run(_ playbookPath: String, check: Bool = false, diff: Bool = false,
+                     forceHandlers: Bool = true) async throws -> (RunSummary, RecordingReporter) {
+        let loader = PlaybookLoader()
+        let playbook = try loader.loadPlaybook(at: playbookPath)
+        var inventory = try Inventory.load(from: [inventoryPath])
+        try inventory.loadPlaybookVariables(directory: playbook.directory)
+        var options = RunOptions()
+        options.loader = loader
+        options.checkMode = check
+        options.diffMode = diff
+        options.forceHandlers = forceHandlers
+        options.extraVars = ["base": .string(base)]
+        let reporter = RecordingReporter()
+        let runner = PlaybookRunner(inventory: inventory, options: options, pool: LoopbackHost.pool(), reporter: reporter)
+        return (await runner.run(playbook), reporter)
+    }
+
+    private func failures(_ events: RecordingReporter) -> String {
+        events.events.compactMap { event -> String? in
+            if case .hostResult(let task, let result) = event, result.status == .failed || result.status == .unreachable {
+                return "\(task.name) on \(result.host): \(Value.dict(result.result).jsonText)"
+            }
+            return nil
+        }.joined(separator: "\n")
+    }
+
+    func testARoleWithHandlersBlocksAndLoopsChangesNothingTheSecondTime() async throws {
+        let site = Self.fixtures + "/webapp/site.yml"
+        let (first, firstEvents) = try await run(site)
+        XCTAssertEqual(first.exitCode, 0, failures(firstEvents))
+        for host in ["testhost", "testhost2"] {
+            let stats = try XCTUnwrap(first.stats(of: host))
+            XCTAssertGreaterThan(stats.changed, 5, "\(host): \(stats)")
+            XCTAssertEqual(stats.rescued, 1, "the missing override is rescued")
+            XCTAssertEqual(stats.failed, 0)
+        }
+        let app = base + "/demo"
+        let config = try String(contentsOfFile: app + "/conf/app.conf", encoding: .utf8)
+        XCTAssertTrue(config.contains("bind = \"127.0.0.1:8000\""), config)
+        XCTAssertTrue(config.contains("dir.logs = \(app)/logs"), config)
+        XCTAssertEqual(try String(contentsOfFile: app + "/conf/env", encoding: .utf8), "PORT=8000\n")
+        let secret = try FileManager.default.attributesOfItem(atPath: app + "/conf/secret")
+        XCTAssertEqual(secret[.ownerAccountName] as? String, "root", "become wrote it as root")
+        XCTAssertEqual((secret[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        // Both hosts share this machine's /tmp, so each handler ran once per host: twice.
+        XCTAssertEqual(try String(contentsOfFile: app + "/restarts", encoding: .utf8), "restart\nrestart\n")
+        XCTAssertEqual(try String(contentsOfFile: app + "/reloads", encoding: .utf8), "reload\nreload\n")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: app + "/current"), app + "/releases")
+
+        let (second, secondEvents) = try await run(site)
+        XCTAssertEqual(second.exitCode, 0, failures(secondEvents))
+        XCTAssertEqual(second.stats(of: "testhost")?.changed, 0, "second run: \(String(describing: second.stats(of: "testhost")))")
+        XCTAssertEqual(second.stats(of: "testhost2")?.changed, 0)
+        XCTAssertEqual(try String(contentsOfFile: app + "/restarts", encoding: .utf8), "restart\nrestart\n",
+                       "no handler runs when nothing changed")
+    }
+
+    func testCheckModeChangesNothingOnTheHost() async throws {
+        let (summary, events) = try await run(Self.fixtures + "/webapp/site.yml", check: true, diff: true)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: base), "check mode created \(base)")
+        XCTAssertGreaterThan(summary.stats(of: "testhost")?.changed ?? 0, 0, "check mode predicts changes")
+        let template = events.results(ofTask: "webapp : app config").first
+        XCTAssertEqual(template?.status, .changed)
+        XCTAssertTrue(template?.diffs.first?.after.contains("bind = \"127.0.0.1:8000\"") ?? false)
+    }
+
+    func testAFailingTaskStillRunsTheNotifiedHandlersOnTheHost() async throws {
+        let directory = NSTemporaryDirectory() + "deckhand-failing-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try """
+        - hosts: testhost
+          gather_facts: false
+          tasks:
+            - file: { path: "{{ base }}", state: directory }
+            - name: new config
+              copy: { content: "v2\\n", dest: "{{ base }}/config" }
+              notify: reload service
+            - name: migration fails
+              shell: echo "relation does not exist" >&2; exit 3
+          handlers:
+            - name: reload service
+              copy: { content: "reloaded\\n", dest: "{{ base }}/reloaded" }
+        """.write(toFile: directory + "/site.yml", atomically: true, encoding: .utf8)
+        let (summary, events) = try await run(directory + "/site.yml")
+        XCTAssertEqual(summary.exitCode, 2)
+        XCTAssertEqual(try String(contentsOfFile: base + "/reloaded", encoding: .utf8), "reloaded\n")
+        let failure = try XCTUnwrap(events.results(ofTask: "migration fails").first)
+        XCTAssertEqual(failure.result["rc"], .int(3))
+        XCTAssertEqual(failure.result["stderr"], .string("relation does not exist"))
+    }
+
+    func testAnUnreachableHostIsReportedAndTheOthersRun() async throws {
+        try """
+        [web]
+        testhost ansible_host=127.0.0.1 ansible_port=22022
+        nohost ansible_host=127.0.0.3 ansible_port=1
+        """.write(toFile: inventoryPath, atomically: true, encoding: .utf8)
+        let directory = NSTemporaryDirectory() + "deckhand-unreachable-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try """
+        - hosts: web
+          gather_facts: false
+          tasks:
+            - ping:
+        """.write(toFile: directory + "/site.yml", atomically: true, encoding: .utf8)
+        let (summary, _) = try await run(directory + "/site.yml")
+        XCTAssertEqual(summary.exitCode, 4)
+        XCTAssertEqual(summary.stats(of: "nohost")?.unreachable, 1)
+        XCTAssertEqual(summary.stats(of: "testhost")?.ok, 1)
+    }
+}

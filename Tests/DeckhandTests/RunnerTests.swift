@@ -1,0 +1,397 @@
+import Foundation
+import Jinja
+import XCTest
+@testable import Deckhand
+
+/// A playbook in a fresh temporary folder, run against "hosts" that are all this machine.
+struct LocalPlaybook {
+    let directory: String
+
+    init(files: [String: String]) throws {
+        directory = NSTemporaryDirectory() + "deckhand-runner-\(UUID().uuidString)"
+        for (name, text) in files {
+            let path = directory + "/" + name
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            try text.replacingOccurrences(of: "@DIR@", with: directory).write(toFile: path, atomically: true, encoding: .utf8)
+        }
+    }
+
+    func path(_ name: String) -> String { directory + "/" + name }
+
+    func read(_ name: String) -> String? { try? String(contentsOfFile: path(name), encoding: .utf8) }
+
+    func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path(name)) }
+
+    /// Runs `site.yml` over `hosts` (every one a local connection); returns the summary and the events.
+    func run(hosts: [String] = ["web1"], configure: (inout RunOptions) -> Void = { _ in }) async throws
+        -> (RunSummary, RecordingReporter) {
+        let loader = PlaybookLoader()
+        let playbook = try loader.loadPlaybook(at: path("site.yml"))
+        let inventory = try Inventory.load(from: [hosts.joined(separator: ",") + ","])
+        var options = RunOptions()
+        options.loader = loader
+        configure(&options)
+        let reporter = RecordingReporter()
+        let pool = ConnectionPool { variables in LocalConnection(hostName: variables.hostName) }
+        let runner = PlaybookRunner(inventory: inventory, options: options, pool: pool, reporter: reporter)
+        let summary = await runner.run(playbook)
+        return (summary, reporter)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+}
+
+final class RunnerTests: XCTestCase {
+    func testASecondRunChangesNothing() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              vars:
+                app_dir: "@DIR@/app"
+              tasks:
+                - name: app folder
+                  file: { path: "{{ app_dir }}", state: directory, mode: "0755" }
+                - name: settings
+                  copy: { content: "DEBUG = False\\n", dest: "{{ app_dir }}/settings.py", mode: "0640" }
+                  notify: restart app
+                - name: config from template
+                  template: { src: app.conf.j2, dest: "{{ app_dir }}/app.conf" }
+                - name: a line
+                  lineinfile: { path: "{{ app_dir }}/env", line: "ALLOWED_HOSTS = ['*']", create: true }
+                - name: log file
+                  file: { path: "{{ app_dir }}/app.log", state: touch, modification_time: preserve, access_time: preserve }
+              handlers:
+                - name: restart app
+                  shell: echo restarted >> "{{ app_dir }}/restarts"
+            """,
+            "templates/app.conf.j2": "host={{ inventory_hostname }}\nitems={% for x in [1,2] %}{{ x }}{% endfor %}.\n",
+        ])
+        defer { book.remove() }
+        let (first, _) = try await book.run()
+        XCTAssertEqual(first.exitCode, 0)
+        XCTAssertEqual(first.stats(of: "web1")?.changed, 6)
+        XCTAssertEqual(book.read("app/app.conf"), "host=web1\nitems=12.\n")
+        XCTAssertEqual(book.read("app/settings.py"), "DEBUG = False\n")
+        XCTAssertEqual(book.read("app/env"), "ALLOWED_HOSTS = ['*']\n")
+        let (second, _) = try await book.run()
+        XCTAssertEqual(second.stats(of: "web1")?.changed, 0, "the second run must change nothing")
+        XCTAssertEqual(book.read("app/restarts"), "restarted\n", "the handler ran once, on the first run only")
+    }
+
+    func testCheckModeChangesNothingButPredicts() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - copy: { content: "x", dest: "@DIR@/new.txt" }
+                - file: { path: "@DIR@/dir", state: directory }
+                - command: touch @DIR@/touched
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run { $0.checkMode = true }
+        XCTAssertEqual(summary.stats(of: "web1")?.changed, 2)
+        XCTAssertEqual(summary.stats(of: "web1")?.skipped, 1)
+        XCTAssertFalse(book.exists("new.txt"))
+        XCTAssertFalse(book.exists("dir"))
+        XCTAssertFalse(book.exists("touched"))
+        XCTAssertEqual(events.results(ofTask: "copy").first?.status, .changed)
+    }
+
+    func testAFailingTaskStillRunsTheHandlersItsHostWasNotifiedOf() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: change config
+                  copy: { content: "new", dest: "@DIR@/config" }
+                  notify: reload
+                - name: broken step
+                  command: /bin/false
+                - name: never reached
+                  copy: { content: "x", dest: "@DIR@/never" }
+              handlers:
+                - name: reload
+                  copy: { content: "reloaded", dest: "@DIR@/reloaded" }
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 2)
+        XCTAssertEqual(book.read("reloaded"), "reloaded", "the notified handler ran despite the failure")
+        XCTAssertFalse(book.exists("never"))
+        let failure = try XCTUnwrap(events.results(ofTask: "broken step").first)
+        XCTAssertEqual(failure.result["rc"], .int(1))
+        XCTAssertEqual(failure.location?.line, 7)
+
+        try FileManager.default.removeItem(atPath: book.path("config"))
+        try FileManager.default.removeItem(atPath: book.path("reloaded"))
+        _ = try await book.run { $0.forceHandlers = false }
+        XCTAssertFalse(book.exists("reloaded"), "--no-force-handlers behaves like Ansible")
+    }
+
+    func testLoopsWhenPerItemAndRegisteredResults() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: make files
+                  copy: { content: "{{ item.text }}", dest: "@DIR@/{{ item.name }}" }
+                  loop:
+                    - { name: a, text: A }
+                    - { name: b, text: B }
+                    - { name: skip, text: S }
+                  when: item.name != 'skip'
+                  register: made
+                  loop_control: { label: "{{ item.name }}", index_var: i }
+                - name: count
+                  shell: echo {{ made.results | selectattr('changed') | list | length }} > @DIR@/count
+                - name: echo
+                  command: echo hello
+                  register: out
+                  changed_when: false
+                - name: use stdout
+                  copy: { content: "{{ out.stdout }}", dest: "@DIR@/out" }
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertEqual(book.read("a"), "A")
+        XCTAssertFalse(book.exists("skip"))
+        XCTAssertEqual(book.read("count"), "2\n")
+        XCTAssertEqual(book.read("out"), "hello")
+        let loop = try XCTUnwrap(events.results(ofTask: "make files").first)
+        XCTAssertEqual(loop.items.map(\.label), ["a", "b", "skip"])
+        XCTAssertEqual(loop.items.map(\.status), [.changed, .changed, .skipped])
+        XCTAssertEqual(events.results(ofTask: "echo").first?.status, .ok)
+    }
+
+    func testBlockRescueAndAlways() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - block:
+                    - name: will fail
+                      command: /bin/false
+                    - name: skipped by failure
+                      copy: { content: x, dest: "@DIR@/not-here" }
+                  rescue:
+                    - name: recover
+                      copy: { content: "{{ ansible_failed_task.name }}", dest: "@DIR@/rescued" }
+                  always:
+                    - name: cleanup
+                      copy: { content: done, dest: "@DIR@/always" }
+                - name: after the block
+                  copy: { content: after, dest: "@DIR@/after" }
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, _) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0, "a rescued failure is not a failure")
+        XCTAssertEqual(book.read("rescued"), "will fail")
+        XCTAssertEqual(book.read("always"), "done")
+        XCTAssertEqual(book.read("after"), "after")
+        XCTAssertFalse(book.exists("not-here"))
+        XCTAssertEqual(summary.stats(of: "web1")?.rescued, 1)
+        XCTAssertEqual(summary.stats(of: "web1")?.failed, 0)
+    }
+
+    func testAFailedHostDropsOutWhileTheOthersGoOn() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - fail: { msg: "web2 is broken" }
+                  when: inventory_hostname == 'web2'
+                - copy: { content: "{{ inventory_hostname }}", dest: "@DIR@/{{ inventory_hostname }}" }
+                - command: /bin/false
+                  ignore_errors: true
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, _) = try await book.run(hosts: ["web1", "web2", "web3"])
+        XCTAssertEqual(summary.exitCode, 2)
+        XCTAssertEqual(book.read("web1"), "web1")
+        XCTAssertEqual(book.read("web3"), "web3")
+        XCTAssertFalse(book.exists("web2"))
+        XCTAssertEqual(summary.stats(of: "web1")?.ignored, 1)
+        XCTAssertEqual(summary.stats(of: "web2")?.failed, 1)
+    }
+
+    func testTagsSelectTasks() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - copy: { content: x, dest: "@DIR@/deploy" }
+                  tags: [deploy]
+                - copy: { content: x, dest: "@DIR@/setup" }
+                  tags: [setup]
+                - copy: { content: x, dest: "@DIR@/always" }
+                  tags: [always]
+                - copy: { content: x, dest: "@DIR@/never" }
+                  tags: [never, debug]
+            """,
+        ])
+        defer { book.remove() }
+        _ = try await book.run { $0.tags = ["deploy"] }
+        XCTAssertTrue(book.exists("deploy"))
+        XCTAssertTrue(book.exists("always"))
+        XCTAssertFalse(book.exists("setup"))
+        XCTAssertFalse(book.exists("never"))
+    }
+
+    func testUntilRetriesAndSetFact() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - set_fact: { marker: "@DIR@/attempts" }
+                - name: eventually
+                  shell: echo x >> {{ marker }}; test $(wc -l < {{ marker }}) -ge 3
+                  register: attempt
+                  until: attempt.rc == 0
+                  retries: 5
+                  delay: 0
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertEqual(events.results(ofTask: "eventually").first?.result["attempts"], .int(3))
+    }
+
+    func testIncludeTasksWithALoop() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - include_tasks: site-item.yml
+                  loop: [one, two]
+            """,
+            "site-item.yml": """
+            - copy: { content: "{{ item }}", dest: "@DIR@/{{ item }}" }
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, _) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertEqual(book.read("one"), "one")
+        XCTAssertEqual(book.read("two"), "two")
+    }
+
+    func testNoLogKeepsSecretsOutOfEveryEvent() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              vars:
+                db_password: hunter2-secret
+              tasks:
+                - name: secret
+                  shell: echo {{ db_password }}
+                  no_log: true
+                - name: secret failure
+                  command: false {{ db_password }}
+                  no_log: true
+                  ignore_errors: true
+            """,
+        ])
+        defer { book.remove() }
+        let lines = LinesBox()
+        let playbook = try PlaybookLoader().loadPlaybook(at: book.path("site.yml"))
+        let runner = PlaybookRunner(inventory: try Inventory.load(from: ["web1,"]), options: {
+            var options = RunOptions(); options.verbosity = 3; return options }(),
+            pool: ConnectionPool { LocalConnection(hostName: $0.hostName) },
+            reporter: JSONReport { lines.append($0) })
+        _ = await runner.run(playbook)
+        let human = LinesBox()
+        let humanRunner = PlaybookRunner(inventory: try Inventory.load(from: ["web1,"]), options: {
+            var options = RunOptions(); options.verbosity = 3; return options }(),
+            pool: ConnectionPool { LocalConnection(hostName: $0.hostName) },
+            reporter: HumanReport(verbosity: 3, terminal: false) { human.append($0) })
+        _ = await humanRunner.run(playbook)
+        XCTAssertFalse(lines.text.contains("hunter2"), lines.text)
+        XCTAssertFalse(human.text.contains("hunter2"), human.text)
+        XCTAssertTrue(human.text.contains("no_log"))
+    }
+
+    func testJSONOutputIsOneEventPerLine() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - name: demo
+              hosts: all
+              gather_facts: false
+              tasks:
+                - debug: { msg: "hi {{ inventory_hostname }}" }
+            """,
+        ])
+        defer { book.remove() }
+        let lines = LinesBox()
+        let runner = PlaybookRunner(inventory: try Inventory.load(from: ["web1,web2,"]), options: RunOptions(),
+                                    pool: ConnectionPool { LocalConnection(hostName: $0.hostName) },
+                                    reporter: JSONReport { lines.append($0) })
+        _ = await runner.run(try PlaybookLoader().loadPlaybook(at: book.path("site.yml")))
+        let events = try lines.text.split(separator: "\n").map { line -> [String: Any] in
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+        XCTAssertEqual(events.compactMap { $0["event"] as? String },
+                       ["play_start", "task_start", "host_result", "host_result", "recap"])
+        let result = events[2]["result"] as? [String: Any]
+        XCTAssertEqual(result?["msg"] as? String, "hi web1")
+    }
+
+    func testHumanOutputLooksLikeAnsible() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - name: demo
+              hosts: all
+              gather_facts: false
+              tasks:
+                - name: make it
+                  copy: { content: x, dest: "@DIR@/x" }
+                - name: boom
+                  command: ls /definitely/not/here
+            """,
+        ])
+        defer { book.remove() }
+        let human = LinesBox()
+        let runner = PlaybookRunner(inventory: try Inventory.load(from: ["web1,"]), options: RunOptions(),
+                                    pool: ConnectionPool { LocalConnection(hostName: $0.hostName) },
+                                    reporter: HumanReport(terminal: false) { human.append($0) })
+        _ = await runner.run(try PlaybookLoader().loadPlaybook(at: book.path("site.yml")))
+        let text = human.text
+        XCTAssertTrue(text.contains("PLAY [demo] ***"), text)
+        XCTAssertTrue(text.contains("TASK [make it] ***"), text)
+        XCTAssertTrue(text.contains("changed: [web1]"), text)
+        XCTAssertTrue(text.contains("failed: [web1] => non-zero return code"), text)
+        XCTAssertTrue(text.contains("command: ls /definitely/not/here"), text)
+        XCTAssertTrue(text.contains("rc: 2"), text)
+        XCTAssertTrue(text.contains("No such file or directory"), text)
+        XCTAssertTrue(text.contains("site.yml:7"), text)
+        XCTAssertTrue(text.contains("PLAY RECAP"), text)
+        XCTAssertTrue(text.contains("ok=1"), text)
+        XCTAssertTrue(text.contains("failed=1"), text)
+        XCTAssertFalse(text.contains("\u{1B}["), "no colours when not on a terminal")
+    }
+}
+
+/// Output lines collected from reporters running on many threads.
+final class LinesBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var text: String { lock.withLock { lines.joined() } }
+}
