@@ -100,6 +100,68 @@ final class ValidationTests: XCTestCase {
         XCTAssertNoThrow(try TestModuleSpecs.loader.loadPlaybook(at: folder + "/play.yml"))
     }
 
+    func testMistakesInHandlersIncludesAndTemplatesAreFoundBeforeTheRun() throws {
+        let folder = NSTemporaryDirectory() + "deckhand-validation-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: folder) }
+        try "- name: included\n  copy: dest=/x mdoe=0644\n".write(toFile: folder + "/inc.yml", atomically: true,
+                                                                       encoding: .utf8)
+        try """
+            - hosts: all
+              tasks:
+                - name: changes config
+                  copy: src=a dest=/etc/a
+                  notify: restart ngnix
+                - include_tasks: inc.yml
+                - include_role:
+                    name: nosuchrole
+                - name: bad template
+                  debug:
+                    msg: "{{ unclosed "
+                - name: bad condition
+                  ping:
+                  when: x ==
+              handlers:
+                - name: restart nginx
+                  service: name=nginx state=restarted
+            """.write(toFile: folder + "/play.yml", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try TestModuleSpecs.loader.loadPlaybook(at: folder + "/play.yml")) { error in
+            let errors = (error as? ValidationErrors)?.errors ?? []
+            let text = errors.map(\.description).joined(separator: "\n")
+            XCTAssertTrue(text.contains("inc.yml:2:"), text)
+            XCTAssertTrue(text.contains("'mdoe'") && text.contains("did you mean 'mode'"), text)
+            XCTAssertTrue(text.contains("role 'nosuchrole' not found"), text)
+            XCTAssertFalse(text.contains("restart ngnix"), "handlers of roles included at run time are unknown now")
+            XCTAssertTrue(text.contains("play.yml:10:") && text.contains("template error in 'debug.msg'"), text)
+            XCTAssertTrue(text.contains("play.yml:12:") && text.contains("'when' is not a valid expression"), text)
+        }
+    }
+
+    func testNotifyingAnUnknownHandlerIsAnError() throws {
+        let folder = NSTemporaryDirectory() + "deckhand-validation-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            - hosts: all
+              tasks:
+                - copy: src=a dest=/etc/a
+                  notify: [restart ngnix, app changed]
+              handlers:
+                - name: restart nginx
+                  service: name=nginx state=restarted
+                - name: restart app
+                  listen: app changed
+                  service: name=app state=restarted
+            """.write(toFile: folder + "/play.yml", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try TestModuleSpecs.loader.loadPlaybook(at: folder + "/play.yml")) { error in
+            let errors = (error as? ValidationErrors)?.errors ?? []
+            XCTAssertEqual(errors.count, 1)
+            XCTAssertEqual(errors.first?.offendingText, "restart ngnix")
+            XCTAssertEqual(errors.first?.suggestion, "restart nginx")
+            XCTAssertEqual(errors.first?.location.line, 3)
+        }
+    }
+
     func testSuggestionsUseEditDistance() {
         XCTAssertEqual(Suggestion.editDistance("kitten", "sitting"), 3)
         XCTAssertEqual(Suggestion.nearest("lineinfle", in: ["lineinfile", "blockinfile"]), "lineinfile")

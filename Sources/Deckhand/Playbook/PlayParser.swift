@@ -71,6 +71,7 @@ extension LoadSession {
             default: play.handlers = handlers(from: items, reader: reader)
             }
         }
+        checkNotifications(of: play)
         return play
     }
 

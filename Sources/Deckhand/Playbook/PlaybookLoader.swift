@@ -98,6 +98,10 @@ final class LoadSession {
     var fileStack: [String] = []
     var roleCache: [String: Role] = [:]
     var roleStack: [String] = []
+    /// include_tasks files already checked during this load.
+    var prevalidated: Set<String> = []
+    /// Compiles templates for syntax checks only (nothing is rendered while loading).
+    lazy var templateEnvironment = Environment(options: .ansible)
 
     init(loader: PlaybookLoader, playbookDirectory: String) {
         self.loader = loader

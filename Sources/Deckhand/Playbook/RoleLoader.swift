@@ -189,6 +189,12 @@ extension LoadSession {
         }
         guard isImport else {
             task.action = .includeRole(include)
+            if !TemplateRenderer.isTemplate(include.name) {
+                // Checked now so a misspelt role fails before the run; loaded again at run time.
+                _ = role(named: include.name, searchBase: include.searchBase, tasksFrom: include.tasksFrom,
+                         handlersFrom: include.handlersFrom, defaultsFrom: include.defaultsFrom,
+                         varsFrom: include.varsFrom, location: reader.location(action.value))
+            }
             return .task(task)
         }
         if include.name.contains("{{") {

@@ -156,8 +156,10 @@ extension LoadSession {
         } else if let loopControlNode {
             reader.fail("'loop_control' without a loop", at: loopControlNode, text: "loop_control")
         }
-        return resolveAction(action, task: task, argsNode: argsNode, reader: reader, role: role, handlers: handlers,
-                             baseDirectory: baseDirectory)
+        let item = resolveAction(action, task: task, argsNode: argsNode, reader: reader, role: role,
+                                 handlers: handlers, baseDirectory: baseDirectory)
+        if case .task(let resolved) = item { checkTemplates(of: resolved) }
+        return item
     }
 
     /// `action: copy src=a dest=b` or `action: {module: copy, src: a}`.
@@ -252,6 +254,8 @@ extension LoadSession {
                 reader.fail("give the file once, not also in 'args'", at: argsNode, text: "args")
             }
             task.action = .includeTasks(IncludeTasks(file: file, baseDirectory: baseDirectory, apply: apply))
+            prevalidateInclude(file, baseDirectory: baseDirectory, role: role, handlers: handlers,
+                               at: reader.location(action.value))
             return .task(task)
         case "import_tasks":
             guard let file = reader.string(action.value, action.name) else {
@@ -303,6 +307,25 @@ extension LoadSession {
                                              location: reader.location(action.keyNode)))
             return .task(task)
         }
+    }
+
+    /// An include_tasks whose file name is not a template is read now too, so its mistakes are reported
+    /// before the run (it is read again, per host, at run time).
+    private func prevalidateInclude(_ file: String, baseDirectory: String, role: RoleContext?, handlers: Bool,
+                                    at location: SourceLocation) {
+        guard !TemplateRenderer.isTemplate(file) else { return }
+        var folders = [baseDirectory]
+        if let role { folders.append((role.path as NSString).appendingPathComponent("tasks")) }
+        folders.append(playbookDirectory)
+        guard let path = findFile(file, in: folders) else {
+            errors.add(ValidationError("include_tasks: cannot find '\(file)' (looked in \(folders.joined(separator: ", ")))",
+                                       at: location, offendingText: file))
+            return
+        }
+        // A file that includes itself (recursion ended by a condition) is legitimate for include_tasks.
+        guard !fileStack.contains(path), !prevalidated.contains(path) else { return }
+        prevalidated.insert(path)
+        _ = taskFile(at: path, role: role, handlers: handlers, location: location)
     }
 
     private func argumentLocations(_ node: Node, reader: NodeReader) -> [String: SourceLocation] {
