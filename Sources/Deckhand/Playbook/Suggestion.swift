@@ -3,11 +3,18 @@ public enum Suggestion {
     /// The candidate with the smallest edit distance to `word`, if it is close enough to be a typo
     /// (at most a third of the word's length, minimum 2 edits allowed), or one contains the other.
     public static func nearest(_ word: String, in candidates: [String]) -> String? {
-        var best: (name: String, distance: Int)?
+        var best: (name: String, distance: Int, subsequence: Bool)?
         let lowered = word.lowercased()
-        for candidate in candidates {
-            let distance = editDistance(lowered, candidate.lowercased())
-            if best == nil || distance < best!.distance { best = (candidate, distance) }
+        // Sorted so ties break the same way every time; among equally near names, one that only adds or
+        // drops letters ("taks" -> "tasks") beats one that changes a letter ("tags").
+        for candidate in candidates.sorted() {
+            let other = candidate.lowercased()
+            let distance = editDistance(lowered, other)
+            let subsequence = isSubsequence(lowered, of: other) || isSubsequence(other, of: lowered)
+            if best == nil || distance < best!.distance
+                || (distance == best!.distance && subsequence && !best!.subsequence) {
+                best = (candidate, distance, subsequence)
+            }
         }
         guard let best else { return nil }
         let allowed = max(2, word.count / 3)
@@ -16,6 +23,12 @@ public enum Suggestion {
             return containing
         }
         return nil
+    }
+
+    static func isSubsequence(_ short: String, of long: String) -> Bool {
+        var remaining = Substring(short)
+        for character in long where remaining.first == character { remaining = remaining.dropFirst() }
+        return remaining.isEmpty
     }
 
     /// Levenshtein distance between `a` and `b`.
