@@ -66,7 +66,7 @@ final class PlaybookIntegrationTests: XCTestCase {
     }
 
     private func run(_ playbookPath: String, check: Bool = false, diff: Bool = false,
-                     forceHandlers: Bool = true) async throws -> (RunSummary, RecordingReporter) {
+                     forceHandlers: Bool = true, becomePassword: String? = nil) async throws -> (RunSummary, RecordingReporter) {
         let loader = PlaybookLoader()
         let playbook = try loader.loadPlaybook(at: playbookPath)
         var inventory = try Inventory.load(from: [inventoryPath])
@@ -76,6 +76,7 @@ final class PlaybookIntegrationTests: XCTestCase {
         options.checkMode = check
         options.diffMode = diff
         options.forceHandlers = forceHandlers
+        options.becomePassword = becomePassword
         options.extraVars = ["base": .string(base)]
         let reporter = RecordingReporter()
         let runner = PlaybookRunner(inventory: inventory, options: options, pool: LoopbackHost.pool(), reporter: reporter)
@@ -177,5 +178,28 @@ final class PlaybookIntegrationTests: XCTestCase {
         XCTAssertEqual(summary.exitCode, 4)
         XCTAssertEqual(summary.stats(of: "nohost")?.unreachable, 1)
         XCTAssertEqual(summary.stats(of: "testhost")?.ok, 1)
+    }
+
+    func testABecomePasswordNeverEndsUpInAFileOrTheOutput() async throws {
+        let directory = NSTemporaryDirectory() + "deckhand-become-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try """
+        - hosts: testhost
+          gather_facts: false
+          become: true
+          tasks:
+            - file: { path: "{{ base }}", state: directory }
+            - copy: { content: "payload\\n", dest: "{{ base }}/as-root" }
+            - command: id -un
+              register: who
+            - copy: { content: "{{ who.stdout }}\\n", dest: "{{ base }}/who" }
+        """.write(toFile: directory + "/site.yml", atomically: true, encoding: .utf8)
+        let (summary, events) = try await run(directory + "/site.yml", becomePassword: "not-needed-pw")
+        XCTAssertEqual(summary.exitCode, 0, failures(events))
+        XCTAssertEqual(try String(contentsOfFile: base + "/as-root", encoding: .utf8), "payload\n")
+        XCTAssertEqual(try String(contentsOfFile: base + "/who", encoding: .utf8), "root\n")
+        let everything = events.events.map { "\($0)" }.joined()
+        XCTAssertFalse(everything.contains("not-needed-pw"))
     }
 }

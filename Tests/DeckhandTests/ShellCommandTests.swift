@@ -67,15 +67,40 @@ final class ShellCommandTests: XCTestCase {
 
     func testSudoWithoutPasswordIsNonInteractive() {
         let command = ShellCommand("id", "-u").becoming(Become(user: "root"))
-        XCTAssertEqual(command.rendered, "sudo -H -S -n -u root -- /bin/sh -c 'id -u'")
+        XCTAssertEqual(command.rendered, "sudo -H -n -u root -- /bin/sh -c 'id -u'")
     }
 
-    func testSudoWithPasswordReadsItFromStdinAndNeverFromTheCommandLine() {
+    func testSudoWithPasswordNeverPutsItOnTheCommandLine() {
         let become = Become(user: "postgres", password: "s3cret 'pw'")
         let command = ShellCommand("psql", "-c", "select 1").becoming(become)
         XCTAssertFalse(command.rendered.contains("s3cret"))
-        XCTAssertTrue(command.rendered.hasPrefix("sudo -H -S -k -p '' -u postgres -- /bin/sh -c "))
-        XCTAssertFalse(command.rendered.contains(" -n "))
+        XCTAssertTrue(command.rendered.contains("sudo -A -k -H -p '' -u postgres -- /bin/sh -c"), command.rendered)
+    }
+
+    /// A stand-in sudo that asks the askpass helper, checks the password, then runs the command.
+    func testTheBecomePasswordGoesToSudoAndTheRestOfStdinToTheCommand() async throws {
+        let directory = NSTemporaryDirectory() + "deckhand-sudo-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try """
+        #!/bin/sh
+        pw=$("$SUDO_ASKPASS")
+        test "$pw" = "pa ss'word" || { echo "wrong password: $pw" >&2; exit 1; }
+        while test "$1" != "--"; do shift; done; shift
+        exec "$@"
+        """.write(toFile: directory + "/sudo", atomically: true, encoding: .utf8)
+        chmod(directory + "/sudo", 0o755)
+        let connection = LocalConnection()
+        let command = ShellCommand("cat").withEnvironment([:])
+        let become = Become(user: "root", password: "pa ss'word")
+        let result = try await connection.run(
+            ShellCommand.script("PATH=\(ShellCommand.quote(directory)):$PATH; export PATH;")
+                .then(command.becoming(become)),
+            stdin: Data(("pa ss'word\n" + "payload line 1\nline 2").utf8))
+        XCTAssertEqual(result.stderrText, "")
+        XCTAssertEqual(result.stdoutText, "payload line 1\nline 2")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSHomeDirectory()).filter { $0.hasPrefix(".deckhand-askpass") }
+        XCTAssertEqual(leftovers, [], "the askpass helper is removed")
     }
 
     func testSuRunsThroughTheShellAsTheUser() {

@@ -88,7 +88,11 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
 
     /// Compound commands wrapped in `{ ...; }` so they compose without surprises of precedence.
     var grouped: [Part] {
-        compound ? [.syntax("{")] + parts + [.syntax("; }")] : parts
+        guard compound else { return parts }
+        if case .syntax(let last)? = parts.last, last.trimmed.hasSuffix(";") {
+            return [.syntax("{")] + parts + [.syntax("}")]
+        }
+        return [.syntax("{")] + parts + [.syntax("; }")]
     }
 
     private func joined(_ op: String, _ other: ShellCommand) -> ShellCommand {
@@ -140,18 +144,23 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Runs the command as another user through sudo or su.
+    ///
+    /// With a password, the first line of stdin is the password: a tiny askpass helper hands it to sudo, so
+    /// the rest of stdin still reaches the command, and a NOPASSWD rule never sees the password as input.
     public func becoming(_ become: Become) -> ShellCommand {
         switch become.method {
         case .sudo:
-            var words = ["sudo", "-H", "-S"]
-            if become.password == nil {
-                words.append("-n")
-            } else {
-                // -k forces the prompt, so the password line on stdin is always consumed by sudo itself.
-                words += ["-k", "-p", ""]
+            guard become.password != nil else {
+                return ShellCommand(words: ["sudo", "-H", "-n", "-u", become.user, "--", "/bin/sh", "-c", rendered])
             }
-            words += ["-u", become.user, "--", "/bin/sh", "-c", rendered]
-            return ShellCommand(words: words)
+            let sudo = ShellCommand(words: ["sudo", "-A", "-k", "-H", "-p", "", "-u", become.user, "--",
+                                            "/bin/sh", "-c", rendered])
+            return ShellCommand(parts: [
+                .syntax("IFS= read -r DECKHAND_BECOME_PW || exit 1; export DECKHAND_BECOME_PW;"),
+                .syntax("a=$(mktemp \"${HOME:-/tmp}/.deckhand-askpass.XXXXXX\") || exit 1;"),
+                .syntax("printf '#!/bin/sh\\nprintf \"%%s\\\\n\" \"$DECKHAND_BECOME_PW\"\\n' >\"$a\" && chmod 700 \"$a\" &&"),
+                .syntax("SUDO_ASKPASS=\"$a\""),
+            ] + sudo.parts + [.syntax("; rc=$?; rm -f \"$a\"; exit $rc")], compound: true)
         case .su:
             return ShellCommand("su", "-s", "/bin/sh", become.user, "-c", rendered)
         }

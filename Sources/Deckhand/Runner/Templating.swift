@@ -9,7 +9,9 @@ public final class Templating: @unchecked Sendable {
     private let lock = NSLock()
     private var expressions: [String: Jinja.Expression] = [:]
 
-    public init(renderer: TemplateRenderer = .shared) {
+    /// Ansible's templar keeps trailing newlines of values (`content: "{{ x }}\n"`), unlike plain Jinja.
+    public init(renderer: TemplateRenderer = TemplateRenderer(environment: Environment(
+        options: Options(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: true)))) {
         self.renderer = renderer
     }
 
