@@ -155,6 +155,22 @@ final class PlaybookLoaderTests: XCTestCase {
         XCTAssertEqual(reference.role.tasks.count, 1)
     }
 
+    func testImportPlaybookPassesVarsTagsAndConditionsToItsPlays() throws {
+        let folder = try temporaryFolder()
+        try write("inner.yml", "- hosts: web\n  vars: {a: 1}\n  tasks:\n    - ping:\n", in: folder)
+        try write("outer.yml", """
+            - import_playbook: inner.yml
+              vars: {b: 2}
+              tags: deploy
+              when: enabled
+            """, in: folder)
+        let play = try TestModuleSpecs.loader.loadPlaybook(at: folder + "/outer.yml").plays[0]
+        XCTAssertEqual(play.vars, ["a": .int(1), "b": .int(2)])
+        XCTAssertEqual(play.keywords.tags, ["deploy"])
+        XCTAssertEqual(play.keywords.when, ["enabled"])
+        XCTAssertTrue(play.location.file.hasSuffix("inner.yml"))
+    }
+
     func testYAMLValuesAreTypedAsAnsibleReadsThem() throws {
         let document = try YAMLDocument.parse("""
             a: yes

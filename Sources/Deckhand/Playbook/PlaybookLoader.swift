@@ -184,7 +184,22 @@ final class LoadSession {
                     reader.fail("import_playbook: cannot find '\(file)' beside \(path)", at: importNode.value)
                     continue
                 }
-                plays += playbook(at: found, location: reader.location(importNode.value))
+                // vars, tags and when on the import apply to every imported play (vars as play vars).
+                var outer = TaskKeywords()
+                var vars = OrderedDictionary<String, Value>()
+                for other in reader.entries(entry) {
+                    switch other.key {
+                    case "vars": vars = reader.dict(other.value, "vars") ?? [:]
+                    case "tags": outer.tags = reader.tags(other.value)
+                    case "when": outer.when = reader.conditions(other.value, "when")
+                    default: continue
+                    }
+                }
+                for var imported in playbook(at: found, location: reader.location(importNode.value)) {
+                    imported.keywords = imported.keywords.inheriting(from: outer)
+                    for (key, value) in vars { imported.vars[key] = value }
+                    plays.append(imported)
+                }
                 continue
             }
             if let play = play(entry, reader: reader, directory: directory) { plays.append(play) }
