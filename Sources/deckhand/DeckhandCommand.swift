@@ -1,10 +1,55 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct DeckhandCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deckhand",
         abstract: "Operate a Django web host over SSH with Ansible-compatible playbooks.",
-        subcommands: [RunCommand.self, TemplateCommand.self]
+        discussion: """
+            TARGET is [user@]host[:port] or a Host alias of the ssh config (~/.ssh/config, or the file given \
+            with -F), resolved as ssh resolves it: HostName, User, Port, IdentityFile, ProxyJump and the rest.
+
+            EXIT STATUS
+              0   success
+              1   usage error or bad ssh config
+              4   a host is unreachable (connection, host key or login failed)
+              sh  exits with the remote command's status, or 128+N when a signal N killed it
+            """,
+        // One line per subcommand, in the order `deckhand --help` lists them.
+        subcommands: [
+            PingCommand.self,
+            ShCommand.self,
+            RunCommand.self,
+            TemplateCommand.self,
+        ]
     )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    /// Maps failures to the documented exit codes: usage errors exit 1, not swift-argument-parser's 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as DeckhandFailure {
+            Terminal.error(failure.message)
+            Foundation.exit(failure.exitCode.rawValue)
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                var message = fullMessage(for: error)
+                if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+                Terminal.error(message)
+                Foundation.exit(DeckhandExit.usage.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import SSH
+
+/// `deckhand sh TARGET -- COMMAND`: one ad-hoc command, its output and exit status passed through.
+struct ShCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sh",
+        abstract: "Run one command on a host, passing its output and exit status through.",
+        discussion: """
+            As with ssh, the words after -- are joined with spaces and run by the remote login shell, so \
+            quote what the remote shell must see as one word: deckhand sh web -- 'ls -l "/srv/my app"'. \
+            stdout and stderr stream through as they arrive. Exits with the command's status (128+N when \
+            signal N killed it), 4 when the host is unreachable. The connection options (-F, \
+            --host-key-checking, --connect-timeout) go before or after 'sh'; see deckhand --help.
+            """
+    )
+
+    @ParentCommand var deckhand: DeckhandCommand
+
+    @Flag(help: "Read standard input to its end, then send it to the command (by default the command gets no input).")
+    var stdin = false
+
+    @Argument(help: ArgumentHelp("[user@]host[:port] or a Host alias of the ssh config.", valueName: "target"))
+    var target: String
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command, after --.", valueName: "command"))
+    var command: [String] = []
+
+    func validate() throws {
+        if command.isEmpty {
+            throw ValidationError("Give the command after --, e.g. deckhand sh \(target) -- uptime")
+        }
+    }
+
+    func run() async throws {
+        guard let options = try deckhand.connection.resolve([target]).first else { return }
+        let input = stdin ? FileHandle.standardInput.readDataToEndOfFile() : nil
+
+        let result: CommandResult
+        do {
+            let session = try await SSHSession.connect(options)
+            do {
+                result = try await session.run(command.joined(separator: " "), stdin: input) { stream, data in
+                    Terminal.write(data, to: stream == .stdout ? STDOUT_FILENO : STDERR_FILENO)
+                }
+            } catch {
+                await session.close()
+                throw error
+            }
+            await session.close()
+        } catch let error as SSHError {
+            throw DeckhandFailure(.unreachable, error.description)
+        }
+
+        // The SSH layer already reports a signal N as status 128+N, the shell's convention.
+        if let signal = result.exitSignal {
+            Terminal.error("\(target): the command was killed by signal \(signal).")
+        }
+        if result.exitStatus != 0 { throw ExitCode(result.exitStatus) }
+    }
+}

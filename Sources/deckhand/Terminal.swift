@@ -1,0 +1,31 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes to the terminal's streams unbuffered, safe to call from any thread (one write(2) per chunk).
+enum Terminal {
+    static func out(_ text: String) { write(Data(text.utf8), to: STDOUT_FILENO) }
+
+    /// "deckhand: " and the message, on stderr.
+    static func error(_ message: String) { write(Data("deckhand: \(message)\n".utf8), to: STDERR_FILENO) }
+
+
+
+    /// Writes all of `data`; gives up quietly when the reader went away (a closed pipe).
+    static func write(_ data: Data, to descriptor: Int32) {
+        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+            guard var pointer = buffer.baseAddress else { return }
+            var remaining = buffer.count
+            while remaining > 0 {
+                let written = Glibc.write(descriptor, pointer, remaining)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                pointer += written
+                remaining -= written
+            }
+        }
+    }
+}
