@@ -59,7 +59,7 @@ final class ValidationTests: XCTestCase {
             XCTAssertTrue(error.location.file.hasSuffix("invalid/bad.yml"))
         }
         let report = ValidationErrors(errors).description
-        XCTAssertTrue(report.contains("bad.yml:7:7: unknown module or task keyword 'copyy' (did you mean 'copy'?)"),
+        XCTAssertTrue(report.contains("bad.yml:7:7: unknown module or task keyword 'copyy'; nearest modules: copy"),
                       report)
     }
 
@@ -163,6 +163,8 @@ final class ValidationTests: XCTestCase {
     }
 
     func testSuggestionsUseEditDistance() {
+        XCTAssertEqual(Suggestion.nearest("usr", in: ["service", "user", "uri", "shell"], count: 2),
+                       ["user", "uri"])
         XCTAssertEqual(Suggestion.editDistance("kitten", "sitting"), 3)
         XCTAssertEqual(Suggestion.nearest("lineinfle", in: ["lineinfile", "blockinfile"]), "lineinfile")
         XCTAssertNil(Suggestion.nearest("zzzzzz", in: ["copy", "file"]))

@@ -25,6 +25,15 @@ public enum Suggestion {
         return nil
     }
 
+    /// Up to `count` candidates nearest to `word`, nearest first (for "nearest modules: …" lists).
+    public static func nearest(_ word: String, in candidates: [String], count: Int) -> [String] {
+        let lowered = word.lowercased()
+        let ranked = candidates.sorted().map { ($0, editDistance(lowered, $0.lowercased())) }
+            .sorted { $0.1 < $1.1 }
+        let allowed = max(3, word.count / 2)
+        return Array(ranked.filter { $0.1 <= allowed }.prefix(count).map(\.0))
+    }
+
     static func isSubsequence(_ short: String, of long: String) -> Bool {
         var remaining = Substring(short)
         for character in long where remaining.first == character { remaining = remaining.dropFirst() }

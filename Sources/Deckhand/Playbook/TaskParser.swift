@@ -131,8 +131,11 @@ extension LoadSession {
                     actions.append(ActionCandidate(name: key, keyNode: keyNode, value: value))
                 } else {
                     let known = moduleNames + Array(PlaybookKeywords.task) + Array(PlaybookKeywords.controlActions)
-                    reader.fail("unknown module or task keyword '\(key)'", at: keyNode, text: key,
-                                suggestion: Suggestion.nearest(ModuleRegistry.canonicalName(key), in: known))
+                    let bare = ModuleRegistry.canonicalName(key)
+                    var message = "unknown module or task keyword '\(key)'"
+                    let nearModules = Suggestion.nearest(bare, in: moduleNames, count: 3)
+                    if !nearModules.isEmpty { message += "; nearest modules: " + nearModules.joined(separator: ", ") }
+                    reader.fail(message, at: keyNode, text: key, suggestion: Suggestion.nearest(bare, in: known))
                 }
             }
         }
