@@ -6,12 +6,16 @@ import SSH
 
 /// `deckhand run PLAYBOOK -i INVENTORY`: ansible-playbook's job, with its options and exit codes.
 struct RunCommand: AsyncParsableCommand {
+    @ParentCommand var deckhand: DeckhandCommand
+
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run an Ansible-compatible playbook against the hosts of an inventory.",
         discussion: """
             Exit status: 0 all hosts fine, 2 a host failed, 4 a host was unreachable, \
-            5 the playbook or inventory is invalid (nothing was run), 1 any other error.
+            5 the playbook or inventory is invalid (nothing was run), 1 any other error. \
+            Hosts are reached through the ssh config (-F, --host-key-checking, --connect-timeout; see deckhand --help); \
+            the inventory's ansible_host, ansible_port, ansible_user and ansible_ssh_private_key_file win over it.
             """)
 
     @Argument(help: ArgumentHelp("The playbook file.", valueName: "playbook"))
@@ -64,9 +68,6 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-force-handlers"), help: "Do not run notified handlers on hosts that failed later.")
     var noForceHandlers = false
 
-    @Option(name: .customShort("F"), help: ArgumentHelp("Read this ssh config file.", valueName: "ssh_config"))
-    var sshConfig: String?
-
     @Option(name: .customLong("roles-path"), help: ArgumentHelp("Extra folders to find roles in (repeatable).", valueName: "dir"))
     var rolesPath: [String] = []
 
@@ -115,10 +116,17 @@ struct RunCommand: AsyncParsableCommand {
         }
         let reporter: RunReporter = output == .json ? JSONReport.standardOutput()
             : HumanReport.standardOutput(verbosity: verbose)
-        let sshConfig = self.sshConfig
-        let pool = ConnectionPool.standard { variables in
-            try SSHOptionsResolver.options(for: variables, configFile: sshConfig)
+        let resolver: SSHOptionsResolver
+        do {
+            resolver = SSHOptionsResolver(config: try SSHConfig.load(file: deckhand.connection.configFile),
+                                          overrides: SSHConfigOverrides(
+                                              hostKeyPolicy: deckhand.connection.hostKeyChecking,
+                                              connectTimeout: deckhand.connection.connectTimeout.map {
+                                                  .milliseconds(Int(($0 * 1000).rounded())) }))
+        } catch {
+            throw fail(1, "\(error)")
         }
+        let pool = ConnectionPool.standard { variables in try resolver.options(for: variables) }
         let runner = PlaybookRunner(inventory: inventory, options: options, pool: pool, reporter: reporter)
         let summary = await runner.run(book)
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
@@ -141,7 +149,7 @@ struct RunCommand: AsyncParsableCommand {
         options.limit = limit
         options.forceHandlers = !noForceHandlers
         options.extraVars = try ExtraVars.parse(extraVars)
-        options.sshConfigFile = sshConfig
+        options.sshConfigFile = deckhand.connection.configFile
         for play in book.plays where !play.varsPrompt.isEmpty {
             let answers = try VarsPromptReader.answers(for: play.varsPrompt, extraVars: options.extraVars.merging(options.promptedVars) { $1 })
             for (key, value) in answers { options.promptedVars[key] = value }

@@ -23,7 +23,7 @@ public final class HumanReport: RunReporter, @unchecked Sendable {
     /// Output to stdout, with colours when stdout is a terminal and NO_COLOR is unset.
     public static func standardOutput(verbosity: Int) -> HumanReport {
         HumanReport(verbosity: verbosity, terminal: isatty(STDOUT_FILENO) == 1) { text in
-            FileHandle.standardOutput.write(Data(text.utf8))
+            StandardOutput.write(text)
         }
     }
 

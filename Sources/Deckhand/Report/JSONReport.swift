@@ -12,7 +12,7 @@ public final class JSONReport: RunReporter, @unchecked Sendable {
     }
 
     public static func standardOutput() -> JSONReport {
-        JSONReport { line in FileHandle.standardOutput.write(Data(line.utf8)) }
+        JSONReport { line in StandardOutput.write(line) }
     }
 
     public func finish() {}
