@@ -104,6 +104,14 @@ final class TemplatedScopeTests: XCTestCase {
         XCTAssertEqual(try scope.value(named: "paths"), .list([.string("/webapps/blog/a"), .int(2)]))
     }
 
+    func testHostvarsOfOtherHostsAreNotRenderedWithThisHostsVariables() throws {
+        var layers = VariableLayers()
+        layers.set(.inventory, ["here": .string("web1")])
+        let hostvars: Value = .dict(["db1": .dict(["url": .string("{{ db_only_var }}")])])
+        let scope = TemplatedScope(layers: layers, magic: ["hostvars": hostvars])
+        XCTAssertEqual(try scope.value(named: "hostvars"), hostvars)
+    }
+
     func testARecursiveVariableIsReportedNotHung() {
         let scope = scope(["a": .string("{{ b }}"), "b": .string("{{ a }}")])
         XCTAssertThrowsError(try scope.value(named: "a")) { error in

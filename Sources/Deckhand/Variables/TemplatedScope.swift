@@ -3,7 +3,8 @@ import Jinja
 import OrderedCollections
 
 /// The `VariableScope` a task renders with on one host: magic variables, then the layered variables in
-/// Ansible's precedence. Values are templated when read (lazily), recursively, with loop detection.
+/// Ansible's precedence. Values are templated when read (lazily), recursively, with loop detection;
+/// magic variables are returned untouched.
 public final class TemplatedScope: VariableScope, @unchecked Sendable {
     public let layers: VariableLayers
     /// Magic variables (inventory_hostname, groups, hostvars…); they cannot be overridden.
@@ -38,6 +39,9 @@ public final class TemplatedScope: VariableScope, @unchecked Sendable {
     }
 
     public func value(named name: String) throws -> Value? {
+        // Magic values are returned as they are: `hostvars` holds other hosts' variables, which must not be
+        // rendered with this host's scope (an undefined name there would fail every lookup of hostvars).
+        if let value = magic[name] { return value }
         if let cached = lock.withLock({ rendered[name] }) { return cached }
         guard let raw = rawValue(named: name) else { return nil }
         guard raw.containsTemplate else { return raw }
