@@ -69,6 +69,7 @@ extension LoadSession {
                 }
             }
         }
+        checkConditions(block.keywords.when, keyword: "when", at: block.location)
         return block
     }
 

@@ -7,21 +7,25 @@ extension LoadSession {
     func checkTemplates(of task: PlaybookTask) {
         for (keyword, conditions) in [("when", task.keywords.when), ("changed_when", task.changedWhen ?? []),
                                       ("failed_when", task.failedWhen ?? []), ("until", task.until ?? [])] {
-            for condition in conditions where !isLiteralCondition(condition) {
-                do {
-                    _ = try templateEnvironment.compileExpression(NodeReader.unwrapExpression(condition), name: keyword)
-                } catch let error as TemplateError {
-                    errors.add(ValidationError("'\(keyword)' is not a valid expression: \(error.message)",
-                                               at: task.location, offendingText: condition))
-                } catch {
-                    continue
-                }
-            }
+            checkConditions(conditions, keyword: keyword, at: task.location)
         }
         if case .module(let call) = task.action {
             checkTemplates(in: call.arguments, path: call.name, at: call.location)
         }
         if let loop = task.loop { checkTemplates(in: loop.source, path: loop.kind.keyword, at: loop.location) }
+    }
+
+    func checkConditions(_ conditions: [String], keyword: String, at location: SourceLocation) {
+        for condition in conditions where !isLiteralCondition(condition) {
+            do {
+                _ = try templateEnvironment.compileExpression(NodeReader.unwrapExpression(condition), name: keyword)
+            } catch let error as TemplateError {
+                errors.add(ValidationError("'\(keyword)' is not a valid expression: \(error.message)",
+                                           at: location, offendingText: condition))
+            } catch {
+                continue
+            }
+        }
     }
 
     private func isLiteralCondition(_ text: String) -> Bool {

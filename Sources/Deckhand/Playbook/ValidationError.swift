@@ -33,6 +33,8 @@ public struct ValidationErrors: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         let count = errors.count == 1 ? "1 error" : "\(errors.count) errors"
-        return "the playbook has \(count); nothing was run:\n" + errors.map { "  " + $0.description }.joined(separator: "\n")
+        let files = Set(errors.map(\.location.file)).count
+        let where_ = files == 1 ? "" : " in \(files) files"
+        return "\(count) found\(where_); nothing was run:\n" + errors.map { "  " + $0.description }.joined(separator: "\n")
     }
 }
