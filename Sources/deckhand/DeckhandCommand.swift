@@ -22,6 +22,7 @@ struct DeckhandCommand: AsyncParsableCommand {
             ShCommand.self,
             RunCommand.self,
             TemplateCommand.self,
+            DocCommand.self,
         ]
     )
 

@@ -109,4 +109,16 @@ final class RunCommandTests: XCTestCase {
         let tasks = try deckhand(["run", "site.yml", "-i", "hosts.ini", "--list-tasks"])
         XCTAssertTrue(tasks.stdout.contains("first\tTAGS: [a]"), tasks.stdout)
     }
+
+    func testModuleDocsComeFromTheSameDeclarations() throws {
+        let list = try deckhand(["doc", "--list"])
+        XCTAssertEqual(list.status, 0)
+        for name in ["copy", "template", "file", "command", "shell", "user", "lineinfile", "setup"] {
+            XCTAssertTrue(list.stdout.contains("\n" + name + " ") || list.stdout.hasPrefix(name + " "), name)
+        }
+        let copy = try deckhand(["doc", "ansible.builtin.copy"])
+        XCTAssertTrue(copy.stdout.contains("dest (path, required)"), copy.stdout)
+        XCTAssertTrue(copy.stdout.contains("EXAMPLE"), copy.stdout)
+        XCTAssertEqual(try deckhand(["doc", "cpoy"]).status, 1)
+    }
 }

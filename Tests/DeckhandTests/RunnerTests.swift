@@ -388,6 +388,123 @@ final class RunnerTests: XCTestCase {
     }
 }
 
+
+extension RunnerTests {
+    func testSerialBatchesRunThePlayBatchByBatch() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              serial: [1, 2]
+              tasks:
+                - shell: echo "{{ inventory_hostname }} {{ ansible_play_batch | join(',') }}" >> @DIR@/order
+            """,
+        ])
+        defer { book.remove() }
+        _ = try await book.run(hosts: ["a", "b", "c"])
+        let lines = (book.read("order") ?? "").split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "a a")
+        XCTAssertEqual(Set(lines.dropFirst()), ["b b,c", "c b,c"])
+    }
+
+    func testAnyErrorsFatalStopsEveryHost() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              any_errors_fatal: true
+              tasks:
+                - fail: { msg: boom }
+                  when: inventory_hostname == 'b'
+                - copy: { content: x, dest: "@DIR@/{{ inventory_hostname }}" }
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, _) = try await book.run(hosts: ["a", "b"])
+        XCTAssertEqual(summary.exitCode, 2)
+        XCTAssertFalse(book.exists("a"), "a stopped too")
+    }
+
+    func testMaxFailPercentageStopsThePlay() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              max_fail_percentage: 30
+              tasks:
+                - fail: { msg: boom }
+                  when: inventory_hostname in ['a', 'b']
+                - copy: { content: x, dest: "@DIR@/{{ inventory_hostname }}" }
+            """,
+        ])
+        defer { book.remove() }
+        _ = try await book.run(hosts: ["a", "b", "c", "d"])
+        XCTAssertFalse(book.exists("c"), "50% failed > 30%: the play stops")
+    }
+
+    func testRunOnceAndDelegateToLocalhost() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: once
+                  shell: echo once >> @DIR@/once; echo hi
+                  run_once: true
+                  register: once
+                - name: everyone has the result
+                  shell: echo "{{ inventory_hostname }}={{ once.stdout }}" >> @DIR@/results
+                - name: delegated
+                  shell: echo "{{ inventory_hostname }}" >> @DIR@/delegated
+                  delegate_to: localhost
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run(hosts: ["a", "b"])
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertEqual(book.read("once"), "once\n")
+        XCTAssertEqual(Set((book.read("results") ?? "").split(separator: "\n")), ["a=hi", "b=hi"])
+        XCTAssertEqual(events.results(ofTask: "delegated").first?.delegatedTo, "localhost")
+    }
+
+    func testStartAtTaskSkipsEverythingBefore() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: first
+                  copy: { content: x, dest: "@DIR@/first" }
+                - name: second
+                  copy: { content: x, dest: "@DIR@/second" }
+            """,
+        ])
+        defer { book.remove() }
+        _ = try await book.run { $0.startAtTask = "second" }
+        XCTAssertFalse(book.exists("first"))
+        XCTAssertTrue(book.exists("second"))
+    }
+
+    func testFreeStrategyLetsEachHostRunItsOwnList() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              strategy: free
+              tasks:
+                - command: sleep 0.2
+                  when: inventory_hostname == 'slow'
+                - copy: { content: x, dest: "@DIR@/{{ inventory_hostname }}" }
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, _) = try await book.run(hosts: ["slow", "fast"])
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertTrue(book.exists("slow"))
+        XCTAssertTrue(book.exists("fast"))
+    }
+}
+
 /// Output lines collected from reporters running on many threads.
 final class LinesBox: @unchecked Sendable {
     private let lock = NSLock()
