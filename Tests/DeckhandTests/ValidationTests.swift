@@ -48,7 +48,9 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(wrongArgument?.suggestion, "dest")
 
         XCTAssertTrue(error(errors, line: 19)?.message.contains("needs the argument 'name'") ?? false)
-        XCTAssertTrue(error(errors, line: 21)?.message.contains("yes/no") ?? false)
+        let notABool = error(errors, line: 21)
+        XCTAssertTrue(notABool?.message.contains("yes/no") ?? false)
+        XCTAssertEqual(notABool?.location.column, 26, "points at 'backup=' in the key=value text")
         XCTAssertTrue(error(errors, line: 23)?.message.contains("did you mean 'directory'") ?? false)
         XCTAssertEqual(error(errors, line: 26)?.suggestion, "when")
 

@@ -154,14 +154,30 @@ final class NodeReader {
 /// Collects every validation error of a load, in the order found.
 final class ErrorCollector {
     private(set) var errors: [ValidationError] = []
+    private var fileLines: [String: [Substring]] = [:]
 
-    func add(_ error: ValidationError) { errors.append(error) }
+    func add(_ error: ValidationError) {
+        var error = error
+        if error.sourceLine == nil { error.sourceLine = line(error.location) }
+        errors.append(error)
+    }
 
     func add(_ thrown: Error, at location: SourceLocation) {
         switch thrown {
-        case let error as ValidationError: errors.append(error)
-        case let error as ValidationErrors: errors += error.errors
-        default: errors.append(ValidationError("\(thrown)", at: location))
+        case let error as ValidationError: add(error)
+        case let error as ValidationErrors: error.errors.forEach(add)
+        default: add(ValidationError("\(thrown)", at: location))
         }
+    }
+
+    private func line(_ location: SourceLocation) -> String? {
+        guard location.line > 0 else { return nil }
+        if fileLines[location.file] == nil {
+            let text = (try? String(contentsOfFile: location.file, encoding: .utf8)) ?? ""
+            fileLines[location.file] = text.split(separator: "\n", omittingEmptySubsequences: false)
+        }
+        guard let lines = fileLines[location.file], location.line <= lines.count else { return nil }
+        let line = String(lines[location.line - 1])
+        return line.count > 200 ? String(line.prefix(200)) + "…" : line
     }
 }

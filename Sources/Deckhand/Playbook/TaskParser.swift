@@ -335,6 +335,26 @@ extension LoadSession {
     private func argumentLocations(_ node: Node, reader: NodeReader) -> [String: SourceLocation] {
         var locations: [String: SourceLocation] = [:]
         for (key, keyNode, _) in reader.entries(node) { locations[key] = reader.location(keyNode) }
+        // key=value text on one plain line: point at each `key=` itself.
+        if case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any,
+           !scalar.string.contains("\n"), let words = try? KeyValueArguments.words(scalar.string) {
+            let start = reader.location(node)
+            var offset = 0
+            var searchFrom = scalar.string.startIndex
+            for word in words {
+                guard let range = scalar.string.range(of: word, range: searchFrom..<scalar.string.endIndex) else { break }
+                offset = scalar.string.unicodeScalars.distance(from: scalar.string.unicodeScalars.startIndex,
+                                                               to: range.lowerBound.samePosition(in: scalar.string.unicodeScalars)
+                                                                   ?? scalar.string.unicodeScalars.startIndex)
+                searchFrom = range.upperBound
+                if let equals = word.firstIndex(of: "=") {
+                    let key = String(word[..<equals])
+                    if locations[key] == nil {
+                        locations[key] = SourceLocation(file: start.file, line: start.line, column: start.column + offset)
+                    }
+                }
+            }
+        }
         return locations
     }
 

@@ -7,6 +7,8 @@ public struct ValidationError: Error, Sendable, Hashable, CustomStringConvertibl
     public var offendingText: String?
     /// The nearest known name, for "did you mean".
     public var suggestion: String?
+    /// The line of the file the location points into, for showing it with a caret under the column.
+    public var sourceLine: String?
 
     public init(_ message: String, at location: SourceLocation, offendingText: String? = nil,
                 suggestion: String? = nil) {
@@ -20,6 +22,13 @@ public struct ValidationError: Error, Sendable, Hashable, CustomStringConvertibl
         var text = "\(location): \(message)"
         if let suggestion { text += " (did you mean '\(suggestion)'?)" }
         return text
+    }
+
+    /// The description, then the source line with a caret under the column (when the line is known).
+    public var descriptionWithSource: String {
+        guard let sourceLine, location.column > 0 else { return description }
+        let caret = String(repeating: " ", count: max(0, location.column - 1)) + "^"
+        return description + "\n    " + sourceLine + "\n    " + caret
     }
 }
 
@@ -35,6 +44,7 @@ public struct ValidationErrors: Error, Sendable, CustomStringConvertible {
         let count = errors.count == 1 ? "1 error" : "\(errors.count) errors"
         let files = Set(errors.map(\.location.file)).count
         let where_ = files == 1 ? "" : " in \(files) files"
-        return "\(count) found\(where_); nothing was run:\n" + errors.map { "  " + $0.description }.joined(separator: "\n")
+        return "\(count) found\(where_); nothing was run:\n" + errors.map { "  " + $0.descriptionWithSource.replacingOccurrences(of: "\n", with: "\n  ") }
+            .joined(separator: "\n")
     }
 }
