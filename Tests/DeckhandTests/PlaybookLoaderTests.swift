@@ -109,6 +109,9 @@ final class PlaybookLoaderTests: XCTestCase {
         XCTAssertEqual(install.displayName, "nginx : Install nginx")
         XCTAssertTrue(install.role?.path.hasSuffix("roles/nginx") ?? false)
 
+        XCTAssertEqual(web.roleDefaults["nginx_user"], .string("www-data"), "role defaults are visible play-wide")
+        XCTAssertEqual(web.roleVars["nginx_conf_dir"], .string("/etc/nginx"))
+
         let handlerNames = web.allHandlers.compactMap(\.task.name)
         XCTAssertEqual(handlerNames, ["reload nginx", "restart app"], "role handlers first, then the play's")
         XCTAssertEqual(web.allHandlers[1].listen, ["app changed"])

@@ -69,6 +69,21 @@ public struct Play: Sendable, Hashable {
         return handlers + self.handlers
     }
 
+    /// The defaults of every role of `roles:` (dependencies included, in run order, later winning). Ansible
+    /// exposes them to the whole play, below the running task's own role's defaults.
+    public var roleDefaults: OrderedDictionary<String, Value> {
+        var merged = OrderedDictionary<String, Value>()
+        for reference in roles { reference.collect(\.defaults, into: &merged) }
+        return merged
+    }
+
+    /// The vars of every role of `roles:`, as `roleDefaults` (Ansible's default `private_role_vars = False`).
+    public var roleVars: OrderedDictionary<String, Value> {
+        var merged = OrderedDictionary<String, Value>()
+        for reference in roles { reference.collect(\.vars, into: &merged) }
+        return merged
+    }
+
     /// Shown in the PLAY banner: the name, else the host pattern.
     public var displayName: String { name ?? hosts }
 }

@@ -87,6 +87,15 @@ public struct RoleReference: Sendable, Hashable {
     }
 }
 
+extension RoleReference {
+    /// Merges `variables` of the dependencies, then of the role itself, into `merged`.
+    func collect(_ variables: KeyPath<Role, OrderedDictionary<String, Value>>,
+                 into merged: inout OrderedDictionary<String, Value>) {
+        for dependency in role.dependencies { dependency.collect(variables, into: &merged) }
+        for (key, value) in role[keyPath: variables] { merged[key] = value }
+    }
+}
+
 /// Identifies one run of a role in a play, for Ansible's "a role runs once per play" rule.
 public struct RoleRun: Sendable, Hashable {
     public var path: String
