@@ -49,10 +49,10 @@ final class ModuleTests: XCTestCase {
         let copy = try make(CopyModule.self, ["content": "server {}\n", "dest": "/etc/nginx/x.conf", "mode": "0644"])
         let plan = try copy.plan(probeOutput("kind absent\n"), ModuleContext())
         XCTAssertTrue(plan.result.changed)
-        guard case .put(let data, let path, let mode, _, _)? = plan.actions.first?.kind else { return XCTFail("no put") }
-        XCTAssertEqual(String(decoding: data, as: UTF8.self), "server {}\n")
-        XCTAssertEqual(path, "/etc/nginx/x.conf")
-        XCTAssertEqual(mode, 0o644)
+        guard case .put(let write)? = plan.actions.first?.kind else { return XCTFail("no put") }
+        XCTAssertEqual(String(decoding: write.data, as: UTF8.self), "server {}\n")
+        XCTAssertEqual(write.path, "/etc/nginx/x.conf")
+        XCTAssertEqual(write.mode, 0o644)
     }
 
     func testCopyLeavesAnIdenticalFileAlone() throws {

@@ -128,9 +128,27 @@ final class ShellCommandTests: XCTestCase {
         do {
             try await LocalConnection().put(Data("x".utf8), to: "/nonexistent-dir-\(UUID().uuidString)/file")
             XCTFail("expected an error")
-        } catch let error as ConnectionError {
-            XCTAssertTrue(error.message.contains("could not write"), error.message)
+        } catch let error as FileWriteError {
+            XCTAssertTrue(error.description.contains("could not write"), error.description)
         }
+    }
+
+    func testAFailedValidationKeepsTheGoodFile() async throws {
+        let directory = NSTemporaryDirectory() + "deckhand-validate-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/nginx site.conf"
+        let connection = LocalConnection()
+        let check = ["grep", "-q", "server", "%s"]
+        try await connection.put(FileWrite(data: Data("server {}\n".utf8), path: path, validate: check))
+        do {
+            try await connection.put(FileWrite(data: Data("garbage\n".utf8), path: path, validate: check))
+            XCTFail("validation should have failed")
+        } catch let error as FileWriteError {
+            XCTAssertTrue(error.description.contains("old file was kept"), error.description)
+        }
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "server {}\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), ["nginx site.conf"])
     }
 
     func testShellWordsSplitLikeShlex() throws {

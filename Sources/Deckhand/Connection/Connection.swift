@@ -21,12 +21,18 @@ extension Connection {
     /// Writes `data` to `path` atomically (temporary file beside it, then rename), in one round trip.
     public func put(_ data: Data, to path: String, mode: Int? = nil, owner: String? = nil, group: String? = nil,
                     become: Become? = nil) async throws {
-        let command = ShellCommand.atomicWrite(to: path, mode: mode, owner: owner, group: group)
-        let result = try await run(command, become: become, stdin: data)
+        try await put(FileWrite(data: data, path: path, mode: mode, owner: owner, group: group), become: become)
+    }
+
+    /// Writes a file atomically; a `validate` command that fails leaves the old file and says why.
+    public func put(_ write: FileWrite, become: Become? = nil) async throws {
+        let command = ShellCommand.atomicWrite(to: write.path, mode: write.mode, owner: write.owner, group: write.group,
+                                               validate: write.validate)
+        let result = try await run(command, become: become, stdin: write.data)
         guard result.exitStatus == 0 else {
-            throw ConnectionError(host: hostName, message:
-                "could not write \(path): \(result.stderrText.trimmed) (exit \(result.exitStatus)); "
-                + "check that the directory exists and the user may write there (become: true?)")
+            let detail = (result.stderrText + result.stdoutText).trimmed
+            throw FileWriteError(path: write.path, exitStatus: result.exitStatus, detail: detail,
+                                 validated: write.validate != nil)
         }
     }
 
@@ -71,4 +77,42 @@ extension CommandResult {
 
 extension String {
     var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+}
+
+/// A file to write on a host: contents, attributes, and an optional check run on it before it replaces the old one.
+public struct FileWrite: Sendable {
+    public var data: Data
+    public var path: String
+    public var mode: Int?
+    public var owner: String?
+    public var group: String?
+    /// Words of a command with `%s` for the new file (Ansible's `validate`).
+    public var validate: [String]?
+
+    public init(data: Data, path: String, mode: Int? = nil, owner: String? = nil, group: String? = nil,
+                validate: [String]? = nil) {
+        self.data = data
+        self.path = path
+        self.mode = mode
+        self.owner = owner
+        self.group = group
+        self.validate = validate
+    }
+}
+
+/// A write that did not happen: the old file (if any) is untouched.
+public struct FileWriteError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var exitStatus: Int32
+    public var detail: String
+    public var validated: Bool
+
+    public var description: String {
+        var text = "could not write \(path) (exit \(exitStatus))"
+        if !detail.isEmpty { text += ": \(detail)" }
+        text += validated
+            ? "; if the validate command rejected the new contents, the old file was kept"
+            : "; check that the directory exists and the user may write there (become: true?)"
+        return text
+    }
 }

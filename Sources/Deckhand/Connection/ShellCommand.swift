@@ -175,13 +175,28 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
 
     /// Writes stdin to `path` atomically: a temporary file beside it, mode and owner set, then rename.
     /// Without `mode`/`owner`/`group` the replaced file's are kept (new files get 0644 and the login user).
-    public static func atomicWrite(to path: String, mode: Int?, owner: String?, group: String?) -> ShellCommand {
+    /// `validate` (words, `%s` standing for the file) runs on the temporary file first: a failing check
+    /// leaves the old file in place.
+    public static func atomicWrite(to path: String, mode: Int?, owner: String?, group: String?,
+                                   validate: [String]? = nil) -> ShellCommand {
         let directory = (path as NSString).deletingLastPathComponent
         let base = (path as NSString).lastPathComponent
         let template = (directory.isEmpty ? "" : directory + "/") + ".\(base).deckhand.XXXXXX"
         let tmp = Part.syntax("\"$tmp\"")
         var script: [Part] = [.syntax("tmp=$(mktemp"), .word(template), .syntax(")"), .syntax("&&"),
                               .syntax("cat >\"$tmp\""), .syntax("&&")]
+        if let validate, !validate.isEmpty {
+            for word in validate {
+                if word.contains("%s") {
+                    // The temporary name is a shell variable: quoted pieces around "$tmp", one word for the shell.
+                    let pieces = word.components(separatedBy: "%s")
+                    script.append(.syntax(pieces.map { $0.isEmpty ? "" : quote($0) }.joined(separator: "\"$tmp\"")))
+                } else {
+                    script.append(.word(word))
+                }
+            }
+            script.append(.syntax("&&"))
+        }
         if let mode {
             script += [.word("chmod"), .word(String(mode, radix: 8)), tmp, .syntax("&&")]
         } else {

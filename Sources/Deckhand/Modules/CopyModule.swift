@@ -18,6 +18,7 @@ public struct CopyModule: Module {
             ArgumentSpec("group", doc: "Group that should own it (name or gid)."),
             ArgumentSpec("backup", type: .bool, default: .bool(false), doc: "Keep the old file beside it, with a timestamp."),
             ArgumentSpec("force", type: .bool, default: .bool(true), doc: "Replace a file whose contents differ; no: only create."),
+            ArgumentSpec("validate", doc: "A command run on the new file (%s) before it replaces the old one, e.g. `nginx -t -c %s`."),
         ],
         requiredOneOf: [["src", "content"]],
         mutuallyExclusive: [["src", "content"]],
@@ -31,6 +32,7 @@ public struct CopyModule: Module {
     var group: String?
     var backup: Bool
     var force: Bool
+    var validate: [String]?
 
     enum Source { case content(Data), file(String) }
 
@@ -56,6 +58,13 @@ public struct CopyModule: Module {
         group = try arguments.string("group")
         backup = try arguments.bool("backup", default: false)
         force = try arguments.bool("force", default: true)
+        if let text = try arguments.string("validate") {
+            let words = try ShellWords.split(text)
+            guard words.contains(where: { $0.contains("%s") }) else {
+                throw ModuleArgumentError("validate must contain %s (where the new file goes), got: \(text)")
+            }
+            validate = words
+        }
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
@@ -70,7 +79,7 @@ public struct CopyModule: Module {
         }
         let current = try FileState(probeOutput: probe?.stdout ?? Data())
         let content = FileContent(path: destination, data: data, mode: mode, owner: owner, group: group,
-                                  backup: backup, force: force)
+                                  backup: backup, force: force, validate: validate)
         return try content.plan(current: current, diffMode: context.diffMode)
     }
 }

@@ -11,6 +11,8 @@ struct FileContent {
     var backup: Bool = false
     /// When false, an existing file is left alone whatever it holds (copy's `force: no`).
     var force: Bool = true
+    /// Ansible's `validate`: a command with `%s`, run on the new file before it replaces the old one.
+    var validate: [String]? = nil
 
     /// Compares the probed file with the wanted contents and attributes.
     func plan(current: FileState, diffMode: Bool) throws -> ModulePlan {
@@ -31,7 +33,7 @@ struct FileContent {
                 actions.append(.run(ShellCommand("cp", "-p", "--", path, backupPath)))
                 result["backup_file"] = .string(backupPath)
             }
-            actions.append(.put(data, to: path, mode: newMode, owner: owner, group: group))
+            actions.append(.put(data, to: path, mode: newMode, owner: owner, group: group, validate: validate))
             if diffMode {
                 let before = current.content.map { String(decoding: $0, as: UTF8.self) } ?? ""
                 result.diffs.append(ModuleDiff(

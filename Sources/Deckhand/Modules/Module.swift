@@ -59,7 +59,7 @@ public struct ModuleContext: Sendable {
 public struct HostAction: Sendable {
     public enum Kind: Sendable {
         case run(ShellCommand, stdin: Data?)
-        case put(Data, path: String, mode: Int?, owner: String?, group: String?)
+        case put(FileWrite)
     }
 
     public var kind: Kind
@@ -78,8 +78,8 @@ public struct HostAction: Sendable {
     }
 
     public static func put(_ data: Data, to path: String, mode: Int? = nil, owner: String? = nil,
-                           group: String? = nil) -> HostAction {
-        HostAction(kind: .put(data, path: path, mode: mode, owner: owner, group: group),
+                           group: String? = nil, validate: [String]? = nil) -> HostAction {
+        HostAction(kind: .put(FileWrite(data: data, path: path, mode: mode, owner: owner, group: group, validate: validate)),
                    reportsOutput: false, exitStatusIsResult: false)
     }
 
@@ -87,11 +87,12 @@ public struct HostAction: Sendable {
     public var summary: String {
         switch kind {
         case .run(let command, _): return command.rendered
-        case .put(let data, let path, let mode, let owner, let group):
-            var text = "write \(data.count) bytes to \(path)"
-            if let mode { text += " mode " + String(mode, radix: 8) }
-            if let owner { text += " owner \(owner)" }
-            if let group { text += " group \(group)" }
+        case .put(let write):
+            var text = "write \(write.data.count) bytes to \(write.path)"
+            if let mode = write.mode { text += " mode " + String(mode, radix: 8) }
+            if let owner = write.owner { text += " owner \(owner)" }
+            if let group = write.group { text += " group \(group)" }
+            if let validate = write.validate { text += " validated by " + validate.joined(separator: " ") }
             return text
         }
     }

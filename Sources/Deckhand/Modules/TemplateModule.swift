@@ -16,6 +16,7 @@ public struct TemplateModule: Module {
             ArgumentSpec("group", doc: "Group that should own it (name or gid)."),
             ArgumentSpec("backup", type: .bool, default: .bool(false), doc: "Keep the old file beside it, with a timestamp."),
             ArgumentSpec("force", type: .bool, default: .bool(true), doc: "Replace a file whose contents differ; no: only create."),
+            ArgumentSpec("validate", doc: "A command run on the new file (%s) before it replaces the old one, e.g. `nginx -t -c %s`."),
         ],
         doc: "Renders a Jinja template with the host's variables and writes the result atomically when it differs.",
         example: "- template:\n    src: nginx-vhost.conf.j2\n    dest: /etc/nginx/sites-enabled/app.conf\n  notify: reload nginx")
@@ -27,6 +28,7 @@ public struct TemplateModule: Module {
     var group: String?
     var backup: Bool
     var force: Bool
+    var validate: [String]?
 
     public init(_ arguments: ModuleArguments) throws {
         source = try arguments.requiredString("src")
@@ -41,6 +43,13 @@ public struct TemplateModule: Module {
         group = try arguments.string("group")
         backup = try arguments.bool("backup", default: false)
         force = try arguments.bool("force", default: true)
+        if let text = try arguments.string("validate") {
+            let words = try ShellWords.split(text)
+            guard words.contains(where: { $0.contains("%s") }) else {
+                throw ModuleArgumentError("validate must contain %s (where the new file goes), got: \(text)")
+            }
+            validate = words
+        }
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
@@ -51,7 +60,7 @@ public struct TemplateModule: Module {
         let text = try context.renderTemplate(source)
         let current = try FileState(probeOutput: probe?.stdout ?? Data())
         let content = FileContent(path: destination, data: Data(text.utf8), mode: mode, owner: owner, group: group,
-                                  backup: backup, force: force)
+                                  backup: backup, force: force, validate: validate)
         return try content.plan(current: current, diffMode: context.diffMode)
     }
 }

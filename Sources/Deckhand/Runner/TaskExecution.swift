@@ -344,13 +344,13 @@ struct TaskExecution: Sendable {
                         result.msg = "\(command.rendered) failed (exit \(output.exitStatus))" + (stderr.isEmpty ? "" : ": \(stderr)")
                         result["cmd"] = .string(command.rendered)
                     }
-                case .put(let data, let path, let mode, let owner, let group):
+                case .put(let write):
                     note(action.summary)
                     do {
-                        try await target.connection.put(data, to: path, mode: mode, owner: owner, group: group, become: target.become)
-                    } catch let error as ConnectionError where error.message.hasPrefix("could not write") {
+                        try await target.connection.put(write, become: target.become)
+                    } catch let error as FileWriteError {
                         result.failed = true
-                        result.msg = error.message
+                        result.msg = error.description
                     }
                 }
                 if result.failed { break }
