@@ -67,9 +67,19 @@ public struct HostAction: Sendable {
     public var reportsOutput: Bool
     /// A non-zero exit is the module's answer, not a failure of the action (command's own rc).
     public var exitStatusIsResult: Bool
+    /// For commands that decide themselves whether they change anything (`pip install -r`, `apt-get
+    /// upgrade`): the task reports changed only when this text appears in the command's output.
+    public var changeMarker: String?
 
     public static func run(_ command: ShellCommand, stdin: Data? = nil) -> HostAction {
         HostAction(kind: .run(command, stdin: stdin), reportsOutput: false, exitStatusIsResult: false)
+    }
+
+    /// A command that changed something only when its output contains `marker`.
+    public static func run(_ command: ShellCommand, stdin: Data? = nil, changedWhenOutputContains marker: String) -> HostAction {
+        var action = HostAction.run(command, stdin: stdin)
+        action.changeMarker = marker
+        return action
     }
 
     /// A command whose output is the task's result (command, shell, raw).

@@ -2,20 +2,30 @@
 public enum ModuleRegistry {
     /// The module types, each declaring its own spec.
     public static let modules: [any Module.Type] = [
+        AptModule.self,
         AssertModule.self,
+        BlockInFileModule.self,
         CommandModule.self,
         CopyModule.self,
         DebugModule.self,
         FailModule.self,
         FileModule.self,
+        GroupModule.self,
+        HostnameModule.self,
         LineInFileModule.self,
+        PauseModule.self,
         PingModule.self,
         RawModule.self,
+        ReplaceModule.self,
+        ServiceModule.self,
         SetFactModule.self,
         SetupModule.self,
         ShellModule.self,
+        SlurpModule.self,
+        StatModule.self,
         TemplateModule.self,
         UserModule.self,
+        WaitForModule.self,
     ]
 
     /// The declarations of all modules, as the validator and `deckhand doc` read them.

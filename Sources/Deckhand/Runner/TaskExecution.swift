@@ -321,6 +321,10 @@ struct TaskExecution: Sendable {
         var result = plan.result
 
         if !checkMode || plan.runsInCheckMode {
+            var markedActions = 0, markersSeen = 0
+            defer {
+                if markedActions > 0 && markersSeen == 0 && !result.failed { result.changed = false }
+            }
             for action in plan.actions {
                 switch action.kind {
                 case .run(let command, let stdin):
@@ -328,6 +332,10 @@ struct TaskExecution: Sendable {
                     note(wrapped.rendered)
                     let started = Date()
                     let output = try await target.connection.run(wrapped, become: target.become, stdin: stdin)
+                    if let marker = action.changeMarker {
+                        markedActions += 1
+                        if (output.stdoutText + output.stderrText).contains(marker) { markersSeen += 1 }
+                    }
                     if action.reportsOutput {
                         result.record(output, command: command.rendered)
                         result["delta"] = .string(String(format: "%.3fs", Date().timeIntervalSince(started)))
