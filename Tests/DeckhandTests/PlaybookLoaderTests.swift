@@ -174,6 +174,31 @@ final class PlaybookLoaderTests: XCTestCase {
         XCTAssertTrue(play.location.file.hasSuffix("inner.yml"))
     }
 
+    func testAnExistingAnsibleCfgIsHonoured() throws {
+        let folder = try temporaryFolder()
+        try write("ansible.cfg", """
+            [defaults]
+            inventory = hosts.ini
+            roles_path = ./roles:~/shared-roles:/etc/ansible/roles  ; where roles live
+            remote_user = deploy
+            forks = 20
+            host_key_checking = False
+
+            [privilege_escalation]
+            become = True
+            become_user = root
+            """, in: folder)
+        let config = try AnsibleConfig.find(from: folder, environment: ["HOME": "/home/me"])
+        XCTAssertEqual(config.inventory, [folder + "/hosts.ini"])
+        XCTAssertEqual(config.rolesPath, [folder + "/roles", NSString("~/shared-roles").expandingTildeInPath,
+                                          "/etc/ansible/roles"])
+        XCTAssertEqual(config.remoteUser, "deploy")
+        XCTAssertEqual(config.forks, 20)
+        XCTAssertEqual(config.become, true)
+        XCTAssertEqual(config.becomeUser, "root")
+        XCTAssertNil(try AnsibleConfig.find(from: folder + "/nowhere", environment: [:]).path)
+    }
+
     func testYAMLValuesAreTypedAsAnsibleReadsThem() throws {
         let document = try YAMLDocument.parse("""
             a: yes
