@@ -199,6 +199,36 @@ final class PlaybookLoaderTests: XCTestCase {
         XCTAssertNil(try AnsibleConfig.find(from: folder + "/nowhere", environment: [:]).path)
     }
 
+    func testBlockNotifyReachesEveryTaskAndOldStyleVarsLists() throws {
+        let folder = try temporaryFolder()
+        try write("play.yml", """
+            - hosts: all
+              vars:
+                - a: 1
+                - b: 2
+              tasks:
+                - block:
+                    - copy: src=a dest=/a
+                      notify: other
+                    - block:
+                        - copy: src=b dest=/b
+                  notify: restart
+              handlers:
+                - name: restart
+                  ping:
+                - name: other
+                  ping:
+            """, in: folder)
+        let play = try TestModuleSpecs.loader.loadPlaybook(at: folder + "/play.yml").plays[0]
+        XCTAssertEqual(play.vars, ["a": .int(1), "b": .int(2)])
+        guard case .block(let outer) = play.tasks[0], case .task(let first) = outer.block[0],
+              case .block(let inner) = outer.block[1], case .task(let second) = inner.block[0] else {
+            return XCTFail("two tasks in nested blocks")
+        }
+        XCTAssertEqual(first.notify, ["other", "restart"])
+        XCTAssertEqual(second.notify, ["restart"])
+    }
+
     func testYAMLValuesAreTypedAsAnsibleReadsThem() throws {
         let document = try YAMLDocument.parse("""
             a: yes

@@ -45,6 +45,7 @@ extension LoadSession {
     private func block(_ node: Node, reader: NodeReader, role: RoleContext?, handlers: Bool,
                        baseDirectory: String) -> Block? {
         var block = Block(block: [], role: nil, location: reader.location(node))
+        var notify: [String] = []
         for (key, keyNode, value) in reader.entries(node) {
             if readCommonKeyword(key, value, into: &block.keywords, reader: reader) { continue }
             switch key {
@@ -55,6 +56,8 @@ extension LoadSession {
                 block.rescue = taskList(value, reader: reader, role: role, handlers: handlers, baseDirectory: baseDirectory)
             case "always":
                 block.always = taskList(value, reader: reader, role: role, handlers: handlers, baseDirectory: baseDirectory)
+            case "notify":
+                notify = reader.strings(value, key)
             default:
                 if PlaybookKeywords.taskOnly.contains(key) || key.hasPrefix("with_") || key == "listen" {
                     reader.fail("'\(key)' cannot be used on a block; put it on the tasks inside", at: keyNode, text: key)
@@ -70,6 +73,12 @@ extension LoadSession {
             }
         }
         checkConditions(block.keywords.when, keyword: "when", at: block.location)
+        if !notify.isEmpty {
+            // Ansible's block-level notify: every task inside notifies these too.
+            block.block = block.block.map { $0.notifying(notify) }
+            block.rescue = block.rescue.map { $0.notifying(notify) }
+            block.always = block.always.map { $0.notifying(notify) }
+        }
         return block
     }
 
@@ -330,5 +339,21 @@ extension LoadSession {
         guard !fileStack.contains(path), !prevalidated.contains(path) else { return }
         prevalidated.insert(path)
         _ = taskFile(at: path, role: role, handlers: handlers, location: location)
+    }
+}
+
+extension TaskItem {
+    /// This item with `names` added to the `notify` of every task inside.
+    func notifying(_ names: [String]) -> TaskItem {
+        switch self {
+        case .task(var task):
+            task.notify += names.filter { !task.notify.contains($0) }
+            return .task(task)
+        case .block(var block):
+            block.block = block.block.map { $0.notifying(names) }
+            block.rescue = block.rescue.map { $0.notifying(names) }
+            block.always = block.always.map { $0.notifying(names) }
+            return .block(block)
+        }
     }
 }
