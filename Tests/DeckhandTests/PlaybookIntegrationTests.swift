@@ -202,4 +202,62 @@ final class PlaybookIntegrationTests: XCTestCase {
         let everything = events.events.map { "\($0)" }.joined()
         XCTAssertFalse(everything.contains("not-needed-pw"))
     }
+
+    /// Every file and command module, twice, with a path and contents full of shell metacharacters:
+    /// the first run changes, the second reports ok, check mode predicted the first run and touched nothing.
+    func testFileAndCommandModulesSurviveNastyNamesAndAreIdempotent() async throws {
+        let directory = NSTemporaryDirectory() + "deckhand-nasty-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try #"""
+        - hosts: testhost
+          gather_facts: false
+          vars:
+            dir: "{{ base }}/it's a \"dir\" $(whoami) `id` ünï"
+            text: "line one with 'quotes' and \"doubles\"\n$(rm -rf /) `reboot` ünïcødé\n"
+          tasks:
+            - file: { path: "{{ dir }}", state: directory, mode: "0750" }
+            - copy: { content: "{{ text }}", dest: "{{ dir }}/copy $(x).txt", mode: "0640" }
+            - template: { src: nasty.j2, dest: "{{ dir }}/tmpl `y`.conf" }
+            - lineinfile: { path: "{{ dir }}/lines 'q'", line: "key = '$(value)' `x`", create: true }
+            - blockinfile: { path: "{{ dir }}/lines 'q'", block: "a \"b\"\n$c" }
+            - file: { src: "{{ dir }}/copy $(x).txt", dest: "{{ dir }}/link ü", state: link }
+            - command:
+                argv: [touch, "{{ dir }}/made by command"]
+                creates: "{{ dir }}/made by command"
+            - shell: printf '%s' "$VALUE" > {{ (dir + '/made by shell') | quote }}
+              args: { creates: "{{ dir }}/made by shell" }
+              environment: { VALUE: "$(not run) 'single'" }
+            - replace: { path: "{{ dir }}/made by shell", regexp: "'(s)ingle'", replace: "'\\1INGLE'" }
+            - stat: { path: "{{ dir }}/copy $(x).txt" }
+              register: copied
+            - assert:
+                that:
+                  - copied.stat.exists
+                  - copied.stat.mode == "0640"
+        """#.write(toFile: directory + "/site.yml", atomically: true, encoding: .utf8)
+        try "{{ text }}{% for i in [1, 2] %}item {{ i }} \\ $HOME\n{% endfor %}"
+            .write(toFile: directory + "/nasty.j2", atomically: true, encoding: .utf8)
+
+        let (check, checkEvents) = try await run(directory + "/site.yml", check: true, diff: true)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: base), "check mode created files")
+        XCTAssertEqual(check.stats(of: "testhost")?.failed ?? 1, 1, "check mode: the assert on a file that does not exist yet fails")
+        _ = checkEvents
+
+        let (first, firstEvents) = try await run(directory + "/site.yml")
+        XCTAssertEqual(first.exitCode, 0, failures(firstEvents))
+        let dir = base + "/it's a \"dir\" $(whoami) `id` ünï"
+        XCTAssertEqual(try String(contentsOfFile: dir + "/copy $(x).txt", encoding: .utf8),
+                       "line one with 'quotes' and \"doubles\"\n$(rm -rf /) `reboot` ünïcødé\n")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/tmpl `y`.conf", encoding: .utf8),
+                       "line one with 'quotes' and \"doubles\"\n$(rm -rf /) `reboot` ünïcødé\nitem 1 \\ $HOME\nitem 2 \\ $HOME\n")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/lines 'q'", encoding: .utf8),
+                       "key = '$(value)' `x`\n# BEGIN ANSIBLE MANAGED BLOCK\na \"b\"\n$c\n# END ANSIBLE MANAGED BLOCK\n")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/made by shell", encoding: .utf8), "$(not run) 'sINGLE'")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/made by command"))
+
+        let (second, secondEvents) = try await run(directory + "/site.yml")
+        XCTAssertEqual(second.exitCode, 0, failures(secondEvents))
+        XCTAssertEqual(second.stats(of: "testhost")?.changed, 0, "second run changed something")
+    }
 }

@@ -34,11 +34,7 @@ public struct ReplaceModule: Module {
         do { regexp = try NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines]) } catch {
             throw ModuleArgumentError("regexp \(pattern) is not a valid regular expression")
         }
-        // Python's \1 (and \g<1>) become NSRegularExpression's $1; a literal $ must be escaped.
-        let raw = try arguments.string("replace") ?? ""
-        replacement = raw.replacingOccurrences(of: "$", with: "\\$")
-            .replacingOccurrences(of: "\\\\g<(\\d+)>", with: "\\$$1", options: .regularExpression)
-            .replacingOccurrences(of: "\\\\(\\d)", with: "\\$$1", options: .regularExpression)
+        replacement = ReplaceModule.template(fromPython: try arguments.string("replace") ?? "")
         backup = try arguments.bool("backup", default: false)
         mode = try arguments.mode()
         owner = try arguments.string("owner")
@@ -47,6 +43,41 @@ public struct ReplaceModule: Module {
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
         FileState.probe(path, content: true)
+    }
+
+    /// Python's replacement syntax (\\1, \\g<1>, \\\\) as an NSRegularExpression template ($1, \\$).
+    static func template(fromPython text: String) -> String {
+        var out = ""
+        let characters = Array(text)
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            if character == "$" {
+                out += "\\$"
+            } else if character == "\\", index + 1 < characters.count {
+                let next = characters[index + 1]
+                if next.isNumber {
+                    out += "$" + String(next)
+                    index += 1
+                } else if next == "g", index + 2 < characters.count, characters[index + 2] == "<",
+                          let close = characters[(index + 3)...].firstIndex(of: ">") {
+                    out += "$" + String(characters[(index + 3)..<close])
+                    index = close
+                } else if next == "\\" {
+                    out += "\\\\"
+                    index += 1
+                } else if next == "n" {
+                    out += "\n"
+                    index += 1
+                } else {
+                    out += "\\\\"
+                }
+            } else {
+                out.append(character)
+            }
+            index += 1
+        }
+        return out
     }
 
     func edit(_ text: String) -> (String, Int) {
