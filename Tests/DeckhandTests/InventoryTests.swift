@@ -27,6 +27,8 @@ final class InventoryTests: XCTestCase {
         XCTAssertEqual(hosts("prod:!web"), ["db1"])
         XCTAssertEqual(hosts("web0[12]*"), ["web01.example.com", "web02.example.com"])
         XCTAssertEqual(hosts("web[0]"), ["web01.example.com"])
+        XCTAssertEqual(hosts("web[1:2],db"), ["web02.example.com", "web03.example.com", "db1"])
+        XCTAssertEqual(hosts("web[-1]"), ["web03.example.com"])
         XCTAssertEqual(hosts("~db\\d"), ["db1"])
         XCTAssertEqual(hosts("localhost"), ["localhost"], "implicit localhost")
         XCTAssertEqual(hosts("nosuch"), [])
