@@ -203,10 +203,15 @@ final class PlaybookLoaderTests: XCTestCase {
         let folder = try temporaryFolder()
         try write("play.yml", """
             - hosts: all
+              remote_user: admin
+              fact_path: /etc/ansible/facts.d
               vars:
                 - a: 1
                 - b: 2
               tasks:
+                - ping:
+                  remote_user: deploy
+                  become_exe: sudo
                 - block:
                     - copy: src=a dest=/a
                       notify: other
@@ -221,7 +226,11 @@ final class PlaybookLoaderTests: XCTestCase {
             """, in: folder)
         let play = try TestModuleSpecs.loader.loadPlaybook(at: folder + "/play.yml").plays[0]
         XCTAssertEqual(play.vars, ["a": .int(1), "b": .int(2)])
-        guard case .block(let outer) = play.tasks[0], case .task(let first) = outer.block[0],
+        XCTAssertEqual(play.remoteUser, "admin")
+        XCTAssertEqual(play.keywords.remoteUser, nil)
+        guard case .task(let ping) = play.tasks[0] else { return XCTFail("ping task") }
+        XCTAssertEqual(ping.keywords.remoteUser, "deploy")
+        guard case .block(let outer) = play.tasks[1], case .task(let first) = outer.block[0],
               case .block(let inner) = outer.block[1], case .task(let second) = inner.block[0] else {
             return XCTFail("two tasks in nested blocks")
         }
