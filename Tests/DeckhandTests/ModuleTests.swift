@@ -405,3 +405,90 @@ final class MoreModuleTests: XCTestCase {
         XCTAssertFalse(try module.plan(probe("web1\nweb1\nsystemd\n"), ModuleContext()).result.changed)
     }
 }
+
+/// The Django-host modules, deciding from recorded probe output.
+final class DjangoHostModuleTests: XCTestCase {
+    private func probe(_ text: String) -> CommandResult {
+        CommandResult(exitStatus: 0, exitSignal: nil, stdout: Data(text.utf8), stderr: Data())
+    }
+
+    private func make<M: Module>(_ type: M.Type, _ args: KeyValuePairs<String, Any>) throws -> M {
+        var values = OrderedDictionary<String, Value>()
+        for (key, value) in args { values[key] = testValue(value) }
+        return try M(ModuleArguments(values))
+    }
+
+    private func commands(_ plan: ModulePlan) -> [String] {
+        plan.actions.compactMap { action in
+            if case .run(let command, _) = action.kind { return command.rendered }
+            if case .put(let write) = action.kind { return "put " + write.path }
+            return nil
+        }
+    }
+
+    func testPipCreatesTheVirtualenvAndInstallsOnlyWhatIsMissing() throws {
+        let pip = try make(PipModule.self, ["name": ["Django==4.2.7", "gunicorn"], "virtualenv": "/srv/venv"])
+        let fresh = try pip.plan(probe("@@venv\nno\n@@freeze\n"), ModuleContext())
+        XCTAssertEqual(commands(fresh), ["python3 -m venv /srv/venv", "/srv/venv/bin/pip install 'Django==4.2.7' gunicorn"])
+        let done = try pip.plan(probe("@@venv\nyes\n@@freeze\ndjango==4.2.7\ngunicorn==21.2.0\npip==23.0\n"), ModuleContext())
+        XCTAssertFalse(done.result.changed)
+        let upgrade = try pip.plan(probe("@@venv\nyes\n@@freeze\nDjango==4.2.6\ngunicorn==21.2.0\n"), ModuleContext())
+        XCTAssertEqual(commands(upgrade), ["/srv/venv/bin/pip install 'Django==4.2.7'"])
+        let requirements = try make(PipModule.self, ["requirements": "req.txt", "virtualenv": "/srv/venv"])
+        let plan = try requirements.plan(probe("@@venv\nyes\n@@freeze\n"), ModuleContext())
+        XCTAssertEqual(plan.actions.first?.changeMarker, "Successfully installed")
+    }
+
+    func testGitClonesUpdatesOrLeavesTheCheckout() throws {
+        let git = try make(GitModule.self, ["repo": "https://example.com/shop.git", "dest": "/srv/src", "version": "main"])
+        let sha1 = String(repeating: "a", count: 40), sha2 = String(repeating: "b", count: 40)
+        XCTAssertEqual(commands(try git.plan(probe("@@head\n@@dirty\n@@remote\n\(sha1)\trefs/heads/main\n"), ModuleContext())),
+                       ["git clone --branch main https://example.com/shop.git /srv/src"])
+        XCTAssertFalse(try git.plan(probe("@@head\n\(sha1)\n@@dirty\n@@remote\n\(sha1)\trefs/heads/main\n"), ModuleContext()).result.changed)
+        let update = try git.plan(probe("@@head\n\(sha1)\n@@dirty\n@@remote\n\(sha2)\trefs/heads/main\n"), ModuleContext())
+        XCTAssertEqual(commands(update), ["git -C /srv/src fetch --tags origin && git -C /srv/src checkout --detach \(sha2)"])
+        XCTAssertEqual(update.result["before"], .string(sha1))
+        XCTAssertEqual(update.result["after"], .string(sha2))
+        XCTAssertTrue(try git.plan(probe("@@head\n\(sha1)\n@@dirty\n M settings.py\n@@remote\n\(sha2)\trefs/heads/main\n"), ModuleContext()).result.failed)
+    }
+
+    func testAuthorizedKeyAddsOnceComparingTypeAndBlob() throws {
+        let module = try make(AuthorizedKeyModule.self, ["user": "deploy", "key": "ssh-ed25519 AAAAkey laptop"])
+        let header = "home /home/deploy\ngroup deploy\nfile /home/deploy/.ssh/authorized_keys\n@@keys\n"
+        let add = try module.plan(probe(header + "ssh-rsa AAAAother ci\n"), ModuleContext())
+        XCTAssertEqual(commands(add), ["mkdir -p -m 700 -- /home/deploy/.ssh && chown deploy:deploy -- /home/deploy/.ssh",
+                                       "put /home/deploy/.ssh/authorized_keys"])
+        XCTAssertFalse(try module.plan(probe(header + "ssh-ed25519 AAAAkey other-comment\n"), ModuleContext()).result.changed)
+        XCTAssertTrue(try module.plan(probe("home \n@@keys\n"), ModuleContext()).result.failed)
+    }
+
+    func testCronKeepsOneNamedJob() throws {
+        let cron = try make(CronModule.self, ["name": "clearsessions", "minute": "0", "hour": "3", "job": "manage.py clearsessions"])
+        let added = cron.edit("MAILTO=ops\n")
+        XCTAssertEqual(added, "MAILTO=ops\n#Ansible: clearsessions\n0 3 * * * manage.py clearsessions\n")
+        XCTAssertEqual(cron.edit(added), added)
+        XCTAssertFalse(try cron.plan(probe(added), ModuleContext()).result.changed)
+        let absent = try make(CronModule.self, ["name": "clearsessions", "state": "absent"])
+        XCTAssertEqual(absent.edit(added), "MAILTO=ops\n")
+    }
+
+    func testSupervisorctlAddsNewProgramsAndRestarts() throws {
+        let started = try make(SupervisorctlModule.self, ["name": "shop", "state": "started"])
+        XCTAssertFalse(try started.plan(probe("shop                             RUNNING   pid 12, uptime 1:00:00\n"), ModuleContext()).result.changed)
+        XCTAssertEqual(commands(try started.plan(probe("shop                             STOPPED   Nov 22\n"), ModuleContext())),
+                       ["supervisorctl start shop"])
+        XCTAssertEqual(commands(try started.plan(probe("other RUNNING\n"), ModuleContext())),
+                       ["supervisorctl reread && supervisorctl add shop"])
+    }
+
+    func testDjangoManageRunsInTheVirtualenvAndKnowsWhenMigrateChangedNothing() throws {
+        let migrate = try make(DjangoManageModule.self, ["command": "migrate", "app_path": "/srv/app", "virtualenv": "/srv/venv",
+                                                         "settings": "shop.settings.prod"])
+        let plan = try migrate.plan(nil, ModuleContext())
+        XCTAssertEqual(commands(plan), ["cd /srv/app && env DJANGO_SETTINGS_MODULE=shop.settings.prod /bin/sh -c '/srv/venv/bin/python manage.py migrate --noinput'"]
+            .map { $0.replacingOccurrences(of: "env DJANGO", with: "env 'DJANGO").replacingOccurrences(of: ".prod /bin", with: ".prod' /bin") })
+        XCTAssertEqual(plan.actions.first?.changeMarker, "  Applying ")
+        let collect = try make(DjangoManageModule.self, ["command": "collectstatic", "app_path": "/srv/app"])
+        XCTAssertEqual(try collect.plan(nil, ModuleContext()).actions.first?.unchangedMarker, "0 static files copied")
+    }
+}

@@ -70,6 +70,8 @@ public struct HostAction: Sendable {
     /// For commands that decide themselves whether they change anything (`pip install -r`, `apt-get
     /// upgrade`): the task reports changed only when this text appears in the command's output.
     public var changeMarker: String?
+    /// The opposite: the task reports ok when a line of the output starts with this text.
+    public var unchangedMarker: String?
 
     public static func run(_ command: ShellCommand, stdin: Data? = nil) -> HostAction {
         HostAction(kind: .run(command, stdin: stdin), reportsOutput: false, exitStatusIsResult: false)

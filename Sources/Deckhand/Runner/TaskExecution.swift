@@ -336,6 +336,11 @@ struct TaskExecution: Sendable {
                         markedActions += 1
                         if (output.stdoutText + output.stderrText).contains(marker) { markersSeen += 1 }
                     }
+                    if let marker = action.unchangedMarker {
+                        markedActions += 1
+                        let lines = (output.stdoutText + "\n" + output.stderrText).splitLines
+                        if !lines.contains(where: { $0.trimmed.hasPrefix(marker) }) { markersSeen += 1 }
+                    }
                     if action.reportsOutput {
                         result.record(output, command: command.rendered)
                         result["delta"] = .string(String(format: "%.3fs", Date().timeIntervalSince(started)))
