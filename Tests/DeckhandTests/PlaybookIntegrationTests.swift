@@ -260,4 +260,72 @@ final class PlaybookIntegrationTests: XCTestCase {
         XCTAssertEqual(second.exitCode, 0, failures(secondEvents))
         XCTAssertEqual(second.stats(of: "testhost")?.changed, 0, "second run changed something")
     }
+
+    /// git and cron on the host: a checkout follows the branch (before/after reported), a cron job is kept once.
+    func testGitCheckoutFollowsTheBranchAndCronKeepsOneJob() async throws {
+        let repo = base + "-repo"
+        defer { try? FileManager.default.removeItem(atPath: repo) }
+        func inRepo(_ script: String) throws {
+            // Per-invocation settings only: root may work in the deckhand-owned repo, nothing is written to git config.
+            let result = try shellRun("cd \(ShellCommand.quote(repo)) && git() { command git -c safe.directory='*' -c user.email=t@e -c user.name=t \"$@\"; } && \(script)")
+            XCTAssertEqual(result.exitStatus, 0, result.stderrText)
+        }
+        try FileManager.default.createDirectory(atPath: repo, withIntermediateDirectories: true)
+        try inRepo("git init -q -b main . && echo one > file && git add file && git commit -qm one")
+        // Owned by the login user, so git's safe.directory check passes without touching any git config.
+        try shellRun("chown -R deckhand \(ShellCommand.quote(repo))")
+        let directory = NSTemporaryDirectory() + "deckhand-git-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let job = "deckhand-test-\(UUID().uuidString)"
+        try """
+        - hosts: testhost
+          gather_facts: false
+          tasks:
+            - git: { repo: "\(repo)", dest: "{{ base }}/src", version: main }
+              register: checkout
+            - copy: { content: "{{ checkout.after }}\\n", dest: "{{ base }}/sha" }
+            - cron: { name: "\(job)", minute: "5", job: "true \(job)", state: "{{ cron_state | default('present') }}" }
+        """.write(toFile: directory + "/site.yml", atomically: true, encoding: .utf8)
+        let (first, firstEvents) = try await run(directory + "/site.yml")
+        XCTAssertEqual(first.exitCode, 0, failures(firstEvents))
+        XCTAssertEqual(try String(contentsOfFile: base + "/src/file", encoding: .utf8), "one\n")
+        let (second, _) = try await run(directory + "/site.yml")
+        XCTAssertEqual(second.stats(of: "testhost")?.changed, 0, "nothing moved")
+        try inRepo("echo two > file && git add file && git commit -qm two && chown -R deckhand .")
+        let (third, thirdEvents) = try await run(directory + "/site.yml")
+        XCTAssertEqual(third.exitCode, 0, failures(thirdEvents))
+        XCTAssertEqual(try String(contentsOfFile: base + "/src/file", encoding: .utf8), "two\n")
+        let moved = try XCTUnwrap(thirdEvents.results(ofTask: "git").first)
+        XCTAssertEqual(moved.status, .changed)
+        XCTAssertNotEqual(moved.result["before"], moved.result["after"], "before and after differ")
+        XCTAssertEqual(try String(contentsOfFile: base + "/sha", encoding: .utf8), (moved.result["after"]?.displayText ?? "") + "\n")
+        let crontab = try shellRun("crontab -u deckhand -l")
+        XCTAssertEqual(crontab.stdoutText.components(separatedBy: "#Ansible: \(job)").count, 2, "the job is there once")
+        // Clean up the job through the module itself.
+        let loader = PlaybookLoader()
+        let playbook = try loader.loadPlaybook(at: directory + "/site.yml")
+        var options = RunOptions()
+        options.extraVars = ["base": .string(base), "cron_state": .string("absent")]
+        let runner = PlaybookRunner(inventory: try Inventory.load(from: [inventoryPath]), options: options,
+                                    pool: LoopbackHost.pool(), reporter: SilentReporter())
+        _ = await runner.run(playbook)
+        XCTAssertFalse(try shellRun("crontab -u deckhand -l").stdoutText.contains(job))
+    }
+
+    @discardableResult
+    private func shellRun(_ script: String) throws -> CommandResult {
+        let semaphore = DispatchSemaphore(value: 0)
+        let box = ResultBox()
+        _Concurrency.Task {
+            box.result = try? await LocalConnection().run(.script(script))
+            semaphore.signal()
+        }
+        semaphore.wait()
+        return try XCTUnwrap(box.result)
+    }
+}
+
+private final class ResultBox: @unchecked Sendable {
+    var result: CommandResult?
 }
