@@ -445,7 +445,8 @@ struct TaskExecution: Sendable {
             targetName = try templating.renderText(delegate, scope)
             delegated = targetName != host.name
         }
-        let variables = try runner.connectionVariables(of: targetName, scope: delegated ? nil : scope)
+        let remoteUser = try keywords.remoteUser.map { try templating.renderText($0, scope) }
+        let variables = try runner.connectionVariables(of: targetName, scope: delegated ? nil : scope, remoteUser: remoteUser)
         let connection = try runner.pool.connection(for: variables)
         var become: Become?
         if try flag(keywords.become, scope: scope) ?? false {
