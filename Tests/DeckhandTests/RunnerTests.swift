@@ -563,6 +563,31 @@ extension RunnerTests {
     }
 }
 
+
+extension RunnerTests {
+    func testVarsFilesNamesAreTemplatesAndDebugVerbosityIsRespected() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              vars: { stage: prod }
+              vars_files:
+                - "vars/{{ stage }}.yml"
+              tasks:
+                - copy: { content: "{{ db_host }}", dest: "@DIR@/db" }
+                - name: chatty
+                  debug: { msg: hidden, verbosity: 2 }
+            """,
+            "vars/prod.yml": "db_host: db.prod.internal\n",
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertEqual(book.read("db"), "db.prod.internal")
+        XCTAssertEqual(events.results(ofTask: "chatty").first?.status, .skipped)
+    }
+}
+
 /// Output lines collected from reporters running on many threads.
 final class LinesBox: @unchecked Sendable {
     private let lock = NSLock()

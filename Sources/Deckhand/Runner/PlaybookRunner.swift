@@ -76,7 +76,21 @@ public final class PlaybookRunner: @unchecked Sendable {
     private func loadPlayVars(_ play: Play) -> OrderedDictionary<String, Value> {
         var vars = play.vars
         for file in play.varsFiles {
-            for candidate in file.candidates {
+            // Names may be templates of play and extra vars (`vars/{{ stage }}.yml`), as in Ansible.
+            var layers = VariableLayers()
+            layers.set(.playVars, vars)
+            layers.set(.extraVars, options.extraVars)
+            let scope = TemplatedScope(layers: layers, magic: ["playbook_dir": .string(play.playbookDirectory)],
+                                       renderer: templating.renderer)
+            var found = false
+            for template in file.candidates where !found {
+                let candidate: String
+                do {
+                    candidate = try templating.renderText(template, scope)
+                } catch {
+                    reporter.record(.warning("\(file.location): vars_files entry \(template): \(error)"))
+                    continue
+                }
                 let path = candidate.hasPrefix("/") ? candidate : (play.playbookDirectory as NSString).appendingPathComponent(candidate)
                 guard FileManager.default.fileExists(atPath: path) else { continue }
                 do {
@@ -84,7 +98,11 @@ public final class PlaybookRunner: @unchecked Sendable {
                 } catch {
                     reporter.record(.warning("\(file.location): could not read \(path): \(error)"))
                 }
-                break
+                found = true
+            }
+            if !found {
+                reporter.record(.warning("\(file.location): none of the vars_files \(file.candidates.joined(separator: ", ")) exist "
+                                         + "beside the playbook; their variables are undefined"))
             }
         }
         return vars

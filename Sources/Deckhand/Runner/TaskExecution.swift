@@ -298,6 +298,11 @@ struct TaskExecution: Sendable {
             return nil
         }
         let module = try moduleType.init(ModuleArguments(args))
+        if let debug = module as? DebugModule, debug.verbosity > options.verbosity {
+            return HostTaskResult(host: host.name, status: .skipped, result: [
+                "changed": .bool(false), "skipped": .bool(true),
+                "skip_reason": .string("verbosity threshold not met")])
+        }
 
         let checkMode = try flag(keywords.checkMode, scope: scope) ?? options.checkMode
         let diffMode = try flag(keywords.diff, scope: scope) ?? options.diffMode
