@@ -468,7 +468,13 @@ struct TaskExecution: Sendable {
 
     private func describe(_ error: Error) -> String {
         if let error = error as? ModuleArgumentError { return error.message }
-        if let error = error as? TemplateError { return "template error: \(error.description)" }
+        if let error = error as? TemplateError {
+            if error.kind == .undefined {
+                return "template error: \(error.description) (define it in vars, inventory or -e, or use `| default(...)`)"
+            }
+            return "template error: \(error.description)"
+        }
+        if let error = error as? LoopError { return "\(error.location): \(error.message)" }
         return "\(error)"
     }
 }
