@@ -588,6 +588,34 @@ extension RunnerTests {
     }
 }
 
+
+extension RunnerTests {
+    func testIncludeRoleRunsTheRoleWithItsHandlers() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - include_role: { name: "{{ which }}" }
+                  vars: { which: web, greeting: hello }
+            """,
+            "roles/web/tasks/main.yml": """
+            - copy: { content: "{{ greeting }} from {{ role_name }}", dest: "@DIR@/web.txt" }
+              notify: web changed
+            """,
+            "roles/web/handlers/main.yml": """
+            - name: web changed
+              copy: { content: "handled", dest: "@DIR@/handled" }
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0, "\(events.events)")
+        XCTAssertEqual(book.read("web.txt"), "hello from web")
+        XCTAssertEqual(book.read("handled"), "handled")
+    }
+}
+
 /// Output lines collected from reporters running on many threads.
 final class LinesBox: @unchecked Sendable {
     private let lock = NSLock()

@@ -190,7 +190,7 @@ public final class PlaybookRunner: @unchecked Sendable {
     // MARK: Handlers
 
     func flushHandlers(context: PlayContext) async {
-        let handlers = context.play.allHandlers
+        let handlers = context.play.allHandlers + context.includedHandlers
         guard !handlers.isEmpty else { return }
         // Handlers may notify handlers; a few rounds settle any chain.
         for _ in 0..<5 {
@@ -340,7 +340,7 @@ public final class PlaybookRunner: @unchecked Sendable {
     }
 
     /// include_role: the role is loaded when reached (its name may be a template) and run on the hosts
-    /// whose `when` holds. Its handlers are not added to the play's.
+    /// whose `when` holds; its handlers join the play's from then on.
     private func runIncludeRole(_ include: IncludeRole, task: PlaybookTask, keywords: TaskKeywords, hosts: [HostState],
                                 context: PlayContext) async {
         let execution = TaskExecution(runner: self, task: task, keywords: keywords, context: context)
@@ -354,6 +354,7 @@ public final class PlaybookRunner: @unchecked Sendable {
             let reference = try options.loader.loadIncludedRole(include, name: name, params: params,
                                                                 playbookDirectory: context.play.playbookDirectory,
                                                                 location: task.location)
+            context.addHandlers(reference.expandedHandlers())
             var seen = Set<RoleRun>()
             var roleKeywords = keywords
             roleKeywords.when = []
@@ -426,8 +427,16 @@ final class PlayContext: @unchecked Sendable {
         self.allPlayHosts = allPlayHosts
     }
 
+    private var _includedHandlers: [Handler] = []
+
     var ended: Bool { lock.withLock { _ended } }
     func end() { lock.withLock { _ended = true } }
+
+    /// Handlers of roles pulled in by include_role, after the play's own (each once).
+    var includedHandlers: [Handler] { lock.withLock { _includedHandlers } }
+    func addHandlers(_ handlers: [Handler]) {
+        lock.withLock { for handler in handlers where !_includedHandlers.contains(handler) { _includedHandlers.append(handler) } }
+    }
 }
 
 /// The recap's counts and the exit status they mean.
