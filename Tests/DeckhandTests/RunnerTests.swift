@@ -425,6 +425,29 @@ extension RunnerTests {
         XCTAssertFalse(book.exists("a"), "a stopped too")
     }
 
+    func testEndPlayAlsoSkipsTheRemainingBatches() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              serial: 1
+              tasks:
+                - meta: end_play
+                - copy: { content: x, dest: "@DIR@/{{ inventory_hostname }}" }
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - copy: { content: x, dest: "@DIR@/second-{{ inventory_hostname }}" }
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, _) = try await book.run(hosts: ["a", "b"])
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertFalse(book.exists("a"))
+        XCTAssertFalse(book.exists("b"), "the second batch did not run")
+        XCTAssertTrue(book.exists("second-a"), "the next play runs")
+    }
+
     func testMaxFailPercentageStopsThePlay() async throws {
         let book = try LocalPlaybook(files: [
             "site.yml": """

@@ -69,6 +69,8 @@ public final class PlaybookRunner: @unchecked Sendable {
         for batch in batches(of: hosts, serial: play.serial) {
             let context = PlayContext(play: play, playVars: playVars, batch: batch, allPlayHosts: hosts.map(\.name))
             await run(play, context: context)
+            // end_play and any_errors_fatal end the whole play, not only this batch.
+            if context.ended { break }
         }
     }
 
