@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "SSH", dependencies: ["CLibSSH2"]),
         .target(
             name: "Jinja",
-            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
+            dependencies: ["Yams", .product(name: "OrderedCollections", package: "swift-collections")]
         ),
         .target(
             name: "Deckhand",
@@ -31,7 +31,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "deckhand",
-            dependencies: ["Deckhand", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Deckhand", "Jinja", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "deckhand-bench",
@@ -40,7 +40,7 @@ let package = Package(
         ),
         .testTarget(name: "SSHTests", dependencies: ["SSH"]),
         .testTarget(name: "JinjaTests", dependencies: ["Jinja"], resources: [.copy("Corpus")]),
-        .testTarget(name: "DeckhandTests", dependencies: ["Deckhand"]),
+        .testTarget(name: "DeckhandTests", dependencies: ["Deckhand", "Jinja"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

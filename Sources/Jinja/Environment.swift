@@ -30,63 +30,199 @@ public struct Options: Sendable, Hashable {
 /// A filter: the value left of `|`, then the positional and keyword arguments.
 public typealias Filter = @Sendable (Value, [Value], [String: Value]) throws -> Value
 
+/// A test (`x is name(args)`): the value left of `is`, then the positional and keyword arguments.
+public typealias Test = @Sendable (Value, [Value], [String: Value]) throws -> Bool
+
 /// Compiles templates and expressions; holds the filters, tests and loader they use.
 public final class Environment: @unchecked Sendable {
     public let options: Options
     public let loader: TemplateLoader?
 
+    // Filters and tests may be registered while other threads render: every access goes through `lock`,
+    // and a render takes one snapshot of the filter table.
+    private let lock = NSLock()
+    private var filters: [String: Filter] = [:]
+    private var tests: [String: Test] = [:]
+    private var cache: [String: Template] = [:]
+    let globals: [String: Value]
+
     public init(options: Options = .ansible, loader: TemplateLoader? = nil) {
         self.options = options
         self.loader = loader
+        self.globals = Environment.makeGlobals()
+        filters = PureFilters.all
+        for (name, filter) in EngineFilters.make(self) { filters[name] = filter }
+        tests = BuiltinTests.all
     }
 
     /// Compiles `source`; `name` is what errors call it.
     public func compile(_ source: String, name: String = "<template>") throws -> Template {
-        fatalError("Jinja engine not implemented yet")
+        var lexer = Lexer(source: source, options: options, name: name)
+        let tokens = try lexer.tokenize()
+        var parser = Parser(tokens: tokens, name: name)
+        let nodes = try parser.parseTemplate()
+        return Template(name: name, compiled: CompiledTemplate(name: name, nodes: nodes), environment: self)
     }
 
     /// Compiles a bare expression, as `when:` and `that:` hold them.
     public func compileExpression(_ source: String, name: String = "<expression>") throws -> Expression {
-        fatalError("Jinja engine not implemented yet")
+        var lexer = Lexer(source: "{{ " + source + " }}", options: options, name: name)
+        let tokens = try lexer.tokenize()
+        var parser = Parser(tokens: tokens, name: name)
+        guard case .varBegin = parser.current else { throw TemplateError(.syntax, "empty expression", templateName: name, line: 1) }
+        parser.advance()
+        if case .varEnd = parser.current { throw TemplateError(.syntax, "empty expression", templateName: name, line: 1) }
+        let expr = try parser.parseTuple()
+        guard case .varEnd = parser.current else { throw parser.unexpected(expected: "end of expression") }
+        parser.advance()
+        guard case .eof = parser.current else { throw parser.unexpected() }
+        return Expression(source: source, expr: expr, name: name, environment: self)
     }
 
     /// Loads and compiles a template through the loader.
     public func template(named name: String) throws -> Template {
-        fatalError("Jinja engine not implemented yet")
+        lock.lock()
+        if let t = cache[name] { lock.unlock(); return t }
+        lock.unlock()
+        guard let loader = loader else {
+            throw TemplateError(.loader, "no template loader is configured, cannot load template '\(name)'", templateName: name, line: 0)
+        }
+        guard let source = try loader.loadTemplate(named: name) else {
+            throw TemplateError(.loader, "template '\(name)' not found", templateName: name, line: 0)
+        }
+        let t = try compile(source, name: name)
+        lock.lock()
+        cache[name] = t
+        lock.unlock()
+        return t
     }
 
     /// Adds or replaces a filter.
     public func registerFilter(_ name: String, _ filter: @escaping Filter) {
-        fatalError("Jinja engine not implemented yet")
+        lock.lock()
+        filters[name] = filter
+        lock.unlock()
+    }
+
+    /// Adds or replaces a test.
+    public func registerTest(_ name: String, _ test: @escaping Test) {
+        lock.lock()
+        tests[name] = test
+        lock.unlock()
+    }
+
+    var filterTable: [String: Filter] {
+        lock.lock()
+        defer { lock.unlock() }
+        return filters
+    }
+
+    func filter(named name: String) -> Filter? {
+        lock.lock()
+        defer { lock.unlock() }
+        return filters[name]
+    }
+
+    func test(named name: String) -> Test? {
+        lock.lock()
+        defer { lock.unlock() }
+        return tests[name]
+    }
+}
+
+final class CompiledTemplate: Sendable {
+    let name: String
+    let nodes: [Node]
+    /// Every `{% block %}` in the template, nested ones included.
+    let blocks: [String: [Node]]
+    let extends: Bool
+
+    init(name: String, nodes: [Node]) {
+        self.name = name
+        self.nodes = nodes
+        var blocks: [String: [Node]] = [:]
+        var extends = false
+        func collect(_ nodes: [Node]) {
+            for n in nodes {
+                switch n {
+                case .block(let name, let body, _, _):
+                    if blocks[name] == nil { blocks[name] = body }
+                    collect(body)
+                case .extends: extends = true
+                case .conditional(let branches, let elseBody, _):
+                    for b in branches { collect(b.1) }
+                    collect(elseBody)
+                case .forLoop(let f): collect(f.body); collect(f.elseBody)
+                case .with(_, let body, _), .filterBlock(let body, _, _): collect(body)
+                default: break
+                }
+            }
+        }
+        collect(nodes)
+        self.blocks = blocks
+        self.extends = extends
     }
 }
 
 /// A compiled template, reusable across renders and threads.
 public struct Template: Sendable {
     public let name: String
+    let compiled: CompiledTemplate
+    let environment: Environment
 
     /// Renders to text.
     public func render(_ scope: VariableScope) throws -> String {
-        fatalError("Jinja engine not implemented yet")
+        let ctx = RenderContext(environment: environment, scope: scope, templateName: name)
+        do {
+            try ctx.renderTemplate(self, frame: Frame(parent: nil))
+        } catch {
+            throw ctx.locate(error)
+        }
+        return ctx.out
     }
 
     public func render(_ variables: [String: Value]) throws -> String {
-        fatalError("Jinja engine not implemented yet")
+        try render(DictionaryScope(variables: variables))
     }
 
     /// Ansible's native types: when the whole template is one `{{ expression }}`, that expression's value;
     /// otherwise the rendered text as a string.
     public func renderValue(_ scope: VariableScope) throws -> Value {
-        fatalError("Jinja engine not implemented yet")
+        if compiled.nodes.count == 1, case .output(let expr, let line) = compiled.nodes[0] {
+            let ctx = RenderContext(environment: environment, scope: scope, templateName: name)
+            ctx.line = line
+            do {
+                let v = try ctx.eval(expr, Frame(parent: nil))
+                if case .undefined(let u) = v { throw TemplateError.undefinedError(u) }
+                return v
+            } catch {
+                throw ctx.locate(error)
+            }
+        }
+        return .string(try render(scope))
     }
 }
 
 /// A compiled bare expression.
 public struct Expression: Sendable {
     public let source: String
+    let expr: Expr
+    let name: String
+    let environment: Environment
 
+    /// The expression's value; an undefined result comes back as `.undefined` (truthiness tests may want it).
     public func evaluate(_ scope: VariableScope) throws -> Value {
-        fatalError("Jinja engine not implemented yet")
+        let ctx = RenderContext(environment: environment, scope: scope, templateName: name)
+        ctx.line = 1
+        do {
+            return try ctx.eval(expr, Frame(parent: nil))
+        } catch {
+            throw ctx.locate(error)
+        }
+    }
+
+    public func evaluate(_ variables: [String: Value]) throws -> Value {
+        try evaluate(DictionaryScope(variables: variables))
     }
 }
 

@@ -9,4 +9,49 @@ public enum Value: Sendable, Hashable {
     case string(String)
     case list([Value])
     case dict(OrderedDictionary<String, Value>)
+    /// A Python tuple: what `dict.items()` yields and `(a, b)` builds; prints as `('a', 1)`.
+    case tuple([Value])
+    /// A missing variable or attribute; using it raises, testing it (`is defined`, `default`, `if`) does not.
+    case undefined(Undefined)
+    /// Engine objects with behaviour: macros, `loop`, bound methods, cyclers.
+    case object(TemplateObject)
+
+    /// The placeholder Ansible's `omit` variable holds; a module argument equal to it is dropped.
+    public static let omitPlaceholder = "__omit_place_holder__deckhand"
+}
+
+/// Why a value is undefined, phrased as Jinja2 phrases it ("'foo' is undefined").
+public struct Undefined: Sendable, Hashable {
+    /// Jinja2's message for using this value, e.g. "'dict object' has no attribute 'bar'".
+    public var message: String
+    /// The missing variable or attribute name, when there is one (`mandatory` names it).
+    public var name: String?
+
+    public init(_ message: String, name: String? = nil) {
+        self.message = message
+        self.name = name
+    }
+
+    public static func variable(_ name: String) -> Undefined { Undefined("'\(name)' is undefined", name: name) }
+}
+
+/// An engine object (macro, loop, bound method); equal only to itself, as Python objects are.
+public class TemplateObject: @unchecked Sendable, Hashable {
+    /// What `{{ obj }}` prints, e.g. `<Macro 'row'>`.
+    public var displayName: String { "<object>" }
+    /// The Python type name TypeError messages use.
+    public var typeName: String { "object" }
+
+    init() {}
+
+    public static func == (lhs: TemplateObject, rhs: TemplateObject) -> Bool { lhs === rhs }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+
+    /// The attribute `name`, or nil when it has none.
+    func attribute(_ name: String) -> Value? { nil }
+    /// Calls the object; nil when it cannot be called.
+    var isCallable: Bool { false }
+    func call(_ args: [Value], _ kwargs: [String: Value]) throws -> Value {
+        throw TemplateError.typeError("'\(displayName)' object is not callable")
+    }
 }

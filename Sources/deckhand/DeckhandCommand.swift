@@ -20,6 +20,9 @@ struct DeckhandCommand: AsyncParsableCommand {
         subcommands: [
             PingCommand.self,
             ShCommand.self,
+            RunCommand.self,
+            TemplateCommand.self,
+            DocCommand.self,
         ]
     )
 

@@ -1,0 +1,118 @@
+import Foundation
+import SSH
+
+/// Where the engine's commands and files go: every byte the engine reads from or writes to a host passes here.
+public protocol Connection: Sendable {
+    /// The inventory name of the host, for messages.
+    var hostName: String { get }
+
+    /// Runs `command` through the host's shell; `stdin` is fed to it and closed.
+    func run(_ command: ShellCommand, stdin: Data?) async throws -> CommandResult
+
+    /// Releases the underlying session; further calls fail.
+    func close() async
+}
+
+extension Connection {
+    public func run(_ command: ShellCommand) async throws -> CommandResult {
+        try await run(command, stdin: nil)
+    }
+
+    /// Writes `data` to `path` atomically (temporary file beside it, then rename), in one round trip.
+    public func put(_ data: Data, to path: String, mode: Int? = nil, owner: String? = nil, group: String? = nil,
+                    become: Become? = nil) async throws {
+        try await put(FileWrite(data: data, path: path, mode: mode, owner: owner, group: group), become: become)
+    }
+
+    /// Writes a file atomically; a `validate` command that fails leaves the old file and says why.
+    public func put(_ write: FileWrite, become: Become? = nil) async throws {
+        let command = ShellCommand.atomicWrite(to: write.path, mode: write.mode, owner: write.owner, group: write.group,
+                                               validate: write.validate)
+        let result = try await run(command, become: become, stdin: write.data)
+        guard result.exitStatus == 0 else {
+            let detail = (result.stderrText + result.stdoutText).trimmed
+            throw FileWriteError(path: write.path, exitStatus: result.exitStatus, detail: detail,
+                                 validated: write.validate != nil)
+        }
+    }
+
+    /// Reads the whole file at `path`.
+    public func get(_ path: String, become: Become? = nil) async throws -> Data {
+        let result = try await run(ShellCommand("cat", "--", path), become: become, stdin: nil)
+        guard result.exitStatus == 0 else {
+            throw ConnectionError(host: hostName, message:
+                "could not read \(path): \(result.stderrText.trimmed) (exit \(result.exitStatus))")
+        }
+        return result.stdout
+    }
+
+    /// Runs `command` as another user when `become` is set; a become password goes first on stdin.
+    public func run(_ command: ShellCommand, become: Become?, stdin: Data?) async throws -> CommandResult {
+        guard let become else { return try await run(command, stdin: stdin) }
+        var input = stdin
+        if let password = become.password {
+            input = Data((password + "\n").utf8) + (stdin ?? Data())
+        }
+        return try await run(command.becoming(become), stdin: input)
+    }
+}
+
+/// A host that could not be reached or talked to: the host is "unreachable", not "failed".
+public struct ConnectionError: Error, CustomStringConvertible, Sendable {
+    public var host: String
+    public var message: String
+
+    public init(host: String, message: String) {
+        self.host = host
+        self.message = message
+    }
+
+    public var description: String { "\(host): \(message)" }
+}
+
+extension CommandResult {
+    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+}
+
+extension String {
+    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+}
+
+/// A file to write on a host: contents, attributes, and an optional check run on it before it replaces the old one.
+public struct FileWrite: Sendable {
+    public var data: Data
+    public var path: String
+    public var mode: Int?
+    public var owner: String?
+    public var group: String?
+    /// Words of a command with `%s` for the new file (Ansible's `validate`).
+    public var validate: [String]?
+
+    public init(data: Data, path: String, mode: Int? = nil, owner: String? = nil, group: String? = nil,
+                validate: [String]? = nil) {
+        self.data = data
+        self.path = path
+        self.mode = mode
+        self.owner = owner
+        self.group = group
+        self.validate = validate
+    }
+}
+
+/// A write that did not happen: the old file (if any) is untouched.
+public struct FileWriteError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var exitStatus: Int32
+    public var detail: String
+    public var validated: Bool
+
+    public var description: String {
+        var text = "could not write \(path) (exit \(exitStatus))"
+        if !detail.isEmpty { text += ": \(detail)" }
+        text += validated
+            ? "; if the validate command rejected the new contents, the old file was kept"
+            : "; check that the directory exists and the user may write there (become: true?)"
+        return text
+    }
+}

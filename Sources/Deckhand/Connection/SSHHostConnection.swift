@@ -1,0 +1,52 @@
+import Foundation
+import SSH
+
+/// A host reached over SSH: one session, opened on first use and reused for every command of the run.
+public final class SSHHostConnection: Connection, @unchecked Sendable {
+    public let hostName: String
+    public let options: SSHConnectOptions
+    private let lock = NSLock()
+    private var opening: _Concurrency.Task<SSHSession, Error>?
+
+    public init(hostName: String, options: SSHConnectOptions) {
+        self.hostName = hostName
+        self.options = options
+    }
+
+    /// The session, connecting on the first call; concurrent callers share one connection attempt.
+    func session() async throws -> SSHSession {
+        let task: _Concurrency.Task<SSHSession, Error> = lock.withLock {
+            if let opening { return opening }
+            let options = self.options
+            let task = _Concurrency.Task { try await SSHSession.connect(options) }
+            opening = task
+            return task
+        }
+        do {
+            return try await task.value
+        } catch let error as SSHError {
+            throw ConnectionError(host: hostName, message: error.message)
+        } catch {
+            throw ConnectionError(host: hostName, message: "\(error)")
+        }
+    }
+
+    public func run(_ command: ShellCommand, stdin: Data?) async throws -> CommandResult {
+        let session = try await session()
+        do {
+            return try await session.run(command.rendered, stdin: stdin)
+        } catch let error as SSHError {
+            throw ConnectionError(host: hostName, message: error.message)
+        }
+    }
+
+    public func close() async {
+        let task = lock.withLock { () -> _Concurrency.Task<SSHSession, Error>? in
+            defer { opening = nil }
+            return opening
+        }
+        if let session = try? await task?.value {
+            await session.close()
+        }
+    }
+}

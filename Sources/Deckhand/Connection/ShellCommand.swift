@@ -1,0 +1,232 @@
+import Foundation
+
+/// A POSIX shell command built from typed words; `rendered` is the one place where words are quoted.
+public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
+    /// One piece of a command line: a word (always quoted) or shell syntax written by deckhand itself.
+    enum Part: Sendable, Hashable {
+        case word(String)
+        case syntax(String)
+        /// `name=value` with the value quoted as one word (shell variables the script itself uses).
+        case assignment(String, String)
+    }
+
+    var parts: [Part]
+    /// True once operators join commands; such commands are grouped with `{ ...; }` when composed further.
+    var compound: Bool
+
+    /// A simple command: the program and its arguments, each quoted as one word.
+    public init(_ words: String...) {
+        self.init(words: words)
+    }
+
+    public init(words: [String]) {
+        self.parts = words.map(Part.word)
+        self.compound = false
+    }
+
+    init(parts: [Part], compound: Bool) {
+        self.parts = parts
+        self.compound = compound
+    }
+
+    /// Shell text the user wrote (the `shell` and `raw` modules): passed through unquoted, on purpose.
+    public static func script(_ text: String) -> ShellCommand {
+        ShellCommand(parts: [.syntax(text)], compound: true)
+    }
+
+    public var isEmpty: Bool { parts.isEmpty }
+
+    /// The command line, every word quoted.
+    public var rendered: String {
+        var text = ""
+        for part in parts {
+            switch part {
+            case .word(let word):
+                if !text.isEmpty { text += " " }
+                text += ShellCommand.quote(word)
+            case .syntax(let syntax):
+                // `;` closes the previous command: written right after it, as people write it.
+                if !text.isEmpty && !syntax.hasPrefix(";") { text += " " }
+                text += syntax
+            case .assignment(let name, let value):
+                if !text.isEmpty { text += " " }
+                text += name + "=" + ShellCommand.quote(value)
+            }
+        }
+        return text
+    }
+
+    public var description: String { rendered }
+
+    /// POSIX single-quote quoting: any byte sequence survives; words of only safe characters stay bare.
+    public static func quote(_ word: String) -> String {
+        if word.isEmpty { return "''" }
+        let safe = word.unicodeScalars.allSatisfy { scalar in
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", "_", "-", ".", "/", ",", ":", "@", "%", "+": return true
+            default: return false
+            }
+        }
+        if safe { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    // MARK: Composition
+
+    /// Appends more words to this command.
+    public func appending(_ words: String...) -> ShellCommand {
+        appending(words: words)
+    }
+
+    public func appending(words: [String]) -> ShellCommand {
+        ShellCommand(parts: parts + words.map(Part.word), compound: compound)
+    }
+
+    private func appending(parts more: [Part]) -> ShellCommand {
+        ShellCommand(parts: parts + more, compound: compound)
+    }
+
+    /// Compound commands wrapped in `{ ...; }` so they compose without surprises of precedence.
+    var grouped: [Part] {
+        guard compound else { return parts }
+        if case .syntax(let last)? = parts.last, last.trimmed.hasSuffix(";") {
+            return [.syntax("{")] + parts + [.syntax("}")]
+        }
+        return [.syntax("{")] + parts + [.syntax("; }")]
+    }
+
+    private func joined(_ op: String, _ other: ShellCommand) -> ShellCommand {
+        if isEmpty { return other }
+        if other.isEmpty { return self }
+        return ShellCommand(parts: grouped + [.syntax(op)] + other.grouped, compound: true)
+    }
+
+    /// `self && other`
+    public func and(_ other: ShellCommand) -> ShellCommand { joined("&&", other) }
+    /// `self || other`
+    public func or(_ other: ShellCommand) -> ShellCommand { joined("||", other) }
+    /// `self | other`
+    public func pipe(_ other: ShellCommand) -> ShellCommand { joined("|", other) }
+    /// `self; other`
+    public func then(_ other: ShellCommand) -> ShellCommand { joined(";", other) }
+
+    /// `self > path` (or `>>` when appending).
+    public func redirectingOutput(to path: String, append: Bool = false) -> ShellCommand {
+        ShellCommand(parts: grouped + [.syntax(append ? ">>" : ">"), .word(path)], compound: true)
+    }
+
+    /// `self 2>/dev/null`
+    public var silencingErrors: ShellCommand {
+        ShellCommand(parts: grouped + [.syntax("2>/dev/null")], compound: true)
+    }
+
+    /// `self 2>&1`
+    public var mergingErrors: ShellCommand {
+        ShellCommand(parts: grouped + [.syntax("2>&1")], compound: true)
+    }
+
+    /// `/bin/sh -c 'self'`: one word for wrappers that take a single command (sudo, su, env).
+    public func wrappedInShell(executable: String = "/bin/sh") -> ShellCommand {
+        ShellCommand(executable, "-c", rendered)
+    }
+
+    /// `cd DIR && self`
+    public func inDirectory(_ directory: String?) -> ShellCommand {
+        guard let directory, !directory.isEmpty else { return self }
+        return ShellCommand("cd", directory).and(self)
+    }
+
+    /// `env K=V ... /bin/sh -c 'self'` (keys sorted so commands are reproducible).
+    public func withEnvironment(_ environment: [String: String]) -> ShellCommand {
+        guard !environment.isEmpty else { return self }
+        let assignments = environment.keys.sorted().map { "\($0)=\(environment[$0] ?? "")" }
+        return ShellCommand(words: ["env"] + assignments + ["/bin/sh", "-c", rendered])
+    }
+
+    /// Runs the command as another user through sudo or su.
+    ///
+    /// With a password, the first line of stdin is the password: a tiny askpass helper hands it to sudo, so
+    /// the rest of stdin still reaches the command, and a NOPASSWD rule never sees the password as input.
+    public func becoming(_ become: Become) -> ShellCommand {
+        switch become.method {
+        case .sudo:
+            guard become.password != nil else {
+                return ShellCommand(words: ["sudo", "-H", "-n", "-u", become.user, "--", "/bin/sh", "-c", rendered])
+            }
+            let sudo = ShellCommand(words: ["sudo", "-A", "-k", "-H", "-p", "", "-u", become.user, "--",
+                                            "/bin/sh", "-c", rendered])
+            return ShellCommand(parts: [
+                .syntax("IFS= read -r DECKHAND_BECOME_PW || exit 1; export DECKHAND_BECOME_PW;"),
+                .syntax("a=$(mktemp \"${HOME:-/tmp}/.deckhand-askpass.XXXXXX\") || exit 1;"),
+                .syntax("printf '#!/bin/sh\\nprintf \"%%s\\\\n\" \"$DECKHAND_BECOME_PW\"\\n' >\"$a\" && chmod 700 \"$a\" &&"),
+                .syntax("SUDO_ASKPASS=\"$a\""),
+            ] + sudo.parts + [.syntax("; rc=$?; rm -f \"$a\"; exit $rc")], compound: true)
+        case .su:
+            return ShellCommand("su", "-s", "/bin/sh", become.user, "-c", rendered)
+        }
+    }
+
+    // MARK: Common commands
+
+    /// `test -e PATH` and friends.
+    public static func test(_ flag: String, _ path: String) -> ShellCommand {
+        ShellCommand("test", flag, path)
+    }
+
+    /// Writes stdin to `path` atomically: a temporary file beside it, mode and owner set, then rename.
+    /// Without `mode`/`owner`/`group` the replaced file's are kept (new files get 0644 and the login user).
+    /// `validate` (words, `%s` standing for the file) runs on the temporary file first: a failing check
+    /// leaves the old file in place.
+    public static func atomicWrite(to path: String, mode: Int?, owner: String?, group: String?,
+                                   validate: [String]? = nil) -> ShellCommand {
+        let directory = (path as NSString).deletingLastPathComponent
+        let base = (path as NSString).lastPathComponent
+        let template = (directory.isEmpty ? "" : directory + "/") + ".\(base).deckhand.XXXXXX"
+        let tmp = Part.syntax("\"$tmp\"")
+        var script: [Part] = [.syntax("tmp=$(mktemp"), .word(template), .syntax(")"), .syntax("&&"),
+                              .syntax("cat >\"$tmp\""), .syntax("&&")]
+        if let validate, !validate.isEmpty {
+            for word in validate {
+                if word.contains("%s") {
+                    // The temporary name is a shell variable: quoted pieces around "$tmp", one word for the shell.
+                    let pieces = word.components(separatedBy: "%s")
+                    script.append(.syntax(pieces.map { $0.isEmpty ? "" : quote($0) }.joined(separator: "\"$tmp\"")))
+                } else {
+                    script.append(.word(word))
+                }
+            }
+            script.append(.syntax("&&"))
+        }
+        if let mode {
+            script += [.word("chmod"), .word(String(mode, radix: 8)), tmp, .syntax("&&")]
+        } else {
+            script += [.syntax("{ if test -e"), .word(path), .syntax("; then chmod"), .word("--reference=" + path),
+                       tmp, .syntax("; else chmod 644"), tmp, .syntax("; fi; }"), .syntax("&&")]
+        }
+        if owner != nil || group != nil {
+            let spec = (owner ?? "") + (group.map { ":" + $0 } ?? "")
+            script += [.word("chown"), .word(spec), tmp, .syntax("&&")]
+        } else {
+            script += [.syntax("{ ! test -e"), .word(path), .syntax("|| chown"), .word("--reference=" + path),
+                       tmp, .syntax("2>/dev/null || true; }"), .syntax("&&")]
+        }
+        script += [.word("mv"), .word("-f"), tmp, .word(path),
+                   .syntax("|| { rc=$?; rm -f \"$tmp\" 2>/dev/null; exit $rc; }")]
+        return ShellCommand(parts: script, compound: true)
+    }
+}
+
+/// How and as whom commands are run with privilege.
+public struct Become: Sendable, Hashable {
+    public enum Method: String, Sendable { case sudo, su }
+    public var method: Method
+    public var user: String
+    /// Sent on stdin ahead of the command's own input; never printed.
+    public var password: String?
+
+    public init(method: Method = .sudo, user: String = "root", password: String? = nil) {
+        self.method = method
+        self.user = user
+        self.password = password
+    }
+}

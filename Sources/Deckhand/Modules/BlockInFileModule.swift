@@ -1,0 +1,114 @@
+import Foundation
+import Jinja
+import SSH
+
+/// blockinfile: keeps a block of lines between two marker lines in a file (or removes it).
+///
+///     - blockinfile:
+///         path: /etc/ssh/sshd_config
+///         block: |
+///           Match User deploy
+///             PasswordAuthentication no
+public struct BlockInFileModule: Module {
+    public static let spec = ModuleSpec(
+        name: "blockinfile",
+        arguments: [
+            ArgumentSpec("path", type: .path, required: true, aliases: ["dest", "destfile", "name"], doc: "The file to edit."),
+            ArgumentSpec("block", default: .string(""), aliases: ["content"], doc: "The lines to keep between the markers."),
+            ArgumentSpec("marker", default: .string("# {mark} ANSIBLE MANAGED BLOCK"), doc: "The marker line; {mark} becomes BEGIN/END."),
+            ArgumentSpec("marker_begin", default: .string("BEGIN"), doc: "Replaces {mark} in the first marker."),
+            ArgumentSpec("marker_end", default: .string("END"), doc: "Replaces {mark} in the last marker."),
+            ArgumentSpec("state", default: .string("present"), choices: ["present", "absent"], doc: "present or absent."),
+            ArgumentSpec("insertafter", doc: "EOF (default) or a regexp: where a new block goes."),
+            ArgumentSpec("insertbefore", doc: "BOF or a regexp: where a new block goes."),
+            ArgumentSpec("create", type: .bool, default: .bool(false), doc: "Create the file when missing."),
+            ArgumentSpec("backup", type: .bool, default: .bool(false), doc: "Keep the old file beside it."),
+            ArgumentSpec("mode", type: .mode, doc: "Permissions of the file."),
+            ArgumentSpec("owner", doc: "Owner of the file."),
+            ArgumentSpec("group", doc: "Group of the file."),
+        ],
+        mutuallyExclusive: [["insertafter", "insertbefore"]],
+        doc: "Inserts, updates or removes a block of lines surrounded by marker lines.",
+        example: "- blockinfile:\n    path: /etc/hosts\n    block: |\n      10.0.0.5 db")
+
+    var path: String
+    var block: String
+    var begin: String
+    var end: String
+    var present: Bool
+    var insertAfter: String?
+    var insertBefore: String?
+    var create: Bool
+    var backup: Bool
+    var mode: FileMode?
+    var owner: String?
+    var group: String?
+
+    public init(_ arguments: ModuleArguments) throws {
+        path = try arguments.requiredString("path", "dest", "destfile", "name")
+        block = try arguments.string("block", "content") ?? ""
+        let marker = try arguments.string("marker") ?? "# {mark} ANSIBLE MANAGED BLOCK"
+        begin = marker.replacingOccurrences(of: "{mark}", with: try arguments.string("marker_begin") ?? "BEGIN")
+        end = marker.replacingOccurrences(of: "{mark}", with: try arguments.string("marker_end") ?? "END")
+        present = try arguments.choice("state", ["present", "absent"], default: "present") == "present"
+        insertAfter = try arguments.string("insertafter")
+        insertBefore = try arguments.string("insertbefore")
+        create = try arguments.bool("create", default: false)
+        backup = try arguments.bool("backup", default: false)
+        mode = try arguments.mode()
+        owner = try arguments.string("owner")
+        group = try arguments.string("group")
+    }
+
+    public func probe(_ context: ModuleContext) throws -> ShellCommand? {
+        FileState.probe(path, content: true)
+    }
+
+    /// The text with the block put in place (or taken out).
+    func edit(_ text: String) -> String {
+        var lines = text.splitLines
+        let blockLines = block.isEmpty ? [] : block.trimmingTrailingNewline.splitLines
+        let wanted = present && !blockLines.isEmpty ? [begin] + blockLines + [end] : []
+        if let first = lines.firstIndex(of: begin), let last = lines[first...].firstIndex(of: end) {
+            lines.replaceSubrange(first...last, with: wanted)
+        } else if !wanted.isEmpty {
+            var position = lines.count
+            func lastMatch(_ pattern: String) -> Int? {
+                guard let regex = try? NSRegularExpression(pattern: pattern) else { return nil }
+                return lines.lastIndex { regex.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil }
+            }
+            if insertBefore == "BOF" { position = 0 }
+            else if let insertBefore, let index = lastMatch(insertBefore) { position = index }
+            else if let insertAfter, insertAfter != "EOF", let index = lastMatch(insertAfter) { position = index + 1 }
+            lines.insert(contentsOf: wanted, at: position)
+        }
+        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+    }
+
+    public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
+        let current = try FileState(probeOutput: probe?.stdout ?? Data())
+        if current.kind == .absent {
+            if !present { return .unchanged(ModuleResult(msg: "")) }
+            if !create { return ModulePlan(result: .failure("Path \(path) does not exist; set create: yes to create it")) }
+        }
+        guard current.kind == .file || current.kind == .absent else {
+            return ModulePlan(result: .failure("\(path) is a \(current.kind.rawValue), not a file"))
+        }
+        let text = String(decoding: current.content ?? Data(), as: UTF8.self)
+        let edited = edit(text)
+        if edited == text && current.exists {
+            guard let change = try current.attributeChanges(mode: mode, owner: owner, group: group) else {
+                return .unchanged(ModuleResult(msg: ""))
+            }
+            return .change([.run(FileState.applying(change, to: path))], ModuleResult(msg: "ownership, perms or SE linux context changed"))
+        }
+        var withChecksum = current
+        withChecksum.checksum = current.content.map(SHA1.hex)
+        var plan = try FileContent(path: path, data: Data(edited.utf8), mode: mode, owner: owner, group: group, backup: backup)
+            .plan(current: withChecksum, diffMode: context.diffMode)
+        plan.result.msg = current.exists ? (present ? "Block inserted" : "Block removed") : "File created"
+        plan.result.values.removeValue(forKey: "checksum")
+        plan.result.values.removeValue(forKey: "size")
+        return plan
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+import Jinja
+import SSH
+
+/// fail: fails the host with a message (usually under a `when:`).
+///
+///     - fail: { msg: "domain is not set" }
+///       when: domain is not defined
+public struct FailModule: Module {
+    public static let spec = ModuleSpec(
+        name: "fail",
+        arguments: [ArgumentSpec("msg", default: .string("Failed as requested from task"), doc: "The failure message.")],
+        doc: "Fails the host with a custom message.",
+        example: "- fail:\n    msg: domain must be set\n  when: domain is not defined")
+
+    var message: String
+
+    public init(_ arguments: ModuleArguments) throws {
+        message = try arguments.string("msg") ?? "Failed as requested from task"
+    }
+
+    public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
+        ModulePlan(result: .failure(message))
+    }
+}

@@ -1,0 +1,224 @@
+import Foundation
+import Jinja
+import OrderedCollections
+import SSH
+
+/// A module: a pure description of what to probe on a host, how to read it, and what to change.
+///
+/// The runner drives every module the same way: `probe` (at most one command), `plan` from the probe's
+/// answer, then — unless in check mode — the plan's actions. Nothing here opens a connection, so each
+/// module is unit-testable from recorded probe output.
+public protocol Module: Sendable {
+    /// The module's declaration: names, arguments, documentation; the validator and `deckhand doc` read it.
+    static var spec: ModuleSpec { get }
+
+    /// Reads the task's (templated) arguments; throws `ModuleArgumentError` on wrong names, types or values.
+    init(_ arguments: ModuleArguments) throws
+
+    /// The one command that reads the current state, or nil when the module needs none.
+    func probe(_ context: ModuleContext) throws -> ShellCommand?
+
+    /// Compares the probe's answer with the wanted state: what to change and what to report.
+    func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan
+}
+
+extension Module {
+    public func probe(_ context: ModuleContext) throws -> ShellCommand? { nil }
+}
+
+/// What a module needs from the engine besides its arguments; closures keep modules free of runner types.
+public struct ModuleContext: Sendable {
+    public var hostName: String
+    public var checkMode: Bool
+    public var diffMode: Bool
+    /// The bytes of a file the task names by `src` (looked up in the role's files/, then beside the playbook).
+    public var readSourceFile: @Sendable (String) throws -> Data
+    /// Renders a template named by `src` (looked up in the role's templates/) with the host's variables.
+    public var renderTemplate: @Sendable (String) throws -> String
+    /// Evaluates a bare Jinja expression (`when`, `that`, debug's `var`) with the host's variables.
+    public var evaluate: @Sendable (String) throws -> Value
+
+    public init(
+        hostName: String = "localhost", checkMode: Bool = false, diffMode: Bool = false,
+        readSourceFile: @escaping @Sendable (String) throws -> Data = { name in
+            throw ModuleArgumentError("no source file \(name) (no files/ folder known)") },
+        renderTemplate: @escaping @Sendable (String) throws -> String = { name in
+            throw ModuleArgumentError("no template \(name) (no templates/ folder known)") },
+        evaluate: @escaping @Sendable (String) throws -> Value = { _ in .none }
+    ) {
+        self.hostName = hostName
+        self.checkMode = checkMode
+        self.diffMode = diffMode
+        self.readSourceFile = readSourceFile
+        self.renderTemplate = renderTemplate
+        self.evaluate = evaluate
+    }
+}
+
+/// One step that changes a host: a command, or an atomic file write.
+public struct HostAction: Sendable {
+    public enum Kind: Sendable {
+        case run(ShellCommand, stdin: Data?)
+        case put(FileWrite)
+    }
+
+    public var kind: Kind
+    /// When set, the action's rc/stdout/stderr become the task's (command, shell, raw).
+    public var reportsOutput: Bool
+    /// A non-zero exit is the module's answer, not a failure of the action (command's own rc).
+    public var exitStatusIsResult: Bool
+    /// For commands that decide themselves whether they change anything (`pip install -r`, `apt-get
+    /// upgrade`): the task reports changed only when this text appears in the command's output.
+    public var changeMarker: String?
+    /// The opposite: the task reports ok when a line of the output starts with this text.
+    public var unchangedMarker: String?
+
+    public static func run(_ command: ShellCommand, stdin: Data? = nil) -> HostAction {
+        HostAction(kind: .run(command, stdin: stdin), reportsOutput: false, exitStatusIsResult: false)
+    }
+
+    /// A command that changed something only when its output contains `marker`.
+    public static func run(_ command: ShellCommand, stdin: Data? = nil, changedWhenOutputContains marker: String) -> HostAction {
+        var action = HostAction.run(command, stdin: stdin)
+        action.changeMarker = marker
+        return action
+    }
+
+    /// A command whose output is the task's result (command, shell, raw).
+    public static func runReporting(_ command: ShellCommand, stdin: Data? = nil) -> HostAction {
+        HostAction(kind: .run(command, stdin: stdin), reportsOutput: true, exitStatusIsResult: true)
+    }
+
+    public static func put(_ data: Data, to path: String, mode: Int? = nil, owner: String? = nil,
+                           group: String? = nil, validate: [String]? = nil) -> HostAction {
+        HostAction(kind: .put(FileWrite(data: data, path: path, mode: mode, owner: owner, group: group, validate: validate)),
+                   reportsOutput: false, exitStatusIsResult: false)
+    }
+
+    /// What the action does, for -vv output and failure messages (file contents left out).
+    public var summary: String {
+        switch kind {
+        case .run(let command, _): return command.rendered
+        case .put(let write):
+            var text = "write \(write.data.count) bytes to \(write.path)"
+            if let mode = write.mode { text += " mode " + String(mode, radix: 8) }
+            if let owner = write.owner { text += " owner \(owner)" }
+            if let group = write.group { text += " group \(group)" }
+            if let validate = write.validate { text += " validated by " + validate.joined(separator: " ") }
+            return text
+        }
+    }
+}
+
+/// A module's decision: the actions that close the gap (none when the host is already right) and the result.
+public struct ModulePlan: Sendable {
+    public var actions: [HostAction]
+    /// The result to report when the actions succeed (or, in check mode, the prediction).
+    public var result: ModuleResult
+    /// Actions that only read (a command task in check mode with nothing to predict) still run in check mode.
+    public var runsInCheckMode: Bool
+
+    public init(actions: [HostAction] = [], result: ModuleResult = ModuleResult(), runsInCheckMode: Bool = false) {
+        self.actions = actions
+        self.result = result
+        self.runsInCheckMode = runsInCheckMode
+    }
+
+    /// Nothing to do: the host already is as wanted.
+    public static func unchanged(_ result: ModuleResult = ModuleResult()) -> ModulePlan {
+        ModulePlan(actions: [], result: result)
+    }
+
+    /// Change the host with `actions`; `result.changed` is set.
+    public static func change(_ actions: [HostAction], _ result: ModuleResult = ModuleResult()) -> ModulePlan {
+        var result = result
+        result.changed = true
+        return ModulePlan(actions: actions, result: result)
+    }
+}
+
+/// A before/after pair for `--diff`: file contents (shown as a unified diff) or a state summary.
+public struct ModuleDiff: Sendable, Hashable {
+    public var beforeHeader: String
+    public var afterHeader: String
+    public var before: String
+    public var after: String
+
+    public init(beforeHeader: String, afterHeader: String, before: String, after: String) {
+        self.beforeHeader = beforeHeader
+        self.afterHeader = afterHeader
+        self.before = before
+        self.after = after
+    }
+}
+
+/// Ansible's result contract: changed, failed, msg, skipped, plus the module's own keys (rc, stdout, stat...).
+public struct ModuleResult: Sendable {
+    public var changed: Bool
+    public var failed: Bool
+    public var skipped: Bool
+    public var msg: String?
+    /// The module's own keys, in the order they are reported.
+    public var values: OrderedDictionary<String, Value>
+    /// Facts to merge into the host's variables (setup, set_fact): reported as `ansible_facts`.
+    public var facts: OrderedDictionary<String, Value>
+    public var diffs: [ModuleDiff]
+
+    public init(changed: Bool = false, failed: Bool = false, msg: String? = nil,
+                values: OrderedDictionary<String, Value> = [:]) {
+        self.changed = changed
+        self.failed = failed
+        self.skipped = false
+        self.msg = msg
+        self.values = values
+        self.facts = [:]
+        self.diffs = []
+    }
+
+    public static func failure(_ msg: String, values: OrderedDictionary<String, Value> = [:]) -> ModuleResult {
+        ModuleResult(failed: true, msg: msg, values: values)
+    }
+
+    public subscript(key: String) -> Value? {
+        get { values[key] }
+        set { values[key] = newValue }
+    }
+
+    /// The result as `register` stores it and `--output json` prints it.
+    public var registered: Value {
+        var dict: OrderedDictionary<String, Value> = ["changed": .bool(changed), "failed": .bool(failed)]
+        if skipped { dict["skipped"] = .bool(true) }
+        if let msg { dict["msg"] = .string(msg) }
+        for (key, value) in values { dict[key] = value }
+        if !facts.isEmpty { dict["ansible_facts"] = .dict(facts) }
+        return .dict(dict)
+    }
+
+    /// Sets rc, stdout, stderr and their _lines as command-like modules report them.
+    public mutating func record(_ output: CommandResult, command: String?) {
+        let stdout = output.stdoutText.trimmingTrailingNewline
+        let stderr = output.stderrText.trimmingTrailingNewline
+        if let command { values["cmd"] = .string(command) }
+        values["rc"] = .int(Int(output.exitStatus))
+        values["stdout"] = .string(stdout)
+        values["stderr"] = .string(stderr)
+        values["stdout_lines"] = .list(stdout.splitLines.map(Value.string))
+        values["stderr_lines"] = .list(stderr.splitLines.map(Value.string))
+    }
+}
+
+extension String {
+    var trimmingTrailingNewline: String {
+        var scalars = Substring(self).unicodeScalars
+        while let last = scalars.last, last == "\n" || last == "\r" { scalars.removeLast() }
+        return String(scalars)
+    }
+
+    /// Lines without their terminators; empty text has no lines.
+    var splitLines: [String] {
+        if isEmpty { return [] }
+        var lines = components(separatedBy: "\n")
+        if lines.last == "" { lines.removeLast() }
+        return lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
+    }
+}

@@ -1,0 +1,76 @@
+import Jinja
+
+/// A module's declaration: its names, arguments and documentation. The validator checks tasks against it
+/// and `deckhand doc` prints it, so the two cannot drift.
+public struct ModuleSpec: Sendable {
+    /// The canonical bare name (`copy`).
+    public var name: String
+    /// Other names that reach it, e.g. `ansible.builtin.copy` (collection-qualified names of the bare name
+    /// under ansible.builtin / ansible.legacy are accepted without listing them).
+    public var aliases: [String]
+    public var arguments: [ArgumentSpec]
+    /// The argument that receives free-form text (`shell: echo hi` -> `cmd`), when the module takes one.
+    public var freeFormArgument: String?
+    /// Accepts any argument name (set_fact, add_host).
+    public var acceptsAnyArguments: Bool
+    /// Groups of arguments of which at least one must be given.
+    public var requiredOneOf: [[String]]
+    /// Groups of arguments of which at most one may be given.
+    public var mutuallyExclusive: [[String]]
+    /// One paragraph: what the module does.
+    public var doc: String
+    /// A task using it, in YAML.
+    public var example: String
+
+    public init(name: String, aliases: [String] = [], arguments: [ArgumentSpec] = [], freeFormArgument: String? = nil,
+                acceptsAnyArguments: Bool = false, requiredOneOf: [[String]] = [], mutuallyExclusive: [[String]] = [],
+                doc: String, example: String) {
+        self.name = name
+        self.aliases = aliases
+        self.arguments = arguments
+        self.freeFormArgument = freeFormArgument
+        self.acceptsAnyArguments = acceptsAnyArguments
+        self.requiredOneOf = requiredOneOf
+        self.mutuallyExclusive = mutuallyExclusive
+        self.doc = doc
+        self.example = example
+    }
+
+    /// The argument called `name` or having it as an alias.
+    public func argument(named name: String) -> ArgumentSpec? {
+        arguments.first { $0.name == name || $0.aliases.contains(name) }
+    }
+}
+
+/// One argument of a module.
+public struct ArgumentSpec: Sendable {
+    public var name: String
+    public var type: ArgumentType
+    public var required: Bool
+    public var defaultValue: Value?
+    public var aliases: [String]
+    /// Allowed values (compared as strings after templating), empty for any.
+    public var choices: [String]
+    /// Never shown in output (passwords).
+    public var noLog: Bool
+    public var doc: String
+
+    public init(_ name: String, type: ArgumentType = .string, required: Bool = false, default defaultValue: Value? = nil,
+                aliases: [String] = [], choices: [String] = [], noLog: Bool = false, doc: String) {
+        self.name = name
+        self.type = type
+        self.required = required
+        self.defaultValue = defaultValue
+        self.aliases = aliases
+        self.choices = choices
+        self.noLog = noLog
+        self.doc = doc
+    }
+}
+
+/// The type an argument's value must have (after templating; Ansible converts where it can).
+public enum ArgumentType: String, Sendable, Hashable {
+    case string, bool, int, float, path, list, dict, raw
+    /// File mode: octal (`0644`, `'0644'`, `420`) or symbolic (`u=rw,g=r,o=r`).
+    case mode
+}

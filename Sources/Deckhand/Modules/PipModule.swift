@@ -1,0 +1,137 @@
+import Foundation
+import Jinja
+import SSH
+
+/// pip: installs Python packages (or a requirements file) into a virtualenv or the system, creating the
+/// virtualenv when needed.
+///
+///     - pip: { requirements: /webapps/app/current/requirements.txt, virtualenv: /webapps/app/venv }
+public struct PipModule: Module {
+    public static let spec = ModuleSpec(
+        name: "pip",
+        arguments: [
+            ArgumentSpec("name", type: .list, doc: "Packages (`Django==4.2`, `gunicorn`)."),
+            ArgumentSpec("requirements", type: .path, doc: "A requirements file on the host."),
+            ArgumentSpec("virtualenv", type: .path, doc: "The virtualenv to install into (created when missing)."),
+            ArgumentSpec("virtualenv_command", default: .string("python3 -m venv"), doc: "How to create the virtualenv."),
+            ArgumentSpec("virtualenv_python", doc: "The interpreter for a new virtualenv (`python3.11`)."),
+            ArgumentSpec("state", default: .string("present"), choices: ["present", "absent", "latest", "forcereinstall"], doc: "present, absent, latest or forcereinstall."),
+            ArgumentSpec("extra_args", doc: "More pip arguments."),
+            ArgumentSpec("chdir", type: .path, doc: "Run pip from this directory."),
+            ArgumentSpec("executable", type: .path, doc: "The pip to run (without virtualenv)."),
+        ],
+        requiredOneOf: [["name", "requirements"]],
+        doc: "Installs Python packages or a requirements file with pip, in a virtualenv it creates if needed.",
+        example: "- pip:\n    requirements: /webapps/app/current/requirements.txt\n    virtualenv: /webapps/app/venv")
+
+    var packages: [String]
+    var requirements: String?
+    var virtualenv: String?
+    var virtualenvCommand: String
+    var virtualenvPython: String?
+    var state: String
+    var extraArgs: [String]
+    var chdir: String?
+    var executable: String?
+
+    public init(_ arguments: ModuleArguments) throws {
+        packages = try arguments.list("name") ?? []
+        requirements = try arguments.string("requirements")
+        virtualenv = try arguments.string("virtualenv")
+        virtualenvCommand = try arguments.string("virtualenv_command") ?? "python3 -m venv"
+        virtualenvPython = try arguments.string("virtualenv_python")
+        state = try arguments.choice("state", ["present", "absent", "latest", "forcereinstall"], default: "present") ?? "present"
+        extraArgs = try ShellWords.split(try arguments.string("extra_args") ?? "")
+        chdir = try arguments.string("chdir")
+        executable = try arguments.string("executable")
+    }
+
+    var pip: String { virtualenv.map { $0 + "/bin/pip" } ?? executable ?? "pip3" }
+
+    /// Whether the virtualenv exists, then `pip freeze` (names lowercased for comparison).
+    public func probe(_ context: ModuleContext) throws -> ShellCommand? {
+        var probe = ShellCommand("echo", "@@venv")
+        if let virtualenv {
+            probe = probe.then(ShellCommand("test", "-x", virtualenv + "/bin/pip").and(ShellCommand("echo", "yes")).or(ShellCommand("echo", "no")))
+        }
+        return probe.then(ShellCommand("echo", "@@freeze"))
+            .then(ShellCommand(pip, "freeze", "--all").silencingErrors.or(ShellCommand("true")))
+    }
+
+    static func installed(_ output: String) -> (venv: Bool?, packages: [String: String]) {
+        var venv: Bool?
+        var packages: [String: String] = [:]
+        var section = ""
+        for line in output.splitLines {
+            if line.hasPrefix("@@") { section = String(line.dropFirst(2)); continue }
+            if section == "venv" { venv = line == "yes" }
+            if section == "freeze" {
+                let parts = line.components(separatedBy: "==")
+                if parts.count == 2 { packages[normalize(parts[0])] = parts[1] }
+            }
+        }
+        return (venv, packages)
+    }
+
+    /// PEP 503 names: case and `-`/`_`/`.` do not matter.
+    static func normalize(_ name: String) -> String {
+        name.lowercased().replacingOccurrences(of: "_", with: "-").replacingOccurrences(of: ".", with: "-")
+    }
+
+    public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
+        let (venv, installed) = PipModule.installed(probe?.stdoutText ?? "")
+        var actions: [HostAction] = []
+        var result = ModuleResult()
+        if !packages.isEmpty { result["name"] = .list(packages.map(Value.string)) }
+        if let requirements { result["requirements"] = .string(requirements) }
+        if let virtualenv {
+            result["virtualenv"] = .string(virtualenv)
+            if venv == false {
+                var words = try ShellWords.split(virtualenvCommand)
+                if let virtualenvPython {
+                    if words.first == "python3" || words.first == "python" { words[0] = virtualenvPython }
+                    else { words += ["-p", virtualenvPython] }
+                }
+                actions.append(.run(ShellCommand(words: words + [virtualenv])))
+            }
+        }
+        let base = [pip]
+        switch state {
+        case "absent":
+            let present = packages.filter { installed[PipModule.normalize(PipModule.requirementName($0))] != nil }
+            if !present.isEmpty {
+                actions.append(.run(ShellCommand(words: base + ["uninstall", "-y"] + extraArgs + present.map(PipModule.requirementName)).inDirectory(chdir)))
+            }
+        default:
+            var flags: [String] = []
+            if state == "latest" { flags.append("--upgrade") }
+            if state == "forcereinstall" { flags += ["--force-reinstall"] }
+            let missing = packages.filter { spec in
+                let name = PipModule.normalize(PipModule.requirementName(spec))
+                guard let version = installed[name] else { return true }
+                if let pinned = spec.components(separatedBy: "==").dropFirst().first { return pinned != version }
+                return state != "present"
+            }
+            if !missing.isEmpty || (venv == false && !packages.isEmpty) {
+                let install = venv == false ? packages : missing
+                actions.append(.run(ShellCommand(words: base + ["install"] + flags + extraArgs + install).inDirectory(chdir)))
+            }
+            if let requirements {
+                // pip decides; it says "Successfully installed" only when it installed something.
+                actions.append(.run(ShellCommand(words: base + ["install"] + flags + extraArgs + ["-r", requirements]).inDirectory(chdir),
+                                    changedWhenOutputContains: "Successfully installed"))
+            }
+        }
+        if actions.isEmpty { return .unchanged(result) }
+        let onlyRequirements = actions.count == 1 && actions[0].changeMarker != nil
+        var plan = ModulePlan.change(actions, result)
+        // In check mode a requirements file cannot be predicted without running pip: assume no change.
+        if onlyRequirements && context.checkMode { plan.result.changed = false }
+        return plan
+    }
+
+    static func requirementName(_ spec: String) -> String {
+        let stops: Set<Character> = ["=", "<", ">", "!", "~", "[", " ", ";"]
+        return String(spec.prefix { !stops.contains($0) })
+    }
+}

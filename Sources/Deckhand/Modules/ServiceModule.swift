@@ -1,0 +1,84 @@
+import Foundation
+import Jinja
+import SSH
+
+/// service: starts, stops, restarts or reloads a service and sets whether it starts at boot, through systemd
+/// when PID 1 is systemd, else the host's init scripts (`service`, `update-rc.d`).
+///
+///     - service: { name: nginx, state: reloaded }
+///     - service: { name: postgresql, state: started, enabled: yes }
+public struct ServiceModule: Module {
+    public static let spec = ModuleSpec(
+        name: "service",
+        aliases: ["systemd", "systemd_service"],
+        arguments: [
+            ArgumentSpec("name", required: true, aliases: ["service", "unit"], doc: "The service."),
+            ArgumentSpec("state", choices: ["started", "stopped", "restarted", "reloaded"], doc: "What it should be doing."),
+            ArgumentSpec("enabled", type: .bool, doc: "Start at boot."),
+            ArgumentSpec("daemon_reload", type: .bool, default: .bool(false), doc: "systemctl daemon-reload first (systemd)."),
+        ],
+        doc: "Starts, stops, restarts or reloads a service and sets whether it starts at boot.",
+        example: "- service:\n    name: nginx\n    state: reloaded")
+
+    var name: String
+    var state: String?
+    var enabled: Bool?
+    var daemonReload: Bool
+
+    public init(_ arguments: ModuleArguments) throws {
+        name = try arguments.requiredString("name", "service", "unit")
+        state = try arguments.choice("state", ["started", "stopped", "restarted", "reloaded"], default: nil)
+        enabled = arguments.has("enabled") ? try arguments.bool("enabled", default: false) : nil
+        daemonReload = try arguments.bool("daemon_reload", default: false)
+        if state == nil && enabled == nil && !daemonReload {
+            throw ModuleArgumentError("give state, enabled or daemon_reload")
+        }
+    }
+
+    /// `manager`, then whether it runs, then whether it is enabled.
+    public func probe(_ context: ModuleContext) throws -> ShellCommand? {
+        ShellCommand(parts: [
+            .assignment("n", name), .syntax(";"),
+            .syntax("""
+            if test -d /run/systemd/system; then echo systemd; systemctl is-active "$n" 2>/dev/null | head -n 1; \
+            systemctl is-enabled "$n" 2>/dev/null | head -n 1; \
+            else echo sysv; if service "$n" status >/dev/null 2>&1; then echo active; else echo inactive; fi; \
+            if ls /etc/rc?.d/S??"$n" >/dev/null 2>&1; then echo enabled; else echo disabled; fi; fi; true
+            """),
+        ], compound: true)
+    }
+
+    public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
+        let lines = (probe?.stdoutText ?? "").splitLines
+        let systemd = lines.first == "systemd"
+        let active = lines.count > 1 && (lines[1] == "active" || lines[1] == "activating" || lines[1] == "reloading")
+        let isEnabled = lines.count > 2 && (lines[2] == "enabled" || lines[2] == "static" || lines[2] == "alias")
+        var result = ModuleResult(values: ["name": .string(name)])
+        var commands: [ShellCommand] = []
+        func control(_ verb: String) -> ShellCommand {
+            systemd ? ShellCommand("systemctl", verb, name) : ShellCommand("service", name, verb)
+        }
+        if daemonReload && systemd { commands.append(ShellCommand("systemctl", "daemon-reload")) }
+        switch state {
+        case "started" where !active: commands.append(control("start"))
+        case "stopped" where active: commands.append(control("stop"))
+        case "restarted": commands.append(control("restart"))
+        case "reloaded": commands.append(active ? control("reload") : control("start"))
+        default: break
+        }
+        if let enabled, enabled != isEnabled {
+            commands.append(systemd ? ShellCommand("systemctl", enabled ? "enable" : "disable", name)
+                                    : ShellCommand("update-rc.d", name, enabled ? "defaults" : "disable"))
+        }
+        if let state { result["state"] = .string(state) }
+        if let enabled { result["enabled"] = .bool(enabled) }
+        result["status"] = .string(active ? "running" : "stopped")
+        guard let first = commands.first else { return .unchanged(result) }
+        if context.diffMode {
+            result.diffs.append(ModuleDiff(beforeHeader: "service \(name)", afterHeader: "service \(name)",
+                                           before: "active: \(active)\nenabled: \(isEnabled)\n",
+                                           after: "active: \(state == "stopped" ? false : state == nil ? active : true)\nenabled: \(enabled ?? isEnabled)\n"))
+        }
+        return .change([.run(commands.dropFirst().reduce(first) { $0.and($1) })], result)
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Jinja
+import OrderedCollections
+import Yams
+
+/// A YAML file composed into nodes that remember their line and column.
+struct YAMLDocument {
+    let path: String
+    let root: Node?
+
+    /// YAML 1.1 as Ansible reads it (yes/no booleans, 0644 octal), but dates stay strings.
+    static let resolver = Resolver.default.removing(.timestamp).removing(.value)
+
+    /// Reads and composes `path`; a missing file or a syntax error is a `ValidationError` at its position.
+    static func load(path: String) throws -> YAMLDocument {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read the file (does it exist and is it readable?)",
+                                  at: .synthetic(path))
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("the file is not UTF-8 text", at: .synthetic(path))
+        }
+        return try parse(text, path: path)
+    }
+
+    /// Composes `text`, naming it `path` in errors.
+    static func parse(_ text: String, path: String) throws -> YAMLDocument {
+        try refuseVault(text, path: path)
+        do {
+            return YAMLDocument(path: path, root: try Yams.compose(yaml: text, resolver))
+        } catch let error as YamlError {
+            throw syntaxError(error, path: path, text: text)
+        }
+    }
+
+    /// Ansible Vault is not supported; saying so beats handing a module the ciphertext.
+    private static func refuseVault(_ text: String, path: String) throws {
+        let advice = "deckhand cannot decrypt Ansible Vault; decrypt it (ansible-vault decrypt) or pass the secret with -e"
+        if text.hasPrefix("$ANSIBLE_VAULT;") {
+            throw ValidationError("the file is encrypted with Ansible Vault: \(advice)",
+                                  at: SourceLocation(file: path, line: 1, column: 1))
+        }
+        guard text.contains("!vault") else { return }
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard let range = line.range(of: "!vault") else { continue }
+            let before = line[..<range.lowerBound]
+            if before.contains("#") || before.filter({ $0 == "\"" || $0 == "'" }).count % 2 == 1 { continue }
+            throw ValidationError("a value is encrypted with Ansible Vault (!vault): \(advice)",
+                                  at: SourceLocation(file: path, line: index + 1,
+                                                     column: line.distance(from: line.startIndex, to: range.lowerBound) + 1),
+                                  offendingText: String(line).trimmingCharacters(in: .whitespaces))
+        }
+    }
+
+    private static func syntaxError(_ error: YamlError, path: String, text: String) -> ValidationError {
+        func at(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> ValidationError {
+            var message = "YAML syntax error: \(problem)"
+            if let context { message += " (\(context.text) at line \(context.mark.line))" }
+            let line = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let offending = mark.line >= 1 && mark.line <= line.count ? String(line[mark.line - 1]) : nil
+            return ValidationError(message, at: SourceLocation(file: path, line: mark.line, column: mark.column),
+                                   offendingText: offending?.trimmingCharacters(in: .whitespaces))
+        }
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            return at(mark, problem, context)
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return ValidationError("YAML error: the key '\(duplicates.joined(separator: "', '"))' appears twice in one mapping",
+                                   at: SourceLocation(file: path, line: context.mark.line, column: context.mark.column),
+                                   offendingText: duplicates.first)
+        default:
+            return ValidationError("YAML error: \(error)", at: .synthetic(path))
+        }
+    }
+
+    /// Where `node` starts in this file.
+    func location(of node: Node) -> SourceLocation {
+        guard let mark = node.mark else { return .synthetic(path) }
+        return SourceLocation(file: path, line: mark.line, column: mark.column)
+    }
+
+    /// The node as a template-ready value: YAML 1.1 scalars typed, `<<` merge keys applied.
+    static func value(of node: Node) -> Value {
+        switch node {
+        case .scalar(let scalar):
+            return scalarValue(scalar, node: node)
+        case .sequence(let sequence):
+            return .list(sequence.map { value(of: $0) })
+        case .mapping(let mapping):
+            var dict = OrderedDictionary<String, Value>()
+            for (key, child) in mapping {
+                if key.tag.rawValue == Tag.Name.merge.rawValue {
+                    mergeInto(&dict, value(of: child))
+                    continue
+                }
+                dict[keyString(key)] = value(of: child)
+            }
+            return .dict(dict)
+        case .alias:
+            return .none
+        }
+    }
+
+    private static func mergeInto(_ dict: inout OrderedDictionary<String, Value>, _ merged: Value) {
+        switch merged {
+        case .dict(let source):
+            for (key, value) in source where dict[key] == nil { dict[key] = value }
+        case .list(let sources):
+            for source in sources { mergeInto(&dict, source) }
+        default:
+            break
+        }
+    }
+
+    private static func scalarValue(_ scalar: Node.Scalar, node: Node) -> Value {
+        guard scalar.style == .plain || scalar.style == .any else {
+            return .string(scalar.string)
+        }
+        switch Tag.Name(rawValue: node.tag.rawValue) {
+        case .null: return .none
+        case .bool: return node.bool.map(Value.bool) ?? .string(scalar.string)
+        case .int: return node.int.map(Value.int) ?? .string(scalar.string)
+        case .float: return node.float.map(Value.double) ?? .string(scalar.string)
+        default: return .string(scalar.string)
+        }
+    }
+
+    /// A mapping key as Ansible sees it (keys are strings; `1:` and `true:` become "1" and "True").
+    static func keyString(_ node: Node) -> String {
+        switch value(of: node) {
+        case .string(let text): return text
+        case .int(let number): return String(number)
+        case .bool(let flag): return flag ? "True" : "False"
+        case .double(let number): return String(number)
+        case .none: return "None"
+        default: return node.scalar?.string ?? ""
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Jinja
+import OrderedCollections
+
+/// Turns a task's `loop:` / `with_*:` into the list of items, per host (the source may be a template).
+enum LoopItems {
+    static func items(of loop: Loop, scope: TemplatedScope, templating: Templating, baseDirectory: String) throws -> [Value] {
+        let source = try templating.renderDeep(loop.source, scope)
+        switch loop.kind {
+        case .loop, .list:
+            return try list(source, loop)
+        case .items:
+            return try list(source, loop).flatMap { item -> [Value] in
+                if case .list(let inner) = item { return inner }
+                return [item]
+            }
+        case .dict:
+            guard case .dict(let dict) = source else {
+                throw LoopError("with_dict expects a dict, got \(source.typeName)", loop.location)
+            }
+            return dict.map { .dict(["key": .string($0.key), "value": $0.value]) }
+        case .indexedItems:
+            return try list(source, loop).enumerated().map { .list([.int($0.offset), $0.element]) }
+        case .together:
+            let lists = try list(source, loop).map { try list($0, loop) }
+            let count = lists.map(\.count).max() ?? 0
+            return (0..<count).map { index in .list(lists.map { index < $0.count ? $0[index] : .none }) }
+        case .nested:
+            let lists = try list(source, loop).map { try list($0, loop) }
+            var product: [[Value]] = [[]]
+            for list in lists { product = product.flatMap { prefix in list.map { prefix + [$0] } } }
+            return product.map(Value.list)
+        case .fileglob:
+            let patterns = try list(source, loop)
+            var paths: [Value] = []
+            for case .string(let pattern) in patterns {
+                let full = pattern.hasPrefix("/") ? pattern : (baseDirectory as NSString).appendingPathComponent("files/" + pattern)
+                var found = glob(full)
+                if found.isEmpty, !pattern.hasPrefix("/") { found = glob((baseDirectory as NSString).appendingPathComponent(pattern)) }
+                paths += found.map(Value.string)
+            }
+            return paths
+        case .sequence:
+            return try sequence(source, loop)
+        case .subelements:
+            let parts = try list(source, loop)
+            guard parts.count >= 2, case .string(let key) = parts[1] else {
+                throw LoopError("with_subelements expects [list, 'key']", loop.location)
+            }
+            return try list(parts[0], loop).flatMap { parent -> [Value] in
+                guard case .dict(let dict) = parent, let children = dict[key] else { return [] }
+                return try list(children, loop).map { .list([parent, $0]) }
+            }
+        }
+    }
+
+    private static func list(_ value: Value, _ loop: Loop) throws -> [Value] {
+        switch value {
+        case .list(let items): return items
+        case .none: return []
+        case .string(let text) where loop.kind != .loop:
+            return text.split(separator: ",").map { .string(String($0).trimmed) }
+        default:
+            throw LoopError("\(loop.kind.keyword) expects a list, got \(value.typeName) (\(value.shortText)); "
+                            + "use `| dict2items` for a dict", loop.location)
+        }
+    }
+
+    private static func sequence(_ value: Value, _ loop: Loop) throws -> [Value] {
+        guard case .string(let text) = value else { throw LoopError("with_sequence expects start=.. end=..", loop.location) }
+        var start = 1, end = 0, stride = 1, format = "%d"
+        for word in text.split(separator: " ") {
+            let pair = word.split(separator: "=", maxSplits: 1).map(String.init)
+            guard pair.count == 2 else { continue }
+            switch pair[0] {
+            case "start": start = Int(pair[1]) ?? start
+            case "end": end = Int(pair[1]) ?? end
+            case "count": end = start + (Int(pair[1]) ?? 0) - 1
+            case "stride": stride = Int(pair[1]) ?? 1
+            case "format": format = pair[1]
+            default: break
+            }
+        }
+        guard stride != 0 else { throw LoopError("with_sequence stride must not be 0", loop.location) }
+        return Swift.stride(from: start, through: end, by: stride).map { .string(String(format: format, $0)) }
+    }
+
+    private static func glob(_ pattern: String) -> [String] {
+        var result = glob_t()
+        defer { globfree(&result) }
+        guard Foundation.glob(pattern, 0, nil, &result) == 0 else { return [] }
+        return (0..<Int(result.gl_pathc)).compactMap { index in
+            result.gl_pathv[index].map { String(cString: $0) }
+        }.filter { path in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+        }
+    }
+}
+
+/// A loop source that is not what its keyword needs.
+struct LoopError: Error, CustomStringConvertible {
+    var message: String
+    var location: SourceLocation
+
+    init(_ message: String, _ location: SourceLocation) {
+        self.message = message
+        self.location = location
+    }
+
+    var description: String { message }
+}

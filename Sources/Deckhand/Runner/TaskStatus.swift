@@ -1,0 +1,65 @@
+import Foundation
+import Jinja
+import OrderedCollections
+
+/// How a task ended on one host, as the report and the recap count it.
+public enum TaskStatus: String, Sendable {
+    case ok, changed, skipped, failed, unreachable
+}
+
+/// The outcome of one task (all its loop items) on one host.
+public struct HostTaskResult: Sendable {
+    public var host: String
+    public var status: TaskStatus
+    /// Failed, but `ignore_errors` let the host go on.
+    public var ignored: Bool
+    /// The registered value (Ansible's result dict), secrets already hidden when no_log.
+    public var result: OrderedDictionary<String, Value>
+    /// One per loop item, for the per-item lines.
+    public var items: [ItemResult]
+    public var diffs: [ModuleDiff]
+    /// Commands run, for -vv.
+    public var commands: [String]
+    /// What each command answered (exit status, stdout, stderr), for -vvv; secrets masked like the commands.
+    public var outputs: [String]
+    /// Where the task is written, for failure lines.
+    public var location: SourceLocation?
+    /// The host the task ran on when delegated.
+    public var delegatedTo: String?
+
+    public init(host: String, status: TaskStatus, result: OrderedDictionary<String, Value> = [:]) {
+        self.host = host
+        self.status = status
+        self.ignored = false
+        self.result = result
+        self.items = []
+        self.diffs = []
+        self.commands = []
+        self.outputs = []
+    }
+
+    public var msg: String? {
+        if case .string(let text)? = result["msg"] { return text }
+        return nil
+    }
+}
+
+/// One loop item's outcome.
+public struct ItemResult: Sendable {
+    public var label: String
+    public var status: TaskStatus
+    public var result: OrderedDictionary<String, Value>
+}
+
+/// Per-host counts for the PLAY RECAP.
+public struct HostStats: Sendable, Hashable {
+    public var ok = 0
+    public var changed = 0
+    public var unreachable = 0
+    public var failed = 0
+    public var skipped = 0
+    public var rescued = 0
+    public var ignored = 0
+
+    public init() {}
+}

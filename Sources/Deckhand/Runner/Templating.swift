@@ -1,0 +1,58 @@
+import Foundation
+import Jinja
+import OrderedCollections
+
+/// The run's conditions and expressions (`when`, `changed_when`, `that`, debug's `var`), compiled once each;
+/// values and arguments render through the shared `TemplateRenderer`.
+public final class Templating: @unchecked Sendable {
+    public let renderer: TemplateRenderer
+    private let lock = NSLock()
+    private var expressions: [String: Jinja.Expression] = [:]
+
+    /// Ansible's templar keeps trailing newlines of values (`content: "{{ x }}\n"`), unlike plain Jinja.
+    public init(renderer: TemplateRenderer = TemplateRenderer(environment: Environment(
+        options: Options(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: true)))) {
+        self.renderer = renderer
+    }
+
+    public var environment: Environment { renderer.environment }
+
+    public func render(_ text: String, _ scope: VariableScope) throws -> Value {
+        try renderer.render(text, scope)
+    }
+
+    public func renderDeep(_ value: Value, _ scope: VariableScope) throws -> Value {
+        try renderer.renderDeep(value, scope)
+    }
+
+    /// `text` rendered to a string (a lone `{{ x }}` printed as text).
+    public func renderText(_ text: String, _ scope: VariableScope) throws -> String {
+        guard TemplateRenderer.isTemplate(text) else { return text }
+        return try renderer.render(text, scope).displayText
+    }
+
+    /// Evaluates a bare expression; `{{ }}` around it is tolerated, as Ansible does.
+    public func evaluate(_ source: String, _ scope: VariableScope) throws -> Value {
+        var text = source.trimmed
+        if text.hasPrefix("{{"), text.hasSuffix("}}"), !text.dropFirst(2).contains("{{") {
+            text = String(text.dropFirst(2).dropLast(2)).trimmed
+        }
+        let expression: Jinja.Expression
+        if let cached = lock.withLock({ expressions[text] }) {
+            expression = cached
+        } else {
+            expression = try environment.compileExpression(text, name: text)
+            lock.withLock { expressions[text] = expression }
+        }
+        return try expression.evaluate(scope)
+    }
+
+    /// A condition (`when`, `changed_when`, `failed_when`, `until`): a bool literal or an expression.
+    public func condition(_ source: String, _ scope: VariableScope) throws -> Bool {
+        switch source.trimmed.lowercased() {
+        case "true", "yes": return true
+        case "false", "no": return false
+        default: return try evaluate(source, scope).isTruthy
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Jinja
+import OrderedCollections
+
+/// The `VariableScope` a task renders with on one host: magic variables, then the layered variables in
+/// Ansible's precedence. Values are templated when read (lazily), recursively, with loop detection;
+/// magic variables are returned untouched.
+public final class TemplatedScope: VariableScope, @unchecked Sendable {
+    public let layers: VariableLayers
+    /// Magic variables (inventory_hostname, groups, hostvars…); they cannot be overridden.
+    public let magic: OrderedDictionary<String, Value>
+    /// Loop variables and the like, above every layer.
+    public let overrides: OrderedDictionary<String, Value>
+    public let renderer: TemplateRenderer
+
+    private let lock = NSLock()
+    private var rendered: [String: Value] = [:]
+    /// Names being rendered, per thread (a render never suspends, so one thread holds it start to end).
+    private var inProgress: [UInt: Set<String>] = [:]
+
+    public init(layers: VariableLayers, magic: OrderedDictionary<String, Value> = [:],
+                overrides: OrderedDictionary<String, Value> = [:], renderer: TemplateRenderer = .shared) {
+        self.layers = layers
+        self.magic = magic
+        self.overrides = overrides
+        self.renderer = renderer
+    }
+
+    /// This scope with `vars` above every layer (loop item, index_var, ansible_loop).
+    public func adding(_ vars: OrderedDictionary<String, Value>) -> TemplatedScope {
+        var overrides = self.overrides
+        for (key, value) in vars { overrides[key] = value }
+        return TemplatedScope(layers: layers, magic: magic, overrides: overrides, renderer: renderer)
+    }
+
+    /// The value before templating.
+    public func rawValue(named name: String) -> Value? {
+        magic[name] ?? overrides[name] ?? layers.value(named: name)
+    }
+
+    public func value(named name: String) throws -> Value? {
+        // Magic values are returned as they are: `hostvars` holds other hosts' variables, which must not be
+        // rendered with this host's scope (an undefined name there would fail every lookup of hostvars).
+        if let value = magic[name] { return value }
+        if let cached = lock.withLock({ rendered[name] }) { return cached }
+        guard let raw = rawValue(named: name) else { return nil }
+        guard raw.containsTemplate else { return raw }
+        let thread = UInt(bitPattern: Int(bitPattern: pthread_self()))
+        let entered = lock.withLock { inProgress[thread, default: []].insert(name).inserted }
+        guard entered else {
+            throw TemplateError(.runtime, "recursive loop detected in template string: \(raw.templateText)",
+                                templateName: name, line: 0)
+        }
+        defer {
+            lock.withLock {
+                inProgress[thread]?.remove(name)
+                if inProgress[thread]?.isEmpty == true { inProgress[thread] = nil }
+            }
+        }
+        let value = try renderer.renderDeep(raw, self)
+        lock.withLock { rendered[name] = value }
+        return value
+    }
+}
+
+extension Value {
+    /// True when a string anywhere inside holds template syntax.
+    var containsTemplate: Bool {
+        switch self {
+        case .string(let text): return TemplateRenderer.isTemplate(text)
+        case .list(let items): return items.contains { $0.containsTemplate }
+        case .dict(let dict): return dict.values.contains { $0.containsTemplate }
+        default: return false
+        }
+    }
+
+    /// The first template string inside, for error messages.
+    var templateText: String {
+        switch self {
+        case .string(let text): return text
+        case .list(let items): return items.first { $0.containsTemplate }?.templateText ?? ""
+        case .dict(let dict): return dict.values.first { $0.containsTemplate }?.templateText ?? ""
+        default: return ""
+        }
+    }
+}

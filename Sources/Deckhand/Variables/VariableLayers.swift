@@ -1,0 +1,69 @@
+import Jinja
+import OrderedCollections
+
+/// The variables one host sees at one task, kept per source so Ansible's precedence decides each lookup.
+public struct VariableLayers: Sendable {
+    /// The supported sources, lowest precedence first, as Ansible documents them ("Understanding variable
+    /// precedence"): role defaults < inventory (group_vars all → parent → child, then host_vars) < facts <
+    /// play vars < vars_prompt < vars_files < role vars < block vars < task vars < include_vars <
+    /// set_fact/registered < role params < include params < extra vars.
+    public enum Source: Int, Sendable, CaseIterable, Comparable {
+        case roleDefaults
+        case inventory
+        case facts
+        case playVars
+        case varsPrompt
+        case varsFiles
+        case roleVars
+        case blockVars
+        case taskVars
+        case includeVars
+        case setFacts
+        case roleParams
+        case includeParams
+        case extraVars
+
+        public static func < (lhs: Source, rhs: Source) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    private var layers: [OrderedDictionary<String, Value>] = Array(repeating: [:], count: Source.allCases.count)
+
+    public init() {}
+
+    /// Replaces the variables of `source`.
+    public mutating func set(_ source: Source, _ vars: OrderedDictionary<String, Value>) {
+        layers[source.rawValue] = vars
+    }
+
+    /// Adds (overriding same names) to the variables of `source`.
+    public mutating func merge(_ source: Source, _ vars: OrderedDictionary<String, Value>) {
+        for (key, value) in vars { layers[source.rawValue][key] = value }
+    }
+
+    public subscript(source: Source) -> OrderedDictionary<String, Value> {
+        layers[source.rawValue]
+    }
+
+    /// The raw (not yet templated) value of `name` from the highest source defining it.
+    public func value(named name: String) -> Value? {
+        for layer in layers.reversed() {
+            if let value = layer[name] { return value }
+        }
+        return nil
+    }
+
+    /// Which source `name` comes from (for `-vvv` and tests).
+    public func source(of name: String) -> Source? {
+        for source in Source.allCases.reversed() where layers[source.rawValue][name] != nil { return source }
+        return nil
+    }
+
+    /// All variables flattened, higher sources winning, in first-defined order.
+    public var merged: OrderedDictionary<String, Value> {
+        var result = OrderedDictionary<String, Value>()
+        for layer in layers {
+            for (key, value) in layer { result[key] = value }
+        }
+        return result
+    }
+}

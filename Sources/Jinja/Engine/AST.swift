@@ -1,0 +1,95 @@
+// The compiled form of a template: a tree built once by the parser and walked by the renderer.
+
+enum BinaryOperator: String, Sendable {
+    case add = "+", sub = "-", mul = "*", div = "/", floorDiv = "//", mod = "%", pow = "**"
+}
+
+enum CompareOperator: String, Sendable {
+    case eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">=", isIn = "in", notIn = "not in"
+}
+
+struct Arguments: Sendable {
+    var positional: [Expr] = []
+    var keyword: [(String, Expr)] = []
+    var isEmpty: Bool { positional.isEmpty && keyword.isEmpty }
+}
+
+indirect enum Expr: Sendable {
+    case literal(Value)
+    case name(String)
+    case attribute(Expr, String)
+    case item(Expr, Expr)
+    case slice(Expr, Expr?, Expr?, Expr?)
+    case negate(Expr)
+    case plus(Expr)
+    case binary(BinaryOperator, Expr, Expr)
+    case and(Expr, Expr)
+    case or(Expr, Expr)
+    case not(Expr)
+    case compare(Expr, [(CompareOperator, Expr)])
+    case concat([Expr])
+    case conditional(Expr, Expr, Expr?)
+    case list([Expr])
+    case tuple([Expr])
+    case dict([(Expr, Expr)])
+    case call(Expr, Arguments)
+    case methodCall(Expr, String, Arguments)
+    case filter(Expr, String, Arguments, line: Int)
+    case test(Expr, String, Arguments, negated: Bool, line: Int)
+}
+
+/// Where a `for` or `set` puts values: one name or a tuple of names.
+enum AssignTarget: Sendable {
+    case name(String)
+    case tuple([AssignTarget])
+    case attribute(String, String)  // namespace attribute: `ns.x`
+}
+
+final class ForLoopNode: Sendable {
+    let target: AssignTarget
+    let iterable: Expr
+    let condition: Expr?
+    let body: [Node]
+    let elseBody: [Node]
+    let usesLoop: Bool
+    let line: Int
+    init(target: AssignTarget, iterable: Expr, condition: Expr?, body: [Node], elseBody: [Node], usesLoop: Bool, line: Int) {
+        self.target = target; self.iterable = iterable; self.condition = condition
+        self.body = body; self.elseBody = elseBody; self.usesLoop = usesLoop; self.line = line
+    }
+}
+
+final class MacroNode: Sendable {
+    let name: String
+    let parameters: [(String, Expr?)]
+    let body: [Node]
+    let catchesVarargs: Bool
+    let catchesKwargs: Bool
+    let usesCaller: Bool
+    let templateName: String
+    let line: Int
+    init(name: String, parameters: [(String, Expr?)], body: [Node], catchesVarargs: Bool, catchesKwargs: Bool, usesCaller: Bool, templateName: String, line: Int) {
+        self.name = name; self.parameters = parameters; self.body = body
+        self.catchesVarargs = catchesVarargs; self.catchesKwargs = catchesKwargs; self.usesCaller = usesCaller
+        self.templateName = templateName; self.line = line
+    }
+}
+
+indirect enum Node: Sendable {
+    case text(String)
+    case output(Expr, line: Int)
+    case conditional([(Expr, [Node])], elseBody: [Node], line: Int)
+    case forLoop(ForLoopNode)
+    case set(AssignTarget, Expr, line: Int)
+    case setBlock(AssignTarget, [Node], filters: [(String, Arguments)], line: Int)
+    case macro(MacroNode)
+    case callBlock(MacroNode, call: Expr, line: Int)
+    case filterBlock([Node], filters: [(String, Arguments)], line: Int)
+    case include(Expr, ignoreMissing: Bool, withContext: Bool, line: Int)
+    case importAs(Expr, alias: String, withContext: Bool, line: Int)
+    case fromImport(Expr, names: [(String, String)], withContext: Bool, line: Int)
+    case extends(Expr, line: Int)
+    case block(String, [Node], scoped: Bool, line: Int)
+    case with([(AssignTarget, Expr)], [Node], line: Int)
+    case loopControl(isBreak: Bool, line: Int)
+}

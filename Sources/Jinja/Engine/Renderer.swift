@@ -1,0 +1,345 @@
+// Executes statement nodes into the render's output buffer.
+
+extension RenderContext {
+    func renderTemplate(_ template: Template, frame: Frame) throws {
+        let savedName = templateName
+        templateName = template.name
+        depth += 1
+        guard depth < 64 else { throw TemplateError(.runtime, "templates include or extend each other too deeply (64 levels)", templateName: template.name, line: line) }
+        let compiled = template.compiled
+        if compiled.extends {
+            try renderExtending(template, frame: frame)
+        } else {
+            for (name, body) in compiled.blocks where blocks[name] == nil { blocks[name] = [(template, body)] }
+            try exec(compiled.nodes, frame, template)
+        }
+        depth -= 1
+        templateName = savedName
+    }
+
+    /// A child template: runs its top level for side effects (set, macro, import) without output,
+    /// then renders the parent with the child's blocks in front.
+    private func renderExtending(_ template: Template, frame: Frame) throws {
+        for (name, body) in template.compiled.blocks {
+            blocks[name, default: []].append((template, body))
+        }
+        var parentName: Value?
+        for node in template.compiled.nodes {
+            switch node {
+            case .extends(let e, let l):
+                line = l
+                if parentName == nil { parentName = try eval(e, frame) }
+            case .text, .output, .block:
+                if parentName == nil { try exec([node], frame, template) }
+            default:
+                try exec([node], frame, template)
+            }
+        }
+        guard let parent = parentName else { return }
+        let parentTemplate = try loadTemplate(parent)
+        // The parent's own blocks rank below the child's.
+        for (name, body) in parentTemplate.compiled.blocks {
+            blocks[name, default: []].append((parentTemplate, body))
+        }
+        let savedName = templateName
+        templateName = parentTemplate.name
+        let parentCompiled = parentTemplate.compiled
+        if parentCompiled.extends {
+            // Blocks are already registered; run the parent's top level the same way.
+            var grandparent: Value?
+            for node in parentCompiled.nodes {
+                switch node {
+                case .extends(let e, let l):
+                    line = l
+                    if grandparent == nil { grandparent = try eval(e, frame) }
+                case .text, .output, .block:
+                    if grandparent == nil { try exec([node], frame, parentTemplate) }
+                default:
+                    try exec([node], frame, parentTemplate)
+                }
+            }
+            if let g = grandparent {
+                let gt = try loadTemplate(g)
+                for (name, body) in gt.compiled.blocks { blocks[name, default: []].append((gt, body)) }
+                templateName = gt.name
+                try exec(gt.compiled.nodes, frame, gt)
+            }
+        } else {
+            try exec(parentCompiled.nodes, frame, parentTemplate)
+        }
+        templateName = savedName
+    }
+
+    func loadTemplate(_ nameValue: Value) throws -> Template {
+        switch nameValue {
+        case .string(let n):
+            do {
+                return try environment.template(named: n)
+            } catch var e as TemplateError where e.kind == .loader {
+                // A missing template is the includer's error, at the include's line.
+                e.templateName = ""
+                e.line = 0
+                throw e
+            }
+        case .list(let names), .tuple(let names):
+            for n in names {
+                if case .string(let s) = n, let t = try? environment.template(named: s) { return t }
+            }
+            throw TemplateError(.loader, "none of the templates \(nameValue.pythonRepr) were found", templateName: templateName, line: line)
+        case .undefined(let u):
+            throw TemplateError.undefinedError(u)
+        default:
+            throw TemplateError.typeError("template name must be a string, not \(nameValue.pythonTypeName)")
+        }
+    }
+
+    func exec(_ nodes: [Node], _ frame: Frame, _ template: Template) throws {
+        for node in nodes {
+            switch node {
+            case .text(let s):
+                out += s
+            case .output(let e, let l):
+                line = l
+                try write(try eval(e, frame))
+            case .conditional(let branches, let elseBody, let l):
+                line = l
+                var done = false
+                for (cond, body) in branches where try eval(cond, frame).isTruthy {
+                    try exec(body, frame, template)
+                    done = true
+                    break
+                }
+                if !done { try exec(elseBody, frame, template) }
+            case .forLoop(let f):
+                try execFor(f, frame, template)
+            case .set(let target, let e, let l):
+                line = l
+                try assign(target, try eval(e, frame), frame)
+            case .setBlock(let target, let body, let filters, let l):
+                var text = try capture { try exec(body, frame, template) }
+                line = l
+                var v = Value.string(text)
+                for (name, args) in filters { v = try applyFilter(name, v, args, frame) }
+                if case .string(let s) = v { text = s }
+                try assign(target, v, frame)
+            case .macro(let m):
+                frame.vars[m.name] = .object(MacroObject(node: m, closure: frame, context: self, template: template))
+            case .callBlock(let m, let call, let l):
+                line = l
+                let caller = MacroObject(node: m, closure: frame, context: self, template: template)
+                try write(try evalCall(call, frame, extraKwargs: ["caller": .object(caller)]))
+            case .filterBlock(let body, let filters, let l):
+                let text = try capture { try exec(body, frame, template) }
+                line = l
+                var v = Value.string(text)
+                for (name, args) in filters { v = try applyFilter(name, v, args, frame) }
+                try write(v)
+            case .include(let e, let ignoreMissing, let withContext, let l):
+                line = l
+                let nameValue = try eval(e, frame)
+                let included: Template
+                do {
+                    included = try loadTemplate(nameValue)
+                } catch let error as TemplateError where error.kind == .loader && ignoreMissing {
+                    continue
+                }
+                let savedBlocks = blocks
+                blocks = [:]
+                try renderTemplate(included, frame: withContext ? Frame(parent: frame) : Frame(parent: nil, isolated: false))
+                blocks = savedBlocks
+                templateName = template.name
+            case .importAs(let e, let alias, let withContext, let l):
+                line = l
+                let module = try importModule(try eval(e, frame), withContext: withContext, frame)
+                frame.vars[alias] = .object(module)
+                templateName = template.name
+            case .fromImport(let e, let names, let withContext, let l):
+                line = l
+                let module = try importModule(try eval(e, frame), withContext: withContext, frame)
+                templateName = template.name
+                line = l
+                for (name, alias) in names {
+                    if let v = module.exports[name] {
+                        frame.vars[alias] = v
+                    } else {
+                        throw TemplateError(.undefined, "the template '\(module.templateName)' (imported on line \(l)) does not export the requested name '\(name)'", templateName: template.name, line: l)
+                    }
+                }
+            case .extends(_, let l):
+                line = l
+                throw TemplateError(.syntax, "extends must be at the top level of a template", templateName: template.name, line: l)
+            case .block(let name, let body, let scoped, let l):
+                line = l
+                try renderBlock(name, fallback: (template, body), frame: scoped ? frame : frame.root, level: 0)
+            case .with(let assignments, let body, let l):
+                line = l
+                let inner = Frame(parent: frame)
+                for (target, e) in assignments { try assign(target, try eval(e, frame), inner) }
+                try exec(body, inner, template)
+            case .loopControl(let isBreak, _):
+                loopSignal = isBreak ? .breakLoop : .continueLoop
+                return
+            }
+            if loopSignal != .none { return }
+        }
+    }
+
+    func renderBlock(_ name: String, fallback: (Template, [Node]), frame: Frame, level: Int) throws {
+        let chain = blocks[name] ?? [fallback]
+        guard level < chain.count else { return }
+        let (owner, body) = chain[level]
+        let blockFrame = Frame(parent: frame)
+        blockFrame.vars["super"] = .object(NativeFunction("super") { [unowned self] _, _ in
+            guard level + 1 < chain.count else {
+                throw TemplateError(.runtime, "there is no parent block called '\(name)'", templateName: "", line: 0)
+            }
+            let text = try self.capture { try self.renderBlock(name, fallback: fallback, frame: frame, level: level + 1) }
+            return .string(text)
+        })
+        let savedName = templateName
+        templateName = owner.name
+        try exec(body, blockFrame, owner)
+        templateName = savedName
+    }
+
+    func importModule(_ nameValue: Value, withContext: Bool, _ frame: Frame) throws -> ModuleObject {
+        let t = try loadTemplate(nameValue)
+        let moduleFrame = withContext ? Frame(parent: frame) : Frame(parent: nil, isolated: true)
+        let savedBlocks = blocks
+        blocks = [:]
+        _ = try capture { try renderTemplate(t, frame: moduleFrame) }
+        blocks = savedBlocks
+        var exports: [String: Value] = [:]
+        for (k, v) in moduleFrame.vars where !k.hasPrefix("_") { exports[k] = v }
+        return ModuleObject(templateName: t.name, exports: exports)
+    }
+
+    /// Runs `body` with a fresh output buffer and returns what it wrote.
+    func capture(_ body: () throws -> Void) throws -> String {
+        let saved = out
+        out = ""
+        defer { }
+        do {
+            try body()
+        } catch {
+            out = saved
+            throw error
+        }
+        let text = out
+        out = saved
+        return text
+    }
+
+    @inline(__always)
+    func write(_ v: Value) throws {
+        switch v {
+        case .string(let s): out += s
+        case .int(let i): out += String(i)
+        case .none: break  // Ansible's finalize prints None as nothing
+        case .undefined(let u): throw TemplateError.undefinedError(u)
+        default: v.appendStr(to: &out)
+        }
+    }
+
+    func assign(_ target: AssignTarget, _ value: Value, _ frame: Frame) throws {
+        switch target {
+        case .name(let n):
+            frame.vars[n] = value
+        case .tuple(let targets):
+            let items = try iterate(value)
+            guard items.count == targets.count else {
+                if items.count > targets.count {
+                    throw TemplateError(.runtime, "too many values to unpack (expected \(targets.count))", templateName: "", line: 0)
+                }
+                throw TemplateError(.runtime, "not enough values to unpack (expected \(targets.count), got \(items.count))", templateName: "", line: 0)
+            }
+            for (t, v) in zip(targets, items) { try assign(t, v, frame) }
+        case .attribute(let n, let attr):
+            guard case .object(let o) = try lookup(n, frame), let ns = o as? NamespaceObject else {
+                throw TemplateError(.runtime, "cannot assign attribute on non-namespace object", templateName: "", line: 0)
+            }
+            ns.values[attr] = value
+        }
+    }
+
+    func execFor(_ f: ForLoopNode, _ frame: Frame, _ template: Template) throws {
+        line = f.line
+        var items = try iterate(try eval(f.iterable, frame))
+        let loopFrame = Frame(parent: frame)
+        if let cond = f.condition {
+            var kept: [Value] = []
+            for item in items {
+                try assign(f.target, item, loopFrame)
+                if try eval(cond, loopFrame).isTruthy { kept.append(item) }
+            }
+            items = kept
+        }
+        if items.isEmpty {
+            try exec(f.elseBody, frame, template)
+            return
+        }
+        var depth0 = 0
+        if case .object(let o)? = frame.vars["loop"], let outer = o as? LoopObject { depth0 = outer.depth0 + 1 }
+        let loop = LoopObject(items: items, depth0: depth0)
+        let loopValue = Value.object(loop)
+        for i in 0..<items.count {
+            loopFrame.vars.removeAll(keepingCapacity: true)
+            loop.index0 = i
+            try assign(f.target, items[i], loopFrame)
+            loopFrame.vars["loop"] = loopValue
+            try exec(f.body, loopFrame, template)
+            if loopSignal != .none {
+                let s = loopSignal
+                loopSignal = .none
+                if s == .breakLoop { break }
+            }
+        }
+    }
+
+    func callMacro(_ macro: MacroObject, _ args: [Value], _ kwargsIn: [String: Value]) throws -> Value {
+        let node = macro.node
+        let frame = Frame(parent: macro.closure, capacity: node.parameters.count + 3)
+        var kwargs = kwargsIn
+        if let caller = kwargs.removeValue(forKey: "caller") {
+            frame.vars["caller"] = caller
+        } else if node.usesCaller, frame.vars["caller"] == nil {
+            frame.vars["caller"] = .undefined(Undefined("No caller defined"))
+        }
+        for (i, (name, def)) in node.parameters.enumerated() {
+            if i < args.count {
+                if kwargs[name] != nil {
+                    throw TemplateError.typeError("macro '\(node.name)' got multiple values for argument '\(name)'")
+                }
+                frame.vars[name] = args[i]
+            } else if let v = kwargs.removeValue(forKey: name) {
+                frame.vars[name] = v
+            } else if let d = def {
+                frame.vars[name] = try eval(d, frame)
+            } else {
+                frame.vars[name] = .undefined(Undefined("parameter '\(name)' was not provided"))
+            }
+        }
+        if args.count > node.parameters.count {
+            guard node.catchesVarargs else {
+                throw TemplateError.typeError("macro '\(node.name)' takes not more than \(node.parameters.count) argument(s)")
+            }
+        }
+        if node.catchesVarargs { frame.vars["varargs"] = .tuple(Array(args.dropFirst(node.parameters.count))) }
+        if node.catchesKwargs {
+            var d = OrderedDict()
+            for (k, v) in kwargs.sorted(by: { $0.key < $1.key }) { d[k] = v }
+            frame.vars["kwargs"] = .dict(d)
+        } else if let extra = kwargs.keys.sorted().first {
+            throw TemplateError.typeError("macro '\(node.name)' takes no keyword argument '\(extra)'")
+        }
+        let savedName = templateName
+        let savedLine = line
+        let savedSignal = loopSignal
+        templateName = node.templateName
+        let text = try capture { try exec(node.body, frame, macro.template) }
+        templateName = savedName
+        line = savedLine
+        loopSignal = savedSignal
+        return .string(text)
+    }
+}

@@ -1,0 +1,175 @@
+import ArgumentParser
+import Deckhand
+import Foundation
+import Jinja
+import SSH
+
+/// `deckhand run PLAYBOOK -i INVENTORY`: ansible-playbook's job, with its options and exit codes.
+struct RunCommand: AsyncParsableCommand {
+    @ParentCommand var deckhand: DeckhandCommand
+
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run an Ansible-compatible playbook against the hosts of an inventory.",
+        discussion: """
+            Exit status: 0 all hosts fine, 2 a host failed, 4 a host was unreachable, \
+            5 the playbook or inventory is invalid (nothing was run), 1 any other error. \
+            Hosts are reached through the ssh config (-F, --host-key-checking, --connect-timeout; see deckhand --help); \
+            the inventory's ansible_host, ansible_port, ansible_user and ansible_ssh_private_key_file win over it.
+            """)
+
+    @Argument(help: ArgumentHelp("The playbook file.", valueName: "playbook"))
+    var playbook: String
+
+    @Option(name: [.short, .customLong("inventory")], help: ArgumentHelp(
+        "Inventory file, folder, or comma-separated host list (repeatable).", valueName: "inventory"))
+    var inventory: [String] = []
+
+    @Option(name: [.short, .customLong("extra-vars")], help: ArgumentHelp(
+        "Variables: key=value, @file.yml or JSON (repeatable; highest precedence).", valueName: "vars"))
+    var extraVars: [String] = []
+
+    @Option(name: [.short, .customLong("limit")], help: ArgumentHelp("Only these hosts (a host pattern).", valueName: "pattern"))
+    var limit: String?
+
+    @Flag(name: [.short, .customLong("check")], help: "Change nothing; modules report what they would change.")
+    var check = false
+
+    @Flag(name: [.short, .customLong("diff")], help: "Show the changes made (or, with --check, that would be) to files.")
+    var diff = false
+
+    @Option(name: [.short, .customLong("tags")], help: ArgumentHelp("Only tasks with these tags (comma-separated).", valueName: "tags"))
+    var tags: [String] = []
+
+    @Option(name: .customLong("skip-tags"), help: ArgumentHelp("Skip tasks with these tags.", valueName: "tags"))
+    var skipTags: [String] = []
+
+    @Option(name: .customLong("start-at-task"), help: ArgumentHelp("Start at the task with this name.", valueName: "name"))
+    var startAtTask: String?
+
+    @Option(name: [.short, .customLong("forks")], help: "How many hosts run a task at once.")
+    var forks = 50
+
+    @Flag(name: .short, help: "More output: -v results, -vv commands, -vvv commands and their output.")
+    var verbose: Int
+
+    @Flag(name: .customLong("list-hosts"), help: "List the hosts each play would run on, then stop.")
+    var listHosts = false
+
+    @Flag(name: .customLong("list-tasks"), help: "List the tasks each play would run, then stop.")
+    var listTasks = false
+
+    @Option(name: .customLong("output"), help: ArgumentHelp("human or json (one event per line).", valueName: "format"))
+    var output: OutputFormat = .human
+
+    @Flag(name: [.customShort("K"), .customLong("ask-become-pass")], help: "Ask for the sudo/su password first.")
+    var askBecomePass = false
+
+    @Flag(name: .customLong("no-force-handlers"), help: "Do not run notified handlers on hosts that failed later.")
+    var noForceHandlers = false
+
+    @Option(name: .customLong("roles-path"), help: ArgumentHelp("Extra folders to find roles in (repeatable).", valueName: "dir"))
+    var rolesPath: [String] = []
+
+    enum OutputFormat: String, ExpressibleByArgument {
+        case human, json
+    }
+
+    func validate() throws {
+        guard forks >= 1 else { throw ValidationError("--forks must be at least 1, got \(forks).") }
+    }
+
+    func run() async throws {
+        let stderr = FileHandle.standardError
+        func fail(_ code: Int32, _ message: String) -> ExitCode {
+            stderr.write(Data(("deckhand run: " + message + "\n").utf8))
+            return ExitCode(code)
+        }
+        guard FileManager.default.fileExists(atPath: playbook) else {
+            throw fail(1, "the playbook \(playbook) does not exist; give the path of a playbook file")
+        }
+        // Everything is read and checked before any connection, so a bad playbook changes nothing.
+        let loaded: (Deckhand.Playbook, Inventory, RunOptions)
+        do {
+            loaded = try prepare()
+        } catch let error as ValidationErrors {
+            throw fail(5, error.description)
+        } catch let error as Deckhand.ValidationError {
+            throw fail(5, error.description)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw fail(5, "\(error)")
+        }
+        let (book, inventory, options) = loaded
+        if listHosts {
+            do {
+                print(try PlaybookListing.hosts(book, inventory: inventory, limit: limit), terminator: "")
+            } catch {
+                throw fail(5, "\(error)")
+            }
+            return
+        }
+        if listTasks {
+            print(PlaybookListing.tasks(book), terminator: "")
+            return
+        }
+        let reporter: RunReporter = output == .json ? JSONReport.standardOutput()
+            : HumanReport.standardOutput(verbosity: verbose)
+        let resolver: SSHOptionsResolver
+        do {
+            resolver = SSHOptionsResolver(config: try SSHConfig.load(file: deckhand.connection.configFile),
+                                          overrides: SSHConfigOverrides(
+                                              hostKeyPolicy: deckhand.connection.hostKeyChecking,
+                                              connectTimeout: deckhand.connection.connectTimeout.map {
+                                                  .milliseconds(Int(($0 * 1000).rounded())) }))
+        } catch {
+            throw fail(1, "\(error)")
+        }
+        let pool = ConnectionPool.standard { variables in try resolver.options(for: variables) }
+        let runner = PlaybookRunner(inventory: inventory, options: options, pool: pool, reporter: reporter)
+        let summary = await runner.run(book)
+        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+    }
+
+    private func prepare() throws -> (Deckhand.Playbook, Inventory, RunOptions) {
+        let loader = PlaybookLoader(rolesPath: rolesPath + RunCommand.environmentRolesPath)
+        let book = try loader.loadPlaybook(at: playbook)
+        var inventory = try Inventory.load(from: self.inventory)
+        try inventory.loadPlaybookVariables(directory: book.directory)
+        var options = RunOptions()
+        options.loader = loader
+        options.checkMode = check
+        options.diffMode = diff
+        options.tags = tags.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        options.skipTags = skipTags.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        options.startAtTask = startAtTask
+        options.forks = forks
+        options.verbosity = verbose
+        options.limit = limit
+        options.forceHandlers = !noForceHandlers
+        options.extraVars = try ExtraVars.parse(extraVars)
+        options.sshConfigFile = deckhand.connection.configFile
+        for play in book.plays where !play.varsPrompt.isEmpty {
+            let answers = try VarsPromptReader.answers(for: play.varsPrompt, extraVars: options.extraVars.merging(options.promptedVars) { $1 })
+            for (key, value) in answers { options.promptedVars[key] = value }
+        }
+        if askBecomePass {
+            guard let password = VarsPromptReader.readFromTerminal("BECOME password: ", true) else {
+                throw ExitCode(1)
+            }
+            options.becomePassword = password
+        } else if let password = ProcessInfo.processInfo.environment["DECKHAND_BECOME_PASSWORD"] {
+            options.becomePassword = password
+        }
+        // Surface unknown patterns now rather than as an empty play later.
+        for play in book.plays {
+            _ = try inventory.hostNames(matching: HostPattern(play.hosts), limit: limit)
+        }
+        return (book, inventory, options)
+    }
+
+    static var environmentRolesPath: [String] {
+        (ProcessInfo.processInfo.environment["ANSIBLE_ROLES_PATH"] ?? "").split(separator: ":").map(String.init)
+    }
+}
