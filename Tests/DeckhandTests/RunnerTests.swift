@@ -353,6 +353,32 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(result?["msg"] as? String, "hi web1")
     }
 
+    func testTaskNamesAreTemplatedWithThePlaysVariables() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - name: demo
+              hosts: all
+              gather_facts: false
+              vars: { redis_bind: 127.0.0.1 }
+              tasks:
+                - name: Bind Redis to {{ redis_bind }} only
+                  debug: { msg: hi }
+                - name: Show {{ item }}
+                  debug: { msg: "{{ item }}" }
+                  loop: [a]
+            """,
+        ])
+        defer { book.remove() }
+        let human = LinesBox()
+        let runner = PlaybookRunner(inventory: try Inventory.load(from: ["web1,"]), options: RunOptions(),
+                                    pool: ConnectionPool { LocalConnection(hostName: $0.hostName) },
+                                    reporter: HumanReport(terminal: false) { human.append($0) })
+        _ = await runner.run(try PlaybookLoader().loadPlaybook(at: book.path("site.yml")))
+        XCTAssertTrue(human.text.contains("TASK [Bind Redis to 127.0.0.1 only]"), human.text)
+        // A name that needs the loop item cannot be rendered before the loop: it stays as written.
+        XCTAssertTrue(human.text.contains("TASK [Show {{ item }}]"), human.text)
+    }
+
     func testHumanOutputLooksLikeAnsible() async throws {
         let book = try LocalPlaybook(files: [
             "site.yml": """

@@ -240,7 +240,7 @@ public final class PlaybookRunner: @unchecked Sendable {
         }
         let execution = TaskExecution(runner: self, task: task, keywords: keywords, context: context)
         let noLog = (try? execution.flag(keywords.noLog, scope: nil)) ?? false
-        let info = TaskInfo(name: task.displayName, location: task.location, isHandler: isHandler,
+        let info = TaskInfo(name: execution.title(on: hosts.first), location: task.location, isHandler: isHandler,
                             hostCount: hosts.count, noLog: noLog, module: task.moduleCall?.name)
         reporter.record(.taskStart(info))
         var runOn = hosts

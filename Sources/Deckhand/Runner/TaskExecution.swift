@@ -51,6 +51,15 @@ struct TaskExecution: Sendable {
     }
 
     /// A yes/no keyword, templated when written as a template.
+    /// The task's name as the output shows it: templated with the first host's variables, as Ansible does, or
+    /// left as written when that fails (a name naming a loop item or a registered result not yet there).
+    func title(on host: HostState?) -> String {
+        guard let name = task.name, TemplateRenderer.isTemplate(name), let host else { return task.displayName }
+        guard let rendered = try? templating.renderText(name, scope(for: host)) else { return task.displayName }
+        if let role = task.role { return "\(role.name) : \(rendered)" }
+        return rendered
+    }
+
     func flag(_ setting: BoolSetting?, scope: TemplatedScope?) throws -> Bool? {
         switch setting {
         case nil: return nil
