@@ -60,16 +60,25 @@ enum TextFilters {
             if remaining > 0 { out += new }
             return out
         }
-        var out = ""
-        var rest = Substring(s)
-        while remaining > 0, let range = rest.range(of: old, options: .literal) {
-            out += rest[..<range.lowerBound]
-            out += new
-            rest = rest[range.upperBound...]
-            remaining -= 1
+        // UTF-8 is self-synchronising, so a byte search finds exactly the code-point matches, without bridging.
+        let haystack = Array(s.utf8), needle = Array(old.utf8), replacement = Array(new.utf8)
+        guard haystack.count >= needle.count else { return s }
+        var out: [UInt8] = []
+        out.reserveCapacity(haystack.count)
+        var i = 0
+        let first = needle[0], last = haystack.count - needle.count
+        while i <= last && remaining > 0 {
+            if haystack[i] == first && haystack[i..<i + needle.count].elementsEqual(needle) {
+                out.append(contentsOf: replacement)
+                i += needle.count
+                remaining -= 1
+            } else {
+                out.append(haystack[i])
+                i += 1
+            }
         }
-        out += rest
-        return out
+        out.append(contentsOf: haystack[i...])
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Python's str.strip: whitespace by default, else any of `chars`.
