@@ -246,7 +246,7 @@ enum TextFilters {
         if case .string(let s)? = args.value(0, "width") {
             indention = s
         } else {
-            indention = String(repeating: " ", count: try args.int(0, "width", default: 4))
+            indention = String(repeating: " ", count: max(0, try args.int(0, "width", default: 4)))
         }
         let first = args.bool(1, "first", default: false)
         let blank = args.bool(2, "blank", default: false)
