@@ -45,6 +45,13 @@ public final class Environment: @unchecked Sendable {
     private var tests: [String: Test] = [:]
     private var cache: [String: Template] = [:]
     let globals: [String: Value]
+    private var _defaultFilterReplaced = false
+    /// Whether `default` was re-registered, which turns off its inline fast path.
+    var defaultFilterReplaced: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return _defaultFilterReplaced
+    }
 
     public init(options: Options = .ansible, loader: TemplateLoader? = nil) {
         self.options = options
@@ -100,6 +107,7 @@ public final class Environment: @unchecked Sendable {
     /// Adds or replaces a filter.
     public func registerFilter(_ name: String, _ filter: @escaping Filter) {
         lock.lock()
+        if name == "default" || name == "d" { _defaultFilterReplaced = true }
         filters[name] = filter
         lock.unlock()
     }
@@ -173,12 +181,13 @@ public struct Template: Sendable {
     /// Renders to text.
     public func render(_ scope: VariableScope) throws -> String {
         let ctx = RenderContext(environment: environment, scope: scope, templateName: name)
+        var out = OutputBuffer(capacity: 4096)
         do {
-            try ctx.renderTemplate(self, frame: Frame(parent: nil))
+            try ctx.renderTemplate(self, frame: Frame(parent: nil), &out)
         } catch {
             throw ctx.locate(error)
         }
-        return ctx.out
+        return out.string
     }
 
     public func render(_ variables: [String: Value]) throws -> String {

@@ -22,17 +22,30 @@ public enum Value: Sendable, Hashable {
 
 /// Why a value is undefined, phrased as Jinja2 phrases it ("'foo' is undefined").
 public struct Undefined: Sendable, Hashable {
+    // Boxed so that Value stays small: every Value copy pays for the largest case.
+    private final class Storage: Sendable {
+        let message: String
+        let name: String?
+        init(message: String, name: String?) {
+            self.message = message
+            self.name = name
+        }
+    }
+    private let storage: Storage
+
     /// Jinja2's message for using this value, e.g. "'dict object' has no attribute 'bar'".
-    public var message: String
+    public var message: String { storage.message }
     /// The missing variable or attribute name, when there is one (`mandatory` names it).
-    public var name: String?
+    public var name: String? { storage.name }
 
     public init(_ message: String, name: String? = nil) {
-        self.message = message
-        self.name = name
+        storage = Storage(message: message, name: name)
     }
 
     public static func variable(_ name: String) -> Undefined { Undefined("'\(name)' is undefined", name: name) }
+
+    public static func == (a: Undefined, b: Undefined) -> Bool { a.message == b.message && a.name == b.name }
+    public func hash(into hasher: inout Hasher) { hasher.combine(message) }
 }
 
 /// An engine object (macro, loop, bound method); equal only to itself, as Python objects are.

@@ -139,7 +139,7 @@ extension Parser {
             case "none", "None": return .literal(.none)
             default:
                 for i in referencedNames.indices { referencedNames[i].insert(n) }
-                return .name(n)
+                return .name(Symbols.intern(n))
             }
         case .string(let s):
             advance()
@@ -274,7 +274,7 @@ extension Parser {
                 let l = line
                 advance()
                 let (n, args) = try parseFilterCall()
-                node = .filter(node, n, args, line: l)
+                node = .filter(node, Symbols.intern(n), args, line: l)
             } else if isName("is") {
                 let l = line
                 advance()

@@ -145,7 +145,7 @@ struct Parser {
         case "do":
             let e = try parseTuple()
             try expectBlockEnd()
-            return [.set(.name("_"), e, line: l)]
+            return [.set(.name(Symbols.intern("_")), e, line: l)]
         case "break", "continue":
             try expectBlockEnd()
             return [.loopControl(isBreak: tag == "break", line: l)]
@@ -199,7 +199,7 @@ struct Parser {
                     let attr = try identifier()
                     targets.append(.attribute(n, attr))
                 } else {
-                    targets.append(.name(n))
+                    targets.append(.name(Symbols.intern(n)))
                 }
             }
             if !allowTuple { break }
@@ -261,8 +261,8 @@ struct Parser {
         return .filterBlock(body, filters: filters, line: l)
     }
 
-    mutating func parseSignature() throws -> [(String, Expr?)] {
-        var params: [(String, Expr?)] = []
+    mutating func parseSignature() throws -> [(Symbol, Expr?)] {
+        var params: [(Symbol, Expr?)] = []
         try expectOp("(")
         while !isOp(")") {
             if !params.isEmpty { try expectOp(",") }
@@ -271,13 +271,13 @@ struct Parser {
             var def: Expr?
             if skipOp("=") { def = try parseExpression() }
             else if params.contains(where: { $0.1 != nil }) { throw fail("non-default argument follows default argument") }
-            params.append((n, def))
+            params.append((Symbols.intern(n), def))
         }
         advance()
         return params
     }
 
-    mutating func parseMacroBody(name macroName: String, parameters: [(String, Expr?)], endTag: String, line l: Int) throws -> MacroNode {
+    mutating func parseMacroBody(name macroName: String, parameters: [(Symbol, Expr?)], endTag: String, line l: Int) throws -> MacroNode {
         referencedNames.append([])
         let body = try subparse(endTokens: [endTag])
         let refs = referencedNames.removeLast()

@@ -2,7 +2,7 @@ import Foundation
 
 /// One level of the scope chain: a `for` body, a macro call, a `with` block, or a template's top level.
 final class Frame {
-    var vars: [String: Value]
+    var vars: FrameVars
     let parent: Frame?
     /// A root that must not see the render's variables (an import without context).
     let isolated: Bool
@@ -10,7 +10,7 @@ final class Frame {
     init(parent: Frame?, isolated: Bool = false, capacity: Int = 4) {
         self.parent = parent
         self.isolated = isolated
-        self.vars = Dictionary(minimumCapacity: capacity)
+        self.vars = FrameVars(capacity: capacity)
     }
 
     var root: Frame {
@@ -27,8 +27,11 @@ final class RenderContext {
     let environment: Environment
     let scope: VariableScope?
     let filters: [String: Filter]
-    var globalCache: [String: Value] = [:]
-    var out: String = ""
+    let inlinesDefault: Bool
+    /// Top-level variables already asked of the scope, by symbol id (misses are cached as undefined).
+    var globalCache: [Value?] = []
+    /// Filters already resolved in this render, by the symbol id of their name.
+    var filterCache: [Filter?] = []
     var templateName: String
     var line: Int = 0
     var loopSignal: LoopSignal = .none
@@ -40,12 +43,13 @@ final class RenderContext {
         self.environment = environment
         self.scope = scope
         self.filters = environment.filterTable
+        self.inlinesDefault = !environment.defaultFilterReplaced
         self.templateName = templateName
-        out.reserveCapacity(4096)
     }
 
     /// Fills in where an error without a location happened.
-    func locate(_ error: Error) -> Error {
+    func locate(_ error: Error, line: Int? = nil) -> Error {
+        let line = line ?? self.line
         if var e = error as? TemplateError {
             if e.line == 0 { e.line = line }
             if e.templateName.isEmpty { e.templateName = templateName }
@@ -55,23 +59,33 @@ final class RenderContext {
     }
 
     @inline(__always)
-    func lookup(_ name: String, _ frame: Frame) throws -> Value {
+    func lookup(_ symbol: Symbol, _ frame: Frame) throws -> Value {
         var f: Frame? = frame
         var isolated = false
         while let cur = f {
-            if let v = cur.vars[name] { return v }
+            if let v = cur.vars[symbol] { return v }
             isolated = cur.isolated
             f = cur.parent
         }
-        if !isolated {
-            if let v = globalCache[name] { return v }
-            if let scope = scope, let v = try scope.value(named: name) {
-                globalCache[name] = v
-                return v
-            }
+        if isolated {
+            return environment.globals[symbol.name] ?? .undefined(.variable(symbol.name))
         }
-        if let g = environment.globals[name] { return g }
-        return .undefined(.variable(name))
+        if symbol.id < globalCache.count, let v = globalCache[symbol.id] { return v }
+        var v: Value
+        if let scope = scope, let found = try scope.value(named: symbol.name) {
+            v = found
+        } else {
+            v = environment.globals[symbol.name] ?? .undefined(.variable(symbol.name))
+        }
+        if symbol.id >= globalCache.count {
+            globalCache.append(contentsOf: repeatElement(nil, count: symbol.id - globalCache.count + 16))
+        }
+        globalCache[symbol.id] = v
+        return v
+    }
+
+    func lookup(_ name: String, _ frame: Frame) throws -> Value {
+        try lookup(Symbols.intern(name), frame)
     }
 }
 
@@ -235,7 +249,7 @@ final class MacroObject: TemplateObject {
     override func attribute(_ name: String) -> Value? {
         switch name {
         case "name": return .string(node.name)
-        case "arguments": return .tuple(node.parameters.map { .string($0.0) })
+        case "arguments": return .tuple(node.parameters.map { .string($0.0.name) })
         case "catch_kwargs": return .bool(node.catchesKwargs)
         case "catch_varargs": return .bool(node.catchesVarargs)
         case "caller": return .bool(node.usesCaller)
