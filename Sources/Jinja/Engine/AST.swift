@@ -51,11 +51,12 @@ final class ForLoopNode: Sendable {
     let condition: Expr?
     let body: [Node]
     let elseBody: [Node]
-    let usesLoop: Bool
+    /// `{% for x in tree recursive %}`: the body may call `loop(children)`.
+    let recursive: Bool
     let line: Int
-    init(target: AssignTarget, iterable: Expr, condition: Expr?, body: [Node], elseBody: [Node], usesLoop: Bool, line: Int) {
+    init(target: AssignTarget, iterable: Expr, condition: Expr?, body: [Node], elseBody: [Node], recursive: Bool, line: Int) {
         self.target = target; self.iterable = iterable; self.condition = condition
-        self.body = body; self.elseBody = elseBody; self.usesLoop = usesLoop; self.line = line
+        self.body = body; self.elseBody = elseBody; self.recursive = recursive; self.line = line
     }
 }
 

@@ -214,7 +214,7 @@ struct Parser {
         let iterable = try parseTuple(withCondExpr: false, extraEnd: ["recursive"])
         var condition: Expr?
         if skipName("if") { condition = try parseExpression() }
-        if skipName("recursive") { throw fail("recursive for loops are not supported by deckhand") }
+        let recursive = skipName("recursive")
         try expectBlockEnd()
         let body = try subparse(endTokens: ["endfor", "else"])
         var elseBody: [Node] = []
@@ -224,7 +224,7 @@ struct Parser {
             advance()
         }
         try expectBlockEnd()
-        return .forLoop(ForLoopNode(target: target, iterable: iterable, condition: condition, body: body, elseBody: elseBody, usesLoop: true, line: l))
+        return .forLoop(ForLoopNode(target: target, iterable: iterable, condition: condition, body: body, elseBody: elseBody, recursive: recursive, line: l))
     }
 
     mutating func parseSet(line l: Int) throws -> Node {

@@ -7,6 +7,9 @@ extension RenderContext {
         depth += 1
         guard depth < 64 else { throw TemplateError(.runtime, "templates include or extend each other too deeply (64 levels)", templateName: template.name, line: line) }
         let compiled = template.compiled
+        if !compiled.blocks.isEmpty, frame.vars[Symbol.selfReference] == nil {
+            frame.vars[Symbol.selfReference] = .object(BlockReferences(context: self, frame: frame))
+        }
         if compiled.extends {
             try renderExtending(template, frame: frame, &out)
         } else {
@@ -252,8 +255,9 @@ extension RenderContext {
         }
     }
 
-    func execFor(_ f: ForLoopNode, _ frame: Frame, _ template: Template, _ out: inout OutputBuffer) throws {
-        var items = try iterate(try eval(f.iterable, frame))
+    func execFor(_ f: ForLoopNode, _ frame: Frame, _ template: Template, _ out: inout OutputBuffer,
+                 recursingInto: Value? = nil, depth0: Int = 0) throws {
+        var items = try iterate(try recursingInto ?? eval(f.iterable, frame))
         let loopFrame = Frame(parent: frame)
         if let cond = f.condition {
             var kept: [Value] = []
@@ -267,9 +271,12 @@ extension RenderContext {
             try exec(f.elseBody, frame, template, &out)
             return
         }
-        var depth0 = 0
-        if case .object(let o)? = frame.vars[Symbol.loop], let outer = o as? LoopObject { depth0 = outer.depth0 + 1 }
         let loop = LoopObject(items: items, depth0: depth0)
+        if f.recursive {
+            loop.recurse = { [unowned self] children in
+                try self.capture { try self.execFor(f, frame, template, &$0, recursingInto: children, depth0: depth0 + 1) }
+            }
+        }
         let loopValue = Value.object(loop)
         for i in 0..<items.count {
             loopFrame.vars.removeAll(keepingCapacity: true)

@@ -102,8 +102,9 @@ final class LoopObject: TemplateObject {
     let items: [Value]
     var index0 = 0
     let depth0: Int
-    weak var context: RenderContext?
     var lastChangedValue: Value?
+    /// Set for `recursive` loops: renders the loop body over other items.
+    var recurse: ((Value) throws -> String)?
 
     init(items: [Value], depth0: Int) {
         self.items = items
@@ -112,6 +113,13 @@ final class LoopObject: TemplateObject {
 
     override var displayName: String { "<LoopContext \(index0 + 1)/\(items.count)>" }
     override var typeName: String { "LoopContext" }
+    override var isCallable: Bool { recurse != nil }
+
+    override func call(_ args: [Value], _ kwargs: [String: Value]) throws -> Value {
+        guard let recurse = recurse else { return try super.call(args, kwargs) }
+        guard args.count == 1 else { throw TemplateError.typeError("loop() takes exactly one argument (\(args.count) given)") }
+        return .string(try recurse(args[0]))
+    }
 
     override func attribute(_ name: String) -> Value? {
         let n = items.count
@@ -212,6 +220,26 @@ final class JoinerObject: TemplateObject {
     override func call(_ args: [Value], _ kwargs: [String: Value]) throws -> Value {
         if !used { used = true; return .string("") }
         return .string(separator)
+    }
+}
+
+/// `self`: each block of the template as a function, so `{{ self.title() }}` repeats a block.
+final class BlockReferences: TemplateObject {
+    weak var context: RenderContext?
+    let frame: Frame
+    init(context: RenderContext, frame: Frame) {
+        self.context = context
+        self.frame = frame
+    }
+    override var displayName: String { "<TemplateReference>" }
+    override var typeName: String { "TemplateReference" }
+    override func attribute(_ name: String) -> Value? {
+        guard let ctx = context, let chain = ctx.blocks[name], let first = chain.first else { return nil }
+        let frame = self.frame
+        return .object(NativeFunction(name) { [weak ctx] _, _ in
+            guard let ctx = ctx else { return .string("") }
+            return .string(try ctx.capture { try ctx.renderBlock(name, fallback: first, frame: frame, level: 0, &$0) })
+        })
     }
 }
 

@@ -13,6 +13,7 @@ struct Symbol: Hashable, Sendable {
     static let varargs = Symbols.intern("varargs")
     static let kwargs = Symbols.intern("kwargs")
     static let superBlock = Symbols.intern("super")
+    static let selfReference = Symbols.intern("self")
     static let defaultFilter = Symbols.intern("default")
     static let dFilter = Symbols.intern("d")
 }
