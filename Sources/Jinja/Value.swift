@@ -24,25 +24,30 @@ public enum Value: Sendable, Hashable {
 public struct Undefined: Sendable, Hashable {
     // Boxed so that Value stays small: every Value copy pays for the largest case.
     private final class Storage: Sendable {
-        let message: String
+        // nil for a missing variable: the message is built only when someone reads it.
+        let text: String?
         let name: String?
-        init(message: String, name: String?) {
-            self.message = message
+        init(text: String?, name: String?) {
+            self.text = text
             self.name = name
         }
     }
     private let storage: Storage
 
     /// Jinja2's message for using this value, e.g. "'dict object' has no attribute 'bar'".
-    public var message: String { storage.message }
+    public var message: String { storage.text ?? "'\(storage.name ?? "")' is undefined" }
     /// The missing variable or attribute name, when there is one (`mandatory` names it).
     public var name: String? { storage.name }
 
     public init(_ message: String, name: String? = nil) {
-        storage = Storage(message: message, name: name)
+        storage = Storage(text: message, name: name)
     }
 
-    public static func variable(_ name: String) -> Undefined { Undefined("'\(name)' is undefined", name: name) }
+    private init(variable name: String) {
+        storage = Storage(text: nil, name: name)
+    }
+
+    public static func variable(_ name: String) -> Undefined { Undefined(variable: name) }
 
     public static func == (a: Undefined, b: Undefined) -> Bool { a.message == b.message && a.name == b.name }
     public func hash(into hasher: inout Hasher) { hasher.combine(message) }
