@@ -49,6 +49,10 @@ public struct Undefined: Sendable, Hashable {
 
     public static func variable(_ name: String) -> Undefined { Undefined(variable: name) }
 
+    /// What `x if false` (no else) yields in Jinja2: undefined, but it prints as nothing.
+    static let lenient = Undefined("the inline if-expression evaluated to false and no else section was defined.")
+    var isLenient: Bool { storage === Undefined.lenient.storage }
+
     public static func == (a: Undefined, b: Undefined) -> Bool { a.message == b.message && a.name == b.name }
     public func hash(into hasher: inout Hasher) { hasher.combine(message) }
 }

@@ -54,8 +54,8 @@ extension RenderContext {
             return .string(s)
         case .conditional(let cond, let yes, let no):
             if try eval(cond, frame).isTruthy { return try eval(yes, frame) }
-            // Jinja2 yields its lenient Undefined here, which prints as nothing.
-            guard let no = no else { return .none }
+            // Jinja2 yields its lenient Undefined here: not defined, yet printing it gives nothing.
+            guard let no = no else { return .undefined(Undefined.lenient) }
             return try eval(no, frame)
         case .list(let items):
             var out: [Value] = []
@@ -80,9 +80,11 @@ extension RenderContext {
             let v = try eval(target, frame)
             if (name.id == Symbol.defaultFilter.id || name.id == Symbol.dFilter.id) && inlinesDefault {
                 // `default` is the most used filter in Ansible templates: evaluated inline, without a call.
-                do { return try inlineDefault(v, args, frame) } catch { throw locate(error, line: l) }
+                return try inlineDefault(v, args, frame)
             }
-            do { return try applyFilter(name, v, args, frame) } catch { throw locate(error, line: l) }
+            // Jinja2 reports errors at the line of the statement, which the enclosing node supplies.
+            _ = l
+            return try applyFilter(name, v, args, frame)
         case .test(let target, let name, let args, let negated, let l):
             let v = try eval(target, frame)
             let (positional, keyword) = try evalArguments(args, frame)
@@ -124,6 +126,7 @@ extension RenderContext {
             let receiver = try eval(target, frame)
             var (positional, keyword) = try evalArguments(args, frame)
             for (k, v) in extraKwargs { keyword[k] = v }
+            if !args.keyword.isEmpty { keywordOrder = args.keyword.map { $0.0 } }
             if case .undefined(let u) = receiver { throw TemplateError.undefinedError(u) }
             if case .dict(let d) = receiver, !Methods.isDictMethod(name), let v = d[name] {
                 return try callValue(v, positional, keyword)
@@ -133,6 +136,7 @@ extension RenderContext {
             let callee = try eval(target, frame)
             var (positional, keyword) = try evalArguments(args, frame)
             for (k, v) in extraKwargs { keyword[k] = v }
+            if !args.keyword.isEmpty { keywordOrder = args.keyword.map { $0.0 } }
             return try callValue(callee, positional, keyword)
         default:
             return try eval(e, frame)
@@ -234,33 +238,33 @@ func getItem(_ v: Value, _ key: Value) throws -> Value {
     case (.dict(let d), _):
         if case .undefined(let u) = key { throw TemplateError.undefinedError(u) }
         if let k = key.intLike, let x = d[String(k)] { return x }
-        return .undefined(Undefined("\(objectTypeRepr(v)) has no element \(key.pythonRepr)"))
+        return .undefined(Undefined(noElementMessage(v, key)))
     case (.list(let items), _), (.tuple(let items), _):
         if case .string(let k) = key { return try getAttribute(v, k) }
         guard let i = key.intLike else {
             if case .undefined(let u) = key { throw TemplateError.undefinedError(u) }
-            return .undefined(Undefined("\(objectTypeRepr(v)) has no element \(key.pythonRepr)"))
+            return .undefined(Undefined(noElementMessage(v, key)))
         }
         let idx = i < 0 ? i + items.count : i
         guard idx >= 0, idx < items.count else {
-            return .undefined(Undefined("\(objectTypeRepr(v)) has no element \(key.pythonRepr)"))
+            return .undefined(Undefined(noElementMessage(v, key)))
         }
         return items[idx]
     case (.string(let s), _):
         if case .string(let k) = key { return try getAttribute(v, k) }
         guard let i = key.intLike else {
-            return .undefined(Undefined("\(objectTypeRepr(v)) has no element \(key.pythonRepr)"))
+            return .undefined(Undefined(noElementMessage(v, key)))
         }
         let chars = Array(s)
         let idx = i < 0 ? i + chars.count : i
         guard idx >= 0, idx < chars.count else {
-            return .undefined(Undefined("\(objectTypeRepr(v)) has no element \(key.pythonRepr)"))
+            return .undefined(Undefined(noElementMessage(v, key)))
         }
         return .string(String(chars[idx]))
     case (_, .string(let k)):
         return try getAttribute(v, k)
     default:
-        return .undefined(Undefined("\(objectTypeRepr(v)) has no element \(key.pythonRepr)"))
+        return .undefined(Undefined(noElementMessage(v, key)))
     }
 }
 
@@ -322,4 +326,10 @@ func iterate(_ v: Value) throws -> [Value] {
         throw TemplateError.typeError("'\(o.typeName)' object is not iterable")
     default: throw TemplateError.typeError("'\(v.pythonTypeName)' object is not iterable")
     }
+}
+
+/// Jinja2 quotes the type in "has no attribute" messages but not in "has no element" ones.
+func noElementMessage(_ v: Value, _ key: Value) -> String {
+    if case .none = v { return "None has no element \(key.pythonRepr)" }
+    return "\(v.pythonTypeName) object has no element \(key.pythonRepr)"
 }

@@ -226,7 +226,9 @@ extension RenderContext {
         case .string(let s): out.append(s)
         case .int(let i): out.append(String(i))
         case .none: break  // Ansible's finalize prints None as nothing
-        case .undefined(let u): throw TemplateError.undefinedError(u)
+        case .undefined(let u):
+            if u.isLenient { break }
+            throw TemplateError.undefinedError(u)
         default:
             var text = ""
             v.appendStr(to: &text)
@@ -294,6 +296,8 @@ extension RenderContext {
 
     func callMacro(_ macro: MacroObject, _ args: [Value], _ kwargsIn: [String: Value]) throws -> Value {
         let node = macro.node
+        let order = keywordOrder
+        keywordOrder = []
         let frame = Frame(parent: macro.closure, capacity: node.parameters.count + 3)
         var kwargs = kwargsIn
         if let caller = kwargs.removeValue(forKey: "caller") {
@@ -324,7 +328,8 @@ extension RenderContext {
         if node.catchesVarargs { frame.vars[Symbol.varargs] = .tuple(Array(args.dropFirst(node.parameters.count))) }
         if node.catchesKwargs {
             var d = OrderedDict()
-            for (k, v) in kwargs.sorted(by: { $0.key < $1.key }) { d[k] = v }
+            for k in order where kwargs[k] != nil { d[k] = kwargs[k] }
+            for k in kwargs.keys.sorted() where d[k] == nil { d[k] = kwargs[k] }
             frame.vars[Symbol.kwargs] = .dict(d)
         } else if let extra = kwargs.keys.sorted().first {
             throw TemplateError.typeError("macro '\(node.name)' takes no keyword argument '\(extra)'")

@@ -32,6 +32,8 @@ final class RenderContext {
     var globalCache: [Value?] = []
     /// Filters already resolved in this render, by the symbol id of their name.
     var filterCache: [Filter?] = []
+    /// The keyword names of the call being made, in source order (macros keep `kwargs` in that order).
+    var keywordOrder: [String] = []
     var templateName: String
     var line: Int = 0
     var loopSignal: LoopSignal = .none
