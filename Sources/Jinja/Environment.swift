@@ -68,6 +68,7 @@ public final class Environment: @unchecked Sendable {
         let tokens = try lexer.tokenize()
         var parser = Parser(tokens: tokens, name: name)
         let nodes = try parser.parseTemplate()
+        try FilterCheck(environment: self, templateName: name).check(nodes)
         return Template(name: name, compiled: CompiledTemplate(name: name, nodes: nodes), environment: self)
     }
 
