@@ -44,7 +44,7 @@ public final class Environment: @unchecked Sendable {
     private var filters: [String: Filter] = [:]
     private var tests: [String: Test] = [:]
     private var cache: [String: Template] = [:]
-    let globals: [String: Value]
+    private var globalValues: [String: Value]
     private var _defaultFilterReplaced = false
     /// Whether `default` was re-registered, which turns off its inline fast path.
     var defaultFilterReplaced: Bool {
@@ -56,7 +56,7 @@ public final class Environment: @unchecked Sendable {
     public init(options: Options = .ansible, loader: TemplateLoader? = nil) {
         self.options = options
         self.loader = loader
-        self.globals = Environment.makeGlobals()
+        self.globalValues = Environment.makeGlobals()
         filters = PureFilters.all
         for (name, filter) in EngineFilters.make(self) { filters[name] = filter }
         tests = BuiltinTests.all
@@ -118,6 +118,24 @@ public final class Environment: @unchecked Sendable {
         lock.lock()
         tests[name] = test
         lock.unlock()
+    }
+
+    /// Adds or replaces a global: a name every template sees unless a variable of that name hides it.
+    public func registerGlobal(_ name: String, _ value: Value) {
+        lock.lock()
+        globalValues[name] = value
+        lock.unlock()
+    }
+
+    /// Adds or replaces a global function, e.g. Ansible's `lookup('env', 'HOME')`.
+    public func registerFunction(_ name: String, _ body: @escaping @Sendable ([Value], [String: Value]) throws -> Value) {
+        registerGlobal(name, .object(NativeFunction(name, body)))
+    }
+
+    var globals: [String: Value] {
+        lock.lock()
+        defer { lock.unlock() }
+        return globalValues
     }
 
     var filterTable: [String: Filter] {

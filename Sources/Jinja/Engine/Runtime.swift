@@ -27,6 +27,7 @@ final class RenderContext {
     let environment: Environment
     let scope: VariableScope?
     let filters: [String: Filter]
+    let globals: [String: Value]
     let inlinesDefault: Bool
     /// Top-level variables already asked of the scope, by symbol id (misses are cached as undefined).
     var globalCache: [Value?] = []
@@ -45,6 +46,7 @@ final class RenderContext {
         self.environment = environment
         self.scope = scope
         self.filters = environment.filterTable
+        self.globals = environment.globals
         self.inlinesDefault = !environment.defaultFilterReplaced
         self.templateName = templateName
     }
@@ -70,14 +72,14 @@ final class RenderContext {
             f = cur.parent
         }
         if isolated {
-            return environment.globals[symbol.name] ?? .undefined(.variable(symbol.name))
+            return globals[symbol.name] ?? .undefined(.variable(symbol.name))
         }
         if symbol.id < globalCache.count, let v = globalCache[symbol.id] { return v }
         var v: Value
         if let scope = scope, let found = try scope.value(named: symbol.name) {
             v = found
         } else {
-            v = environment.globals[symbol.name] ?? .undefined(.variable(symbol.name))
+            v = globals[symbol.name] ?? .undefined(.variable(symbol.name))
         }
         if symbol.id >= globalCache.count {
             globalCache.append(contentsOf: repeatElement(nil, count: symbol.id - globalCache.count + 16))
