@@ -115,7 +115,7 @@ extension RenderContext {
             switch node {
             case .text, .output:
                 try exec([node], frame, template, &out)
-            case .conditional(let branches, let elseBody, let l):
+            case .conditional(let branches, let elseBody, _):
                 var done = false
                 for (cond, body) in branches where try eval(cond, frame).isTruthy {
                     try exec(body, frame, template, &out)
@@ -125,9 +125,9 @@ extension RenderContext {
                 if !done { try exec(elseBody, frame, template, &out) }
             case .forLoop(let f):
                 try execFor(f, frame, template, &out)
-            case .set(let target, let e, let l):
+            case .set(let target, let e, _):
                 try assign(target, try eval(e, frame), frame)
-            case .setBlock(let target, let body, let filters, let l):
+            case .setBlock(let target, let body, let filters, _):
                 var text = try capture { try exec(body, frame, template, &$0) }
                 var v = Value.string(text)
                 for (name, args) in filters { v = try applyFilter(name, v, args, frame) }
@@ -135,15 +135,15 @@ extension RenderContext {
                 try assign(target, v, frame)
             case .macro(let m):
                 frame.vars[m.name] = .object(MacroObject(node: m, closure: frame, context: self, template: template))
-            case .callBlock(let m, let call, let l):
+            case .callBlock(let m, let call, _):
                 let caller = MacroObject(node: m, closure: frame, context: self, template: template)
                 try write(try evalCall(call, frame, extraKwargs: ["caller": .object(caller)]), &out)
-            case .filterBlock(let body, let filters, let l):
+            case .filterBlock(let body, let filters, _):
                 let text = try capture { try exec(body, frame, template, &$0) }
                 var v = Value.string(text)
                 for (name, args) in filters { v = try applyFilter(name, v, args, frame) }
                 try write(v, &out)
-            case .include(let e, let ignoreMissing, let withContext, let l):
+            case .include(let e, let ignoreMissing, let withContext, _):
                 let nameValue = try eval(e, frame)
                 let included: Template
                 do {
@@ -156,7 +156,7 @@ extension RenderContext {
                 try renderTemplate(included, frame: withContext ? Frame(parent: frame) : Frame(parent: nil, isolated: false), &out)
                 blocks = savedBlocks
                 templateName = template.name
-            case .importAs(let e, let alias, let withContext, let l):
+            case .importAs(let e, let alias, let withContext, _):
                 let module = try importModule(try eval(e, frame), withContext: withContext, frame)
                 frame.vars[alias] = .object(module)
                 templateName = template.name
@@ -172,9 +172,9 @@ extension RenderContext {
                 }
             case .extends(_, let l):
                 throw TemplateError(.syntax, "extends must be at the top level of a template", templateName: template.name, line: l)
-            case .block(let name, let body, let scoped, let l):
+            case .block(let name, let body, let scoped, _):
                 try renderBlock(name, fallback: (template, body), frame: scoped ? frame : frame.root, level: 0, &out)
-            case .with(let assignments, let body, let l):
+            case .with(let assignments, let body, _):
                 let inner = Frame(parent: frame)
                 for (target, e) in assignments { try assign(target, try eval(e, frame), inner) }
                 try exec(body, inner, template, &out)

@@ -100,9 +100,11 @@ struct DictionaryScope: VariableScope {
 }
 
 // MARK: objects
+// These objects are created by one render and used by its thread only; the globals shared between renders
+// (range, dict, namespace, ...) hold nothing mutable. Hence @unchecked Sendable.
 
 /// The `loop` variable of a `for` body.
-final class LoopObject: TemplateObject {
+final class LoopObject: TemplateObject, @unchecked Sendable {
     let items: [Value]
     var index0 = 0
     let depth0: Int
@@ -161,7 +163,7 @@ final class LoopObject: TemplateObject {
 }
 
 /// A method looked up but not yet called, e.g. `loop.cycle` passed around.
-final class BoundMethod: TemplateObject {
+final class BoundMethod: TemplateObject, @unchecked Sendable {
     let receiver: Value
     let name: String
     init(receiver: Value, name: String) {
@@ -177,7 +179,7 @@ final class BoundMethod: TemplateObject {
 }
 
 /// A function the environment provides (range, dict, namespace, cycler, joiner).
-final class NativeFunction: TemplateObject {
+final class NativeFunction: TemplateObject, @unchecked Sendable {
     let name: String
     let body: ([Value], [String: Value]) throws -> Value
     init(_ name: String, _ body: @escaping ([Value], [String: Value]) throws -> Value) {
@@ -191,7 +193,7 @@ final class NativeFunction: TemplateObject {
 }
 
 /// `namespace()`: the one mutable object templates have, so a loop can carry a value out.
-final class NamespaceObject: TemplateObject {
+final class NamespaceObject: TemplateObject, @unchecked Sendable {
     var values: [String: Value]
     init(_ values: [String: Value]) { self.values = values }
     override var displayName: String { "<Namespace \(values)>" }
@@ -200,7 +202,7 @@ final class NamespaceObject: TemplateObject {
 }
 
 /// `cycler(a, b)`: `next()` walks the items round and round.
-final class CyclerObject: TemplateObject {
+final class CyclerObject: TemplateObject, @unchecked Sendable {
     let items: [Value]
     var position = 0
     init(_ items: [Value]) { self.items = items }
@@ -215,7 +217,7 @@ final class CyclerObject: TemplateObject {
 }
 
 /// `joiner(sep)`: empty on the first call, then the separator.
-final class JoinerObject: TemplateObject {
+final class JoinerObject: TemplateObject, @unchecked Sendable {
     let separator: String
     var used = false
     init(_ separator: String) { self.separator = separator }
@@ -228,7 +230,7 @@ final class JoinerObject: TemplateObject {
 }
 
 /// `self`: each block of the template as a function, so `{{ self.title() }}` repeats a block.
-final class BlockReferences: TemplateObject {
+final class BlockReferences: TemplateObject, @unchecked Sendable {
     weak var context: RenderContext?
     let frame: Frame
     init(context: RenderContext, frame: Frame) {
@@ -248,7 +250,7 @@ final class BlockReferences: TemplateObject {
 }
 
 /// The names an `import` brought in.
-final class ModuleObject: TemplateObject {
+final class ModuleObject: TemplateObject, @unchecked Sendable {
     let templateName: String
     let exports: [String: Value]
     init(templateName: String, exports: [String: Value]) {
@@ -261,7 +263,7 @@ final class ModuleObject: TemplateObject {
 }
 
 /// A `{% macro %}` (or the `caller` of a `{% call %}` block) bound to the scope it was defined in.
-final class MacroObject: TemplateObject {
+final class MacroObject: TemplateObject, @unchecked Sendable {
     let node: MacroNode
     let closure: Frame
     weak var context: RenderContext?
