@@ -34,7 +34,7 @@ extension Parser {
         }
         if items.isEmpty {
             if isTuple { return .tuple([]) }
-            throw unexpected()
+            throw fail("Expected an expression, got '\(current.describe)'")
         }
         return isTuple ? .tuple(items) : items[0]
     }

@@ -194,6 +194,12 @@ struct Parser {
                 try expectOp(")")
                 targets.append(inner)
             } else {
+                guard case .name = current else {
+                    if case .int = current { throw fail("can't assign to 'const'") }
+                    if case .float = current { throw fail("can't assign to 'const'") }
+                    if case .string = current { throw fail("can't assign to 'const'") }
+                    throw fail("Expected an expression, got '\(current.describe)'")
+                }
                 let n = try identifier()
                 if skipOp(".") {
                     let attr = try identifier()
@@ -204,7 +210,7 @@ struct Parser {
             }
             if !allowTuple { break }
         }
-        if targets.isEmpty { throw unexpected(expected: "name") }
+        if targets.isEmpty { throw fail("Expected an expression, got '\(current.describe)'") }
         return isTuple ? .tuple(targets) : targets[0]
     }
 
@@ -283,7 +289,6 @@ struct Parser {
         let refs = referencedNames.removeLast()
         if !referencedNames.isEmpty { referencedNames[referencedNames.count - 1].formUnion(refs) }
         advance()
-        if endTag == "endmacro", case .name = current { advance() }  // `{% endmacro name %}` is allowed
         try expectBlockEnd()
         return MacroNode(name: macroName, parameters: parameters, body: body,
                          catchesVarargs: refs.contains("varargs"), catchesKwargs: refs.contains("kwargs"),
@@ -367,7 +372,7 @@ struct Parser {
         try expectBlockEnd()
         let body = try subparse(endTokens: ["endblock"])
         advance()
-        if case .name = current { advance() }
+        _ = skipName(blockName)  // `{% endblock name %}` may repeat the block's name
         try expectBlockEnd()
         return .block(blockName, body, scoped: scoped, line: l)
     }

@@ -241,7 +241,12 @@ extension RenderContext {
         case .name(let n):
             frame.vars[n] = value
         case .tuple(let targets):
-            let items = try iterate(value)
+            let items: [Value]
+            switch value {
+            case .list, .tuple, .dict, .string: items = try iterate(value)
+            case .undefined(let u): throw TemplateError.undefinedError(u)
+            default: throw TemplateError.typeError("cannot unpack non-iterable \(value.pythonTypeName) object")
+            }
             guard items.count == targets.count else {
                 if items.count > targets.count {
                     throw TemplateError(.runtime, "too many values to unpack (expected \(targets.count))", templateName: "", line: 0)
