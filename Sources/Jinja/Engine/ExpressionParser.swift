@@ -3,6 +3,8 @@
 
 extension Parser {
     mutating func parseExpression(withCondExpr: Bool = true) throws -> Expr {
+        try enterNesting()
+        defer { nesting -= 1 }
         let e = try parseOr()
         guard withCondExpr, isName("if") else { return e }
         return try parseCondExpr(e)
@@ -115,6 +117,8 @@ extension Parser {
     }
 
     mutating func parseUnary(withFilter: Bool = true) throws -> Expr {
+        try enterNesting()
+        defer { nesting -= 1 }
         var node: Expr
         if skipOp("-") {
             node = .negate(try parseUnary(withFilter: false))

@@ -7,6 +7,16 @@ struct Parser {
     var tagStack: [String] = []
     var endTokenStack: [[String]] = []
     var referencedNames: [Set<String>] = []
+    /// How deeply blocks and expressions nest; bounded so hostile input cannot overflow the stack.
+    var nesting = 0
+    static let maxNesting = 100
+
+    mutating func enterNesting() throws {
+        nesting += 1
+        if nesting > Parser.maxNesting {
+            throw fail("template nests blocks or expressions more than \(Parser.maxNesting) levels deep")
+        }
+    }
 
     init(tokens: [LexedToken], name: String) {
         self.tokens = tokens
@@ -68,8 +78,12 @@ struct Parser {
     /// Parses until one of `endTokens` is the next tag name (left unconsumed, after `{%`).
     mutating func subparse(endTokens: [String]?) throws -> [Node] {
         var body: [Node] = []
+        try enterNesting()
         if let e = endTokens { endTokenStack.append(e) }
-        defer { if endTokens != nil { endTokenStack.removeLast() } }
+        defer {
+            if endTokens != nil { endTokenStack.removeLast() }
+            nesting -= 1
+        }
         while true {
             switch current {
             case .data(let text):

@@ -5,6 +5,7 @@ extension RenderContext {
         let savedName = templateName
         templateName = template.name
         depth += 1
+        if depth > 8 { try checkStackRoom() }
         guard depth < 64 else { throw TemplateError(.runtime, "templates include or extend each other too deeply (64 levels)", templateName: template.name, line: line) }
         let compiled = template.compiled
         if !compiled.blocks.isEmpty, frame.vars[Symbol.selfReference] == nil {
@@ -280,6 +281,10 @@ extension RenderContext {
         }
         let loop = LoopObject(items: items, depth0: depth0)
         if f.recursive {
+            if depth0 > 8 { try checkStackRoom() }
+            guard depth0 < RenderContext.maxCallDepth else {
+                throw TemplateError(.runtime, "recursive loop is more than \(RenderContext.maxCallDepth) levels deep", templateName: "", line: 0)
+            }
             loop.recurse = { [unowned self] children in
                 try self.capture { try self.execFor(f, frame, template, &$0, recursingInto: children, depth0: depth0 + 1) }
             }
@@ -301,6 +306,12 @@ extension RenderContext {
 
     func callMacro(_ macro: MacroObject, _ args: [Value], _ kwargsIn: [String: Value]) throws -> Value {
         let node = macro.node
+        callDepth += 1
+        defer { callDepth -= 1 }
+        if callDepth > 8 { try checkStackRoom() }
+        guard callDepth <= RenderContext.maxCallDepth else {
+            throw TemplateError(.runtime, "macro '\(node.name)' calls itself (or other macros) more than \(RenderContext.maxCallDepth) levels deep; is a recursion missing its end condition?", templateName: "", line: 0)
+        }
         let order = keywordOrder
         keywordOrder = []
         let frame = Frame(parent: macro.closure, capacity: node.parameters.count + 3)

@@ -41,6 +41,11 @@ final class RenderContext {
     /// Block bodies by name, the most derived template first (for `extends` and `super()`).
     var blocks: [String: [(Template, [Node])]] = [:]
     var depth = 0
+    /// Nested macro calls; bounded so a runaway recursion is an error, not a crash.
+    var callDepth = 0
+    static let maxCallDepth = 100
+    /// The thread's lowest stack address, looked up once the render first nests deeply (0: unknown).
+    var stackLowerBound: UInt?
 
     init(environment: Environment, scope: VariableScope?, templateName: String) {
         self.environment = environment
