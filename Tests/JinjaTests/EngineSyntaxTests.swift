@@ -108,3 +108,11 @@ extension EngineLimitTests {
         XCTAssertEqual(failure?.kind, .runtime)
     }
 }
+
+extension EngineLimitTests {
+    func testLongOperatorChainIsASyntaxErrorButOrdinaryChainsAreFine() throws {
+        let env = Environment()
+        XCTAssertThrowsError(try env.compile("{{ " + Array(repeating: "1", count: 300).joined(separator: " + ") + " }}"))
+        XCTAssertEqual(try env.compile("{{ " + Array(repeating: "1", count: 50).joined(separator: " + ") + " }}").render([:]), "50")
+    }
+}

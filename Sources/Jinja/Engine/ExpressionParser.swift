@@ -50,15 +50,25 @@ extension Parser {
         }
     }
 
+    /// Left-associative chains build deep trees without nesting in the source; bound them like nesting.
+    mutating func chainStep(_ count: inout Int) throws {
+        count += 1
+        if count > Parser.maxNesting {
+            throw fail("expression chains more than \(Parser.maxNesting) operators, filters or attribute lookups")
+        }
+    }
+
     mutating func parseOr() throws -> Expr {
         var left = try parseAnd()
-        while skipName("or") { left = .or(left, try parseAnd()) }
+        var chain = 0
+        while skipName("or") { try chainStep(&chain); left = .or(left, try parseAnd()) }
         return left
     }
 
     mutating func parseAnd() throws -> Expr {
         var left = try parseNot()
-        while skipName("and") { left = .and(left, try parseNot()) }
+        var chain = 0
+        while skipName("and") { try chainStep(&chain); left = .and(left, try parseNot()) }
         return left
     }
 
@@ -70,7 +80,9 @@ extension Parser {
     mutating func parseCompare() throws -> Expr {
         let first = try parseMath1()
         var ops: [(CompareOperator, Expr)] = []
+        var chain = 0
         while true {
+            try chainStep(&chain)
             if case .op(let o) = current, let op = CompareOperator(rawValue: o), o != "in" {
                 advance()
                 ops.append((op, try parseMath1()))
@@ -88,7 +100,9 @@ extension Parser {
 
     mutating func parseMath1() throws -> Expr {
         var left = try parseConcat()
+        var chain = 0
         while case .op(let o) = current, o == "+" || o == "-" {
+            try chainStep(&chain)
             advance()
             left = .binary(o == "+" ? .add : .sub, left, try parseConcat())
         }
@@ -103,7 +117,9 @@ extension Parser {
 
     mutating func parseMath2() throws -> Expr {
         var left = try parsePow()
+        var chain = 0
         while case .op(let o) = current, o == "*" || o == "/" || o == "//" || o == "%" {
+            try chainStep(&chain)
             advance()
             left = .binary(BinaryOperator(rawValue: o)!, left, try parsePow())
         }
@@ -112,7 +128,8 @@ extension Parser {
 
     mutating func parsePow() throws -> Expr {
         var left = try parseUnary()
-        while skipOp("**") { left = .binary(.pow, left, try parseUnary()) }
+        var chain = 0
+        while skipOp("**") { try chainStep(&chain); left = .binary(.pow, left, try parseUnary()) }
         return left
     }
 
@@ -204,7 +221,9 @@ extension Parser {
 
     mutating func parsePostfix(_ start: Expr) throws -> Expr {
         var node = start
+        var chain = 0
         while true {
+            try chainStep(&chain)
             if skipOp(".") {
                 switch current {
                 case .name(let n):
@@ -273,7 +292,9 @@ extension Parser {
 
     mutating func parseFilterExpr(_ start: Expr) throws -> Expr {
         var node = start
+        var chain = 0
         while true {
+            try chainStep(&chain)
             if isOp("|") {
                 let l = line
                 advance()
