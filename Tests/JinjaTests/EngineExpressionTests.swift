@@ -129,3 +129,10 @@ final class EngineEnvironmentTests: XCTestCase {
         XCTAssertEqual(out, Value.omitPlaceholder)
     }
 }
+
+extension EngineExpressionTests {
+    func testReprEscapesNonPrintableCharactersAsPython() {
+        XCTAssertEqual(Value.list([.string("\u{a0}"), .string("\u{ad}"), .string("\u{2028}"), .string("\u{200b}"), .string("é")]).pythonRepr,
+                       "['\\xa0', '\\xad', '\\u2028', '\\u200b', 'é']")
+    }
+}
