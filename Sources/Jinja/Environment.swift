@@ -43,7 +43,8 @@ public final class Environment: @unchecked Sendable {
     private let lock = NSLock()
     private var filters: [String: Filter] = [:]
     private var tests: [String: Test] = [:]
-    private var cache: [String: Template] = [:]
+    // Compiled templates by name. Not `Template`s: those hold the environment, which would then never be freed.
+    private var cache: [String: CompiledTemplate] = [:]
     private var globalValues: [String: Value]
     private var _defaultFilterReplaced = false
     /// Whether `default` was re-registered, which turns off its inline fast path.
@@ -90,7 +91,10 @@ public final class Environment: @unchecked Sendable {
     /// Loads and compiles a template through the loader.
     public func template(named name: String) throws -> Template {
         lock.lock()
-        if let t = cache[name] { lock.unlock(); return t }
+        if let compiled = cache[name] {
+            lock.unlock()
+            return Template(name: name, compiled: compiled, environment: self)
+        }
         lock.unlock()
         guard let loader = loader else {
             throw TemplateError(.loader, "no template loader is configured, cannot load template '\(name)'", templateName: name, line: 0)
@@ -100,7 +104,7 @@ public final class Environment: @unchecked Sendable {
         }
         let t = try compile(source, name: name)
         lock.lock()
-        cache[name] = t
+        cache[name] = t.compiled
         lock.unlock()
         return t
     }

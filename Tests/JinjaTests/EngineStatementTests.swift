@@ -143,3 +143,29 @@ final class EngineAdvancedStatementTests: XCTestCase {
         }
     }
 }
+
+extension EngineAdvancedStatementTests {
+    func testAnEnvironmentWithCachedTemplatesIsFreed() throws {
+        weak var released: Environment?
+        do {
+            let env = Environment(loader: EngineStatementTests.Loader(templates: ["a.j2": "x"]))
+            released = env
+            XCTAssertEqual(try env.template(named: "a.j2").render([:]), "x")
+            XCTAssertEqual(try env.template(named: "a.j2").render([:]), "x")
+        }
+        XCTAssertNil(released)
+    }
+}
+
+extension EngineAdvancedStatementTests {
+    func testRenderingMacrosLeavesNothingBehind() throws {
+        weak var released: Environment?
+        do {
+            let env = Environment(loader: EngineStatementTests.Loader(templates: ["lib.j2": "{% macro m() %}m{% endmacro %}"]))
+            released = env
+            let out = try env.compile("{% import 'lib.j2' as lib %}{% macro own() %}o{% endmacro %}{{ lib.m() }}{{ own() }}{% call own() %}{% endcall %}").render([:])
+            XCTAssertEqual(out, "moo")
+        }
+        XCTAssertNil(released)
+    }
+}

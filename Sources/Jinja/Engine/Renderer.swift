@@ -314,7 +314,10 @@ extension RenderContext {
         }
         let order = keywordOrder
         keywordOrder = []
-        let frame = Frame(parent: macro.closure, capacity: node.parameters.count + 3)
+        guard let closure = macro.closure else {
+            throw TemplateError(.runtime, "macro '\(node.name)' was called after its template finished rendering", templateName: "", line: 0)
+        }
+        let frame = Frame(parent: closure, capacity: node.parameters.count + 3)
         var kwargs = kwargsIn
         if let caller = kwargs.removeValue(forKey: "caller") {
             frame.vars[Symbol.caller] = caller

@@ -44,6 +44,12 @@ final class RenderContext {
     /// Nested macro calls; bounded so a runaway recursion is an error, not a crash.
     var callDepth = 0
     static let maxCallDepth = 100
+    /// Frames that macros close over, owned here for the render's lifetime (macros hold them weakly).
+    private var framesWithMacros: [Frame] = []
+
+    func keepAlive(_ frame: Frame) {
+        if framesWithMacros.last !== frame { framesWithMacros.append(frame) }
+    }
     /// The thread's lowest stack address, looked up once the render first nests deeply (0: unknown).
     var stackLowerBound: UInt?
 
@@ -270,13 +276,15 @@ final class ModuleObject: TemplateObject, @unchecked Sendable {
 /// A `{% macro %}` (or the `caller` of a `{% call %}` block) bound to the scope it was defined in.
 final class MacroObject: TemplateObject, @unchecked Sendable {
     let node: MacroNode
-    let closure: Frame
+    // Weak: the frame holds this macro, so a strong reference would leak both. The render keeps it alive.
+    weak var closure: Frame?
     weak var context: RenderContext?
     let template: Template
 
     init(node: MacroNode, closure: Frame, context: RenderContext, template: Template) {
         self.node = node
         self.closure = closure
+        context.keepAlive(closure)
         self.context = context
         self.template = template
     }
