@@ -201,7 +201,7 @@ func getAttribute(_ v: Value, _ name: String) throws -> Value {
     switch v {
     case .dict(let d):
         if Methods.isDictMethod(name) { return .object(BoundMethod(receiver: v, name: name)) }
-        if let x = d[name] { return x }
+        if let x = smallDictLookup(d, name) { return x }
     case .undefined(let u):
         throw TemplateError.undefinedError(u)
     case .object(let o):
@@ -233,7 +233,7 @@ func getItem(_ v: Value, _ key: Value) throws -> Value {
     case (.undefined(let u), _):
         throw TemplateError.undefinedError(u)
     case (.dict(let d), .string(let k)):
-        if let x = d[k] { return x }
+        if let x = smallDictLookup(d, k) { return x }
         return try getAttribute(v, k)
     case (.dict(let d), _):
         if case .undefined(let u) = key { throw TemplateError.undefinedError(u) }
@@ -332,4 +332,16 @@ func iterate(_ v: Value) throws -> [Value] {
 func noElementMessage(_ v: Value, _ key: Value) -> String {
     if case .none = v { return "None has no element \(key.pythonRepr)" }
     return "\(v.pythonTypeName) object has no element \(key.pythonRepr)"
+}
+
+/// A dict lookup that scans small dicts instead of hashing: template dicts are mostly a handful of keys,
+/// and comparing short strings is cheaper than hashing one.
+@inline(__always)
+func smallDictLookup(_ d: OrderedDict, _ key: String) -> Value? {
+    if d.count <= 8 {
+        let keys = d.keys.elements
+        for i in keys.indices where keys[i] == key { return d.values[i] }
+        return nil
+    }
+    return d[key]
 }
