@@ -166,14 +166,33 @@ def combine(*terms, **kwargs):
 
 
 def merge_hash(x, y, recursive=True, list_merge="replace"):
+    if x == {} or x == y:
+        return dict(y)
     x = dict(x)
-    for key, value in y.items():
-        if recursive and key in x and isinstance(x[key], Mapping) and isinstance(value, Mapping):
-            x[key] = merge_hash(x[key], value, recursive, list_merge)
-        elif list_merge == "append" and key in x and isinstance(x[key], list) and isinstance(value, list):
-            x[key] = x[key] + value
-        else:
-            x[key] = value
+    if not recursive and list_merge == "replace":
+        x.update(y)
+        return x
+    for key, y_value in y.items():
+        if key not in x:
+            x[key] = y_value
+            continue
+        x_value = x[key]
+        if isinstance(x_value, Mapping) and isinstance(y_value, Mapping):
+            x[key] = merge_hash(x_value, y_value, recursive, list_merge) if recursive else y_value
+            continue
+        if isinstance(x_value, list) and isinstance(y_value, list):
+            if list_merge == "replace":
+                x[key] = y_value
+            elif list_merge == "append":
+                x[key] = x_value + y_value
+            elif list_merge == "prepend":
+                x[key] = y_value + x_value
+            elif list_merge == "append_rp":
+                x[key] = [z for z in x_value if z not in y_value] + y_value
+            elif list_merge == "prepend_rp":
+                x[key] = y_value + [z for z in x_value if z not in y_value]
+            continue
+        x[key] = y_value
     return x
 
 

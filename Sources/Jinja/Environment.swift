@@ -43,13 +43,21 @@ public final class Environment: @unchecked Sendable {
     private let lock = NSLock()
     private var filters: [String: Filter] = [:]
     private var tests: [String: Test] = [:]
-    private var cache: [String: Template] = [:]
-    let globals: [String: Value]
+    // Compiled templates by name. Not `Template`s: those hold the environment, which would then never be freed.
+    private var cache: [String: CompiledTemplate] = [:]
+    private var globalValues: [String: Value]
+    private var _defaultFilterReplaced = false
+    /// Whether `default` was re-registered, which turns off its inline fast path.
+    var defaultFilterReplaced: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return _defaultFilterReplaced
+    }
 
     public init(options: Options = .ansible, loader: TemplateLoader? = nil) {
         self.options = options
         self.loader = loader
-        self.globals = Environment.makeGlobals()
+        self.globalValues = Environment.makeGlobals()
         filters = PureFilters.all
         for (name, filter) in EngineFilters.make(self) { filters[name] = filter }
         tests = BuiltinTests.all
@@ -61,6 +69,7 @@ public final class Environment: @unchecked Sendable {
         let tokens = try lexer.tokenize()
         var parser = Parser(tokens: tokens, name: name)
         let nodes = try parser.parseTemplate()
+        try FilterCheck(environment: self, templateName: name).check(nodes)
         return Template(name: name, compiled: CompiledTemplate(name: name, nodes: nodes), environment: self)
     }
 
@@ -82,7 +91,10 @@ public final class Environment: @unchecked Sendable {
     /// Loads and compiles a template through the loader.
     public func template(named name: String) throws -> Template {
         lock.lock()
-        if let t = cache[name] { lock.unlock(); return t }
+        if let compiled = cache[name] {
+            lock.unlock()
+            return Template(name: name, compiled: compiled, environment: self)
+        }
         lock.unlock()
         guard let loader = loader else {
             throw TemplateError(.loader, "no template loader is configured, cannot load template '\(name)'", templateName: name, line: 0)
@@ -92,7 +104,7 @@ public final class Environment: @unchecked Sendable {
         }
         let t = try compile(source, name: name)
         lock.lock()
-        cache[name] = t
+        cache[name] = t.compiled
         lock.unlock()
         return t
     }
@@ -100,6 +112,7 @@ public final class Environment: @unchecked Sendable {
     /// Adds or replaces a filter.
     public func registerFilter(_ name: String, _ filter: @escaping Filter) {
         lock.lock()
+        if name == "default" || name == "d" { _defaultFilterReplaced = true }
         filters[name] = filter
         lock.unlock()
     }
@@ -109,6 +122,24 @@ public final class Environment: @unchecked Sendable {
         lock.lock()
         tests[name] = test
         lock.unlock()
+    }
+
+    /// Adds or replaces a global: a name every template sees unless a variable of that name hides it.
+    public func registerGlobal(_ name: String, _ value: Value) {
+        lock.lock()
+        globalValues[name] = value
+        lock.unlock()
+    }
+
+    /// Adds or replaces a global function, e.g. Ansible's `lookup('env', 'HOME')`.
+    public func registerFunction(_ name: String, _ body: @escaping @Sendable ([Value], [String: Value]) throws -> Value) {
+        registerGlobal(name, .object(NativeFunction(name, body)))
+    }
+
+    var globals: [String: Value] {
+        lock.lock()
+        defer { lock.unlock() }
+        return globalValues
     }
 
     var filterTable: [String: Filter] {
@@ -173,12 +204,13 @@ public struct Template: Sendable {
     /// Renders to text.
     public func render(_ scope: VariableScope) throws -> String {
         let ctx = RenderContext(environment: environment, scope: scope, templateName: name)
+        var out = OutputBuffer(capacity: 4096)
         do {
-            try ctx.renderTemplate(self, frame: Frame(parent: nil))
+            try ctx.renderTemplate(self, frame: Frame(parent: nil), &out)
         } catch {
             throw ctx.locate(error)
         }
-        return ctx.out
+        return out.string
     }
 
     public func render(_ variables: [String: Value]) throws -> String {

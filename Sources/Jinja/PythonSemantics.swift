@@ -120,7 +120,11 @@ extension Value {
                 } else if v >= 0x80 && v < 0xa0 {
                     out += "\\x" + hex(v, width: 2)
                 } else if !isPrintable(scalar) {
-                    out += v <= 0xffff ? "\\u" + hex(v, width: 4) : "\\U" + hex(v, width: 8)
+                    if v < 0x100 {
+                        out += "\\x" + hex(v, width: 2)
+                    } else {
+                        out += v <= 0xffff ? "\\u" + hex(v, width: 4) : "\\U" + hex(v, width: 8)
+                    }
                 } else {
                     out.unicodeScalars.append(scalar)
                 }

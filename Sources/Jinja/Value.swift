@@ -22,17 +22,39 @@ public enum Value: Sendable, Hashable {
 
 /// Why a value is undefined, phrased as Jinja2 phrases it ("'foo' is undefined").
 public struct Undefined: Sendable, Hashable {
+    // Boxed so that Value stays small: every Value copy pays for the largest case.
+    private final class Storage: Sendable {
+        // nil for a missing variable: the message is built only when someone reads it.
+        let text: String?
+        let name: String?
+        init(text: String?, name: String?) {
+            self.text = text
+            self.name = name
+        }
+    }
+    private let storage: Storage
+
     /// Jinja2's message for using this value, e.g. "'dict object' has no attribute 'bar'".
-    public var message: String
+    public var message: String { storage.text ?? "'\(storage.name ?? "")' is undefined" }
     /// The missing variable or attribute name, when there is one (`mandatory` names it).
-    public var name: String?
+    public var name: String? { storage.name }
 
     public init(_ message: String, name: String? = nil) {
-        self.message = message
-        self.name = name
+        storage = Storage(text: message, name: name)
     }
 
-    public static func variable(_ name: String) -> Undefined { Undefined("'\(name)' is undefined", name: name) }
+    private init(variable name: String) {
+        storage = Storage(text: nil, name: name)
+    }
+
+    public static func variable(_ name: String) -> Undefined { Undefined(variable: name) }
+
+    /// What `x if false` (no else) yields in Jinja2: undefined, but it prints as nothing.
+    static let lenient = Undefined("the inline if-expression evaluated to false and no else section was defined.")
+    var isLenient: Bool { storage === Undefined.lenient.storage }
+
+    public static func == (a: Undefined, b: Undefined) -> Bool { a.message == b.message && a.name == b.name }
+    public func hash(into hasher: inout Hasher) { hasher.combine(message) }
 }
 
 /// An engine object (macro, loop, bound method); equal only to itself, as Python objects are.

@@ -69,6 +69,16 @@ final class TemplateCommandTests: XCTestCase {
         XCTAssertEqual(result.stderr, "")
     }
 
+    func testJSONVarsKeepTheirTypesAndQuotedWordsStayWhole() throws {
+        try write("gunicorn.conf.j2", "workers = {{ workers * 2 + 1 }}\ntimeout = {{ timeout }}\nname = {{ name }}\n")
+        try write("vars.json", #"{"workers": 2, "timeout": 30.5}"#)
+
+        let result = try deckhand(["template", "gunicorn.conf.j2", "-e", "@vars.json", "-e", "name='shop web'"])
+
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "workers = 5\ntimeout = 30.5\nname = shop web")
+    }
+
     func testAnUndefinedVariableFailsWithTemplateNameAndLine() throws {
         try write("start.sh.j2", "#!/bin/bash\ncd {{ project_dir }}\nexec {{ virtualenv }}/bin/gunicorn\n")
 

@@ -106,3 +106,33 @@ final class EngineExpressionTests: XCTestCase {
         XCTAssertEqual(Value.pythonStringRepr("a\n'b"), "\"a\\n'b\"")
     }
 }
+
+/// What the playbook engine adds to an environment.
+final class EngineEnvironmentTests: XCTestCase {
+    func testRegisteredFunctionAndGlobalAreCallableFromTemplates() throws {
+        let env = Environment()
+        env.registerFunction("lookup") { args, _ in .string("looked up " + args.map(\.pythonStr).joined(separator: ",")) }
+        env.registerGlobal("site", .string("shop"))
+        XCTAssertEqual(try env.compile("{{ lookup('env', 'HOME') }} {{ site }}").render([:]), "looked up env,HOME shop")
+        XCTAssertEqual(try env.compile("{{ site }}").render(["site": .string("var wins")]), "var wins")
+    }
+
+    func testRegisteredFilterReplacesABuiltinOne() throws {
+        let env = Environment()
+        env.registerFilter("default") { _, _, _ in .string("mine") }
+        XCTAssertEqual(try env.compile("{{ x | default('y') }}").render([:]), "mine")
+    }
+
+    func testOmitPlaceholderIsAPlainString() throws {
+        let env = Environment()
+        let out = try env.compile("{{ mode | default(omit) }}").render(["omit": .string(Value.omitPlaceholder)])
+        XCTAssertEqual(out, Value.omitPlaceholder)
+    }
+}
+
+extension EngineExpressionTests {
+    func testReprEscapesNonPrintableCharactersAsPython() {
+        XCTAssertEqual(Value.list([.string("\u{a0}"), .string("\u{ad}"), .string("\u{2028}"), .string("\u{200b}"), .string("é")]).pythonRepr,
+                       "['\\xa0', '\\xad', '\\u2028', '\\u200b', 'é']")
+    }
+}

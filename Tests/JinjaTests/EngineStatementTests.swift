@@ -86,3 +86,86 @@ final class EngineStatementTests: XCTestCase {
         func value(named name: String) throws -> Value? { vars[name] }
     }
 }
+
+/// Less common statements that real templates still use.
+final class EngineAdvancedStatementTests: XCTestCase {
+    func render(_ source: String, _ vars: [String: Value] = [:], templates: [String: String] = [:]) throws -> String {
+        let env = Environment(loader: EngineStatementTests.Loader(templates: templates))
+        return try env.compile(source, name: "main.j2").render(vars)
+    }
+
+    func testRecursiveLoopRendersATree() throws {
+        let tree: Value = .list([
+            .dict(["n": .string("a"), "c": .list([.dict(["n": .string("b"), "c": .list([])])])]),
+            .dict(["n": .string("d"), "c": .list([])]),
+        ])
+        XCTAssertEqual(try render("{% for i in tree recursive %}{{ i.n }}{% if i.c %}({{ loop(i.c) }}){% endif %}{% endfor %}", ["tree": tree]), "a(b)d")
+    }
+
+    func testSelfRepeatsABlock() throws {
+        XCTAssertEqual(try render("{% block t %}T{% endblock %}-{{ self.t() }}"), "T-T")
+    }
+
+    func testInlineIfWithoutElseIsUndefinedButPrintsNothing() throws {
+        XCTAssertEqual(try render("[{{ 'x' if false }}]{{ ('x' if false) is defined }}"), "[]False")
+    }
+
+    func testMacroKwargsKeepCallOrder() throws {
+        XCTAssertEqual(try render("{% macro f() %}{{ kwargs }}{% endmacro %}{{ f(b=1, a=2) }}"), "{'b': 1, 'a': 2}")
+    }
+
+    func testBreakAndContinue() throws {
+        XCTAssertEqual(try render("{% for x in [1,2,3,4] %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 4 %}{% break %}{% endif %}{{ x }}{% endfor %}"), "13")
+    }
+
+    func testUnknownFilterFailsAtCompileTimeUnlessGuardedByIf() throws {
+        let env = Environment()
+        XCTAssertThrowsError(try env.compile("a\n{% for x in [] %}{{ x | nope }}{% endfor %}", name: "t.j2")) { error in
+            let e = error as! TemplateError
+            XCTAssertEqual(e.kind, .syntax)
+            XCTAssertEqual(e.line, 2)
+            XCTAssertEqual(e.message, "No filter named 'nope'.")
+        }
+        XCTAssertEqual(try env.compile("{% if false %}{{ 1 | nope }}{% endif %}ok").render([:]), "ok")
+    }
+
+    func testOneTemplateRendersConcurrently() throws {
+        let env = Environment()
+        let template = try env.compile("{% macro m(x) %}<{{ x }}>{% endmacro %}{% for i in range(n) %}{{ m(i) }}{% endfor %}")
+        let results = UnsafeMutableBufferPointer<String>.allocate(capacity: 8)
+        results.initialize(repeating: "")
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            results[i] = (try? template.render(["n": .int(i)])) ?? "error"
+        }
+        for i in 0..<8 {
+            XCTAssertEqual(results[i], (0..<i).map { "<\($0)>" }.joined())
+        }
+    }
+}
+
+extension EngineAdvancedStatementTests {
+    func testAnEnvironmentWithCachedTemplatesIsFreed() throws {
+        weak var released: Environment?
+        do {
+            let env = Environment(loader: EngineStatementTests.Loader(templates: ["a.j2": "x"]))
+            released = env
+            XCTAssertEqual(try env.template(named: "a.j2").render([:]), "x")
+            XCTAssertEqual(try env.template(named: "a.j2").render([:]), "x")
+        }
+        XCTAssertNil(released)
+    }
+}
+
+extension EngineAdvancedStatementTests {
+    func testRenderingMacrosLeavesNothingBehind() throws {
+        weak var released: Environment?
+        do {
+            let env = Environment(loader: EngineStatementTests.Loader(templates: ["lib.j2": "{% macro m() %}m{% endmacro %}"]))
+            released = env
+            let out = try env.compile("{% import 'lib.j2' as lib %}{% macro own() %}o{% endmacro %}{{ lib.m() }}{{ own() }}{% call own() %}{% endcall %}").render([:])
+            XCTAssertEqual(out, "moo")
+        }
+        XCTAssertNil(released)
+    }
+}

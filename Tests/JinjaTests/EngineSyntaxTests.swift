@@ -73,3 +73,46 @@ final class EngineSyntaxTests: XCTestCase {
         XCTAssertEqual(try lenv.compile("  {% if true %}\n  x\n  {% endif %}\n").render([:]), "  x\n")
     }
 }
+
+/// Hostile or mistaken input is an error with a message, never a crash.
+final class EngineLimitTests: XCTestCase {
+    func testEndlessMacroRecursionIsAnError() {
+        let env = Environment()
+        XCTAssertThrowsError(try env.compile("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}").render([:])) { error in
+            XCTAssertTrue((error as! TemplateError).message.contains("levels deep"))
+        }
+    }
+
+    func testDeeplyNestedExpressionIsASyntaxError() {
+        let env = Environment()
+        let source = "{{ " + String(repeating: "(", count: 500) + "1" + String(repeating: ")", count: 500) + " }}"
+        XCTAssertThrowsError(try env.compile(source)) { error in
+            XCTAssertEqual((error as! TemplateError).kind, .syntax)
+        }
+    }
+}
+
+extension EngineLimitTests {
+    func testRunawayRecursionOnASmallWorkerStackIsAnErrorNotACrash() {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var failure: TemplateError?
+        let thread = Thread {
+            let env = Environment()
+            let source = "{% macro f(n) %}{% if n > 0 %}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(200) }}"
+            do { _ = try env.compile(source).render([:]) } catch { failure = error as? TemplateError }
+            done.signal()
+        }
+        thread.stackSize = 512 * 1024
+        thread.start()
+        done.wait()
+        XCTAssertEqual(failure?.kind, .runtime)
+    }
+}
+
+extension EngineLimitTests {
+    func testLongOperatorChainIsASyntaxErrorButOrdinaryChainsAreFine() throws {
+        let env = Environment()
+        XCTAssertThrowsError(try env.compile("{{ " + Array(repeating: "1", count: 300).joined(separator: " + ") + " }}"))
+        XCTAssertEqual(try env.compile("{{ " + Array(repeating: "1", count: 50).joined(separator: " + ") + " }}").render([:]), "50")
+    }
+}

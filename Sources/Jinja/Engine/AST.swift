@@ -16,7 +16,7 @@ struct Arguments: Sendable {
 
 indirect enum Expr: Sendable {
     case literal(Value)
-    case name(String)
+    case name(Symbol)
     case attribute(Expr, String)
     case item(Expr, Expr)
     case slice(Expr, Expr?, Expr?, Expr?)
@@ -34,13 +34,13 @@ indirect enum Expr: Sendable {
     case dict([(Expr, Expr)])
     case call(Expr, Arguments)
     case methodCall(Expr, String, Arguments)
-    case filter(Expr, String, Arguments, line: Int)
+    case filter(Expr, Symbol, Arguments, line: Int)
     case test(Expr, String, Arguments, negated: Bool, line: Int)
 }
 
 /// Where a `for` or `set` puts values: one name or a tuple of names.
 enum AssignTarget: Sendable {
-    case name(String)
+    case name(Symbol)
     case tuple([AssignTarget])
     case attribute(String, String)  // namespace attribute: `ns.x`
 }
@@ -51,24 +51,25 @@ final class ForLoopNode: Sendable {
     let condition: Expr?
     let body: [Node]
     let elseBody: [Node]
-    let usesLoop: Bool
+    /// `{% for x in tree recursive %}`: the body may call `loop(children)`.
+    let recursive: Bool
     let line: Int
-    init(target: AssignTarget, iterable: Expr, condition: Expr?, body: [Node], elseBody: [Node], usesLoop: Bool, line: Int) {
+    init(target: AssignTarget, iterable: Expr, condition: Expr?, body: [Node], elseBody: [Node], recursive: Bool, line: Int) {
         self.target = target; self.iterable = iterable; self.condition = condition
-        self.body = body; self.elseBody = elseBody; self.usesLoop = usesLoop; self.line = line
+        self.body = body; self.elseBody = elseBody; self.recursive = recursive; self.line = line
     }
 }
 
 final class MacroNode: Sendable {
     let name: String
-    let parameters: [(String, Expr?)]
+    let parameters: [(Symbol, Expr?)]
     let body: [Node]
     let catchesVarargs: Bool
     let catchesKwargs: Bool
     let usesCaller: Bool
     let templateName: String
     let line: Int
-    init(name: String, parameters: [(String, Expr?)], body: [Node], catchesVarargs: Bool, catchesKwargs: Bool, usesCaller: Bool, templateName: String, line: Int) {
+    init(name: String, parameters: [(Symbol, Expr?)], body: [Node], catchesVarargs: Bool, catchesKwargs: Bool, usesCaller: Bool, templateName: String, line: Int) {
         self.name = name; self.parameters = parameters; self.body = body
         self.catchesVarargs = catchesVarargs; self.catchesKwargs = catchesKwargs; self.usesCaller = usesCaller
         self.templateName = templateName; self.line = line
@@ -92,4 +93,20 @@ indirect enum Node: Sendable {
     case block(String, [Node], scoped: Bool, line: Int)
     case with([(AssignTarget, Expr)], [Node], line: Int)
     case loopControl(isBreak: Bool, line: Int)
+}
+
+extension Node {
+    /// The line the statement starts on, for error messages.
+    var line: Int {
+        switch self {
+        case .text: return 0
+        case .output(_, let l), .conditional(_, _, let l), .set(_, _, let l), .setBlock(_, _, _, let l),
+             .callBlock(_, _, let l), .filterBlock(_, _, let l), .include(_, _, _, let l), .importAs(_, _, _, let l),
+             .fromImport(_, _, _, let l), .extends(_, let l), .block(_, _, _, let l), .with(_, _, let l),
+             .loopControl(_, let l):
+            return l
+        case .forLoop(let f): return f.line
+        case .macro(let m): return m.line
+        }
+    }
 }

@@ -54,8 +54,8 @@ extension RenderContext {
             return .string(s)
         case .conditional(let cond, let yes, let no):
             if try eval(cond, frame).isTruthy { return try eval(yes, frame) }
-            // Jinja2 yields its lenient Undefined here, which prints as nothing.
-            guard let no = no else { return .none }
+            // Jinja2 yields its lenient Undefined here: not defined, yet printing it gives nothing.
+            guard let no = no else { return .undefined(Undefined.lenient) }
             return try eval(no, frame)
         case .list(let items):
             var out: [Value] = []
@@ -78,12 +78,16 @@ extension RenderContext {
             return try evalCall(e, frame, extraKwargs: [:])
         case .filter(let target, let name, let args, let l):
             let v = try eval(target, frame)
-            line = l
+            if (name.id == Symbol.defaultFilter.id || name.id == Symbol.dFilter.id) && inlinesDefault {
+                // `default` is the most used filter in Ansible templates: evaluated inline, without a call.
+                return try inlineDefault(v, args, frame)
+            }
+            // Jinja2 reports errors at the line of the statement, which the enclosing node supplies.
+            _ = l
             return try applyFilter(name, v, args, frame)
         case .test(let target, let name, let args, let negated, let l):
             let v = try eval(target, frame)
             let (positional, keyword) = try evalArguments(args, frame)
-            line = l
             guard let test = environment.test(named: name) else {
                 throw TemplateError(.syntax, "No test named '\(name)'.", templateName: "", line: l)
             }
@@ -122,6 +126,7 @@ extension RenderContext {
             let receiver = try eval(target, frame)
             var (positional, keyword) = try evalArguments(args, frame)
             for (k, v) in extraKwargs { keyword[k] = v }
+            if !args.keyword.isEmpty { keywordOrder = args.keyword.map { $0.0 } }
             if case .undefined(let u) = receiver { throw TemplateError.undefinedError(u) }
             if case .dict(let d) = receiver, !Methods.isDictMethod(name), let v = d[name] {
                 return try callValue(v, positional, keyword)
@@ -131,6 +136,7 @@ extension RenderContext {
             let callee = try eval(target, frame)
             var (positional, keyword) = try evalArguments(args, frame)
             for (k, v) in extraKwargs { keyword[k] = v }
+            if !args.keyword.isEmpty { keywordOrder = args.keyword.map { $0.0 } }
             return try callValue(callee, positional, keyword)
         default:
             return try eval(e, frame)
@@ -148,11 +154,41 @@ extension RenderContext {
         }
     }
 
-    func applyFilter(_ name: String, _ value: Value, _ args: Arguments, _ frame: Frame) throws -> Value {
-        guard let filter = filters[name] else {
-            throw TemplateError(.syntax, "No filter named '\(name)'.", templateName: "", line: 0)
+    private func inlineDefault(_ v: Value, _ args: Arguments, _ frame: Frame) throws -> Value {
+        guard args.keyword.isEmpty, args.positional.count <= 2 else {
+            let (positional, keyword) = try evalArguments(args, frame)
+            return try filters["default"]!(v, positional, keyword)
         }
-        let (positional, keyword) = try evalArguments(args, frame)
+        var replace = v.isUndefined
+        if !replace, args.positional.count == 2 {
+            replace = try eval(args.positional[1], frame).isTruthy && !v.isTruthy
+        }
+        guard replace else { return v }
+        return args.positional.isEmpty ? .string("") : try eval(args.positional[0], frame)
+    }
+
+    func applyFilter(_ name: String, _ value: Value, _ args: Arguments, _ frame: Frame) throws -> Value {
+        try applyFilter(Symbols.intern(name), value, args, frame)
+    }
+
+    func applyFilter(_ symbol: Symbol, _ value: Value, _ args: Arguments, _ frame: Frame) throws -> Value {
+        let name = symbol.name
+        let filter: Filter
+        if symbol.id < filterCache.count, let f = filterCache[symbol.id] {
+            filter = f
+        } else {
+            guard let f = filters[name] else {
+                throw TemplateError(.syntax, "No filter named '\(name)'.", templateName: "", line: 0)
+            }
+            if symbol.id >= filterCache.count {
+                filterCache.append(contentsOf: repeatElement(nil, count: symbol.id - filterCache.count + 16))
+            }
+            filterCache[symbol.id] = f
+            filter = f
+        }
+        var positional: [Value] = []
+        var keyword: [String: Value] = [:]
+        if !args.isEmpty { (positional, keyword) = try evalArguments(args, frame) }
         if case .undefined(let u) = value, !EngineFilters.acceptsUndefined.contains(name) {
             throw TemplateError.undefinedError(u)
         }
@@ -165,7 +201,7 @@ func getAttribute(_ v: Value, _ name: String) throws -> Value {
     switch v {
     case .dict(let d):
         if Methods.isDictMethod(name) { return .object(BoundMethod(receiver: v, name: name)) }
-        if let x = d[name] { return x }
+        if let x = smallDictLookup(d, name) { return x }
     case .undefined(let u):
         throw TemplateError.undefinedError(u)
     case .object(let o):
@@ -197,38 +233,38 @@ func getItem(_ v: Value, _ key: Value) throws -> Value {
     case (.undefined(let u), _):
         throw TemplateError.undefinedError(u)
     case (.dict(let d), .string(let k)):
-        if let x = d[k] { return x }
+        if let x = smallDictLookup(d, k) { return x }
         return try getAttribute(v, k)
     case (.dict(let d), _):
         if case .undefined(let u) = key { throw TemplateError.undefinedError(u) }
         if let k = key.intLike, let x = d[String(k)] { return x }
-        return .undefined(Undefined("\(objectTypeRepr(v)) has no element \(key.pythonRepr)"))
+        return .undefined(Undefined(noElementMessage(v, key)))
     case (.list(let items), _), (.tuple(let items), _):
         if case .string(let k) = key { return try getAttribute(v, k) }
         guard let i = key.intLike else {
             if case .undefined(let u) = key { throw TemplateError.undefinedError(u) }
-            return .undefined(Undefined("\(objectTypeRepr(v)) has no element \(key.pythonRepr)"))
+            return .undefined(Undefined(noElementMessage(v, key)))
         }
         let idx = i < 0 ? i + items.count : i
         guard idx >= 0, idx < items.count else {
-            return .undefined(Undefined("\(objectTypeRepr(v)) has no element \(key.pythonRepr)"))
+            return .undefined(Undefined(noElementMessage(v, key)))
         }
         return items[idx]
     case (.string(let s), _):
         if case .string(let k) = key { return try getAttribute(v, k) }
         guard let i = key.intLike else {
-            return .undefined(Undefined("\(objectTypeRepr(v)) has no element \(key.pythonRepr)"))
+            return .undefined(Undefined(noElementMessage(v, key)))
         }
         let chars = Array(s)
         let idx = i < 0 ? i + chars.count : i
         guard idx >= 0, idx < chars.count else {
-            return .undefined(Undefined("\(objectTypeRepr(v)) has no element \(key.pythonRepr)"))
+            return .undefined(Undefined(noElementMessage(v, key)))
         }
         return .string(String(chars[idx]))
     case (_, .string(let k)):
         return try getAttribute(v, k)
     default:
-        return .undefined(Undefined("\(objectTypeRepr(v)) has no element \(key.pythonRepr)"))
+        return .undefined(Undefined(noElementMessage(v, key)))
     }
 }
 
@@ -290,4 +326,22 @@ func iterate(_ v: Value) throws -> [Value] {
         throw TemplateError.typeError("'\(o.typeName)' object is not iterable")
     default: throw TemplateError.typeError("'\(v.pythonTypeName)' object is not iterable")
     }
+}
+
+/// Jinja2 quotes the type in "has no attribute" messages but not in "has no element" ones.
+func noElementMessage(_ v: Value, _ key: Value) -> String {
+    if case .none = v { return "None has no element \(key.pythonRepr)" }
+    return "\(v.pythonTypeName) object has no element \(key.pythonRepr)"
+}
+
+/// A dict lookup that scans small dicts instead of hashing: template dicts are mostly a handful of keys,
+/// and comparing short strings is cheaper than hashing one.
+@inline(__always)
+func smallDictLookup(_ d: OrderedDict, _ key: String) -> Value? {
+    if d.count <= 8 {
+        let keys = d.keys.elements
+        for i in keys.indices where keys[i] == key { return d.values[i] }
+        return nil
+    }
+    return d[key]
 }

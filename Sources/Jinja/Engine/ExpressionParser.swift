@@ -3,6 +3,8 @@
 
 extension Parser {
     mutating func parseExpression(withCondExpr: Bool = true) throws -> Expr {
+        try enterNesting()
+        defer { nesting -= 1 }
         let e = try parseOr()
         guard withCondExpr, isName("if") else { return e }
         return try parseCondExpr(e)
@@ -34,7 +36,7 @@ extension Parser {
         }
         if items.isEmpty {
             if isTuple { return .tuple([]) }
-            throw unexpected()
+            throw fail("Expected an expression, got '\(current.describe)'")
         }
         return isTuple ? .tuple(items) : items[0]
     }
@@ -48,15 +50,25 @@ extension Parser {
         }
     }
 
+    /// Left-associative chains build deep trees without nesting in the source; bound them like nesting.
+    mutating func chainStep(_ count: inout Int) throws {
+        count += 1
+        if count > Parser.maxNesting {
+            throw fail("expression chains more than \(Parser.maxNesting) operators, filters or attribute lookups")
+        }
+    }
+
     mutating func parseOr() throws -> Expr {
         var left = try parseAnd()
-        while skipName("or") { left = .or(left, try parseAnd()) }
+        var chain = 0
+        while skipName("or") { try chainStep(&chain); left = .or(left, try parseAnd()) }
         return left
     }
 
     mutating func parseAnd() throws -> Expr {
         var left = try parseNot()
-        while skipName("and") { left = .and(left, try parseNot()) }
+        var chain = 0
+        while skipName("and") { try chainStep(&chain); left = .and(left, try parseNot()) }
         return left
     }
 
@@ -68,7 +80,9 @@ extension Parser {
     mutating func parseCompare() throws -> Expr {
         let first = try parseMath1()
         var ops: [(CompareOperator, Expr)] = []
+        var chain = 0
         while true {
+            try chainStep(&chain)
             if case .op(let o) = current, let op = CompareOperator(rawValue: o), o != "in" {
                 advance()
                 ops.append((op, try parseMath1()))
@@ -86,7 +100,9 @@ extension Parser {
 
     mutating func parseMath1() throws -> Expr {
         var left = try parseConcat()
+        var chain = 0
         while case .op(let o) = current, o == "+" || o == "-" {
+            try chainStep(&chain)
             advance()
             left = .binary(o == "+" ? .add : .sub, left, try parseConcat())
         }
@@ -101,7 +117,9 @@ extension Parser {
 
     mutating func parseMath2() throws -> Expr {
         var left = try parsePow()
+        var chain = 0
         while case .op(let o) = current, o == "*" || o == "/" || o == "//" || o == "%" {
+            try chainStep(&chain)
             advance()
             left = .binary(BinaryOperator(rawValue: o)!, left, try parsePow())
         }
@@ -110,11 +128,14 @@ extension Parser {
 
     mutating func parsePow() throws -> Expr {
         var left = try parseUnary()
-        while skipOp("**") { left = .binary(.pow, left, try parseUnary()) }
+        var chain = 0
+        while skipOp("**") { try chainStep(&chain); left = .binary(.pow, left, try parseUnary()) }
         return left
     }
 
     mutating func parseUnary(withFilter: Bool = true) throws -> Expr {
+        try enterNesting()
+        defer { nesting -= 1 }
         var node: Expr
         if skipOp("-") {
             node = .negate(try parseUnary(withFilter: false))
@@ -139,7 +160,7 @@ extension Parser {
             case "none", "None": return .literal(.none)
             default:
                 for i in referencedNames.indices { referencedNames[i].insert(n) }
-                return .name(n)
+                return .name(Symbols.intern(n))
             }
         case .string(let s):
             advance()
@@ -200,7 +221,9 @@ extension Parser {
 
     mutating func parsePostfix(_ start: Expr) throws -> Expr {
         var node = start
+        var chain = 0
         while true {
+            try chainStep(&chain)
             if skipOp(".") {
                 switch current {
                 case .name(let n):
@@ -269,12 +292,14 @@ extension Parser {
 
     mutating func parseFilterExpr(_ start: Expr) throws -> Expr {
         var node = start
+        var chain = 0
         while true {
+            try chainStep(&chain)
             if isOp("|") {
                 let l = line
                 advance()
                 let (n, args) = try parseFilterCall()
-                node = .filter(node, n, args, line: l)
+                node = .filter(node, Symbols.intern(n), args, line: l)
             } else if isName("is") {
                 let l = line
                 advance()

@@ -178,8 +178,9 @@ enum BraceFormat {
             if conversion == "r" { value = .string(value.pythonRepr) }
             let spec = parseSpec(specText)
             switch value {
-            case .int, .bool, .double where spec.type != "s":
-                if specText.isEmpty { out += value.pythonStr } else if case .bool = value, spec.type == nil { out += spec.pad(value.pythonStr, numeric: false) } else { out += try spec.formatNumber(value) }
+            case .int, .bool, .double:
+                // Like Python: an empty spec is str(); any other spec formats bools as the ints they are.
+                out += specText.isEmpty ? value.pythonStr : try spec.formatNumber(value)
             default:
                 var s = value.pythonStr
                 if let p = spec.precision { s = String(s.prefix(p)) }

@@ -287,7 +287,7 @@ struct Lexer {
             let single = "+-*/%~<>=.,:|()[]{}"
             let ch = Character(Unicode.Scalar(c))
             guard c < 0x80, single.contains(ch) else {
-                throw error("unexpected char '\(String(decoding: [c], as: UTF8.self))' at \(pos)")
+                throw error("unexpected char \(Value.pythonStringRepr(String(decoding: [c], as: UTF8.self))) at \(pos)")
             }
             if c == UInt8(ascii: "(") || c == UInt8(ascii: "[") || c == UInt8(ascii: "{") {
                 balance.append(c)
@@ -353,6 +353,7 @@ struct Lexer {
 
     private mutating func lexString(quote: UInt8) throws {
         let startLine = line
+        let stringStart = pos
         pos += 1
         var out = [UInt8]()
         var scalars = String.UnicodeScalarView()
@@ -405,6 +406,7 @@ struct Lexer {
             out.append(c)
             pos += 1
         }
-        throw error("unexpected end of template, unterminated string", line: startLine)
+        // Jinja2 sees an unterminated string as a stray quote character.
+        throw error("unexpected char \(Value.pythonStringRepr(String(UnicodeScalar(quote)))) at \(stringStart)", line: startLine)
     }
 }

@@ -14,7 +14,14 @@ enum Methods {
 
     static func isStringMethod(_ n: String) -> Bool { stringMethods.contains(n) }
     static func isListMethod(_ n: String) -> Bool { listMethods.contains(n) }
-    static func isDictMethod(_ n: String) -> Bool { dictMethods.contains(n) }
+    /// A switch, not a set: this runs on every `dict.attr` and hashing the name would dominate.
+    @inline(__always)
+    static func isDictMethod(_ n: String) -> Bool {
+        switch n {
+        case "items", "keys", "values", "get", "copy": return true
+        default: return false
+        }
+    }
 }
 
 func argCount(_ name: String, _ args: [Value], _ min: Int, _ max: Int) throws {

@@ -7,6 +7,16 @@ struct Parser {
     var tagStack: [String] = []
     var endTokenStack: [[String]] = []
     var referencedNames: [Set<String>] = []
+    /// How deeply blocks and expressions nest; bounded so hostile input cannot overflow the stack.
+    var nesting = 0
+    static let maxNesting = 100
+
+    mutating func enterNesting() throws {
+        nesting += 1
+        if nesting > Parser.maxNesting {
+            throw fail("template nests blocks or expressions more than \(Parser.maxNesting) levels deep")
+        }
+    }
 
     init(tokens: [LexedToken], name: String) {
         self.tokens = tokens
@@ -68,8 +78,12 @@ struct Parser {
     /// Parses until one of `endTokens` is the next tag name (left unconsumed, after `{%`).
     mutating func subparse(endTokens: [String]?) throws -> [Node] {
         var body: [Node] = []
+        try enterNesting()
         if let e = endTokens { endTokenStack.append(e) }
-        defer { if endTokens != nil { endTokenStack.removeLast() } }
+        defer {
+            if endTokens != nil { endTokenStack.removeLast() }
+            nesting -= 1
+        }
         while true {
             switch current {
             case .data(let text):
@@ -145,7 +159,7 @@ struct Parser {
         case "do":
             let e = try parseTuple()
             try expectBlockEnd()
-            return [.set(.name("_"), e, line: l)]
+            return [.set(.name(Symbols.intern("_")), e, line: l)]
         case "break", "continue":
             try expectBlockEnd()
             return [.loopControl(isBreak: tag == "break", line: l)]
@@ -194,17 +208,23 @@ struct Parser {
                 try expectOp(")")
                 targets.append(inner)
             } else {
+                guard case .name = current else {
+                    if case .int = current { throw fail("can't assign to 'const'") }
+                    if case .float = current { throw fail("can't assign to 'const'") }
+                    if case .string = current { throw fail("can't assign to 'const'") }
+                    throw fail("Expected an expression, got '\(current.describe)'")
+                }
                 let n = try identifier()
                 if skipOp(".") {
                     let attr = try identifier()
                     targets.append(.attribute(n, attr))
                 } else {
-                    targets.append(.name(n))
+                    targets.append(.name(Symbols.intern(n)))
                 }
             }
             if !allowTuple { break }
         }
-        if targets.isEmpty { throw unexpected(expected: "name") }
+        if targets.isEmpty { throw fail("Expected an expression, got '\(current.describe)'") }
         return isTuple ? .tuple(targets) : targets[0]
     }
 
@@ -214,7 +234,7 @@ struct Parser {
         let iterable = try parseTuple(withCondExpr: false, extraEnd: ["recursive"])
         var condition: Expr?
         if skipName("if") { condition = try parseExpression() }
-        if skipName("recursive") { throw fail("recursive for loops are not supported by deckhand") }
+        let recursive = skipName("recursive")
         try expectBlockEnd()
         let body = try subparse(endTokens: ["endfor", "else"])
         var elseBody: [Node] = []
@@ -224,7 +244,7 @@ struct Parser {
             advance()
         }
         try expectBlockEnd()
-        return .forLoop(ForLoopNode(target: target, iterable: iterable, condition: condition, body: body, elseBody: elseBody, usesLoop: true, line: l))
+        return .forLoop(ForLoopNode(target: target, iterable: iterable, condition: condition, body: body, elseBody: elseBody, recursive: recursive, line: l))
     }
 
     mutating func parseSet(line l: Int) throws -> Node {
@@ -261,8 +281,8 @@ struct Parser {
         return .filterBlock(body, filters: filters, line: l)
     }
 
-    mutating func parseSignature() throws -> [(String, Expr?)] {
-        var params: [(String, Expr?)] = []
+    mutating func parseSignature() throws -> [(Symbol, Expr?)] {
+        var params: [(Symbol, Expr?)] = []
         try expectOp("(")
         while !isOp(")") {
             if !params.isEmpty { try expectOp(",") }
@@ -271,19 +291,18 @@ struct Parser {
             var def: Expr?
             if skipOp("=") { def = try parseExpression() }
             else if params.contains(where: { $0.1 != nil }) { throw fail("non-default argument follows default argument") }
-            params.append((n, def))
+            params.append((Symbols.intern(n), def))
         }
         advance()
         return params
     }
 
-    mutating func parseMacroBody(name macroName: String, parameters: [(String, Expr?)], endTag: String, line l: Int) throws -> MacroNode {
+    mutating func parseMacroBody(name macroName: String, parameters: [(Symbol, Expr?)], endTag: String, line l: Int) throws -> MacroNode {
         referencedNames.append([])
         let body = try subparse(endTokens: [endTag])
         let refs = referencedNames.removeLast()
         if !referencedNames.isEmpty { referencedNames[referencedNames.count - 1].formUnion(refs) }
         advance()
-        if endTag == "endmacro", case .name = current { advance() }  // `{% endmacro name %}` is allowed
         try expectBlockEnd()
         return MacroNode(name: macroName, parameters: parameters, body: body,
                          catchesVarargs: refs.contains("varargs"), catchesKwargs: refs.contains("kwargs"),
@@ -367,7 +386,7 @@ struct Parser {
         try expectBlockEnd()
         let body = try subparse(endTokens: ["endblock"])
         advance()
-        if case .name = current { advance() }
+        _ = skipName(blockName)  // `{% endblock name %}` may repeat the block's name
         try expectBlockEnd()
         return .block(blockName, body, scoped: scoped, line: l)
     }

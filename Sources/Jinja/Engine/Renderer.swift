@@ -1,17 +1,21 @@
 // Executes statement nodes into the render's output buffer.
 
 extension RenderContext {
-    func renderTemplate(_ template: Template, frame: Frame) throws {
+    func renderTemplate(_ template: Template, frame: Frame, _ out: inout OutputBuffer) throws {
         let savedName = templateName
         templateName = template.name
         depth += 1
+        if depth > 8 { try checkStackRoom() }
         guard depth < 64 else { throw TemplateError(.runtime, "templates include or extend each other too deeply (64 levels)", templateName: template.name, line: line) }
         let compiled = template.compiled
+        if !compiled.blocks.isEmpty, frame.vars[Symbol.selfReference] == nil {
+            frame.vars[Symbol.selfReference] = .object(BlockReferences(context: self, frame: frame))
+        }
         if compiled.extends {
-            try renderExtending(template, frame: frame)
+            try renderExtending(template, frame: frame, &out)
         } else {
             for (name, body) in compiled.blocks where blocks[name] == nil { blocks[name] = [(template, body)] }
-            try exec(compiled.nodes, frame, template)
+            try exec(compiled.nodes, frame, template, &out)
         }
         depth -= 1
         templateName = savedName
@@ -19,7 +23,7 @@ extension RenderContext {
 
     /// A child template: runs its top level for side effects (set, macro, import) without output,
     /// then renders the parent with the child's blocks in front.
-    private func renderExtending(_ template: Template, frame: Frame) throws {
+    private func renderExtending(_ template: Template, frame: Frame, _ out: inout OutputBuffer) throws {
         for (name, body) in template.compiled.blocks {
             blocks[name, default: []].append((template, body))
         }
@@ -30,9 +34,9 @@ extension RenderContext {
                 line = l
                 if parentName == nil { parentName = try eval(e, frame) }
             case .text, .output, .block:
-                if parentName == nil { try exec([node], frame, template) }
+                if parentName == nil { try exec([node], frame, template, &out) }
             default:
-                try exec([node], frame, template)
+                try exec([node], frame, template, &out)
             }
         }
         guard let parent = parentName else { return }
@@ -53,19 +57,19 @@ extension RenderContext {
                     line = l
                     if grandparent == nil { grandparent = try eval(e, frame) }
                 case .text, .output, .block:
-                    if grandparent == nil { try exec([node], frame, parentTemplate) }
+                    if grandparent == nil { try exec([node], frame, parentTemplate, &out) }
                 default:
-                    try exec([node], frame, parentTemplate)
+                    try exec([node], frame, parentTemplate, &out)
                 }
             }
             if let g = grandparent {
                 let gt = try loadTemplate(g)
                 for (name, body) in gt.compiled.blocks { blocks[name, default: []].append((gt, body)) }
                 templateName = gt.name
-                try exec(gt.compiled.nodes, frame, gt)
+                try exec(gt.compiled.nodes, frame, gt, &out)
             }
         } else {
-            try exec(parentCompiled.nodes, frame, parentTemplate)
+            try exec(parentCompiled.nodes, frame, parentTemplate, &out)
         }
         templateName = savedName
     }
@@ -93,71 +97,73 @@ extension RenderContext {
         }
     }
 
-    func exec(_ nodes: [Node], _ frame: Frame, _ template: Template) throws {
+    func exec(_ nodes: [Node], _ frame: Frame, _ template: Template, _ out: inout OutputBuffer) throws {
         for node in nodes {
             switch node {
             case .text(let s):
-                out += s
+                out.append(s)
             case .output(let e, let l):
-                line = l
-                try write(try eval(e, frame))
-            case .conditional(let branches, let elseBody, let l):
-                line = l
+                // Errors get their location on the way out, so the hot path stores no line number.
+                do { try write(try eval(e, frame), &out) } catch { throw locate(error, line: l) }
+            default:
+                do { try execStatement(node, frame, template, &out) } catch { throw locate(error, line: node.line) }
+                if loopSignal != .none { return }
+            }
+        }
+    }
+
+    private func execStatement(_ node: Node, _ frame: Frame, _ template: Template, _ out: inout OutputBuffer) throws {
+            switch node {
+            case .text, .output:
+                try exec([node], frame, template, &out)
+            case .conditional(let branches, let elseBody, _):
                 var done = false
                 for (cond, body) in branches where try eval(cond, frame).isTruthy {
-                    try exec(body, frame, template)
+                    try exec(body, frame, template, &out)
                     done = true
                     break
                 }
-                if !done { try exec(elseBody, frame, template) }
+                if !done { try exec(elseBody, frame, template, &out) }
             case .forLoop(let f):
-                try execFor(f, frame, template)
-            case .set(let target, let e, let l):
-                line = l
+                try execFor(f, frame, template, &out)
+            case .set(let target, let e, _):
                 try assign(target, try eval(e, frame), frame)
-            case .setBlock(let target, let body, let filters, let l):
-                var text = try capture { try exec(body, frame, template) }
-                line = l
+            case .setBlock(let target, let body, let filters, _):
+                var text = try capture { try exec(body, frame, template, &$0) }
                 var v = Value.string(text)
                 for (name, args) in filters { v = try applyFilter(name, v, args, frame) }
                 if case .string(let s) = v { text = s }
                 try assign(target, v, frame)
             case .macro(let m):
                 frame.vars[m.name] = .object(MacroObject(node: m, closure: frame, context: self, template: template))
-            case .callBlock(let m, let call, let l):
-                line = l
+            case .callBlock(let m, let call, _):
                 let caller = MacroObject(node: m, closure: frame, context: self, template: template)
-                try write(try evalCall(call, frame, extraKwargs: ["caller": .object(caller)]))
-            case .filterBlock(let body, let filters, let l):
-                let text = try capture { try exec(body, frame, template) }
-                line = l
+                try write(try evalCall(call, frame, extraKwargs: ["caller": .object(caller)]), &out)
+            case .filterBlock(let body, let filters, _):
+                let text = try capture { try exec(body, frame, template, &$0) }
                 var v = Value.string(text)
                 for (name, args) in filters { v = try applyFilter(name, v, args, frame) }
-                try write(v)
-            case .include(let e, let ignoreMissing, let withContext, let l):
-                line = l
+                try write(v, &out)
+            case .include(let e, let ignoreMissing, let withContext, _):
                 let nameValue = try eval(e, frame)
                 let included: Template
                 do {
                     included = try loadTemplate(nameValue)
                 } catch let error as TemplateError where error.kind == .loader && ignoreMissing {
-                    continue
+                    return
                 }
                 let savedBlocks = blocks
                 blocks = [:]
-                try renderTemplate(included, frame: withContext ? Frame(parent: frame) : Frame(parent: nil, isolated: false))
+                try renderTemplate(included, frame: withContext ? Frame(parent: frame) : Frame(parent: nil, isolated: false), &out)
                 blocks = savedBlocks
                 templateName = template.name
-            case .importAs(let e, let alias, let withContext, let l):
-                line = l
+            case .importAs(let e, let alias, let withContext, _):
                 let module = try importModule(try eval(e, frame), withContext: withContext, frame)
                 frame.vars[alias] = .object(module)
                 templateName = template.name
             case .fromImport(let e, let names, let withContext, let l):
-                line = l
                 let module = try importModule(try eval(e, frame), withContext: withContext, frame)
                 templateName = template.name
-                line = l
                 for (name, alias) in names {
                     if let v = module.exports[name] {
                         frame.vars[alias] = v
@@ -166,39 +172,33 @@ extension RenderContext {
                     }
                 }
             case .extends(_, let l):
-                line = l
                 throw TemplateError(.syntax, "extends must be at the top level of a template", templateName: template.name, line: l)
-            case .block(let name, let body, let scoped, let l):
-                line = l
-                try renderBlock(name, fallback: (template, body), frame: scoped ? frame : frame.root, level: 0)
-            case .with(let assignments, let body, let l):
-                line = l
+            case .block(let name, let body, let scoped, _):
+                try renderBlock(name, fallback: (template, body), frame: scoped ? frame : frame.root, level: 0, &out)
+            case .with(let assignments, let body, _):
                 let inner = Frame(parent: frame)
                 for (target, e) in assignments { try assign(target, try eval(e, frame), inner) }
-                try exec(body, inner, template)
+                try exec(body, inner, template, &out)
             case .loopControl(let isBreak, _):
                 loopSignal = isBreak ? .breakLoop : .continueLoop
-                return
             }
-            if loopSignal != .none { return }
-        }
     }
 
-    func renderBlock(_ name: String, fallback: (Template, [Node]), frame: Frame, level: Int) throws {
+    func renderBlock(_ name: String, fallback: (Template, [Node]), frame: Frame, level: Int, _ out: inout OutputBuffer) throws {
         let chain = blocks[name] ?? [fallback]
         guard level < chain.count else { return }
         let (owner, body) = chain[level]
         let blockFrame = Frame(parent: frame)
-        blockFrame.vars["super"] = .object(NativeFunction("super") { [unowned self] _, _ in
+        blockFrame.vars[Symbol.superBlock] = .object(NativeFunction("super") { [unowned self] _, _ in
             guard level + 1 < chain.count else {
                 throw TemplateError(.runtime, "there is no parent block called '\(name)'", templateName: "", line: 0)
             }
-            let text = try self.capture { try self.renderBlock(name, fallback: fallback, frame: frame, level: level + 1) }
+            let text = try self.capture { try self.renderBlock(name, fallback: fallback, frame: frame, level: level + 1, &$0) }
             return .string(text)
         })
         let savedName = templateName
         templateName = owner.name
-        try exec(body, blockFrame, owner)
+        try exec(body, blockFrame, owner, &out)
         templateName = savedName
     }
 
@@ -207,37 +207,33 @@ extension RenderContext {
         let moduleFrame = withContext ? Frame(parent: frame) : Frame(parent: nil, isolated: true)
         let savedBlocks = blocks
         blocks = [:]
-        _ = try capture { try renderTemplate(t, frame: moduleFrame) }
+        _ = try capture { try renderTemplate(t, frame: moduleFrame, &$0) }
         blocks = savedBlocks
         var exports: [String: Value] = [:]
-        for (k, v) in moduleFrame.vars where !k.hasPrefix("_") { exports[k] = v }
+        for (k, v) in moduleFrame.vars.pairs where !k.hasPrefix("_") { exports[k] = v }
         return ModuleObject(templateName: t.name, exports: exports)
     }
 
     /// Runs `body` with a fresh output buffer and returns what it wrote.
-    func capture(_ body: () throws -> Void) throws -> String {
-        let saved = out
-        out = ""
-        defer { }
-        do {
-            try body()
-        } catch {
-            out = saved
-            throw error
-        }
-        let text = out
-        out = saved
-        return text
+    func capture(_ body: (inout OutputBuffer) throws -> Void) throws -> String {
+        var buffer = OutputBuffer()
+        try body(&buffer)
+        return buffer.string
     }
 
     @inline(__always)
-    func write(_ v: Value) throws {
+    func write(_ v: Value, _ out: inout OutputBuffer) throws {
         switch v {
-        case .string(let s): out += s
-        case .int(let i): out += String(i)
+        case .string(let s): out.append(s)
+        case .int(let i): out.append(String(i))
         case .none: break  // Ansible's finalize prints None as nothing
-        case .undefined(let u): throw TemplateError.undefinedError(u)
-        default: v.appendStr(to: &out)
+        case .undefined(let u):
+            if u.isLenient { break }
+            throw TemplateError.undefinedError(u)
+        default:
+            var text = ""
+            v.appendStr(to: &text)
+            out.append(text)
         }
     }
 
@@ -246,7 +242,12 @@ extension RenderContext {
         case .name(let n):
             frame.vars[n] = value
         case .tuple(let targets):
-            let items = try iterate(value)
+            let items: [Value]
+            switch value {
+            case .list, .tuple, .dict, .string: items = try iterate(value)
+            case .undefined(let u): throw TemplateError.undefinedError(u)
+            default: throw TemplateError.typeError("cannot unpack non-iterable \(value.pythonTypeName) object")
+            }
             guard items.count == targets.count else {
                 if items.count > targets.count {
                     throw TemplateError(.runtime, "too many values to unpack (expected \(targets.count))", templateName: "", line: 0)
@@ -262,9 +263,9 @@ extension RenderContext {
         }
     }
 
-    func execFor(_ f: ForLoopNode, _ frame: Frame, _ template: Template) throws {
-        line = f.line
-        var items = try iterate(try eval(f.iterable, frame))
+    func execFor(_ f: ForLoopNode, _ frame: Frame, _ template: Template, _ out: inout OutputBuffer,
+                 recursingInto: Value? = nil, depth0: Int = 0) throws {
+        var items = try iterate(try recursingInto ?? eval(f.iterable, frame))
         let loopFrame = Frame(parent: frame)
         if let cond = f.condition {
             var kept: [Value] = []
@@ -275,19 +276,26 @@ extension RenderContext {
             items = kept
         }
         if items.isEmpty {
-            try exec(f.elseBody, frame, template)
+            try exec(f.elseBody, frame, template, &out)
             return
         }
-        var depth0 = 0
-        if case .object(let o)? = frame.vars["loop"], let outer = o as? LoopObject { depth0 = outer.depth0 + 1 }
         let loop = LoopObject(items: items, depth0: depth0)
+        if f.recursive {
+            if depth0 > 8 { try checkStackRoom() }
+            guard depth0 < RenderContext.maxCallDepth else {
+                throw TemplateError(.runtime, "recursive loop is more than \(RenderContext.maxCallDepth) levels deep", templateName: "", line: 0)
+            }
+            loop.recurse = { [unowned self] children in
+                try self.capture { try self.execFor(f, frame, template, &$0, recursingInto: children, depth0: depth0 + 1) }
+            }
+        }
         let loopValue = Value.object(loop)
         for i in 0..<items.count {
             loopFrame.vars.removeAll(keepingCapacity: true)
             loop.index0 = i
             try assign(f.target, items[i], loopFrame)
-            loopFrame.vars["loop"] = loopValue
-            try exec(f.body, loopFrame, template)
+            loopFrame.vars[Symbol.loop] = loopValue
+            try exec(f.body, loopFrame, template, &out)
             if loopSignal != .none {
                 let s = loopSignal
                 loopSignal = .none
@@ -298,25 +306,37 @@ extension RenderContext {
 
     func callMacro(_ macro: MacroObject, _ args: [Value], _ kwargsIn: [String: Value]) throws -> Value {
         let node = macro.node
-        let frame = Frame(parent: macro.closure, capacity: node.parameters.count + 3)
+        callDepth += 1
+        defer { callDepth -= 1 }
+        if callDepth > 8 { try checkStackRoom() }
+        guard callDepth <= RenderContext.maxCallDepth else {
+            throw TemplateError(.runtime, "macro '\(node.name)' calls itself (or other macros) more than \(RenderContext.maxCallDepth) levels deep; is a recursion missing its end condition?", templateName: "", line: 0)
+        }
+        let order = keywordOrder
+        keywordOrder = []
+        guard let closure = macro.closure else {
+            throw TemplateError(.runtime, "macro '\(node.name)' was called after its template finished rendering", templateName: "", line: 0)
+        }
+        let frame = Frame(parent: closure, capacity: node.parameters.count + 3)
         var kwargs = kwargsIn
         if let caller = kwargs.removeValue(forKey: "caller") {
-            frame.vars["caller"] = caller
-        } else if node.usesCaller, frame.vars["caller"] == nil {
-            frame.vars["caller"] = .undefined(Undefined("No caller defined"))
+            frame.vars[Symbol.caller] = caller
+        } else if node.usesCaller, frame.vars[Symbol.caller] == nil {
+            frame.vars[Symbol.caller] = .undefined(Undefined("No caller defined"))
         }
-        for (i, (name, def)) in node.parameters.enumerated() {
+        for (i, (symbol, def)) in node.parameters.enumerated() {
+            let name = symbol.name
             if i < args.count {
                 if kwargs[name] != nil {
                     throw TemplateError.typeError("macro '\(node.name)' got multiple values for argument '\(name)'")
                 }
-                frame.vars[name] = args[i]
+                frame.vars[symbol] = args[i]
             } else if let v = kwargs.removeValue(forKey: name) {
-                frame.vars[name] = v
+                frame.vars[symbol] = v
             } else if let d = def {
-                frame.vars[name] = try eval(d, frame)
+                frame.vars[symbol] = try eval(d, frame)
             } else {
-                frame.vars[name] = .undefined(Undefined("parameter '\(name)' was not provided"))
+                frame.vars[symbol] = .undefined(Undefined("parameter '\(name)' was not provided"))
             }
         }
         if args.count > node.parameters.count {
@@ -324,11 +344,12 @@ extension RenderContext {
                 throw TemplateError.typeError("macro '\(node.name)' takes not more than \(node.parameters.count) argument(s)")
             }
         }
-        if node.catchesVarargs { frame.vars["varargs"] = .tuple(Array(args.dropFirst(node.parameters.count))) }
+        if node.catchesVarargs { frame.vars[Symbol.varargs] = .tuple(Array(args.dropFirst(node.parameters.count))) }
         if node.catchesKwargs {
             var d = OrderedDict()
-            for (k, v) in kwargs.sorted(by: { $0.key < $1.key }) { d[k] = v }
-            frame.vars["kwargs"] = .dict(d)
+            for k in order where kwargs[k] != nil { d[k] = kwargs[k] }
+            for k in kwargs.keys.sorted() where d[k] == nil { d[k] = kwargs[k] }
+            frame.vars[Symbol.kwargs] = .dict(d)
         } else if let extra = kwargs.keys.sorted().first {
             throw TemplateError.typeError("macro '\(node.name)' takes no keyword argument '\(extra)'")
         }
@@ -336,10 +357,25 @@ extension RenderContext {
         let savedLine = line
         let savedSignal = loopSignal
         templateName = node.templateName
-        let text = try capture { try exec(node.body, frame, macro.template) }
+        let text = try capture { try exec(node.body, frame, macro.template, &$0) }
         templateName = savedName
         line = savedLine
         loopSignal = savedSignal
         return .string(text)
     }
+}
+
+/// The render's output as UTF-8 bytes: appending bytes is cheaper than appending to a String.
+struct OutputBuffer {
+    var bytes: [UInt8] = []
+
+    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    @inline(__always)
+    mutating func append(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    var string: String { String(decoding: bytes, as: UTF8.self) }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// One level of the scope chain: a `for` body, a macro call, a `with` block, or a template's top level.
 final class Frame {
-    var vars: [String: Value]
+    var vars: FrameVars
     let parent: Frame?
     /// A root that must not see the render's variables (an import without context).
     let isolated: Bool
@@ -10,7 +10,7 @@ final class Frame {
     init(parent: Frame?, isolated: Bool = false, capacity: Int = 4) {
         self.parent = parent
         self.isolated = isolated
-        self.vars = Dictionary(minimumCapacity: capacity)
+        self.vars = FrameVars(capacity: capacity)
     }
 
     var root: Frame {
@@ -27,25 +27,44 @@ final class RenderContext {
     let environment: Environment
     let scope: VariableScope?
     let filters: [String: Filter]
-    var globalCache: [String: Value] = [:]
-    var out: String = ""
+    let globals: [String: Value]
+    let inlinesDefault: Bool
+    /// Top-level variables already asked of the scope, by symbol id (misses are cached as undefined).
+    var globalCache: [Value?] = []
+    /// Filters already resolved in this render, by the symbol id of their name.
+    var filterCache: [Filter?] = []
+    /// The keyword names of the call being made, in source order (macros keep `kwargs` in that order).
+    var keywordOrder: [String] = []
     var templateName: String
     var line: Int = 0
     var loopSignal: LoopSignal = .none
     /// Block bodies by name, the most derived template first (for `extends` and `super()`).
     var blocks: [String: [(Template, [Node])]] = [:]
     var depth = 0
+    /// Nested macro calls; bounded so a runaway recursion is an error, not a crash.
+    var callDepth = 0
+    static let maxCallDepth = 100
+    /// Frames that macros close over, owned here for the render's lifetime (macros hold them weakly).
+    private var framesWithMacros: [Frame] = []
+
+    func keepAlive(_ frame: Frame) {
+        if framesWithMacros.last !== frame { framesWithMacros.append(frame) }
+    }
+    /// The thread's lowest stack address, looked up once the render first nests deeply (0: unknown).
+    var stackLowerBound: UInt?
 
     init(environment: Environment, scope: VariableScope?, templateName: String) {
         self.environment = environment
         self.scope = scope
         self.filters = environment.filterTable
+        self.globals = environment.globals
+        self.inlinesDefault = !environment.defaultFilterReplaced
         self.templateName = templateName
-        out.reserveCapacity(4096)
     }
 
     /// Fills in where an error without a location happened.
-    func locate(_ error: Error) -> Error {
+    func locate(_ error: Error, line: Int? = nil) -> Error {
+        let line = line ?? self.line
         if var e = error as? TemplateError {
             if e.line == 0 { e.line = line }
             if e.templateName.isEmpty { e.templateName = templateName }
@@ -55,23 +74,33 @@ final class RenderContext {
     }
 
     @inline(__always)
-    func lookup(_ name: String, _ frame: Frame) throws -> Value {
+    func lookup(_ symbol: Symbol, _ frame: Frame) throws -> Value {
         var f: Frame? = frame
         var isolated = false
         while let cur = f {
-            if let v = cur.vars[name] { return v }
+            if let v = cur.vars[symbol] { return v }
             isolated = cur.isolated
             f = cur.parent
         }
-        if !isolated {
-            if let v = globalCache[name] { return v }
-            if let scope = scope, let v = try scope.value(named: name) {
-                globalCache[name] = v
-                return v
-            }
+        if isolated {
+            return globals[symbol.name] ?? .undefined(.variable(symbol.name))
         }
-        if let g = environment.globals[name] { return g }
-        return .undefined(.variable(name))
+        if symbol.id < globalCache.count, let v = globalCache[symbol.id] { return v }
+        var v: Value
+        if let scope = scope, let found = try scope.value(named: symbol.name) {
+            v = found
+        } else {
+            v = globals[symbol.name] ?? .undefined(.variable(symbol.name))
+        }
+        if symbol.id >= globalCache.count {
+            globalCache.append(contentsOf: repeatElement(nil, count: symbol.id - globalCache.count + 16))
+        }
+        globalCache[symbol.id] = v
+        return v
+    }
+
+    func lookup(_ name: String, _ frame: Frame) throws -> Value {
+        try lookup(Symbols.intern(name), frame)
     }
 }
 
@@ -82,14 +111,17 @@ struct DictionaryScope: VariableScope {
 }
 
 // MARK: objects
+// These objects are created by one render and used by its thread only; the globals shared between renders
+// (range, dict, namespace, ...) hold nothing mutable. Hence @unchecked Sendable.
 
 /// The `loop` variable of a `for` body.
-final class LoopObject: TemplateObject {
+final class LoopObject: TemplateObject, @unchecked Sendable {
     let items: [Value]
     var index0 = 0
     let depth0: Int
-    weak var context: RenderContext?
     var lastChangedValue: Value?
+    /// Set for `recursive` loops: renders the loop body over other items.
+    var recurse: ((Value) throws -> String)?
 
     init(items: [Value], depth0: Int) {
         self.items = items
@@ -98,6 +130,13 @@ final class LoopObject: TemplateObject {
 
     override var displayName: String { "<LoopContext \(index0 + 1)/\(items.count)>" }
     override var typeName: String { "LoopContext" }
+    override var isCallable: Bool { recurse != nil }
+
+    override func call(_ args: [Value], _ kwargs: [String: Value]) throws -> Value {
+        guard let recurse = recurse else { return try super.call(args, kwargs) }
+        guard args.count == 1 else { throw TemplateError.typeError("loop() takes exactly one argument (\(args.count) given)") }
+        return .string(try recurse(args[0]))
+    }
 
     override func attribute(_ name: String) -> Value? {
         let n = items.count
@@ -135,7 +174,7 @@ final class LoopObject: TemplateObject {
 }
 
 /// A method looked up but not yet called, e.g. `loop.cycle` passed around.
-final class BoundMethod: TemplateObject {
+final class BoundMethod: TemplateObject, @unchecked Sendable {
     let receiver: Value
     let name: String
     init(receiver: Value, name: String) {
@@ -151,7 +190,7 @@ final class BoundMethod: TemplateObject {
 }
 
 /// A function the environment provides (range, dict, namespace, cycler, joiner).
-final class NativeFunction: TemplateObject {
+final class NativeFunction: TemplateObject, @unchecked Sendable {
     let name: String
     let body: ([Value], [String: Value]) throws -> Value
     init(_ name: String, _ body: @escaping ([Value], [String: Value]) throws -> Value) {
@@ -165,7 +204,7 @@ final class NativeFunction: TemplateObject {
 }
 
 /// `namespace()`: the one mutable object templates have, so a loop can carry a value out.
-final class NamespaceObject: TemplateObject {
+final class NamespaceObject: TemplateObject, @unchecked Sendable {
     var values: [String: Value]
     init(_ values: [String: Value]) { self.values = values }
     override var displayName: String { "<Namespace \(values)>" }
@@ -174,7 +213,7 @@ final class NamespaceObject: TemplateObject {
 }
 
 /// `cycler(a, b)`: `next()` walks the items round and round.
-final class CyclerObject: TemplateObject {
+final class CyclerObject: TemplateObject, @unchecked Sendable {
     let items: [Value]
     var position = 0
     init(_ items: [Value]) { self.items = items }
@@ -189,7 +228,7 @@ final class CyclerObject: TemplateObject {
 }
 
 /// `joiner(sep)`: empty on the first call, then the separator.
-final class JoinerObject: TemplateObject {
+final class JoinerObject: TemplateObject, @unchecked Sendable {
     let separator: String
     var used = false
     init(_ separator: String) { self.separator = separator }
@@ -201,8 +240,28 @@ final class JoinerObject: TemplateObject {
     }
 }
 
+/// `self`: each block of the template as a function, so `{{ self.title() }}` repeats a block.
+final class BlockReferences: TemplateObject, @unchecked Sendable {
+    weak var context: RenderContext?
+    let frame: Frame
+    init(context: RenderContext, frame: Frame) {
+        self.context = context
+        self.frame = frame
+    }
+    override var displayName: String { "<TemplateReference>" }
+    override var typeName: String { "TemplateReference" }
+    override func attribute(_ name: String) -> Value? {
+        guard let ctx = context, let chain = ctx.blocks[name], let first = chain.first else { return nil }
+        let frame = self.frame
+        return .object(NativeFunction(name) { [weak ctx] _, _ in
+            guard let ctx = ctx else { return .string("") }
+            return .string(try ctx.capture { try ctx.renderBlock(name, fallback: first, frame: frame, level: 0, &$0) })
+        })
+    }
+}
+
 /// The names an `import` brought in.
-final class ModuleObject: TemplateObject {
+final class ModuleObject: TemplateObject, @unchecked Sendable {
     let templateName: String
     let exports: [String: Value]
     init(templateName: String, exports: [String: Value]) {
@@ -215,15 +274,17 @@ final class ModuleObject: TemplateObject {
 }
 
 /// A `{% macro %}` (or the `caller` of a `{% call %}` block) bound to the scope it was defined in.
-final class MacroObject: TemplateObject {
+final class MacroObject: TemplateObject, @unchecked Sendable {
     let node: MacroNode
-    let closure: Frame
+    // Weak: the frame holds this macro, so a strong reference would leak both. The render keeps it alive.
+    weak var closure: Frame?
     weak var context: RenderContext?
     let template: Template
 
     init(node: MacroNode, closure: Frame, context: RenderContext, template: Template) {
         self.node = node
         self.closure = closure
+        context.keepAlive(closure)
         self.context = context
         self.template = template
     }
@@ -235,7 +296,7 @@ final class MacroObject: TemplateObject {
     override func attribute(_ name: String) -> Value? {
         switch name {
         case "name": return .string(node.name)
-        case "arguments": return .tuple(node.parameters.map { .string($0.0) })
+        case "arguments": return .tuple(node.parameters.map { .string($0.0.name) })
         case "catch_kwargs": return .bool(node.catchesKwargs)
         case "catch_varargs": return .bool(node.catchesVarargs)
         case "caller": return .bool(node.usesCaller)

@@ -131,6 +131,8 @@ enum AnsibleFilters {
 
     private static func merge(_ x: OrderedDictionary<String, Value>, _ y: OrderedDictionary<String, Value>,
                               recursive: Bool, listMerge: String) -> OrderedDictionary<String, Value> {
+        // ansible's merge_hash: an empty or equal left side yields the right side, key order included.
+        if x.isEmpty || Value.dict(x).pythonEquals(.dict(y)) { return y }
         var out = x
         for (key, new) in y {
             switch (out[key], new) {
@@ -242,13 +244,8 @@ enum AnsibleFilters {
                 current.unicodeScalars.append(c)
                 scalars = scalars.dropFirst()
             }
-            if !current.isEmpty {
-                if maxsplit >= 0 && splits >= maxsplit {
-                    parts.append(.string(TextFilters.strip(current, chars: nil)))
-                } else {
-                    parts.append(.string(current))
-                }
-            }
+            // Once maxsplit is reached the rest is kept as it is, trailing whitespace included (Python's str.split).
+            if !current.isEmpty { parts.append(.string(current)) }
             return .list(parts)
         }
         guard !sep.isEmpty else { throw TemplateError.runtime("split: empty separator") }

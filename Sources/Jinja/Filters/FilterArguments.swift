@@ -68,7 +68,7 @@ extension Value {
     func pythonIterated(_ filter: String) throws -> [Value] {
         switch self {
         case .list(let items), .tuple(let items): return items
-        case .string(let s): return s.map { .string(String($0)) }
+        case .string(let s): return s.unicodeScalars.map { .string(String($0)) }  // code points, as Python iterates
         case .dict(let d): return d.keys.map { .string($0) }
         case .undefined(let u): throw TemplateError.undefinedError(u)
         default: throw TemplateError.typeError("'\(pythonTypeName)' object is not iterable")

@@ -17,18 +17,23 @@ enum NumberFilters {
         switch value {
         case .int: return value
         case .bool(let b): return .int(b ? 1 : 0)
-        case .double(let d): return truncated(d) ?? fallback
+        case .double(let d): return try truncated(d) ?? fallback
         case .string(let s):
             if let i = parseInt(s, base: base) { return .int(i) }
-            if let d = parseFloat(s) { return truncated(d) ?? fallback }
+            if let d = parseFloat(s) { return try truncated(d) ?? fallback }
             return fallback
         default:
             return fallback
         }
     }
 
-    private static func truncated(_ d: Double) -> Value? {
-        guard d.isFinite, Swift.abs(d) < 9.2e18 else { return nil }
+    /// int(float): NaN and infinity fall back to the default as in Jinja; finite values beyond 64 bits are errors
+    /// rather than a silently wrong number (Python would give a big integer).
+    private static func truncated(_ d: Double) throws -> Value? {
+        if !d.isFinite { return nil }
+        guard Swift.abs(d) < 9.2e18 else {
+            throw TemplateError.filterError("int: \(Value.pythonFloatRepr(d)) is beyond the 64-bit integers deckhand handles")
+        }
         return .int(Int(d.rounded(.towardZero)))
     }
 

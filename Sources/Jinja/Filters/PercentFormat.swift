@@ -105,8 +105,8 @@ public enum PercentFormat {
             if case .string(let s) = value, s.unicodeScalars.count == 1 { return s }
             throw TemplateError.typeError("%c requires int or char")
         case "d", "i", "u":
-            let n = try integer(value, conversion)
-            return sign(n < 0, flags) + String(n.magnitude).leftPadded(to: precision ?? 0)
+            let (negative, digits) = try integerDigits(value, conversion)
+            return sign(negative, flags) + digits.leftPadded(to: precision ?? 0)
         case "x", "X", "o":
             guard let n = value.intLike else {
                 throw TemplateError.typeError("%\(conversion) format: an integer is required, not \(value.pythonTypeName)")
@@ -132,11 +132,16 @@ public enum PercentFormat {
         }
     }
 
-    private static func integer(_ value: Value, _ conversion: Unicode.Scalar) throws -> Int {
+    /// The sign and decimal digits of int(value); floats beyond Int's range keep all their digits, as Python's do.
+    private static func integerDigits(_ value: Value, _ conversion: Unicode.Scalar) throws -> (Bool, String) {
         switch value {
-        case .int(let i): return i
-        case .bool(let b): return b ? 1 : 0
-        case .double(let d) where d.isFinite: return Int(d.rounded(.towardZero))
+        case .int(let i): return (i < 0, String(i.magnitude))
+        case .bool(let b): return (false, b ? "1" : "0")
+        case .double(let d) where d.isFinite:
+            let whole = d.rounded(.towardZero)
+            return (whole < 0, String(format: "%.0f", whole.magnitude))
+        case .double(let d):
+            throw TemplateError.runtime("cannot convert float \(d.isNaN ? "NaN" : "infinity") to integer")
         default:
             throw TemplateError.typeError("%\(conversion) format: a real number is required, not \(value.pythonTypeName)")
         }

@@ -5,6 +5,8 @@ import Foundation
 public struct PythonRegex: @unchecked Sendable {
     // NSRegularExpression is immutable and documented as thread-safe; sharing compiled patterns is fine.
     public let regex: NSRegularExpression
+    /// The `(?P<name>...)` groups, so a reference to another name fails as Python's does.
+    let groupNames: Set<String>
 
     private static let cache = RegexCache()
 
@@ -14,6 +16,7 @@ public struct PythonRegex: @unchecked Sendable {
         if ignoreCase { options.insert(.caseInsensitive) }
         if multiline { options.insert(.anchorsMatchLines) }
         let key = "\(options.rawValue)\u{0}\(pattern)"
+        groupNames = PythonRegex.namedGroups(pattern)
         if let cached = PythonRegex.cache.get(key) {
             regex = cached
             return
@@ -24,6 +27,16 @@ public struct PythonRegex: @unchecked Sendable {
             throw TemplateError.runtime("invalid regular expression '\(pattern)': check its brackets and escapes")
         }
         PythonRegex.cache.set(key, regex)
+    }
+
+    static func namedGroups(_ pattern: String) -> Set<String> {
+        var names = Set<String>()
+        var rest = Substring(pattern)
+        while let start = rest.range(of: "(?P<") {
+            rest = rest[start.upperBound...]
+            if let end = rest.firstIndex(of: ">") { names.insert(String(rest[..<end])) }
+        }
+        return names
     }
 
     /// Python syntax that ICU spells differently: (?P<n>...), (?P=n), \Z.
@@ -90,6 +103,7 @@ public struct PythonRegex: @unchecked Sendable {
             guard number <= match.numberOfRanges - 1 else { throw TemplateError.runtime("invalid group reference \(number)") }
             range = match.range(at: number)
         } else {
+            guard groupNames.contains(group) else { throw TemplateError.runtime("unknown group name '\(group)'") }
             range = match.range(withName: group)
         }
         guard range.location != NSNotFound, let r = Range(range, in: s) else { return nil }

@@ -60,16 +60,25 @@ enum TextFilters {
             if remaining > 0 { out += new }
             return out
         }
-        var out = ""
-        var rest = Substring(s)
-        while remaining > 0, let range = rest.range(of: old, options: .literal) {
-            out += rest[..<range.lowerBound]
-            out += new
-            rest = rest[range.upperBound...]
-            remaining -= 1
+        // UTF-8 is self-synchronising, so a byte search finds exactly the code-point matches, without bridging.
+        let haystack = Array(s.utf8), needle = Array(old.utf8), replacement = Array(new.utf8)
+        guard haystack.count >= needle.count else { return s }
+        var out: [UInt8] = []
+        out.reserveCapacity(haystack.count)
+        var i = 0
+        let first = needle[0], last = haystack.count - needle.count
+        while i <= last && remaining > 0 {
+            if haystack[i] == first && haystack[i..<i + needle.count].elementsEqual(needle) {
+                out.append(contentsOf: replacement)
+                i += needle.count
+                remaining -= 1
+            } else {
+                out.append(haystack[i])
+                i += 1
+            }
         }
-        out += rest
-        return out
+        out.append(contentsOf: haystack[i...])
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Python's str.strip: whitespace by default, else any of `chars`.
@@ -101,9 +110,11 @@ enum TextFilters {
 
     // MARK: - case
 
+    /// Python's str.capitalize: the first code point title-cased ('ﬁ' -> 'Fi'), the rest lower-cased.
     static func capitalize(_ s: String) -> String {
-        guard let first = s.first else { return s }
-        return String(first).uppercased() + s.dropFirst().lowercased()
+        guard let first = s.unicodeScalars.first else { return s }
+        let rest = String(String.UnicodeScalarView(s.unicodeScalars.dropFirst()))
+        return first.properties.titlecaseMapping + rest.lowercased()
     }
 
     /// Jinja's title: words start after runs of whitespace, '-', '(', '{', '[' or '<'.
@@ -174,41 +185,19 @@ enum TextFilters {
         return .string(head + end)
     }
 
-    /// textwrap.wrap per line, breaking on spaces and splitting words longer than the width.
+    /// Jinja's wordwrap: Python's textwrap.wrap on each line (tabs and runs of spaces kept, whitespace dropped
+    /// at line ends, words split after hyphens and when longer than the width).
     @Sendable static func wordwrap(_ value: Value, _ args: FilterArguments) throws -> Value {
         let width = try args.int(0, "width", default: 79)
         let breakLong = args.bool(1, "break_long_words", default: true)
         let wrapString = try args.string(2, "wrapstring", default: "\n")
+        let breakOnHyphens = args.bool(3, "break_on_hyphens", default: true)
         guard width > 0 else { throw TemplateError.filterError("wordwrap: invalid width \(width) (must be > 0)") }
-        let paragraphs = splitLines(value.pythonStr).map { line -> String in
-            var lines: [String] = []
-            var current: [String] = []
-            var currentLength = 0
-            for var word in line.split(separator: " ").map(String.init) {
-                while breakLong && word.count > width {
-                    let room = current.isEmpty ? width : width - currentLength - 1
-                    if room <= 0 { lines.append(current.joined(separator: " ")); current = []; currentLength = 0; continue }
-                    let head = String(word.prefix(room))
-                    current.append(head)
-                    lines.append(current.joined(separator: " "))
-                    current = []
-                    currentLength = 0
-                    word = String(word.dropFirst(room))
-                }
-                let needed = current.isEmpty ? word.count : currentLength + 1 + word.count
-                if needed > width && !current.isEmpty {
-                    lines.append(current.joined(separator: " "))
-                    current = [word]
-                    currentLength = word.count
-                } else {
-                    current.append(word)
-                    currentLength = needed
-                }
-            }
-            if !current.isEmpty { lines.append(current.joined(separator: " ")) }
-            return lines.joined(separator: wrapString)
+        let wrapped = try splitLines(value.pythonStr).map { line in
+            try TextWrap.wrap(line, width: width, breakLongWords: breakLong, breakOnHyphens: breakOnHyphens)
+                .joined(separator: wrapString)
         }
-        return .string(paragraphs.joined(separator: wrapString))
+        return .string(wrapped.joined(separator: wrapString))
     }
 
     /// Python's str.splitlines (without line ends).
@@ -237,7 +226,7 @@ enum TextFilters {
         if case .string(let s)? = args.value(0, "width") {
             indention = s
         } else {
-            indention = String(repeating: " ", count: try args.int(0, "width", default: 4))
+            indention = String(repeating: " ", count: max(0, try args.int(0, "width", default: 4)))
         }
         let first = args.bool(1, "first", default: false)
         let blank = args.bool(2, "blank", default: false)

@@ -10,17 +10,38 @@ enum YAMLResolver {
         return try! NSRegularExpression(pattern: "^(?:" + pattern + ")$", options: [])
     }
 
-    private static let bool = regex("yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF")
-    private static let float = regex(
+    private static let boolPattern = "yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+    private static let floatPattern =
         "[-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+][0-9]+)?|\\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
-            + "|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN)")
-    private static let int = regex(
-        "[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+")
-    private static let null = regex("~|null|Null|NULL|")
-    private static let timestamp = regex(
+        + "|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN)"
+    private static let intPattern =
+        "[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+"
+    private static let nullPattern = "~|null|Null|NULL|"
+    private static let timestampPattern =
         "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?"
-            + "(?:[Tt]|[ \\t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\\.[0-9]*)?(?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?")
+        + "(?:[Tt]|[ \\t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\\.[0-9]*)?(?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?"
+
+    private static let bool = regex(boolPattern)
+    private static let float = regex(floatPattern)
+    private static let int = regex(intPattern)
+    private static let null = regex(nullPattern)
+    private static let timestamp = regex(timestampPattern)
     private static let others = regex("<<|=|!|&|\\*")
+
+    /// PyYAML's implicit resolvers, in its order, so Yams types plain scalars exactly as PyYAML does
+    /// (and an explicit `!!str 5` stays a string).
+    private static let pyyamlResolver: Resolver = {
+        func anchored(_ p: String) -> String { "^(?:" + p + ")$" }
+        // The patterns are constants; a failure here is a programming error caught by the first test run.
+        return try! Resolver.basic
+            .appending(.bool, anchored(boolPattern))
+            .appending(.float, anchored(floatPattern))
+            .appending(.int, anchored(intPattern))
+            .appending(.merge, anchored("<<"))
+            .appending(.null, anchored(nullPattern))
+            .appending(.timestamp, anchored(timestampPattern))
+            .appending(.value, anchored("="))
+    }()
 
     private static func matches(_ re: NSRegularExpression, _ s: String) -> Bool {
         re.firstMatch(in: s, options: [], range: NSRange(s.startIndex..., in: s)) != nil
@@ -36,17 +57,6 @@ enum YAMLResolver {
         if ("0"..."9").contains(first), matches(timestamp, s) { return false }
         if "<=!&*".unicodeScalars.contains(first), matches(others, s) { return false }
         return true
-    }
-
-    /// The value of a plain scalar under YAML 1.1 typing.
-    static func plainValue(_ s: String) -> Value {
-        if matches(null, s) { return .none }
-        if let first = s.first, "yYnNtTfFoO".contains(first), matches(bool, s) {
-            return .bool(["yes", "true", "on"].contains(s.lowercased()))
-        }
-        if matches(int, s) { return int(s).map(Value.int) ?? .string(s) }
-        if matches(float, s) { return float(s).map(Value.double) ?? .string(s) }
-        return .string(s)
     }
 
     private static func int(_ text: String) -> Int? {
@@ -83,7 +93,7 @@ enum YAMLResolver {
     static func load(_ text: String) throws -> Value {
         let node: Yams.Node?
         do {
-            node = try Yams.compose(yaml: text, Resolver.basic)
+            node = try Yams.compose(yaml: text, pyyamlResolver)
         } catch {
             throw TemplateError.runtime("invalid YAML: \(error)")
         }
@@ -94,11 +104,7 @@ enum YAMLResolver {
     private static func value(of node: Yams.Node) throws -> Value {
         switch node {
         case .scalar(let scalar):
-            // With the basic resolver every untagged scalar reads as str, so an explicit !!str on a plain
-            // scalar cannot be told apart; plain scalars are typed the YAML 1.1 way, as PyYAML does.
-            if scalar.style != .plain { return .string(scalar.string) }
-            if scalar.tag.rawValue != "tag:yaml.org,2002:str", let typed = explicitlyTagged(scalar) { return typed }
-            return plainValue(scalar.string)
+            return typed(scalar, tag: node.tag.rawValue)
         case .sequence(let sequence):
             return .list(try sequence.map(value(of:)))
         case .mapping(let mapping):
@@ -125,14 +131,15 @@ enum YAMLResolver {
         }
     }
 
-    private static func explicitlyTagged(_ scalar: Yams.Node.Scalar) -> Value? {
-        switch scalar.tag.rawValue {
-        case "tag:yaml.org,2002:str": return .string(scalar.string)
-        case "tag:yaml.org,2002:int": return int(scalar.string).map(Value.int)
-        case "tag:yaml.org,2002:float": return float(scalar.string).map(Value.double)
-        case "tag:yaml.org,2002:bool": return plainValue(scalar.string)
-        case "tag:yaml.org,2002:null": return Value.none
-        default: return nil
+    /// `tag` is the resolved one: explicit (`!!str 5`) or what the PyYAML rules make of a plain scalar.
+    private static func typed(_ scalar: Yams.Node.Scalar, tag: String) -> Value {
+        let text = scalar.string
+        switch tag {
+        case "tag:yaml.org,2002:int": return int(text).map(Value.int) ?? .string(text)
+        case "tag:yaml.org,2002:float": return float(text).map(Value.double) ?? .string(text)
+        case "tag:yaml.org,2002:bool": return .bool(["yes", "true", "on"].contains(text.lowercased()))
+        case "tag:yaml.org,2002:null": return .none
+        default: return .string(text)
         }
     }
 }
