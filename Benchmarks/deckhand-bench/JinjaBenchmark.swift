@@ -44,11 +44,6 @@ enum JinjaBenchmark {
     }
 }
 
-struct BenchmarkFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 private extension Value {
     func lookupField(_ key: String) -> Value? {
         if case .dict(let d) = self { return d[key] }
