@@ -24,6 +24,7 @@ import json
 import ntpath
 import os
 import re
+import time
 import shlex
 import sys
 import traceback
@@ -278,6 +279,16 @@ def split(a, separator=None, maxsplit=-1):
     return str(a).split(separator, maxsplit)
 
 
+def strftime(string_format, second=None, utc=False):
+    timefn = time.gmtime if utc else time.localtime
+    if second is not None:
+        try:
+            second = float(second)
+        except (TypeError, ValueError):
+            raise AnsibleFilterError("Invalid value for epoch value (%s)" % second)
+    return time.strftime(string_format, timefn(second))
+
+
 ANSIBLE_FILTERS = {
     "bool": to_bool,
     "ternary": ternary,
@@ -304,6 +315,7 @@ ANSIBLE_FILTERS = {
     "symmetric_difference": symmetric_difference,
     "mandatory": mandatory,
     "split": split,
+    "strftime": strftime,
 }
 
 
@@ -325,7 +337,29 @@ def truthy(value, convert_bool=False):
     return bool(value)
 
 
+def _result_flag(key, default, through_loop_results=False):
+    """A test on a registered result: reads one boolean key, as ansible-core's plugins/test/core.py does."""
+    def test(result, name=key):
+        if not isinstance(result, dict):
+            raise AnsibleFilterError("The '%s' test expects a dictionary" % name)
+        if key in result:
+            return bool(result[key])
+        results = result.get("results")
+        if through_loop_results and isinstance(results, list) and results and isinstance(results[0], dict):
+            return any(r.get(key, False) for r in results)
+        return default
+    return test
+
+
 ANSIBLE_TESTS = {
+    "changed": _result_flag("changed", False, True),
+    "failed": _result_flag("failed", False),
+    "succeeded": lambda r: not _result_flag("failed", False)(r, "succeeded"),
+    "success": lambda r: not _result_flag("failed", False)(r, "success"),
+    "skipped": _result_flag("skipped", False),
+    "unreachable": _result_flag("unreachable", False),
+    "reachable": lambda r: not _result_flag("unreachable", False)(r, "reachable"),
+
     "match": lambda v, p="", ignorecase=False, multiline=False: _regex(v, p, ignorecase, multiline, "match"),
     "search": lambda v, p="", ignorecase=False, multiline=False: _regex(v, p, ignorecase, multiline, "search"),
     "regex": _regex,

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import OrderedCollections
 
 /// Ansible's filters (ansible-core plugins/filter/core.py and mathstuff.py) that templates for web hosts use.
@@ -25,7 +28,35 @@ enum AnsibleFilters {
             }
         },
         "split": split,
+        "strftime": strftime,
     ]
+
+    /// Ansible's `strftime(second=None, utc=False)`: the format applied to a Unix time (now when none is given),
+    /// in local time or UTC, through the C library's strftime as Python's time.strftime does.
+    @Sendable static func strftime(_ value: Value, _ args: FilterArguments) throws -> Value {
+        try args.allowKeywords(["second", "utc"])
+        var seconds = Date().timeIntervalSince1970
+        if let given = args.value(0, "second"), !given.isNoneValue {
+            switch given {
+            case .int(let i): seconds = Double(i)
+            case .double(let d): seconds = d
+            case .string(let text):
+                guard let d = Double(text.trimmingCharacters(in: .whitespaces)) else {
+                    throw TemplateError.filterError("Invalid value for epoch value (\(text))")
+                }
+                seconds = d
+            default:
+                throw TemplateError.filterError("Invalid value for epoch value (\(given.pythonStr))")
+            }
+        }
+        var time = time_t(seconds.rounded(.down))
+        var parts = tm()
+        if args.bool(1, "utc", default: false) { gmtime_r(&time, &parts) } else { localtime_r(&time, &parts) }
+        let format = value.pythonStr
+        var buffer = [CChar](repeating: 0, count: max(256, format.utf8.count * 8))
+        let count = Glibc.strftime(&buffer, buffer.count, format, &parts)
+        return .string(String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
 
     @Sendable static func b64decode(_ value: Value, _ args: FilterArguments) throws -> Value {
         // Python's b64decode drops characters outside the alphabet, then insists on correct padding.
