@@ -25,6 +25,14 @@ struct DeckhandCommand: AsyncParsableCommand {
             RunCommand.self,
             TemplateCommand.self,
             DocCommand.self,
+            InitCommand.self,
+            ProvisionCommand.self,
+            StatusCommand.self,
+            MaintenanceCommand.self,
+            BackupCommand.self,
+            LogsCommand.self,
+            CertsCommand.self,
+            ExecCommand.self,
         ]
     )
 
