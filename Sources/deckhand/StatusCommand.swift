@@ -18,8 +18,10 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let run = try await VerbRun.run("status.yml", stage: stage, variables: [], options: options,
                                         connection: deckhand.connection)
+        let lines = run.messages(ofTask: "Show the status")
+        // The screen itself, one fact per line (the report above prints the registered list as data).
+        if run.succeeded && !lines.isEmpty { print("\n" + lines.joined(separator: "\n")) }
         try run.finish({
-            let lines = run.messages(ofTask: "Show the status")
             // The things a user acts on at 2 a.m., repeated as one line under the screen.
             let alarms = lines.filter { $0.contains("NOT RUNNING") || $0.contains("EXPOSED") || $0.contains("NONE SERVED")
                 || $0.contains("FATAL") || $0.contains("STOPPED") || $0.contains("BACKOFF") }
