@@ -77,6 +77,6 @@ struct BackupCommand: AsyncParsableCommand {
                 return run.messages(ofTask: "Report what was pruned").first.map { "pruned on \(stage): \($0)" }
                     ?? "nothing to prune on \(stage)"
             }
-        }(), action: "backup \(action.rawValue)")
+        }(), action: "backup \(action.rawValue)", changesHost: action == .create || action == .restore || action == .prune)
     }
 }

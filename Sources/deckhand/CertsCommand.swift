@@ -28,6 +28,6 @@ struct CertsCommand: AsyncParsableCommand {
         let run = try await VerbRun.run("certs.yml", stage: stage, variables: [("certs_action", .string(action.rawValue))],
                                         options: options, connection: deckhand.connection)
         try run.finish(run.messages(ofTask: "Report the certificate").first
-                           ?? "certs \(action.rawValue) on \(stage) done", action: "certs \(action.rawValue)")
+                           ?? "certs \(action.rawValue) on \(stage) done", action: "certs \(action.rawValue)", changesHost: action == .renew)
     }
 }

@@ -26,6 +26,6 @@ struct LogsCommand: AsyncParsableCommand {
     func run() async throws {
         let run = try await VerbRun.run("logs_rotate.yml", stage: stage, variables: [], options: options,
                                         connection: deckhand.connection)
-        try run.finish("logs of \(stage) rotated; every writer now logs to the new files", action: "logs rotate")
+        try run.finish("logs of \(stage) rotated; every writer now logs to the new files", action: "logs rotate", changesHost: true)
     }
 }

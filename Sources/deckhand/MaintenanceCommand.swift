@@ -54,7 +54,7 @@ struct MaintenanceCommand: AsyncParsableCommand {
                 return run.messages(ofTask: "Report the maintenance state").first.map { "\(stage): \($0)" }
                     ?? "\(stage): maintenance state unknown (see above)"
             }
-        }(), action: "maintenance \(state.rawValue)")
+        }(), action: "maintenance \(state.rawValue)", changesHost: state != .status)
     }
 }
 

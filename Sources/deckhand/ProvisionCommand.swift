@@ -22,6 +22,6 @@ struct ProvisionCommand: AsyncParsableCommand {
             let changed = run.summary.stats.reduce(0) { $0 + $1.stats.changed }
             return changed == 0 ? "\(stage) is provisioned; nothing needed changing"
                 : "\(stage) is provisioned (\(changed) change\(changed == 1 ? "" : "s"))"
-        }(), action: "provision")
+        }(), action: "provision", changesHost: true)
     }
 }

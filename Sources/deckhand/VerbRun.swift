@@ -75,19 +75,23 @@ struct VerbRun {
     }
 
     /// Prints the verb's outcome as the last line and exits with the run's status: `success` when every host
-    /// was fine, a failure line naming the stage otherwise.
-    func finish(_ success: @autoclosure () -> String, action: String) throws {
+    /// was fine, a failure line naming the stage otherwise. A verb that `changesHost` says, under --check,
+    /// what it would have changed instead (its success line would claim what did not happen).
+    func finish(_ success: @autoclosure () -> String, action: String, changesHost: Bool = false) throws {
         if succeeded {
-            print(success() + targetCheckNote)
+            if checkMode && changesHost {
+                let changes = summary.stats.reduce(0) { $0 + $1.stats.changed }
+                print("check mode: \(action) would make \(changes) change\(changes == 1 ? "" : "s") on \(target.name); nothing was changed")
+            } else {
+                print(success() + (checkMode ? " [check mode: nothing was changed]" : ""))
+            }
             return
         }
-        let stats = summary.stats.first { $0.stats.unreachable > 0 }
-        let reason = stats != nil ? "could not reach \(stats!.host) (see above)" : "a task failed (see above)"
+        let unreachable = summary.stats.first { $0.stats.unreachable > 0 }
+        let reason = unreachable.map { "could not reach \($0.host) (see above)" } ?? "a task failed (see above)"
         Terminal.error("\(action) failed on \(target.name): \(reason)")
         throw ExitCode(summary.exitCode)
     }
-
-    private var targetCheckNote: String { checkMode ? " [check mode: nothing was changed]" : "" }
 }
 
 /// Sends every event to several reporters (the user's output and the verb's record).

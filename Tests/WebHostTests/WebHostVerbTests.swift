@@ -59,9 +59,15 @@ final class WebHostVerbTests: XCTestCase {
         let check = try host.deckhand(["maintenance", "on", "test", "--check", "--diff"])
         XCTAssertEqual(check.status, 0, "\(check)")
         XCTAssertTrue(check.stdout.contains("changed=1"), "the rename it would do:\n\(check)")
-        XCTAssertTrue(check.lastLine.hasSuffix("[check mode: nothing was changed]"), check.lastLine)
+        XCTAssertEqual(check.lastLine, "check mode: maintenance on would make 1 change on test; nothing was changed")
         XCTAssertEqual(try host.site().status, 200)
         XCTAssertTrue(FileManager.default.fileExists(atPath: host.appDirectory + "/maintenance_off.html"))
+    }
+
+    func testReadOnlyVerbsInCheckModeStillReport() throws {
+        let status = try host.deckhand(["maintenance", "status", "test", "--check"])
+        XCTAssertEqual(status.status, 0, "\(status)")
+        XCTAssertEqual(status.lastLine, "test: maintenance is off [check mode: nothing was changed]")
     }
 
     func testStatusShowsOneScreenAndAOneLineVerdict() throws {
