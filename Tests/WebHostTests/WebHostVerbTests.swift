@@ -70,6 +70,21 @@ final class WebHostVerbTests: XCTestCase {
         XCTAssertEqual(status.lastLine, "test: maintenance is off [check mode: nothing was changed]")
     }
 
+    func testAPlaybooksFolderBesideDeckhandYmlOverridesTheBuiltInOnes() throws {
+        // The user copies the built-in playbooks next to deckhand.yml and changes one.
+        let builtIn = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("playbooks").path
+        let own = host.operations + "/playbooks"
+        try FileManager.default.copyItem(atPath: builtIn, toPath: own)
+        let playbook = own + "/maintenance.yml"
+        let text = try String(contentsOfFile: playbook, encoding: .utf8)
+            .replacingOccurrences(of: "- name: Check the requested state", with: "- name: Check the requested state (our copy)")
+        try text.write(toFile: playbook, atomically: true, encoding: .utf8)
+        let status = try host.deckhand(["maintenance", "status", "test"])
+        XCTAssertEqual(status.status, 0, "\(status)")
+        XCTAssertTrue(status.stdout.contains("TASK [Check the requested state (our copy)]"), status.stdout)
+    }
+
     func testStatusShowsOneScreenAndAOneLineVerdict() throws {
         let status = try host.deckhand(["status", "test"])
         XCTAssertEqual(status.status, 0, "\(status)")
