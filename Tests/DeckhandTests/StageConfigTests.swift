@@ -228,6 +228,20 @@ final class StageConfigTests: XCTestCase {
         XCTAssertTrue(restore.stderr.contains("--into"), restore.stderr)
     }
 
+    func testExecRunsTheAppenvWrapperAsTheAppUserOfTheStage() throws {
+        let folder = NSTemporaryDirectory() + "deckhand-exec-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "stages:\n  test:\n    host: 127.0.0.1\n    domain: shop.example.com\n    app_user: shop\n"
+            .write(toFile: folder + "/deckhand.yml", atomically: true, encoding: .utf8)
+        // --check prints the command line without connecting; app_dir comes from the playbooks' defaults.yml.
+        let exec = try deckhand(["exec", "test", "--check", "--", "python", "manage.py", "migrate"], in: folder)
+        XCTAssertEqual(exec.status, 0, exec.stderr)
+        XCTAssertEqual(exec.stdout, "test: sudo -n -H -u shop /webapps/shop.example.com/bin/appenv python manage.py migrate\n")
+        let moved = try deckhand(["exec", "test", "--check", "-e", "webapps_root=/srv/apps", "--", "true"], in: folder)
+        XCTAssertEqual(moved.stdout, "test: sudo -n -H -u shop /srv/apps/shop.example.com/bin/appenv true\n", moved.stderr)
+    }
+
     private func deckhand(_ arguments: [String], in folder: String) throws -> (status: Int32, stdout: String, stderr: String) {
         let candidates = [Bundle(for: StageConfigTests.self).bundleURL, Bundle.main.bundleURL,
                           URL(fileURLWithPath: CommandLine.arguments[0])]

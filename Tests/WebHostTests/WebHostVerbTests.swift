@@ -85,6 +85,15 @@ final class WebHostVerbTests: XCTestCase {
         XCTAssertTrue(status.stdout.contains("TASK [Check the requested state (our copy)]"), status.stdout)
     }
 
+    func testAnAnsibleInventoryWorksInsteadOfDeckhandYml() throws {
+        let inventory = host.operations + "/hosts.ini"
+        try "[webhost]\namy ansible_host=testhost\n".write(toFile: inventory, atomically: true, encoding: .utf8)
+        let status = try host.deckhand(["maintenance", "status", "webhost", "-i", inventory])
+        XCTAssertEqual(status.status, 0, "\(status)")
+        XCTAssertTrue(status.stdout.contains("ok: [amy]"), status.stdout)
+        XCTAssertEqual(status.lastLine, "webhost: maintenance is off")
+    }
+
     func testStatusShowsOneScreenAndAOneLineVerdict() throws {
         let status = try host.deckhand(["status", "test"])
         XCTAssertEqual(status.status, 0, "\(status)")
