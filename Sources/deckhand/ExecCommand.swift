@@ -99,7 +99,10 @@ struct ExecCommand: AsyncParsableCommand {
             let appUser = try text("app_user")
             let appDir = try text("app_dir")
             let connection = ConnectionVariables(hostName: host, variables: inventory.variables(for: host))
-            let remote = "sudo -n -H -u \(shellQuote(appUser)) \(shellQuote(appDir + "/bin/appenv")) " + command.joined(separator: " ")
+            // The words after -- are shell text for the remote shell, as with ssh and `deckhand sh`: appended
+            // as they are, after the wrapper's own (quoted) words.
+            let wrapper = ShellCommand("sudo", "-n", "-H", "-u", appUser, appDir + "/bin/appenv")
+            let remote = wrapper.rendered + " " + command.joined(separator: " ")
             return (connection, remote)
         } catch let error as ValidationErrors {
             throw DeckhandFailure(.invalid, error.description)
@@ -112,10 +115,5 @@ struct ExecCommand: AsyncParsableCommand {
         } catch {
             throw DeckhandFailure(.usage, "\(stage): \(error)")
         }
-    }
-
-    private func shellQuote(_ word: String) -> String {
-        if !word.isEmpty && word.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:@".contains($0) }) { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

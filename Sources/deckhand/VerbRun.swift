@@ -93,26 +93,3 @@ struct VerbRun {
         throw ExitCode(summary.exitCode)
     }
 }
-
-/// Sends every event to several reporters (the user's output and the verb's record).
-struct TeeReporter: RunReporter {
-    let reporters: [RunReporter]
-    init(_ reporters: [RunReporter]) { self.reporters = reporters }
-    func record(_ event: RunEvent) { for reporter in reporters { reporter.record(event) } }
-    func finish() { for reporter in reporters { reporter.finish() } }
-}
-
-extension Value {
-    /// The value as one line of text for the user.
-    var plainText: String {
-        switch self {
-        case .string(let text): return text
-        case .int(let number): return String(number)
-        case .double(let number): return String(number)
-        case .bool(let flag): return flag ? "true" : "false"
-        case .none: return ""
-        case .list(let items): return items.map(\.plainText).joined(separator: ", ")
-        default: return "\(self)"
-        }
-    }
-}
