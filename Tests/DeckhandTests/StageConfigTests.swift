@@ -150,7 +150,7 @@ final class StageConfigTests: XCTestCase {
         let config = try parse("stages:\n  production: {host: h, domain: d}\n  test: {host: h, domain: d}\n")
         XCTAssertThrowsError(try config.stage("prodution")) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.contains("no stage 'prodution' (the stages are: production, test)"), text)
+            XCTAssertTrue(text.contains("/ops/deckhand.yml:1:1: no stage 'prodution' (the stages are: production, test;"), text)
             XCTAssertTrue(text.contains("did you mean 'production'"), text)
         }
     }

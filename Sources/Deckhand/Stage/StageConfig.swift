@@ -19,6 +19,8 @@ public struct StageConfig: Sendable {
 
     public var path: String
     public var stages: OrderedDictionary<String, Stage>
+    /// Where `stages:` is written (an unknown stage is reported there).
+    var stagesLocation: SourceLocation?
 
     /// The folder holding the file (a `playbooks/` beside it overrides the built-in ones).
     public var directory: String { (path as NSString).deletingLastPathComponent }
@@ -83,12 +85,11 @@ public struct StageConfig: Sendable {
     public func stage(_ name: String) throws -> Stage {
         if let stage = stages[name] { return stage }
         let known = stages.keys.joined(separator: ", ")
-        var error = ValidationError(
+        let error = ValidationError(
             stages.isEmpty ? "no stage '\(name)': the file names no stages (add one under 'stages:')"
-                : "no stage '\(name)' (the stages are: \(known))",
-            at: SourceLocation(file: path, line: 0, column: 0), offendingText: name,
+                : "no stage '\(name)' (the stages are: \(known); add it under 'stages:' or pick one of them)",
+            at: stagesLocation ?? .synthetic(path), offendingText: name,
             suggestion: Suggestion.nearest(name, in: Array(stages.keys)))
-        error.sourceLine = nil
         throw ValidationErrors([error])
     }
 
@@ -97,7 +98,7 @@ public struct StageConfig: Sendable {
     private static func read(_ document: YAMLDocument) throws -> StageConfig {
         let errors = ErrorCollector()
         let reader = NodeReader(document: document, errors: errors)
-        var config = StageConfig(path: document.path, stages: [:])
+        var config = StageConfig(path: document.path, stages: [:], stagesLocation: nil)
         guard let root = document.root, case .mapping = root else {
             errors.add(ValidationError(
                 "deckhand.yml must be a mapping with 'stages:' (run 'deckhand init' for a commented example)",
@@ -110,7 +111,9 @@ public struct StageConfig: Sendable {
         for (key, keyNode, value) in reader.entries(root) {
             switch key {
             case "defaults": defaultsNode = value
-            case "stages": stagesNode = value
+            case "stages":
+                stagesNode = value
+                config.stagesLocation = reader.location(keyNode)
             default:
                 reader.fail("unknown top-level key '\(key)' (deckhand.yml has: \(topLevelKeys.joined(separator: ", ")))",
                             at: keyNode, text: key, suggestion: Suggestion.nearest(key, in: topLevelKeys))
