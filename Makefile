@@ -3,7 +3,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 TESTHOST := testhost/testhost
 
-.PHONY: all deps build release test install testhost-up testhost-down bench demo clean
+.PHONY: all deps build release test test-webhost install testhost-up testhost-down bench demo clean
 
 all: build
 
@@ -16,8 +16,14 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product deckhand
 
+# The binary, and beside it (<prefix>/share/deckhand/playbooks) the built-in playbooks the verbs run.
 install: release
+	install -d $(PREFIX)/bin $(PREFIX)/share/deckhand
 	install -m 755 "$$($(SWIFT) build -c release --show-bin-path)/deckhand" $(PREFIX)/bin/deckhand
+	rm -rf $(PREFIX)/share/deckhand/playbooks.new
+	cp -R playbooks $(PREFIX)/share/deckhand/playbooks.new
+	rm -rf $(PREFIX)/share/deckhand/playbooks
+	mv $(PREFIX)/share/deckhand/playbooks.new $(PREFIX)/share/deckhand/playbooks
 
 testhost-up: deps
 	@$(TESTHOST) up
@@ -29,7 +35,13 @@ testhost-down:
 test: deps
 	$(SWIFT) build --build-tests
 	@$(TESTHOST) up
-	@status=0; $(SWIFT) test --skip-build --disable-swift-testing || status=$$?; $(TESTHOST) down; exit $$status
+	@status=0; $(SWIFT) test --skip-build --disable-swift-testing --skip WebHostTests || status=$$?; $(TESTHOST) down; exit $$status
+
+# The verbs against a provisioned web host (testhost/webhost up + provision; see playbooks/README.md). Needs
+# DECKHAND_TESTHOST_DIR and DECKHAND_WEBHOST_DIR when they are not this repository's .testhost and .webhost.
+test-webhost: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --disable-swift-testing --filter WebHostTests
 
 # The main job on the embedded default: the loopback test host.
 demo: build testhost-up

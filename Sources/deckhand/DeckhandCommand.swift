@@ -13,9 +13,9 @@ struct DeckhandCommand: AsyncParsableCommand {
             EXIT STATUS
               0   success
               1   usage error or bad ssh config
-              2   a host failed a task (run)
+              2   a host failed a task (run and the verbs)
               4   a host is unreachable (connection, host key or login failed)
-              5   the playbook or inventory is invalid; nothing was run (run)
+              5   the playbook, inventory or deckhand.yml is invalid; nothing was run (run and the verbs)
               sh  exits with the remote command's status, or 128+N when a signal N killed it
             """,
         // One line per subcommand, in the order `deckhand --help` lists them.
@@ -25,6 +25,14 @@ struct DeckhandCommand: AsyncParsableCommand {
             RunCommand.self,
             TemplateCommand.self,
             DocCommand.self,
+            InitCommand.self,
+            ProvisionCommand.self,
+            StatusCommand.self,
+            MaintenanceCommand.self,
+            BackupCommand.self,
+            LogsCommand.self,
+            CertsCommand.self,
+            ExecCommand.self,
         ]
     )
 

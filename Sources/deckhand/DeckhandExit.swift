@@ -4,7 +4,9 @@ import ArgumentParser
 enum DeckhandExit: Int32 {
     case ok = 0
     case usage = 1
+    case failed = 2
     case unreachable = 4
+    case invalid = 5
 
     var code: ExitCode { ExitCode(rawValue) }
 }

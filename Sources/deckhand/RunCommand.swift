@@ -116,29 +116,21 @@ struct RunCommand: AsyncParsableCommand {
         }
         let reporter: RunReporter = output == .json ? JSONReport.standardOutput()
             : HumanReport.standardOutput(verbosity: verbose)
-        let resolver: SSHOptionsResolver
+        let summary: RunSummary
         do {
-            resolver = SSHOptionsResolver(config: try SSHConfig.load(file: deckhand.connection.configFile),
-                                          overrides: SSHConfigOverrides(
-                                              hostKeyPolicy: deckhand.connection.hostKeyChecking,
-                                              connectTimeout: deckhand.connection.connectTimeout.map {
-                                                  .milliseconds(Int(($0 * 1000).rounded())) }))
-        } catch {
-            throw fail(1, "\(error)")
+            summary = try await PlaybookExecution(playbook: book, inventory: inventory, options: options)
+                .run(connection: deckhand.connection, reporter: reporter)
+        } catch let failure as DeckhandFailure {
+            throw fail(failure.exitCode.rawValue, failure.message)
         }
-        let pool = ConnectionPool.standard { variables in try resolver.options(for: variables) }
-        let runner = PlaybookRunner(inventory: inventory, options: options, pool: pool, reporter: reporter)
-        let summary = await runner.run(book)
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
 
     private func prepare() throws -> (Deckhand.Playbook, Inventory, RunOptions) {
-        let loader = PlaybookLoader(rolesPath: rolesPath + RunCommand.environmentRolesPath)
-        let book = try loader.loadPlaybook(at: playbook)
-        var inventory = try Inventory.load(from: self.inventory)
-        try inventory.loadPlaybookVariables(directory: book.directory)
-        var options = RunOptions()
-        options.loader = loader
+        let execution = try PlaybookExecution.load(playbook: playbook, inventory: try Inventory.load(from: self.inventory),
+                                                   rolesPath: rolesPath)
+        let (book, inventory) = (execution.playbook, execution.inventory)
+        var options = execution.options
         options.checkMode = check
         options.diffMode = diff
         options.tags = tags.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
@@ -149,7 +141,6 @@ struct RunCommand: AsyncParsableCommand {
         options.limit = limit
         options.forceHandlers = !noForceHandlers
         options.extraVars = try ExtraVars.parse(extraVars)
-        options.sshConfigFile = deckhand.connection.configFile
         for play in book.plays where !play.varsPrompt.isEmpty {
             let answers = try VarsPromptReader.answers(for: play.varsPrompt, extraVars: options.extraVars.merging(options.promptedVars) { $1 })
             for (key, value) in answers { options.promptedVars[key] = value }
@@ -167,9 +158,5 @@ struct RunCommand: AsyncParsableCommand {
             _ = try inventory.hostNames(matching: HostPattern(play.hosts), limit: limit)
         }
         return (book, inventory, options)
-    }
-
-    static var environmentRolesPath: [String] {
-        (ProcessInfo.processInfo.environment["ANSIBLE_ROLES_PATH"] ?? "").split(separator: ":").map(String.init)
     }
 }
