@@ -13,13 +13,7 @@ public struct CopyModule: Module {
             ArgumentSpec("dest", type: .path, required: true, aliases: ["path"], doc: "The file to write; a path ending in / gets src's name."),
             ArgumentSpec("src", type: .path, doc: "A file from the role's files/ (or beside the playbook) to copy."),
             ArgumentSpec("content", type: .raw, doc: "The text to write (dicts and lists are written as JSON)."),
-            ArgumentSpec("mode", type: .mode, doc: "Permissions: octal (\"0644\") or symbolic (u=rw,g=r,o=r)."),
-            ArgumentSpec("owner", doc: "User that should own it (name or uid)."),
-            ArgumentSpec("group", doc: "Group that should own it (name or gid)."),
-            ArgumentSpec("backup", type: .bool, default: .bool(false), doc: "Keep the old file beside it, with a timestamp."),
-            ArgumentSpec("force", type: .bool, default: .bool(true), doc: "Replace a file whose contents differ; no: only create."),
-            ArgumentSpec("validate", doc: "A command run on the new file (%s) before it replaces the old one, e.g. `nginx -t -c %s`."),
-        ],
+        ] + FileWriteOptions.arguments,
         requiredOneOf: [["src", "content"]],
         mutuallyExclusive: [["src", "content"]],
         doc: "Writes a file on the host atomically from inline content or a controller file; only when it differs.",
@@ -27,12 +21,7 @@ public struct CopyModule: Module {
 
     var source: Source
     var destination: String
-    var mode: FileMode?
-    var owner: String?
-    var group: String?
-    var backup: Bool
-    var force: Bool
-    var validate: [String]?
+    var options: FileWriteOptions
 
     enum Source { case content(Data), file(String) }
 
@@ -53,18 +42,7 @@ public struct CopyModule: Module {
         } else {
             throw ModuleArgumentError("one of src or content is required")
         }
-        mode = try arguments.mode()
-        owner = try arguments.string("owner")
-        group = try arguments.string("group")
-        backup = try arguments.bool("backup", default: false)
-        force = try arguments.bool("force", default: true)
-        if let text = try arguments.string("validate") {
-            let words = try ShellWords.split(text)
-            guard words.contains(where: { $0.contains("%s") }) else {
-                throw ModuleArgumentError("validate must contain %s (where the new file goes), got: \(text)")
-            }
-            validate = words
-        }
+        options = try FileWriteOptions(arguments)
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
@@ -78,8 +56,7 @@ public struct CopyModule: Module {
         case .file(let name): data = try context.readSourceFile(name)
         }
         let current = try FileState(probeOutput: probe?.stdout ?? Data())
-        let content = FileContent(path: destination, data: data, mode: mode, owner: owner, group: group,
-                                  backup: backup, force: force, validate: validate)
+        let content = FileContent(path: destination, data: data, options: options)
         return try content.plan(current: current, diffMode: context.diffMode)
     }
 }

@@ -1,0 +1,43 @@
+import Foundation
+
+/// The arguments of modules that write a whole file (copy, template): attributes, backup, force and validate.
+struct FileWriteOptions {
+    var mode: FileMode?
+    var owner: String?
+    var group: String?
+    var backup: Bool
+    var force: Bool
+    var validate: [String]?
+
+    static let arguments: [ArgumentSpec] = [
+        ArgumentSpec("mode", type: .mode, doc: "Permissions: octal (\"0644\") or symbolic (u=rw,g=r,o=r)."),
+        ArgumentSpec("owner", doc: "User that should own it (name or uid)."),
+        ArgumentSpec("group", doc: "Group that should own it (name or gid)."),
+        ArgumentSpec("backup", type: .bool, default: .bool(false), doc: "Keep the old file beside it, with a timestamp."),
+        ArgumentSpec("force", type: .bool, default: .bool(true), doc: "Replace a file whose contents differ; no: only create."),
+        ArgumentSpec("validate", doc: "A command run on the new file (%s) before it replaces the old one, e.g. `nginx -t -c %s`."),
+    ]
+
+    init(_ arguments: ModuleArguments) throws {
+        mode = try arguments.mode()
+        owner = try arguments.string("owner")
+        group = try arguments.string("group")
+        backup = try arguments.bool("backup", default: false)
+        force = try arguments.bool("force", default: true)
+        if let text = try arguments.string("validate") {
+            let words = try ShellWords.split(text)
+            guard words.contains(where: { $0.contains("%s") }) else {
+                throw ModuleArgumentError("validate must contain %s (where the new file goes), got: \(text)")
+            }
+            validate = words
+        }
+    }
+}
+
+extension FileContent {
+    /// `data` written to `path` with the attributes and checks of `options`.
+    init(path: String, data: Data, options: FileWriteOptions) {
+        self.init(path: path, data: data, mode: options.mode, owner: options.owner, group: options.group,
+                  backup: options.backup, force: options.force, validate: options.validate)
+    }
+}
