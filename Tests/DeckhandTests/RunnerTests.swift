@@ -353,6 +353,27 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(result?["msg"] as? String, "hi web1")
     }
 
+    func testBecomeVariablesWinOverThePlaysKeywords() async throws {
+        // As in Ansible, ansible_become_user (from the inventory, a stage or vars) beats the play's become_user.
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              become: true
+              become_user: root
+              vars: { ansible_become_user: nobody }
+              tasks:
+                - command: id -un
+                  register: who
+                - assert: { that: "who.stdout == 'nobody'", fail_msg: "ran as {{ who.stdout }}" }
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, reporter) = try await book.run()
+        XCTAssertEqual(reporter.results(ofTask: "command").first?.result["stdout"], .string("nobody"))
+        XCTAssertEqual(summary.exitCode, 0)
+    }
+
     func testTaskNamesAreTemplatedWithThePlaysVariables() async throws {
         let book = try LocalPlaybook(files: [
             "site.yml": """

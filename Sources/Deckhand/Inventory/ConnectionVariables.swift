@@ -2,7 +2,7 @@ import Jinja
 import OrderedCollections
 
 /// How to reach a host, read from its (already templated) variables: ansible_host, ansible_port,
-/// ansible_user, ansible_ssh_private_key_file, ansible_password, ansible_become_password, ansible_connection.
+/// ansible_user, ansible_ssh_private_key_file, ansible_password, ansible_become*, ansible_connection.
 public struct ConnectionVariables: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {
         case ssh
@@ -18,6 +18,11 @@ public struct ConnectionVariables: Sendable, Hashable {
     public var privateKeyFile: String?
     public var password: String?
     public var becomePassword: String?
+    /// `ansible_become`, `ansible_become_user`, `ansible_become_method`: as in Ansible, these variables win over
+    /// the play's and task's become keywords.
+    public var become: Bool?
+    public var becomeUser: String?
+    public var becomeMethod: String?
     public var kind: Kind
 
     public init(hostName: String, variables: OrderedDictionary<String, Value>) {
@@ -38,6 +43,14 @@ public struct ConnectionVariables: Sendable, Hashable {
         privateKeyFile = text("ansible_ssh_private_key_file", "ansible_private_key_file")
         password = text("ansible_password", "ansible_ssh_pass")
         becomePassword = text("ansible_become_password", "ansible_become_pass", "ansible_sudo_pass")
+        switch variables["ansible_become"] {
+        case .bool(let flag)?: become = flag
+        case .string(let word)?: become = ["yes", "true", "on", "1"].contains(word.lowercased())
+        case .int(let number)?: become = number != 0
+        default: become = nil
+        }
+        becomeUser = text("ansible_become_user")
+        becomeMethod = text("ansible_become_method")
         switch text("ansible_connection") {
         case "local": kind = .local
         default: kind = .ssh

@@ -40,6 +40,7 @@ extension PlaybookRunner {
         "ansible_host", "ansible_ssh_host", "ansible_port", "ansible_ssh_port", "ansible_user", "ansible_ssh_user",
         "ansible_ssh_private_key_file", "ansible_private_key_file", "ansible_password", "ansible_ssh_pass",
         "ansible_become_password", "ansible_become_pass", "ansible_sudo_pass", "ansible_connection",
+        "ansible_become", "ansible_become_user", "ansible_become_method",
     ]
 
     /// How to reach `host`: its connection variables templated with `scope` (its own task scope) or alone.

@@ -481,9 +481,9 @@ struct TaskExecution: Sendable {
         let variables = try runner.connectionVariables(of: targetName, scope: delegated ? nil : scope, remoteUser: remoteUser)
         let connection = try runner.pool.connection(for: variables)
         var become: Become?
-        if try flag(keywords.become, scope: scope) ?? false {
-            let method = Become.Method(rawValue: keywords.becomeMethod ?? "sudo") ?? .sudo
-            let user = try keywords.becomeUser.map { try templating.renderText($0, scope) } ?? "root"
+        if try variables.become ?? flag(keywords.become, scope: scope) ?? false {
+            let method = Become.Method(rawValue: variables.becomeMethod ?? keywords.becomeMethod ?? "sudo") ?? .sudo
+            let user = try variables.becomeUser ?? keywords.becomeUser.map { try templating.renderText($0, scope) } ?? "root"
             become = Become(method: method, user: user, password: variables.becomePassword ?? options.becomePassword)
         }
         var environment: [String: String] = [:]
