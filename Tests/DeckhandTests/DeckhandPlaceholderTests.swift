@@ -1,6 +1,0 @@
-import XCTest
-@testable import Deckhand
-
-final class DeckhandPlaceholderTests: XCTestCase {
-    func testBuilds() {}
-}

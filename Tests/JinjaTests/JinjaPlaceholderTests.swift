@@ -1,6 +1,0 @@
-import XCTest
-@testable import Jinja
-
-final class JinjaPlaceholderTests: XCTestCase {
-    func testBuilds() {}
-}
