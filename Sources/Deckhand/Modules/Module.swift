@@ -67,6 +67,9 @@ public struct HostAction: Sendable {
     public var reportsOutput: Bool
     /// A non-zero exit is the module's answer, not a failure of the action (command's own rc).
     public var exitStatusIsResult: Bool
+    /// Reads the action's output into the result (django_manage's applied migrations, git's new HEAD, fetch's
+    /// bytes); runs before the exit status is judged, and a thrown error fails the task with its message.
+    public var interpret: (@Sendable (CommandResult, inout ModuleResult) throws -> Void)? = nil
 
     public static func run(_ command: ShellCommand, stdin: Data? = nil) -> HostAction {
         HostAction(kind: .run(command, stdin: stdin), reportsOutput: false, exitStatusIsResult: false)
@@ -81,6 +84,13 @@ public struct HostAction: Sendable {
                            group: String? = nil, validate: [String]? = nil) -> HostAction {
         HostAction(kind: .put(FileWrite(data: data, path: path, mode: mode, owner: owner, group: group, validate: validate)),
                    reportsOutput: false, exitStatusIsResult: false)
+    }
+
+    /// This action, its output read by `interpret`.
+    public func interpreting(_ interpret: @escaping @Sendable (CommandResult, inout ModuleResult) throws -> Void) -> HostAction {
+        var action = self
+        action.interpret = interpret
+        return action
     }
 
     /// What the action does, for -vv output and failure messages (file contents left out).

@@ -328,6 +328,12 @@ struct TaskExecution: Sendable {
                     note(wrapped.rendered)
                     let started = Date()
                     let output = try await target.connection.run(wrapped, become: target.become, stdin: stdin)
+                    if let interpret = action.interpret {
+                        do { try interpret(output, &result) } catch {
+                            result.failed = true
+                            result.msg = "\(error)"
+                        }
+                    }
                     if action.reportsOutput {
                         result.record(output, command: command.rendered)
                         result["delta"] = .string(String(format: "%.3fs", Date().timeIntervalSince(started)))
@@ -358,7 +364,7 @@ struct TaskExecution: Sendable {
         }
 
         if !result.facts.isEmpty {
-            if call.name == "set_fact" {
+            if call.name == "set_fact" || call.name == "include_vars" {
                 for (key, value) in result.facts { host.setVariable(key, value) }
             } else {
                 host.mergeFacts(result.facts)
