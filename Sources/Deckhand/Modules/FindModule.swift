@@ -84,7 +84,7 @@ public struct FindModule: Module {
         throw ModuleArgumentError("\(name) must be a number with an optional unit (\(units.keys.sorted().joined(separator: ", "))), got \(text)")
     }
 
-    static let recordFormat = "%y %m %U %G %s %T@ %A@ %C@ %n\\0%u\\0%g\\0%p\\0"
+    static let recordFormat = "%y %m %U %G %s %T@ %A@ %C@ %f\\0%u\\0%g\\0%p\\0"
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
         // Host time first, so ages are measured against the host's clock; then per path a marker and find's records.

@@ -134,6 +134,8 @@ public struct UriModule: Module {
         var effectiveURL = url
         var curlExit = 0
         var headerLines: [String] = []
+        // HTTP's CRLF: Swift treats "\r\n" as one Character, so the carriage returns go before splitting lines.
+        head = String(String.UnicodeScalarView(head.unicodeScalars.filter { $0 != "\r" }))
         for line in head.splitLines {
             if line.hasPrefix(UriModule.statusMarker + " ") {
                 let fields = line.split(separator: " ", maxSplits: 2).map(String.init)
