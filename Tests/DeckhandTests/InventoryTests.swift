@@ -27,6 +27,8 @@ final class InventoryTests: XCTestCase {
         XCTAssertEqual(hosts("prod:!web"), ["db1"])
         XCTAssertEqual(hosts("web0[12]*"), ["web01.example.com", "web02.example.com"])
         XCTAssertEqual(hosts("web[0]"), ["web01.example.com"])
+        XCTAssertEqual(hosts("web[1:2],db"), ["web02.example.com", "web03.example.com", "db1"])
+        XCTAssertEqual(hosts("web[-1]"), ["web03.example.com"])
         XCTAssertEqual(hosts("~db\\d"), ["db1"])
         XCTAssertEqual(hosts("localhost"), ["localhost"], "implicit localhost")
         XCTAssertEqual(hosts("nosuch"), [])
@@ -95,6 +97,15 @@ final class InventoryTests: XCTestCase {
         let folder = NSTemporaryDirectory() + "deckhand-inventory-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: folder) }
+        try "#!/usr/bin/env python3\nprint('{}')\n".write(toFile: folder + "/script", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Inventory.load(from: [folder + "/script"])) { error in
+            XCTAssertTrue("\(error)".contains("dynamic inventory scripts are not supported"), "\(error)")
+        }
+        try "plugin: amazon.aws.aws_ec2\nregions: [eu-west-1]\n".write(toFile: folder + "/aws_ec2.yml", atomically: true,
+                                                                        encoding: .utf8)
+        XCTAssertThrowsError(try Inventory.load(from: [folder + "/aws_ec2.yml"])) { error in
+            XCTAssertTrue("\(error)".contains("inventory plugins are not supported"), "\(error)")
+        }
         try "[web\nhost1 novalue\n".write(toFile: folder + "/hosts", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try Inventory.load(from: [folder + "/hosts"])) { error in
             let errors = (error as? ValidationErrors)?.errors ?? []

@@ -293,3 +293,202 @@ func testValue(_ any: Any) -> Value {
     default: return .none
     }
 }
+
+/// The second batch of modules, each deciding from recorded probe output.
+final class MoreModuleTests: XCTestCase {
+    private func probe(_ text: String, status: Int32 = 0) -> CommandResult {
+        CommandResult(exitStatus: status, exitSignal: nil, stdout: Data(text.utf8), stderr: Data())
+    }
+
+    private func make<M: Module>(_ type: M.Type, _ args: KeyValuePairs<String, Any>) throws -> M {
+        var values = OrderedDictionary<String, Value>()
+        for (key, value) in args { values[key] = testValue(value) }
+        return try M(ModuleArguments(values))
+    }
+
+    private func command(_ plan: ModulePlan) -> String? {
+        if case .run(let command, _)? = plan.actions.first?.kind { return command.rendered }
+        return nil
+    }
+
+    func testStatReportsWhatThePathIs() throws {
+        let stat = try make(StatModule.self, ["path": "/srv/current"])
+        let link = try stat.plan(probe("kind link\ntarget /srv/releases/3\nstat 777 0 0 root root 15\n"), ModuleContext())
+        guard case .dict(let info)? = link.result["stat"] else { return XCTFail() }
+        XCTAssertEqual(info["exists"], .bool(true))
+        XCTAssertEqual(info["islnk"], .bool(true))
+        XCTAssertEqual(info["lnk_source"], .string("/srv/releases/3"))
+        let missing = try stat.plan(probe("kind absent\n"), ModuleContext())
+        XCTAssertEqual(missing.result["stat"], .dict(["exists": .bool(false)]))
+        XCTAssertFalse(missing.result.changed)
+    }
+
+    func testSlurpReturnsBase64OrFails() throws {
+        let slurp = try make(SlurpModule.self, ["src": "/etc/hostname"])
+        XCTAssertEqual(try slurp.plan(probe("d2ViMQo=\n"), ModuleContext()).result["content"], .string("d2ViMQo="))
+        XCTAssertTrue(try slurp.plan(probe("", status: 1), ModuleContext()).result.failed)
+    }
+
+    func testGroupCreatesOrFixesTheGid() throws {
+        let group = try make(GroupModule.self, ["name": "webapps", "gid": 2000])
+        XCTAssertEqual(command(try group.plan(probe(""), ModuleContext())), "groupadd -g 2000 webapps")
+        XCTAssertEqual(command(try group.plan(probe("webapps:x:1999:\n"), ModuleContext())), "groupmod -g 2000 webapps")
+        XCTAssertFalse(try group.plan(probe("webapps:x:2000:app\n"), ModuleContext()).result.changed)
+    }
+
+    func testServiceUnderSystemdAndInitScripts() throws {
+        let started = try make(ServiceModule.self, ["name": "nginx", "state": "started", "enabled": true])
+        XCTAssertFalse(try started.plan(probe("systemd\nactive\nenabled\n"), ModuleContext()).result.changed)
+        XCTAssertEqual(command(try started.plan(probe("systemd\ninactive\ndisabled\n"), ModuleContext())),
+                       "systemctl start nginx && systemctl enable nginx")
+        XCTAssertEqual(command(try started.plan(probe("sysv\ninactive\nenabled\n"), ModuleContext())), "service nginx start")
+        let reloaded = try make(ServiceModule.self, ["name": "nginx", "state": "reloaded"])
+        XCTAssertEqual(command(try reloaded.plan(probe("systemd\nactive\nenabled\n"), ModuleContext())), "systemctl reload nginx")
+    }
+
+    func testAptInstallsOnlyWhatIsMissingAndRespectsTheCacheAge() throws {
+        let apt = try make(AptModule.self, ["name": ["nginx", "git"], "update_cache": true, "cache_valid_time": 3600])
+        let fresh = "@@installed\nnginx install ok installed 1.22.1-9\ngit install ok installed 1:2.39.2-1\n@@cache\n1000\n2000\n"
+        XCTAssertFalse(try apt.plan(probe(fresh), ModuleContext()).result.changed)
+        let stale = "@@installed\nnginx install ok installed 1.22.1-9\n@@cache\n1000\n9000\n"
+        let plan = try apt.plan(probe(stale), ModuleContext())
+        XCTAssertTrue(plan.result.changed)
+        let rendered = try XCTUnwrap(command(plan))
+        XCTAssertTrue(rendered.contains("apt-get update -q && apt-get install -y -q"), rendered)
+        XCTAssertTrue(rendered.hasSuffix(" git'"), rendered)
+        XCTAssertTrue(rendered.hasPrefix("env 'DEBIAN_FRONTEND=noninteractive' /bin/sh -c"), rendered)
+        let absent = try make(AptModule.self, ["name": "apache2", "state": "absent"])
+        XCTAssertFalse(try absent.plan(probe("@@installed\n"), ModuleContext()).result.changed)
+        let latest = try make(AptModule.self, ["name": "openssl", "state": "latest"])
+        let upgrade = try latest.plan(probe("@@installed\nopenssl install ok installed 3.0.1\n@@upgrades\nInst openssl [3.0.1] (3.0.2 Debian)\n"), ModuleContext())
+        XCTAssertTrue(try XCTUnwrap(command(upgrade)).contains("openssl"))
+    }
+
+    func testWaitForReadsTheLoopAnswer() throws {
+        let wait = try make(WaitForModule.self, ["port": 8000, "timeout": 5])
+        XCTAssertFalse(try wait.plan(probe("ready\n"), ModuleContext()).result.failed)
+        let timeout = try wait.plan(probe("timeout\n"), ModuleContext())
+        XCTAssertTrue(timeout.result.failed)
+        XCTAssertEqual(timeout.result.msg, "Timeout when waiting for 127.0.0.1:8000 (5s, state started)")
+    }
+
+    func testWaitForAFileOnThisMachine() async throws {
+        let path = NSTemporaryDirectory() + "deckhand-wait-\(UUID().uuidString)"
+        let wait = try make(WaitForModule.self, ["path": path, "timeout": 5])
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { FileManager.default.createFile(atPath: path, contents: Data()) }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try await LocalConnection().run(try XCTUnwrap(wait.probe(ModuleContext())))
+        XCTAssertEqual(result.stdoutText, "ready\n")
+    }
+
+    func testBlockInFileInsertsUpdatesAndRemovesTheBlock() throws {
+        let module = try make(BlockInFileModule.self, ["path": "/etc/hosts", "block": "10.0.0.5 db\n10.0.0.6 cache\n"])
+        let added = module.edit("127.0.0.1 localhost\n")
+        XCTAssertEqual(added, "127.0.0.1 localhost\n# BEGIN ANSIBLE MANAGED BLOCK\n10.0.0.5 db\n10.0.0.6 cache\n# END ANSIBLE MANAGED BLOCK\n")
+        XCTAssertEqual(module.edit(added), added, "idempotent")
+        let changed = try make(BlockInFileModule.self, ["path": "/etc/hosts", "block": "10.0.0.7 db"])
+        XCTAssertEqual(changed.edit(added), "127.0.0.1 localhost\n# BEGIN ANSIBLE MANAGED BLOCK\n10.0.0.7 db\n# END ANSIBLE MANAGED BLOCK\n")
+        let removed = try make(BlockInFileModule.self, ["path": "/etc/hosts", "state": "absent"])
+        XCTAssertEqual(removed.edit(added), "127.0.0.1 localhost\n")
+    }
+
+    func testReplaceWithPythonStyleGroups() throws {
+        let module = try make(ReplaceModule.self, ["path": "/x", "regexp": "^(worker_processes) \\d+;", "replace": "\\1 auto; # $cost"])
+        XCTAssertEqual(module.edit("worker_processes 4;\nevents {}\n").0, "worker_processes auto; # $cost\nevents {}\n")
+        let plan = try module.plan(probe("kind file\nstat 644 0 0 root root 5\n@@deckhand-content@@\nworker_processes auto;\n"), ModuleContext())
+        XCTAssertFalse(plan.result.changed)
+    }
+
+    func testHostnameUnderSystemd() throws {
+        let module = try make(HostnameModule.self, ["name": "web1"])
+        XCTAssertEqual(command(try module.plan(probe("vm\nvm\nsystemd\n"), ModuleContext())), "hostnamectl set-hostname web1")
+        XCTAssertFalse(try module.plan(probe("web1\nweb1\nsystemd\n"), ModuleContext()).result.changed)
+    }
+}
+
+/// The Django-host modules, deciding from recorded probe output.
+final class DjangoHostModuleTests: XCTestCase {
+    private func probe(_ text: String) -> CommandResult {
+        CommandResult(exitStatus: 0, exitSignal: nil, stdout: Data(text.utf8), stderr: Data())
+    }
+
+    private func make<M: Module>(_ type: M.Type, _ args: KeyValuePairs<String, Any>) throws -> M {
+        var values = OrderedDictionary<String, Value>()
+        for (key, value) in args { values[key] = testValue(value) }
+        return try M(ModuleArguments(values))
+    }
+
+    private func commands(_ plan: ModulePlan) -> [String] {
+        plan.actions.compactMap { action in
+            if case .run(let command, _) = action.kind { return command.rendered }
+            if case .put(let write) = action.kind { return "put " + write.path }
+            return nil
+        }
+    }
+
+    func testPipCreatesTheVirtualenvAndInstallsOnlyWhatIsMissing() throws {
+        let pip = try make(PipModule.self, ["name": ["Django==4.2.7", "gunicorn"], "virtualenv": "/srv/venv"])
+        let fresh = try pip.plan(probe("@@venv\nno\n@@freeze\n"), ModuleContext())
+        XCTAssertEqual(commands(fresh), ["python3 -m venv /srv/venv", "/srv/venv/bin/pip install 'Django==4.2.7' gunicorn"])
+        let done = try pip.plan(probe("@@venv\nyes\n@@freeze\ndjango==4.2.7\ngunicorn==21.2.0\npip==23.0\n"), ModuleContext())
+        XCTAssertFalse(done.result.changed)
+        let upgrade = try pip.plan(probe("@@venv\nyes\n@@freeze\nDjango==4.2.6\ngunicorn==21.2.0\n"), ModuleContext())
+        XCTAssertEqual(commands(upgrade), ["/srv/venv/bin/pip install 'Django==4.2.7'"])
+        let requirements = try make(PipModule.self, ["requirements": "req.txt", "virtualenv": "/srv/venv"])
+        let plan = try requirements.plan(probe("@@venv\nyes\n@@freeze\n"), ModuleContext())
+        XCTAssertEqual(plan.actions.first?.changeMarker, "Successfully installed")
+    }
+
+    func testGitClonesUpdatesOrLeavesTheCheckout() throws {
+        let git = try make(GitModule.self, ["repo": "https://example.com/shop.git", "dest": "/srv/src", "version": "main"])
+        let sha1 = String(repeating: "a", count: 40), sha2 = String(repeating: "b", count: 40)
+        XCTAssertEqual(commands(try git.plan(probe("@@head\n@@dirty\n@@remote\n\(sha1)\trefs/heads/main\n"), ModuleContext())),
+                       ["git clone --branch main https://example.com/shop.git /srv/src"])
+        XCTAssertFalse(try git.plan(probe("@@head\n\(sha1)\n@@dirty\n@@remote\n\(sha1)\trefs/heads/main\n"), ModuleContext()).result.changed)
+        let update = try git.plan(probe("@@head\n\(sha1)\n@@dirty\n@@remote\n\(sha2)\trefs/heads/main\n"), ModuleContext())
+        XCTAssertEqual(commands(update), ["git -C /srv/src fetch --tags origin && git -C /srv/src checkout --detach \(sha2)"])
+        XCTAssertEqual(update.result["before"], .string(sha1))
+        XCTAssertEqual(update.result["after"], .string(sha2))
+        XCTAssertTrue(try git.plan(probe("@@head\n\(sha1)\n@@dirty\n M settings.py\n@@remote\n\(sha2)\trefs/heads/main\n"), ModuleContext()).result.failed)
+    }
+
+    func testAuthorizedKeyAddsOnceComparingTypeAndBlob() throws {
+        let module = try make(AuthorizedKeyModule.self, ["user": "deploy", "key": "ssh-ed25519 AAAAkey laptop"])
+        let header = "home /home/deploy\ngroup deploy\nfile /home/deploy/.ssh/authorized_keys\n@@keys\n"
+        let add = try module.plan(probe(header + "ssh-rsa AAAAother ci\n"), ModuleContext())
+        XCTAssertEqual(commands(add), ["mkdir -p -m 700 -- /home/deploy/.ssh && chown deploy:deploy -- /home/deploy/.ssh",
+                                       "put /home/deploy/.ssh/authorized_keys"])
+        XCTAssertFalse(try module.plan(probe(header + "ssh-ed25519 AAAAkey other-comment\n"), ModuleContext()).result.changed)
+        XCTAssertTrue(try module.plan(probe("home \n@@keys\n"), ModuleContext()).result.failed)
+    }
+
+    func testCronKeepsOneNamedJob() throws {
+        let cron = try make(CronModule.self, ["name": "clearsessions", "minute": "0", "hour": "3", "job": "manage.py clearsessions"])
+        let added = cron.edit("MAILTO=ops\n")
+        XCTAssertEqual(added, "MAILTO=ops\n#Ansible: clearsessions\n0 3 * * * manage.py clearsessions\n")
+        XCTAssertEqual(cron.edit(added), added)
+        XCTAssertFalse(try cron.plan(probe(added), ModuleContext()).result.changed)
+        let absent = try make(CronModule.self, ["name": "clearsessions", "state": "absent"])
+        XCTAssertEqual(absent.edit(added), "MAILTO=ops\n")
+    }
+
+    func testSupervisorctlAddsNewProgramsAndRestarts() throws {
+        let started = try make(SupervisorctlModule.self, ["name": "shop", "state": "started"])
+        XCTAssertFalse(try started.plan(probe("shop                             RUNNING   pid 12, uptime 1:00:00\n"), ModuleContext()).result.changed)
+        XCTAssertEqual(commands(try started.plan(probe("shop                             STOPPED   Nov 22\n"), ModuleContext())),
+                       ["supervisorctl start shop"])
+        XCTAssertEqual(commands(try started.plan(probe("other RUNNING\n"), ModuleContext())),
+                       ["supervisorctl reread && supervisorctl add shop"])
+    }
+
+    func testDjangoManageRunsInTheVirtualenvAndKnowsWhenMigrateChangedNothing() throws {
+        let migrate = try make(DjangoManageModule.self, ["command": "migrate", "app_path": "/srv/app", "virtualenv": "/srv/venv",
+                                                         "settings": "shop.settings.prod"])
+        let plan = try migrate.plan(nil, ModuleContext())
+        XCTAssertEqual(commands(plan), ["cd /srv/app && env DJANGO_SETTINGS_MODULE=shop.settings.prod /bin/sh -c '/srv/venv/bin/python manage.py migrate --noinput'"]
+            .map { $0.replacingOccurrences(of: "env DJANGO", with: "env 'DJANGO").replacingOccurrences(of: ".prod /bin", with: ".prod' /bin") })
+        XCTAssertEqual(plan.actions.first?.changeMarker, "  Applying ")
+        let collect = try make(DjangoManageModule.self, ["command": "collectstatic", "app_path": "/srv/app"])
+        XCTAssertEqual(try collect.plan(nil, ModuleContext()).actions.first?.unchangedMarker, "0 static files copied")
+    }
+}

@@ -202,4 +202,130 @@ final class PlaybookIntegrationTests: XCTestCase {
         let everything = events.events.map { "\($0)" }.joined()
         XCTAssertFalse(everything.contains("not-needed-pw"))
     }
+
+    /// Every file and command module, twice, with a path and contents full of shell metacharacters:
+    /// the first run changes, the second reports ok, check mode predicted the first run and touched nothing.
+    func testFileAndCommandModulesSurviveNastyNamesAndAreIdempotent() async throws {
+        let directory = NSTemporaryDirectory() + "deckhand-nasty-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try #"""
+        - hosts: testhost
+          gather_facts: false
+          vars:
+            dir: "{{ base }}/it's a \"dir\" $(whoami) `id` ünï"
+            text: "line one with 'quotes' and \"doubles\"\n$(rm -rf /) `reboot` ünïcødé\n"
+          tasks:
+            - file: { path: "{{ dir }}", state: directory, mode: "0750" }
+            - copy: { content: "{{ text }}", dest: "{{ dir }}/copy $(x).txt", mode: "0640" }
+            - template: { src: nasty.j2, dest: "{{ dir }}/tmpl `y`.conf" }
+            - lineinfile: { path: "{{ dir }}/lines 'q'", line: "key = '$(value)' `x`", create: true }
+            - blockinfile: { path: "{{ dir }}/lines 'q'", block: "a \"b\"\n$c" }
+            - file: { src: "{{ dir }}/copy $(x).txt", dest: "{{ dir }}/link ü", state: link }
+            - command:
+                argv: [touch, "{{ dir }}/made by command"]
+                creates: "{{ dir }}/made by command"
+            - shell: printf '%s' "$VALUE" > {{ (dir + '/made by shell') | quote }}
+              args: { creates: "{{ dir }}/made by shell" }
+              environment: { VALUE: "$(not run) 'single'" }
+            - replace: { path: "{{ dir }}/made by shell", regexp: "'(s)ingle'", replace: "'\\1INGLE'" }
+            - stat: { path: "{{ dir }}/copy $(x).txt" }
+              register: copied
+            - assert:
+                that:
+                  - copied.stat.exists
+                  - copied.stat.mode == "0640"
+        """#.write(toFile: directory + "/site.yml", atomically: true, encoding: .utf8)
+        try "{{ text }}{% for i in [1, 2] %}item {{ i }} \\ $HOME\n{% endfor %}"
+            .write(toFile: directory + "/nasty.j2", atomically: true, encoding: .utf8)
+
+        let (check, checkEvents) = try await run(directory + "/site.yml", check: true, diff: true)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: base), "check mode created files")
+        XCTAssertEqual(check.stats(of: "testhost")?.failed ?? 1, 1, "check mode: the assert on a file that does not exist yet fails")
+        _ = checkEvents
+
+        let (first, firstEvents) = try await run(directory + "/site.yml")
+        XCTAssertEqual(first.exitCode, 0, failures(firstEvents))
+        let dir = base + "/it's a \"dir\" $(whoami) `id` ünï"
+        XCTAssertEqual(try String(contentsOfFile: dir + "/copy $(x).txt", encoding: .utf8),
+                       "line one with 'quotes' and \"doubles\"\n$(rm -rf /) `reboot` ünïcødé\n")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/tmpl `y`.conf", encoding: .utf8),
+                       "line one with 'quotes' and \"doubles\"\n$(rm -rf /) `reboot` ünïcødé\nitem 1 \\ $HOME\nitem 2 \\ $HOME\n")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/lines 'q'", encoding: .utf8),
+                       "key = '$(value)' `x`\n# BEGIN ANSIBLE MANAGED BLOCK\na \"b\"\n$c\n# END ANSIBLE MANAGED BLOCK\n")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/made by shell", encoding: .utf8), "$(not run) 'sINGLE'")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/made by command"))
+
+        let (second, secondEvents) = try await run(directory + "/site.yml")
+        XCTAssertEqual(second.exitCode, 0, failures(secondEvents))
+        XCTAssertEqual(second.stats(of: "testhost")?.changed, 0, "second run changed something")
+    }
+
+    /// git and cron on the host: a checkout follows the branch (before/after reported), a cron job is kept once.
+    func testGitCheckoutFollowsTheBranchAndCronKeepsOneJob() async throws {
+        let repo = base + "-repo"
+        defer { try? FileManager.default.removeItem(atPath: repo) }
+        func inRepo(_ script: String) throws {
+            // Per-invocation settings only: root may work in the deckhand-owned repo, nothing is written to git config.
+            let result = try shellRun("cd \(ShellCommand.quote(repo)) && git() { command git -c safe.directory='*' -c user.email=t@e -c user.name=t \"$@\"; } && \(script)")
+            XCTAssertEqual(result.exitStatus, 0, result.stderrText)
+        }
+        try FileManager.default.createDirectory(atPath: repo, withIntermediateDirectories: true)
+        try inRepo("git init -q -b main . && echo one > file && git add file && git commit -qm one")
+        // Owned by the login user, so git's safe.directory check passes without touching any git config.
+        try shellRun("chown -R deckhand \(ShellCommand.quote(repo))")
+        let directory = NSTemporaryDirectory() + "deckhand-git-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let job = "deckhand-test-\(UUID().uuidString)"
+        try """
+        - hosts: testhost
+          gather_facts: false
+          tasks:
+            - git: { repo: "\(repo)", dest: "{{ base }}/src", version: main }
+              register: checkout
+            - copy: { content: "{{ checkout.after }}\\n", dest: "{{ base }}/sha" }
+            - cron: { name: "\(job)", minute: "5", job: "true \(job)", state: "{{ cron_state | default('present') }}" }
+        """.write(toFile: directory + "/site.yml", atomically: true, encoding: .utf8)
+        let (first, firstEvents) = try await run(directory + "/site.yml")
+        XCTAssertEqual(first.exitCode, 0, failures(firstEvents))
+        XCTAssertEqual(try String(contentsOfFile: base + "/src/file", encoding: .utf8), "one\n")
+        let (second, _) = try await run(directory + "/site.yml")
+        XCTAssertEqual(second.stats(of: "testhost")?.changed, 0, "nothing moved")
+        try inRepo("echo two > file && git add file && git commit -qm two && chown -R deckhand .")
+        let (third, thirdEvents) = try await run(directory + "/site.yml")
+        XCTAssertEqual(third.exitCode, 0, failures(thirdEvents))
+        XCTAssertEqual(try String(contentsOfFile: base + "/src/file", encoding: .utf8), "two\n")
+        let moved = try XCTUnwrap(thirdEvents.results(ofTask: "git").first)
+        XCTAssertEqual(moved.status, .changed)
+        XCTAssertNotEqual(moved.result["before"], moved.result["after"], "before and after differ")
+        XCTAssertEqual(try String(contentsOfFile: base + "/sha", encoding: .utf8), (moved.result["after"]?.displayText ?? "") + "\n")
+        let crontab = try shellRun("crontab -u deckhand -l")
+        XCTAssertEqual(crontab.stdoutText.components(separatedBy: "#Ansible: \(job)").count, 2, "the job is there once")
+        // Clean up the job through the module itself.
+        let loader = PlaybookLoader()
+        let playbook = try loader.loadPlaybook(at: directory + "/site.yml")
+        var options = RunOptions()
+        options.extraVars = ["base": .string(base), "cron_state": .string("absent")]
+        let runner = PlaybookRunner(inventory: try Inventory.load(from: [inventoryPath]), options: options,
+                                    pool: LoopbackHost.pool(), reporter: SilentReporter())
+        _ = await runner.run(playbook)
+        XCTAssertFalse(try shellRun("crontab -u deckhand -l").stdoutText.contains(job))
+    }
+
+    @discardableResult
+    private func shellRun(_ script: String) throws -> CommandResult {
+        let semaphore = DispatchSemaphore(value: 0)
+        let box = ResultBox()
+        _Concurrency.Task {
+            box.result = try? await LocalConnection().run(.script(script))
+            semaphore.signal()
+        }
+        semaphore.wait()
+        return try XCTUnwrap(box.result)
+    }
+}
+
+private final class ResultBox: @unchecked Sendable {
+    var result: CommandResult?
 }

@@ -174,6 +174,70 @@ final class PlaybookLoaderTests: XCTestCase {
         XCTAssertTrue(play.location.file.hasSuffix("inner.yml"))
     }
 
+    func testAnExistingAnsibleCfgIsHonoured() throws {
+        let folder = try temporaryFolder()
+        try write("ansible.cfg", """
+            [defaults]
+            inventory = hosts.ini
+            roles_path = ./roles:~/shared-roles:/etc/ansible/roles  ; where roles live
+            remote_user = deploy
+            forks = 20
+            host_key_checking = False
+
+            [privilege_escalation]
+            become = True
+            become_user = root
+            """, in: folder)
+        let config = try AnsibleConfig.find(from: folder, environment: ["HOME": "/home/me"])
+        XCTAssertEqual(config.inventory, [folder + "/hosts.ini"])
+        XCTAssertEqual(config.rolesPath, [folder + "/roles", NSString("~/shared-roles").expandingTildeInPath,
+                                          "/etc/ansible/roles"])
+        XCTAssertEqual(config.remoteUser, "deploy")
+        XCTAssertEqual(config.forks, 20)
+        XCTAssertEqual(config.become, true)
+        XCTAssertEqual(config.becomeUser, "root")
+        XCTAssertNil(try AnsibleConfig.find(from: folder + "/nowhere", environment: [:]).path)
+    }
+
+    func testBlockNotifyReachesEveryTaskAndOldStyleVarsLists() throws {
+        let folder = try temporaryFolder()
+        try write("play.yml", """
+            - hosts: all
+              remote_user: admin
+              fact_path: /etc/ansible/facts.d
+              vars:
+                - a: 1
+                - b: 2
+              tasks:
+                - ping:
+                  remote_user: deploy
+                  become_exe: sudo
+                - block:
+                    - copy: src=a dest=/a
+                      notify: other
+                    - block:
+                        - copy: src=b dest=/b
+                  notify: restart
+              handlers:
+                - name: restart
+                  ping:
+                - name: other
+                  ping:
+            """, in: folder)
+        let play = try TestModuleSpecs.loader.loadPlaybook(at: folder + "/play.yml").plays[0]
+        XCTAssertEqual(play.vars, ["a": .int(1), "b": .int(2)])
+        XCTAssertEqual(play.remoteUser, "admin")
+        XCTAssertEqual(play.keywords.remoteUser, nil)
+        guard case .task(let ping) = play.tasks[0] else { return XCTFail("ping task") }
+        XCTAssertEqual(ping.keywords.remoteUser, "deploy")
+        guard case .block(let outer) = play.tasks[1], case .task(let first) = outer.block[0],
+              case .block(let inner) = outer.block[1], case .task(let second) = inner.block[0] else {
+            return XCTFail("two tasks in nested blocks")
+        }
+        XCTAssertEqual(first.notify, ["other", "restart"])
+        XCTAssertEqual(second.notify, ["restart"])
+    }
+
     func testYAMLValuesAreTypedAsAnsibleReadsThem() throws {
         let document = try YAMLDocument.parse("""
             a: yes

@@ -505,6 +505,64 @@ extension RunnerTests {
     }
 }
 
+
+extension RunnerTests {
+    func testHandlersRunInDefinitionOrderAtFlushPointsAndEndHostStopsAHost() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: change
+                  copy: { content: "{{ inventory_hostname }}", dest: "@DIR@/{{ inventory_hostname }}.conf" }
+                  notify: [second, first topic]
+                - meta: flush_handlers
+                - name: after flush
+                  shell: echo after >> @DIR@/{{ inventory_hostname }}.log
+                - meta: end_host
+                  when: inventory_hostname == 'b'
+                - name: only a
+                  shell: echo only-a >> @DIR@/{{ inventory_hostname }}.log
+              handlers:
+                - name: first
+                  listen: first topic
+                  shell: echo first >> @DIR@/{{ inventory_hostname }}.log
+                - name: second
+                  shell: echo second >> @DIR@/{{ inventory_hostname }}.log
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, _) = try await book.run(hosts: ["a", "b"])
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertEqual(book.read("a.log"), "first\nsecond\nafter\nonly-a\n", "definition order, at the flush point")
+        XCTAssertEqual(book.read("b.log"), "first\nsecond\nafter\n", "end_host stopped b")
+    }
+
+    func testDiffModeShowsAUnifiedDiffInTheOutput() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - copy: { content: "a\\nB\\nc\\n", dest: "@DIR@/f" }
+            """,
+            "f": "a\nb\nc\n",
+        ])
+        defer { book.remove() }
+        let human = LinesBox()
+        var options = RunOptions()
+        options.diffMode = true
+        options.checkMode = true
+        let runner = PlaybookRunner(inventory: try Inventory.load(from: ["web1,"]), options: options,
+                                    pool: ConnectionPool { LocalConnection(hostName: $0.hostName) },
+                                    reporter: HumanReport(terminal: false) { human.append($0) })
+        _ = await runner.run(try PlaybookLoader().loadPlaybook(at: book.path("site.yml")))
+        XCTAssertTrue(human.text.contains("-b\n+B\n"), human.text)
+        XCTAssertTrue(human.text.contains("PLAY [all] (check mode)"), human.text)
+        XCTAssertEqual(book.read("f"), "a\nb\nc\n", "check mode left the file alone")
+    }
+}
+
 /// Output lines collected from reporters running on many threads.
 final class LinesBox: @unchecked Sendable {
     private let lock = NSLock()

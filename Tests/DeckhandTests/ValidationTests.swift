@@ -164,6 +164,15 @@ final class ValidationTests: XCTestCase {
         }
     }
 
+    func testAnEmptyPlaybookIsAnError() throws {
+        let path = NSTemporaryDirectory() + "deckhand-empty-" + UUID().uuidString + ".yml"
+        try "---\n# nothing yet\n".write(toFile: path, atomically: true, encoding: .utf8)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        XCTAssertThrowsError(try TestModuleSpecs.loader.loadPlaybook(at: path)) { error in
+            XCTAssertTrue("\(error)".contains("no plays"), "\(error)")
+        }
+    }
+
     func testSuggestionsUseEditDistance() {
         XCTAssertEqual(Suggestion.nearest("usr", in: ["service", "user", "uri", "shell"], count: 2),
                        ["user", "uri"])

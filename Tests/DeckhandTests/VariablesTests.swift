@@ -20,6 +20,20 @@ final class VariablesTests: XCTestCase {
         XCTAssertThrowsError(try ExtraVars.parse(["not-key-value"], relativeTo: folder))
     }
 
+    func testVaultEncryptedValuesAreRefusedWithAdvice() throws {
+        let folder = NSTemporaryDirectory() + "deckhand-vars-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: folder) }
+        try "user: app\npassword: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162\n"
+            .write(toFile: folder + "/secrets.yml", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try VariablesFile.read(path: folder + "/secrets.yml")) { error in
+            let failure = error as? ValidationError
+            XCTAssertEqual(failure?.location.line, 2)
+            XCTAssertEqual(failure?.location.column, 11)
+            XCTAssertTrue(failure?.message.contains("-e") ?? false)
+        }
+    }
+
     func testLayersFollowAnsiblePrecedence() {
         var layers = VariableLayers()
         layers.set(.roleDefaults, ["port": .int(80), "only_default": .bool(true)])

@@ -13,10 +13,7 @@ public struct HostPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// The terms in Ansible's evaluation order: unions first, then intersections, then exclusions.
     var terms: [(kind: TermKind, text: String)] {
-        let separators = CharacterSet(charactersIn: ",:")
-        let raw = text.contains(",") || !text.contains("[")
-            ? text.components(separatedBy: separators)
-            : splitOutsideBrackets(text)
+        let raw = splitOutsideBrackets(text)
         var unions: [(TermKind, String)] = []
         var intersections: [(TermKind, String)] = []
         var exclusions: [(TermKind, String)] = []

@@ -75,6 +75,10 @@ extension Inventory {
               let text = String(data: data, encoding: .utf8) else {
             throw ValidationError("cannot read the inventory file (is it readable UTF-8 text?)", at: .synthetic(path))
         }
+        if text.hasPrefix("#!") {
+            throw ValidationError("dynamic inventory scripts are not supported; write the hosts to a YAML or INI file",
+                                  at: SourceLocation(file: path, line: 1, column: 1), offendingText: String(text.prefix { $0 != "\n" }))
+        }
         if Inventory.looksLikeYAML(text, path: path) {
             try YAMLInventory.parse(try YAMLDocument.parse(text, path: path), into: &self)
         } else {

@@ -12,6 +12,11 @@ enum YAMLInventory {
                 at: document.location(of: root))])
         }
         var errors: [ValidationError] = []
+        if let plugin = groups.first(where: { YAMLDocument.keyString($0.key) == "plugin" }) {
+            throw ValidationErrors([ValidationError(
+                "inventory plugins are not supported; list the hosts in a YAML or INI inventory",
+                at: document.location(of: plugin.key), offendingText: plugin.value.scalar?.string)])
+        }
         for (key, body) in groups {
             readGroup(YAMLDocument.keyString(key), body: body, document: document, inventory: &inventory,
                       errors: &errors)

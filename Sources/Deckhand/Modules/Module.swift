@@ -70,9 +70,21 @@ public struct HostAction: Sendable {
     /// Reads the action's output into the result (django_manage's applied migrations, git's new HEAD, fetch's
     /// bytes); runs before the exit status is judged, and a thrown error fails the task with its message.
     public var interpret: (@Sendable (CommandResult, inout ModuleResult) throws -> Void)? = nil
+    /// For commands that decide themselves whether they change anything (`pip install -r`, `apt-get
+    /// upgrade`): the task reports changed only when this text appears in the command's output.
+    public var changeMarker: String?
+    /// The opposite: the task reports ok when a line of the output starts with this text.
+    public var unchangedMarker: String?
 
     public static func run(_ command: ShellCommand, stdin: Data? = nil) -> HostAction {
         HostAction(kind: .run(command, stdin: stdin), reportsOutput: false, exitStatusIsResult: false)
+    }
+
+    /// A command that changed something only when its output contains `marker`.
+    public static func run(_ command: ShellCommand, stdin: Data? = nil, changedWhenOutputContains marker: String) -> HostAction {
+        var action = HostAction.run(command, stdin: stdin)
+        action.changeMarker = marker
+        return action
     }
 
     /// A command whose output is the task's result (command, shell, raw).

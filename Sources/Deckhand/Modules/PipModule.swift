@@ -2,165 +2,136 @@ import Foundation
 import Jinja
 import SSH
 
-/// pip: installs Python packages into a virtualenv (created when missing) or the system.
+/// pip: installs Python packages (or a requirements file) into a virtualenv or the system, creating the
+/// virtualenv when needed.
 ///
 ///     - pip: { requirements: /webapps/app/current/requirements.txt, virtualenv: /webapps/app/venv }
 public struct PipModule: Module {
-    static let states = ["present", "absent", "latest", "forcereinstall"]
-
     public static let spec = ModuleSpec(
         name: "pip",
         arguments: [
-            ArgumentSpec("name", type: .list, doc: "Packages (name, name==1.2, name>=1.2)."),
-            ArgumentSpec("version", doc: "The version of the single package in name."),
-            ArgumentSpec("requirements", doc: "A requirements file (relative to chdir)."),
-            ArgumentSpec("virtualenv", type: .path, aliases: ["virtualenv_path"], doc: "The virtualenv to install into; created when missing."),
-            ArgumentSpec("virtualenv_command", default: .string("virtualenv"), doc: "The command that creates it (e.g. `python3 -m venv`)."),
-            ArgumentSpec("virtualenv_python", doc: "The interpreter for a new virtualenv (virtualenv's -p)."),
-            ArgumentSpec("virtualenv_site_packages", type: .bool, default: .bool(false), doc: "Let the virtualenv see system packages."),
-            ArgumentSpec("state", default: .string("present"), choices: states, doc: "present, absent, latest or forcereinstall."),
-            ArgumentSpec("extra_args", doc: "More words for pip install/uninstall."),
-            ArgumentSpec("chdir", type: .path, doc: "Run pip in this directory."),
-            ArgumentSpec("executable", type: .path, doc: "The pip to use (default: the virtualenv's, else pip3)."),
-            ArgumentSpec("editable", type: .bool, default: .bool(false), doc: "Install in editable mode (-e)."),
-            ArgumentSpec("umask", doc: "Accepted; the host's umask applies."),
+            ArgumentSpec("name", type: .list, doc: "Packages (`Django==4.2`, `gunicorn`)."),
+            ArgumentSpec("requirements", type: .path, doc: "A requirements file on the host."),
+            ArgumentSpec("virtualenv", type: .path, doc: "The virtualenv to install into (created when missing)."),
+            ArgumentSpec("virtualenv_command", default: .string("python3 -m venv"), doc: "How to create the virtualenv."),
+            ArgumentSpec("virtualenv_python", doc: "The interpreter for a new virtualenv (`python3.11`)."),
+            ArgumentSpec("state", default: .string("present"), choices: ["present", "absent", "latest", "forcereinstall"], doc: "present, absent, latest or forcereinstall."),
+            ArgumentSpec("extra_args", doc: "More pip arguments."),
+            ArgumentSpec("chdir", type: .path, doc: "Run pip from this directory."),
+            ArgumentSpec("executable", type: .path, doc: "The pip to run (without virtualenv)."),
         ],
         requiredOneOf: [["name", "requirements"]],
-        mutuallyExclusive: [["name", "requirements"], ["executable", "virtualenv"]],
-        doc: "Manages Python packages with pip. The probe lists what is installed (`pip freeze`) in one round trip; "
-            + "named packages install only when missing or at another pinned version. Requirements files run pip and "
-            + "report changed only when pip installed something.",
-        example: "- pip:\n    requirements: /webapps/app/current/requirements.txt\n    virtualenv: /webapps/app/venv\n    virtualenv_command: python3 -m venv")
+        doc: "Installs Python packages or a requirements file with pip, in a virtualenv it creates if needed.",
+        example: "- pip:\n    requirements: /webapps/app/current/requirements.txt\n    virtualenv: /webapps/app/venv")
 
-    var names: [String]
+    var packages: [String]
     var requirements: String?
     var virtualenv: String?
-    var virtualenvCommand: [String]
+    var virtualenvCommand: String
     var virtualenvPython: String?
-    var sitePackages: Bool
     var state: String
-    var extraArguments: [String]
+    var extraArgs: [String]
     var chdir: String?
     var executable: String?
-    var editable: Bool
 
     public init(_ arguments: ModuleArguments) throws {
-        names = try arguments.list("name") ?? []
-        if let version = try arguments.string("version") {
-            guard names.count == 1 else { throw ModuleArgumentError("version needs exactly one package in name") }
-            names = [names[0] + "==" + version]
-        }
+        packages = try arguments.list("name") ?? []
         requirements = try arguments.string("requirements")
-        virtualenv = try arguments.string("virtualenv", "virtualenv_path")
-        virtualenvCommand = try ShellWords.split(try arguments.string("virtualenv_command") ?? "virtualenv")
+        virtualenv = try arguments.string("virtualenv")
+        virtualenvCommand = try arguments.string("virtualenv_command") ?? "python3 -m venv"
         virtualenvPython = try arguments.string("virtualenv_python")
-        sitePackages = try arguments.bool("virtualenv_site_packages", default: false)
-        state = try arguments.choice("state", PipModule.states, default: "present") ?? "present"
-        extraArguments = try ShellWords.split(try arguments.string("extra_args") ?? "")
+        state = try arguments.choice("state", ["present", "absent", "latest", "forcereinstall"], default: "present") ?? "present"
+        extraArgs = try ShellWords.split(try arguments.string("extra_args") ?? "")
         chdir = try arguments.string("chdir")
         executable = try arguments.string("executable")
-        editable = try arguments.bool("editable", default: false)
-        if names.isEmpty && requirements == nil { throw ModuleArgumentError("one of name or requirements is required") }
-        if virtualenvCommand.isEmpty { throw ModuleArgumentError("virtualenv_command is empty") }
     }
 
-    var pip: String {
-        if let executable { return executable }
-        if let virtualenv { return virtualenv + "/bin/pip" }
-        return "pip3"
-    }
+    var pip: String { virtualenv.map { $0 + "/bin/pip" } ?? executable ?? "pip3" }
 
-    /// pip's normalized project name: lower case, runs of -_. as one `-`.
-    static func normalize(_ name: String) -> String {
-        name.lowercased().replacingOccurrences(of: "[-_.]+", with: "-", options: .regularExpression)
-    }
-
-    /// `Django>=4.2` -> (django, ">=", "4.2").
-    static func requirement(_ spec: String) -> (name: String, op: String?, version: String?) {
-        let pattern = try? NSRegularExpression(pattern: "^\\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\\[[^\\]]*\\])?\\s*(==|>=|<=|~=|!=|<|>)?\\s*([^,;\\s]*)")
-        guard let match = pattern?.firstMatch(in: spec, range: NSRange(spec.startIndex..., in: spec)),
-              let nameRange = Range(match.range(at: 1), in: spec) else { return (normalize(spec), nil, nil) }
-        let op = Range(match.range(at: 3), in: spec).map { String(spec[$0]) }
-        let version = Range(match.range(at: 4), in: spec).map { String(spec[$0]) }.flatMap { $0.isEmpty ? nil : $0 }
-        return (normalize(String(spec[nameRange])), op, version)
-    }
-
+    /// Whether the virtualenv exists, then `pip freeze` (names lowercased for comparison).
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
-        var parts: [ShellCommand.Part] = []
+        var probe = ShellCommand("echo", "@@venv")
         if let virtualenv {
-            parts += [.syntax("if test -x"), .word(virtualenv + "/bin/python"), .syntax("; then echo venv present; else echo venv absent; fi;")]
+            probe = probe.then(ShellCommand("test", "-x", virtualenv + "/bin/pip").and(ShellCommand("echo", "yes")).or(ShellCommand("echo", "no")))
         }
-        parts += [.syntax("if command -v"), .word(pip), .syntax(">/dev/null 2>&1 || test -x"), .word(pip), .syntax("; then echo @@freeze;"),
-                  .word(pip), .syntax("freeze --all --disable-pip-version-check 2>/dev/null; fi; true")]
-        return ShellCommand(parts: parts, compound: true).inDirectory(chdir)
+        return probe.then(ShellCommand("echo", "@@freeze"))
+            .then(ShellCommand(pip, "freeze", "--all").silencingErrors.or(ShellCommand("true")))
+    }
+
+    static func installed(_ output: String) -> (venv: Bool?, packages: [String: String]) {
+        var venv: Bool?
+        var packages: [String: String] = [:]
+        var section = ""
+        for line in output.splitLines {
+            if line.hasPrefix("@@") { section = String(line.dropFirst(2)); continue }
+            if section == "venv" { venv = line == "yes" }
+            if section == "freeze" {
+                let parts = line.components(separatedBy: "==")
+                if parts.count == 2 { packages[normalize(parts[0])] = parts[1] }
+            }
+        }
+        return (venv, packages)
+    }
+
+    /// PEP 503 names: case and `-`/`_`/`.` do not matter.
+    static func normalize(_ name: String) -> String {
+        name.lowercased().replacingOccurrences(of: "_", with: "-").replacingOccurrences(of: ".", with: "-")
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
-        let text = probe?.stdoutText ?? ""
-        let venvMissing = virtualenv != nil && !text.contains("venv present")
-        var installed: [String: String] = [:]
-        if let range = text.range(of: "@@freeze\n") {
-            for line in text[range.upperBound...].split(separator: "\n") {
-                let pair = line.components(separatedBy: "==")
-                if pair.count == 2 { installed[PipModule.normalize(pair[0])] = pair[1].trimmed }
-                else if let at = line.range(of: " @ ") { installed[PipModule.normalize(String(line[..<at.lowerBound]))] = "" }
-            }
-        } else if !venvMissing {
-            return ModulePlan(result: .failure("Unable to find pip: \(pip) is not on the host; install python3-pip or give virtualenv/executable"))
-        }
+        let (venv, installed) = PipModule.installed(probe?.stdoutText ?? "")
         var actions: [HostAction] = []
-        if let virtualenv, venvMissing {
-            var words = virtualenvCommand
-            if sitePackages { words.append("--system-site-packages") }
-            if let virtualenvPython { words += (virtualenvCommand.contains("venv") ? [] : ["-p", virtualenvPython]) }
-            if let virtualenvPython, virtualenvCommand.contains("venv"), virtualenvCommand.first?.hasPrefix("python") == true {
-                words[0] = virtualenvPython
-            }
-            actions.append(.run(ShellCommand(words: words + [virtualenv]).inDirectory(chdir)))
-        }
         var result = ModuleResult()
-        result["name"] = .list(names.map(Value.string))
-        result["requirements"] = requirements.map(Value.string) ?? .none
-        result["virtualenv"] = virtualenv.map(Value.string) ?? .none
-        result["state"] = .string(state)
-        var packages = names
-        if state == "present" && requirements == nil {
-            packages = names.filter { spec in
-                let (name, op, version) = PipModule.requirement(spec)
-                guard let current = installed[name] else { return true }
-                if op == "==", let version { return current != version }
-                return false
-            }
-        } else if state == "absent" {
-            packages = names.filter { installed[PipModule.requirement($0).name] != nil }.map { PipModule.requirement($0).name }
-        }
-        let installWords: [String] = state == "absent" ? ["uninstall", "-y"]
-            : ["install"] + (state == "latest" ? ["-U"] : []) + (state == "forcereinstall" ? ["-U", "--force-reinstall"] : [])
-        var pipWords = [pip] + installWords + ["--disable-pip-version-check"] + extraArguments
-        if let requirements { pipWords += ["-r", requirements] }
-        for package in packages { pipWords += (editable ? ["-e"] : []) + [package] }
-        let needsPip = requirements != nil || !packages.isEmpty
-        let canJudge = requirements != nil || state == "latest"
-        if needsPip {
-            let command = ShellCommand(words: pipWords).inDirectory(chdir)
-            var action = HostAction.run(command)
-            if canJudge && !venvMissing {
-                // Whether a requirements file or an upgrade changes anything is only known from pip's answer.
-                action = action.interpreting { output, result in
-                    let said = output.stdoutText
-                    result["stdout"] = .string(said.trimmingTrailingNewline)
-                    result.changed = said.contains("Successfully installed") || said.contains("Successfully uninstalled")
+        if !packages.isEmpty { result["name"] = .list(packages.map(Value.string)) }
+        if let requirements { result["requirements"] = .string(requirements) }
+        if let virtualenv {
+            result["virtualenv"] = .string(virtualenv)
+            if venv == false {
+                var words = try ShellWords.split(virtualenvCommand)
+                if let virtualenvPython {
+                    if words.first == "python3" || words.first == "python" { words[0] = virtualenvPython }
+                    else { words += ["-p", virtualenvPython] }
                 }
+                actions.append(.run(ShellCommand(words: words + [virtualenv])))
             }
-            actions.append(action)
-            result["cmd"] = .string(command.rendered)
+        }
+        let base = [pip]
+        switch state {
+        case "absent":
+            let present = packages.filter { installed[PipModule.normalize(PipModule.requirementName($0))] != nil }
+            if !present.isEmpty {
+                actions.append(.run(ShellCommand(words: base + ["uninstall", "-y"] + extraArgs + present.map(PipModule.requirementName)).inDirectory(chdir)))
+            }
+        default:
+            var flags: [String] = []
+            if state == "latest" { flags.append("--upgrade") }
+            if state == "forcereinstall" { flags += ["--force-reinstall"] }
+            let missing = packages.filter { spec in
+                let name = PipModule.normalize(PipModule.requirementName(spec))
+                guard let version = installed[name] else { return true }
+                if let pinned = spec.components(separatedBy: "==").dropFirst().first { return pinned != version }
+                return state != "present"
+            }
+            if !missing.isEmpty || (venv == false && !packages.isEmpty) {
+                let install = venv == false ? packages : missing
+                actions.append(.run(ShellCommand(words: base + ["install"] + flags + extraArgs + install).inDirectory(chdir)))
+            }
+            if let requirements {
+                // pip decides; it says "Successfully installed" only when it installed something.
+                actions.append(.run(ShellCommand(words: base + ["install"] + flags + extraArgs + ["-r", requirements]).inDirectory(chdir),
+                                    changedWhenOutputContains: "Successfully installed"))
+            }
         }
         if actions.isEmpty { return .unchanged(result) }
-        if context.diffMode && !packages.isEmpty {
-            result.diffs.append(ModuleDiff(beforeHeader: "packages", afterHeader: "packages",
-                                           before: packages.map { "\($0): \(installed[PipModule.requirement($0).name] ?? "absent")" }.joined(separator: "\n") + "\n",
-                                           after: packages.map { "\($0): \(state == "absent" ? "absent" : "installed")" }.joined(separator: "\n") + "\n"))
-        }
-        return .change(actions, result)
+        let onlyRequirements = actions.count == 1 && actions[0].changeMarker != nil
+        var plan = ModulePlan.change(actions, result)
+        // In check mode a requirements file cannot be predicted without running pip: assume no change.
+        if onlyRequirements && context.checkMode { plan.result.changed = false }
+        return plan
+    }
+
+    static func requirementName(_ spec: String) -> String {
+        let stops: Set<Character> = ["=", "<", ">", "!", "~", "[", " ", ";"]
+        return String(spec.prefix { !stops.contains($0) })
     }
 }

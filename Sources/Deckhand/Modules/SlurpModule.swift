@@ -2,19 +2,17 @@ import Foundation
 import Jinja
 import SSH
 
-/// slurp: reads a file on the host into the result, base64-encoded (`| b64decode` gets the text back).
+/// slurp: reads a file from the host into `content` (base64), as Ansible's slurp does.
 ///
-///     - slurp: { src: /etc/hostname }
-///       register: hostname_file
+///     - slurp: { src: /webapps/app/.env }
+///       register: env
+///     - debug: { msg: "{{ env.content | b64decode }}" }
 public struct SlurpModule: Module {
     public static let spec = ModuleSpec(
         name: "slurp",
-        arguments: [
-            ArgumentSpec("src", type: .path, required: true, aliases: ["path"], doc: "The file to read."),
-        ],
-        doc: "Reads a file on the host and returns its bytes base64-encoded in `content` (with `encoding: base64` "
-            + "and `source`). Never changes anything.",
-        example: "- slurp:\n    src: /etc/hostname\n  register: hostname_file\n- debug:\n    msg: \"{{ hostname_file.content | b64decode }}\"")
+        arguments: [ArgumentSpec("src", type: .path, required: true, aliases: ["path"], doc: "The file to read.")],
+        doc: "Reads a file on the host and returns it base64-encoded in `content`.",
+        example: "- slurp:\n    src: /etc/hostname\n  register: hostname_file")
 
     var source: String
 
@@ -23,23 +21,15 @@ public struct SlurpModule: Module {
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
-        ShellCommand(parts: [.assignment("p", source), .syntax(";"),
-                             .syntax("if test -d \"$p\"; then echo 'is a directory' >&2; exit 21; fi; cat -- \"$p\"")],
-                     compound: true)
+        ShellCommand("base64", "-w", "0", "--", source)
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
-        guard let probe else { return .unchanged() }
-        if probe.exitStatus != 0 {
-            let reason = probe.stderrText.contains("No such file") ? "file not found: \(source)"
-                : probe.exitStatus == 21 ? "source is a directory and must be a file: \(source)"
-                : "unable to read \(source): \(probe.stderrText.trimmed)"
-            return ModulePlan(result: .failure(reason))
+        guard let probe, probe.exitStatus == 0 else {
+            let reason = probe?.stderrText.trimmed ?? ""
+            return ModulePlan(result: .failure("could not read \(source): \(reason.isEmpty ? "file not found" : reason)"))
         }
-        var result = ModuleResult()
-        result["content"] = .string(probe.stdout.base64EncodedString())
-        result["encoding"] = .string("base64")
-        result["source"] = .string(source)
-        return .unchanged(result)
+        return .unchanged(ModuleResult(values: ["content": .string(probe.stdoutText.trimmed),
+                                                "encoding": .string("base64"), "source": .string(source)]))
     }
 }

@@ -119,6 +119,11 @@ final class NodeReader {
         switch value(node) {
         case .dict(let dict): return dict
         case .none: return [:]
+        case .list(let items) where keyword == "vars" && items.allSatisfy({ if case .dict = $0 { return true }; return false }):
+            // The old list-of-mappings form of vars.
+            var merged = OrderedDictionary<String, Value>()
+            for case .dict(let dict) in items { merged.merge(dict) { $1 } }
+            return merged
         default:
             fail("'\(keyword)' must be a mapping of names to values", at: node, text: keyword)
             return nil

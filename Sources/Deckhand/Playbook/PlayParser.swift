@@ -207,6 +207,8 @@ extension LoadSession {
                 }
                 keywords.moduleDefaults[name] = defaults
             }
+        case "remote_user" where !onPlay: keywords.remoteUser = reader.string(value, key)
+        case "become_exe", "fact_path": return true
         case "connection" where !onPlay:
             if let kind = reader.string(value, key) { keywords.vars["ansible_connection"] = .string(kind) }
         case "connection":

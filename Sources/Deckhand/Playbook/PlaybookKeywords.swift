@@ -6,7 +6,7 @@ enum PlaybookKeywords {
         "gather_timeout", "serial", "max_fail_percentage", "any_errors_fatal", "environment", "tags",
         "ignore_errors", "ignore_unreachable", "check_mode", "diff", "module_defaults", "strategy", "no_log",
         "remote_user", "collections", "force_handlers", "order", "run_once", "timeout", "throttle", "connection",
-        "port",
+        "port", "fact_path", "become_exe",
     ]
 
     /// Keywords shared by tasks and blocks (inherited by the tasks inside a block).
@@ -14,7 +14,7 @@ enum PlaybookKeywords {
         "name", "when", "tags", "become", "become_user", "become_method", "become_flags", "ignore_errors",
         "ignore_unreachable", "no_log", "check_mode", "diff", "environment", "delegate_to", "delegate_facts",
         "run_once", "vars", "any_errors_fatal", "module_defaults", "throttle", "timeout", "debugger",
-        "collections", "remote_user", "port", "connection",
+        "collections", "remote_user", "port", "connection", "become_exe",
     ]
 
     static let taskOnly: Set<String> = [

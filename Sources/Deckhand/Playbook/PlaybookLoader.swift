@@ -22,6 +22,10 @@ public struct PlaybookLoader: Sendable {
         let directory = (absolute as NSString).deletingLastPathComponent
         let session = LoadSession(loader: self, playbookDirectory: directory)
         let plays = session.playbook(at: absolute, location: .synthetic(path))
+        if plays.isEmpty && session.errors.errors.isEmpty {
+            session.errors.add(ValidationError("the playbook has no plays (nothing to do); a play starts with '- hosts:'",
+                                               at: .synthetic(absolute)))
+        }
         try session.finish()
         return Playbook(path: absolute, directory: directory, plays: plays)
     }
@@ -163,7 +167,7 @@ final class LoadSession {
         fileStack.append(path)
         defer { fileStack.removeLast() }
         let reader = NodeReader(document: document, errors: errors)
-        guard let root = document.root else { return [] }
+        guard let root = document.root, reader.value(root) != .none else { return [] }
         guard case .sequence(let entries) = root else {
             reader.fail("a playbook must be a list of plays (each starting with '- hosts:')", at: root)
             return []

@@ -20,6 +20,8 @@ public struct TaskKeywords: Sendable, Hashable {
     /// A dict of environment variables, or a template string that renders to one.
     public var environment: Value?
     public var delegateTo: String?
+    /// `remote_user:` on a block or task; inventory `ansible_user` beats it, as in Ansible.
+    public var remoteUser: String?
     public var runOnce: BoolSetting?
     public var anyErrorsFatal: BoolSetting?
     /// Block or task vars (play vars live on `Play.vars`).
@@ -46,6 +48,7 @@ public struct TaskKeywords: Sendable, Hashable {
         merged.diff = diff ?? outer.diff
         merged.environment = environment ?? outer.environment
         merged.delegateTo = delegateTo ?? outer.delegateTo
+        merged.remoteUser = remoteUser ?? outer.remoteUser
         merged.runOnce = runOnce ?? outer.runOnce
         merged.anyErrorsFatal = anyErrorsFatal ?? outer.anyErrorsFatal
         var vars = outer.vars

@@ -45,6 +45,7 @@ extension LoadSession {
     private func block(_ node: Node, reader: NodeReader, role: RoleContext?, handlers: Bool,
                        baseDirectory: String) -> Block? {
         var block = Block(block: [], role: nil, location: reader.location(node))
+        var notify: [String] = []
         for (key, keyNode, value) in reader.entries(node) {
             if readCommonKeyword(key, value, into: &block.keywords, reader: reader) { continue }
             switch key {
@@ -55,6 +56,8 @@ extension LoadSession {
                 block.rescue = taskList(value, reader: reader, role: role, handlers: handlers, baseDirectory: baseDirectory)
             case "always":
                 block.always = taskList(value, reader: reader, role: role, handlers: handlers, baseDirectory: baseDirectory)
+            case "notify":
+                notify = reader.strings(value, key)
             default:
                 if PlaybookKeywords.taskOnly.contains(key) || key.hasPrefix("with_") || key == "listen" {
                     reader.fail("'\(key)' cannot be used on a block; put it on the tasks inside", at: keyNode, text: key)
@@ -70,10 +73,16 @@ extension LoadSession {
             }
         }
         checkConditions(block.keywords.when, keyword: "when", at: block.location)
+        if !notify.isEmpty {
+            // Ansible's block-level notify: every task inside notifies these too.
+            block.block = block.block.map { $0.notifying(notify) }
+            block.rescue = block.rescue.map { $0.notifying(notify) }
+            block.always = block.always.map { $0.notifying(notify) }
+        }
         return block
     }
 
-    private struct ActionCandidate {
+    struct ActionCandidate {
         var name: String
         var keyNode: Node
         var value: Node
@@ -331,74 +340,20 @@ extension LoadSession {
         prevalidated.insert(path)
         _ = taskFile(at: path, role: role, handlers: handlers, location: location)
     }
+}
 
-    private func argumentLocations(_ node: Node, reader: NodeReader) -> [String: SourceLocation] {
-        var locations: [String: SourceLocation] = [:]
-        for (key, keyNode, _) in reader.entries(node) { locations[key] = reader.location(keyNode) }
-        // key=value text on one plain line: point at each `key=` itself.
-        if case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any,
-           !scalar.string.contains("\n"), let words = try? KeyValueArguments.words(scalar.string) {
-            let start = reader.location(node)
-            var offset = 0
-            var searchFrom = scalar.string.startIndex
-            for word in words {
-                guard let range = scalar.string.range(of: word, range: searchFrom..<scalar.string.endIndex) else { break }
-                offset = scalar.string.unicodeScalars.distance(from: scalar.string.unicodeScalars.startIndex,
-                                                               to: range.lowerBound.samePosition(in: scalar.string.unicodeScalars)
-                                                                   ?? scalar.string.unicodeScalars.startIndex)
-                searchFrom = range.upperBound
-                if let equals = word.firstIndex(of: "=") {
-                    let key = String(word[..<equals])
-                    if locations[key] == nil {
-                        locations[key] = SourceLocation(file: start.file, line: start.line, column: start.column + offset)
-                    }
-                }
-            }
-        }
-        return locations
-    }
-
-    /// The module's arguments from a mapping, a `key=value` string or free-form text.
-    private func moduleArguments(_ action: ActionCandidate, spec: ModuleSpec,
-                                 reader: NodeReader) -> OrderedDictionary<String, Value> {
-        switch reader.value(action.value) {
-        case .none:
-            return [:]
-        case .dict(var dict):
-            if let freeForm = spec.freeFormArgument, let raw = dict.removeValue(forKey: "_raw_params") {
-                dict[freeForm] = raw
-            }
-            return dict
-        case .string(let text):
-            let known: Set<String>? = spec.freeFormArgument == nil || spec.acceptsAnyArguments
-                ? nil : Set(spec.arguments.flatMap { [$0.name] + $0.aliases }).subtracting([spec.freeFormArgument!])
-            let parsed: KeyValueArguments.Parsed
-            do {
-                parsed = try KeyValueArguments.parse(text, onlyKeys: known)
-            } catch {
-                reader.fail("a quote is not closed in the arguments of '\(action.name)'", at: action.value, text: text)
-                return [:]
-            }
-            var dict = OrderedDictionary<String, Value>()
-            for (key, value) in parsed.pairs { dict[key] = .string(value) }
-            if let freeForm = parsed.freeForm {
-                if let argument = spec.freeFormArgument {
-                    dict[argument] = .string(freeForm)
-                } else {
-                    reader.fail("'\(spec.name)' takes key=value arguments (or a mapping); '\(freeForm)' is not one",
-                                at: action.value, text: freeForm)
-                }
-            }
-            return dict
-        case .int, .double, .bool:
-            if let argument = spec.freeFormArgument, let text = reader.string(action.value, action.name) {
-                return [argument: .string(text)]
-            }
-            fallthrough
-        default:
-            reader.fail("the arguments of '\(action.name)' must be a mapping or key=value text", at: action.value,
-                        text: action.name)
-            return [:]
+extension TaskItem {
+    /// This item with `names` added to the `notify` of every task inside.
+    func notifying(_ names: [String]) -> TaskItem {
+        switch self {
+        case .task(var task):
+            task.notify += names.filter { !task.notify.contains($0) }
+            return .task(task)
+        case .block(var block):
+            block.block = block.block.map { $0.notifying(names) }
+            block.rescue = block.rescue.map { $0.notifying(names) }
+            block.always = block.always.map { $0.notifying(names) }
+            return .block(block)
         }
     }
 }

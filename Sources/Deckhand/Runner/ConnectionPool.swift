@@ -36,10 +36,12 @@ public final class ConnectionPool: @unchecked Sendable {
     }
 
     public func connection(for variables: ConnectionVariables) throws -> Connection {
-        try lock.withLock {
-            if let existing = connections[variables.hostName] { return existing }
+        // A task with another remote_user needs its own login; everything else shares the host's.
+        let key = variables.hostName + "\u{0}" + (variables.user ?? "")
+        return try lock.withLock {
+            if let existing = connections[key] { return existing }
             let connection = try factory(variables)
-            connections[variables.hostName] = connection
+            connections[key] = connection
             return connection
         }
     }

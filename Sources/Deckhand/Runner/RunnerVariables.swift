@@ -43,7 +43,7 @@ extension PlaybookRunner {
     ]
 
     /// How to reach `host`: its connection variables templated with `scope` (its own task scope) or alone.
-    func connectionVariables(of host: String, scope: TemplatedScope?) throws -> ConnectionVariables {
+    func connectionVariables(of host: String, scope: TemplatedScope?, remoteUser: String? = nil) throws -> ConnectionVariables {
         guard inventory.host(named: host) != nil else {
             throw ModuleArgumentError("delegate_to: \(host) is not in the inventory (nor localhost)")
         }
@@ -59,6 +59,9 @@ extension PlaybookRunner {
         if Inventory.localNames.contains(host), vars["ansible_connection"] == nil, inventory.host(named: host)?.isImplicit == true {
             vars["ansible_connection"] = .string("local")
         }
-        return ConnectionVariables(hostName: host, variables: vars)
+        var variables = ConnectionVariables(hostName: host, variables: vars)
+        // remote_user on a play, block or task applies unless the inventory names ansible_user.
+        if let remoteUser, vars["ansible_user"] == nil, vars["ansible_ssh_user"] == nil { variables.user = remoteUser }
+        return variables
     }
 }

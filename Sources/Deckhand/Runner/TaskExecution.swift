@@ -321,6 +321,10 @@ struct TaskExecution: Sendable {
         var result = plan.result
 
         if !checkMode || plan.runsInCheckMode {
+            var markedActions = 0, markersSeen = 0
+            defer {
+                if markedActions > 0 && markersSeen == 0 && !result.failed { result.changed = false }
+            }
             for action in plan.actions {
                 switch action.kind {
                 case .run(let command, let stdin):
@@ -333,6 +337,15 @@ struct TaskExecution: Sendable {
                             result.failed = true
                             result.msg = "\(error)"
                         }
+                    }
+                    if let marker = action.changeMarker {
+                        markedActions += 1
+                        if (output.stdoutText + output.stderrText).contains(marker) { markersSeen += 1 }
+                    }
+                    if let marker = action.unchangedMarker {
+                        markedActions += 1
+                        let lines = (output.stdoutText + "\n" + output.stderrText).splitLines
+                        if !lines.contains(where: { $0.trimmed.hasPrefix(marker) }) { markersSeen += 1 }
                     }
                     if action.reportsOutput {
                         result.record(output, command: command.rendered)
@@ -438,7 +451,8 @@ struct TaskExecution: Sendable {
             targetName = try templating.renderText(delegate, scope)
             delegated = targetName != host.name
         }
-        let variables = try runner.connectionVariables(of: targetName, scope: delegated ? nil : scope)
+        let remoteUser = try keywords.remoteUser.map { try templating.renderText($0, scope) }
+        let variables = try runner.connectionVariables(of: targetName, scope: delegated ? nil : scope, remoteUser: remoteUser)
         let connection = try runner.pool.connection(for: variables)
         var become: Become?
         if try flag(keywords.become, scope: scope) ?? false {
