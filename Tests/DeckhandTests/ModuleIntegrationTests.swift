@@ -150,4 +150,66 @@ final class ModuleIntegrationTests: XCTestCase {
         XCTAssertEqual(second.exitCode, 0, failures(secondEvents))
         XCTAssertEqual(second.stats(of: "testhost")?.changed, 0, "second run: \(String(describing: second.stats(of: "testhost")))")
     }
+
+    /// The test host's PostgreSQL cluster (port 5433, peer login as postgres), when this machine has one.
+    private func postgresPort() throws -> Int {
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/bin/sh")
+        probe.arguments = ["-c", "pg_lsclusters -h 2>/dev/null | awk '$4 == \"online\" { print $3; exit }'"]
+        let pipe = Pipe()
+        probe.standardOutput = pipe
+        try probe.run()
+        probe.waitUntilExit()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let port = Int(text) else { throw XCTSkip("no PostgreSQL cluster is online here") }
+        return port
+    }
+
+    func testPostgresqlDbCreatesOnceDumpsRestoresAndDrops() async throws {
+        let pgPort = try postgresPort()
+        let name = "dh_test \(UUID().uuidString.prefix(8)) 'q'"
+        try """
+        - hosts: testhost
+          gather_facts: false
+          become: yes
+          become_user: postgres
+          vars: { db: "\(name)", copy: "\(name) copy", pg: \(pgPort) }
+          tasks:
+            - name: database
+              postgresql_db: { name: "{{ db }}", port: "{{ pg }}", encoding: UTF-8 }
+        """.write(toFile: workspace + "/db.yml", atomically: true, encoding: .utf8)
+        try """
+        - hosts: testhost
+          gather_facts: false
+          become: yes
+          become_user: postgres
+          vars: { db: "\(name)", copy: "\(name) copy", pg: \(pgPort), target: "/tmp/\(UUID().uuidString).dump" }
+          tasks:
+            - name: dump
+              postgresql_db: { name: "{{ db }}", port: "{{ pg }}", state: dump, target: "{{ target }}" }
+            - name: restore
+              postgresql_db: { name: "{{ copy }}", port: "{{ pg }}", state: restore, target: "{{ target }}" }
+            - name: copy exists
+              postgresql_db: { name: "{{ copy }}", port: "{{ pg }}" }
+            - name: drop
+              postgresql_db: { name: "{{ item }}", port: "{{ pg }}", state: absent }
+              loop: ["{{ db }}", "{{ copy }}"]
+            - name: drop again
+              postgresql_db: { name: "{{ db }}", port: "{{ pg }}", state: absent }
+            - file: { path: "{{ target }}", state: absent }
+        """.write(toFile: workspace + "/dump.yml", atomically: true, encoding: .utf8)
+
+        let (_, checkEvents) = try await run(workspace + "/db.yml", check: true)
+        XCTAssertEqual(checkEvents.results(ofTask: "database").first?.status, .changed, failures(checkEvents))
+        let (first, firstEvents) = try await run(workspace + "/db.yml")
+        XCTAssertEqual(first.exitCode, 0, failures(firstEvents))
+        XCTAssertEqual(firstEvents.results(ofTask: "database").first?.status, .changed, "check mode must not have created it")
+        let (second, secondEvents) = try await run(workspace + "/db.yml")
+        XCTAssertEqual(second.exitCode, 0, failures(secondEvents))
+        XCTAssertEqual(secondEvents.results(ofTask: "database").first?.status, .ok)
+        let (dump, dumpEvents) = try await run(workspace + "/dump.yml")
+        XCTAssertEqual(dump.exitCode, 0, failures(dumpEvents))
+        XCTAssertEqual(dumpEvents.results(ofTask: "copy exists").first?.status, .ok, "restore created the copy")
+        XCTAssertEqual(dumpEvents.results(ofTask: "drop again").first?.status, .ok)
+    }
 }
