@@ -123,6 +123,28 @@ final class LibraryModuleTests: XCTestCase {
         XCTAssertTrue(try uri.plan(nil, ModuleContext(checkMode: true)).result.skipped)
     }
 
+    func testUriAndGetUrlPassHostileURLsHeadersAndBodiesAsWords() async throws {
+        let quiet = Self.hostileName.replacingOccurrences(of: "\n", with: " ")
+        let uri = try make(UriModule.self, ["url": "http://127.0.0.1:1/" + quiet, "method": "POST", "body": Self.hostileName,
+                                            "headers": Value.dict(["X-Test": .string(quiet)]), "timeout": 2])
+        let plan = try uri.plan(try await local(uri.probe(ModuleContext())), ModuleContext())
+        assertNothingInjected()
+        XCTAssertTrue(plan.result.failed)
+        XCTAssertTrue(plan.result.msg?.contains("Request failed") ?? false, plan.result.msg ?? "")
+        XCTAssertThrowsError(try make(UriModule.self, ["url": "http://x/", "headers": Value.dict(["X-A": .string("a\r\nX-B: b")])]))
+
+        let dest = try scratch() + "/" + Self.hostileName
+        let get = try make(GetUrlModule.self, ["url": "http://127.0.0.1:1/" + quiet, "dest": dest, "timeout": 2])
+        let download = try get.plan(try await local(get.probe(ModuleContext())), ModuleContext())
+        guard case .run(let command, _)? = download.actions.first?.kind else { return XCTFail("no download") }
+        let ran = try await LocalConnection().run(command)
+        assertNothingInjected()
+        XCTAssertNotEqual(ran.exitStatus, 0, "nothing listens on port 1")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dest), "a failed download leaves nothing behind")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: (dest as NSString).deletingLastPathComponent)
+        XCTAssertEqual(leftovers, [], "the temporary file is removed")
+    }
+
     func testWaitForAPathAndATimeout() async throws {
         let directory = try scratch()
         let present = directory + "/" + Self.hostileName

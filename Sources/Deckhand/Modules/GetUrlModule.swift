@@ -59,7 +59,13 @@ public struct GetUrlModule: Module {
             words += ["-u", user + ":" + (try arguments.string("url_password", "password") ?? "")]
         }
         if case .dict(let headers)? = arguments.raw(["headers"])?.1 {
-            for (key, value) in headers { words += ["-H", key + ": " + value.displayText] }
+            for (key, value) in headers {
+                let header = key + ": " + value.displayText
+                guard !header.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" }), !key.contains(":") else {
+                    throw ModuleArgumentError("header \(key.debugDescription) must be one line without ':' in its name")
+                }
+                words += ["-H", header]
+            }
         }
         curlWords = words
     }

@@ -65,7 +65,9 @@ public struct UriModule: Module {
         headers = []
         if case .dict(let given)? = arguments.raw(["headers"])?.1 {
             for (key, value) in given {
-                guard !key.contains(where: { $0 == ":" || $0 == "\n" || $0 == "\r" }), !value.displayText.contains(where: { $0 == "\n" || $0 == "\r" }) else {
+                // Scalars, not Characters: "\r\n" is one Character and would slip past a Character test.
+                let breaks: (String) -> Bool = { $0.unicodeScalars.contains { $0 == "\n" || $0 == "\r" } }
+                guard !key.unicodeScalars.contains(":"), !breaks(key), !breaks(value.displayText) else {
                     throw ModuleArgumentError("header \(key.debugDescription) must be one line without ':' in its name")
                 }
                 headers.append((key, value.displayText))
