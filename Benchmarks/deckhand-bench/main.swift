@@ -5,6 +5,7 @@ import Foundation
 /// Every section, in the order a full run prints them; a new area adds one line.
 let sections: [(name: String, run: () async throws -> Void)] = [
     ("ssh", SSHBenchmark.run),
+    ("playbook", PlaybookBenchmark.run),
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

@@ -425,6 +425,29 @@ extension RunnerTests {
         XCTAssertFalse(book.exists("a"), "a stopped too")
     }
 
+    func testEndPlayAlsoSkipsTheRemainingBatches() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              serial: 1
+              tasks:
+                - meta: end_play
+                - copy: { content: x, dest: "@DIR@/{{ inventory_hostname }}" }
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - copy: { content: x, dest: "@DIR@/second-{{ inventory_hostname }}" }
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, _) = try await book.run(hosts: ["a", "b"])
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertFalse(book.exists("a"))
+        XCTAssertFalse(book.exists("b"), "the second batch did not run")
+        XCTAssertTrue(book.exists("second-a"), "the next play runs")
+    }
+
     func testMaxFailPercentageStopsThePlay() async throws {
         let book = try LocalPlaybook(files: [
             "site.yml": """
@@ -560,6 +583,59 @@ extension RunnerTests {
         XCTAssertTrue(human.text.contains("-b\n+B\n"), human.text)
         XCTAssertTrue(human.text.contains("PLAY [all] (check mode)"), human.text)
         XCTAssertEqual(book.read("f"), "a\nb\nc\n", "check mode left the file alone")
+    }
+}
+
+
+extension RunnerTests {
+    func testVarsFilesNamesAreTemplatesAndDebugVerbosityIsRespected() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              vars: { stage: prod }
+              vars_files:
+                - "vars/{{ stage }}.yml"
+              tasks:
+                - copy: { content: "{{ db_host }}", dest: "@DIR@/db" }
+                - name: chatty
+                  debug: { msg: hidden, verbosity: 2 }
+            """,
+            "vars/prod.yml": "db_host: db.prod.internal\n",
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertEqual(book.read("db"), "db.prod.internal")
+        XCTAssertEqual(events.results(ofTask: "chatty").first?.status, .skipped)
+    }
+}
+
+
+extension RunnerTests {
+    func testIncludeRoleRunsTheRoleWithItsHandlers() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - include_role: { name: "{{ which }}" }
+                  vars: { which: web, greeting: hello }
+            """,
+            "roles/web/tasks/main.yml": """
+            - copy: { content: "{{ greeting }} from {{ role_name }}", dest: "@DIR@/web.txt" }
+              notify: web changed
+            """,
+            "roles/web/handlers/main.yml": """
+            - name: web changed
+              copy: { content: "handled", dest: "@DIR@/handled" }
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0, "\(events.events)")
+        XCTAssertEqual(book.read("web.txt"), "hello from web")
+        XCTAssertEqual(book.read("handled"), "handled")
     }
 }
 

@@ -12,7 +12,8 @@ public struct LocalConnection: Connection {
     public func run(_ command: ShellCommand, stdin: Data?) async throws -> CommandResult {
         let rendered = command.rendered
         return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            // A thread of its own: the child is waited for by blocking, which must not hold a pool thread.
+            Thread.detachNewThread {
                 do {
                     continuation.resume(returning: try LocalConnection.runBlocking(rendered, stdin: stdin))
                 } catch {
@@ -36,16 +37,18 @@ public struct LocalConnection: Connection {
         process.standardInput = inPipe
         try process.run()
         // Drain stderr on another thread and feed stdin from a third, so no pipe buffer can stall the child.
+        // Plain threads: this already runs on a dispatch worker, and nested dispatch work may wait a second
+        // for the pool to grow.
         let errors = DrainedOutput()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async {
+        Thread.detachNewThread {
             errors.set(errPipe.fileHandleForReading.readDataToEndOfFile())
             group.leave()
         }
         let input = inPipe.fileHandleForWriting
         group.enter()
-        DispatchQueue.global().async {
+        Thread.detachNewThread {
             if let stdin, !stdin.isEmpty { try? input.write(contentsOf: stdin) }
             try? input.close()
             group.leave()

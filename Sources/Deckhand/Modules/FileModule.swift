@@ -50,7 +50,7 @@ public struct FileModule: Module {
         preserveTimes = try arguments.string("modification_time") == "preserve"
             && arguments.string("access_time") == "preserve"
         if (state == .link || state == .hard) && source == nil {
-            throw ModuleArgumentError("state=\(state!.rawValue) needs src (what the link points to)")
+            throw ModuleArgumentError("state=\(state?.rawValue ?? "link") needs src (what the link points to)")
         }
         if recurse && state != .directory {
             throw ModuleArgumentError("recurse needs state=directory")

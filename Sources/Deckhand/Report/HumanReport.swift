@@ -108,7 +108,12 @@ public final class HumanReport: RunReporter, @unchecked Sendable {
 
     private func emitResult(_ task: TaskInfo, _ result: HostTaskResult) {
         if verbosity >= 2 {
-            for command in result.commands { emit(paint("<\(result.host)> \(command)", "34")) }
+            for (index, command) in result.commands.enumerated() {
+                emit(paint("<\(result.host)> \(command)", "34"))
+                if verbosity >= 3, index < result.outputs.count, !result.outputs[index].isEmpty {
+                    emit(result.outputs[index].splitLines.map { "    " + $0 }.joined(separator: "\n"))
+                }
+            }
         }
         for item in result.items {
             let (word, colour) = label(item.status, ignored: false)
@@ -140,7 +145,7 @@ public final class HumanReport: RunReporter, @unchecked Sendable {
             if task.module == "debug", !task.noLog {
                 let shown = result.result.filter { !["changed", "failed", "skipped"].contains($0.key) }
                 if !shown.isEmpty { line += " => " + shown.map { "\($0.key): \(prettyValue($0.value))" }.joined(separator: "\n") }
-            } else if verbosity >= 1 || (verbosity >= 3 && !result.commands.isEmpty) {
+            } else if verbosity >= 1 {
                 line += " => " + compactJSON(result.result)
             }
         }

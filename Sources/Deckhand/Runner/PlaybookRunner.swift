@@ -69,6 +69,8 @@ public final class PlaybookRunner: @unchecked Sendable {
         for batch in batches(of: hosts, serial: play.serial) {
             let context = PlayContext(play: play, playVars: playVars, batch: batch, allPlayHosts: hosts.map(\.name))
             await run(play, context: context)
+            // end_play and any_errors_fatal end the whole play, not only this batch.
+            if context.ended { break }
         }
     }
 
@@ -76,7 +78,21 @@ public final class PlaybookRunner: @unchecked Sendable {
     private func loadPlayVars(_ play: Play) -> OrderedDictionary<String, Value> {
         var vars = play.vars
         for file in play.varsFiles {
-            for candidate in file.candidates {
+            // Names may be templates of play and extra vars (`vars/{{ stage }}.yml`), as in Ansible.
+            var layers = VariableLayers()
+            layers.set(.playVars, vars)
+            layers.set(.extraVars, options.extraVars)
+            let scope = TemplatedScope(layers: layers, magic: ["playbook_dir": .string(play.playbookDirectory)],
+                                       renderer: templating.renderer)
+            var found = false
+            for template in file.candidates where !found {
+                let candidate: String
+                do {
+                    candidate = try templating.renderText(template, scope)
+                } catch {
+                    reporter.record(.warning("\(file.location): vars_files entry \(template): \(error)"))
+                    continue
+                }
                 let path = candidate.hasPrefix("/") ? candidate : (play.playbookDirectory as NSString).appendingPathComponent(candidate)
                 guard FileManager.default.fileExists(atPath: path) else { continue }
                 do {
@@ -84,7 +100,11 @@ public final class PlaybookRunner: @unchecked Sendable {
                 } catch {
                     reporter.record(.warning("\(file.location): could not read \(path): \(error)"))
                 }
-                break
+                found = true
+            }
+            if !found {
+                reporter.record(.warning("\(file.location): none of the vars_files \(file.candidates.joined(separator: ", ")) exist "
+                                         + "beside the playbook; their variables are undefined"))
             }
         }
         return vars
@@ -172,7 +192,7 @@ public final class PlaybookRunner: @unchecked Sendable {
     // MARK: Handlers
 
     func flushHandlers(context: PlayContext) async {
-        let handlers = context.play.allHandlers
+        let handlers = context.play.allHandlers + context.includedHandlers
         guard !handlers.isEmpty else { return }
         // Handlers may notify handlers; a few rounds settle any chain.
         for _ in 0..<5 {
@@ -322,7 +342,7 @@ public final class PlaybookRunner: @unchecked Sendable {
     }
 
     /// include_role: the role is loaded when reached (its name may be a template) and run on the hosts
-    /// whose `when` holds. Its handlers are not added to the play's.
+    /// whose `when` holds; its handlers join the play's from then on.
     private func runIncludeRole(_ include: IncludeRole, task: PlaybookTask, keywords: TaskKeywords, hosts: [HostState],
                                 context: PlayContext) async {
         let execution = TaskExecution(runner: self, task: task, keywords: keywords, context: context)
@@ -336,6 +356,7 @@ public final class PlaybookRunner: @unchecked Sendable {
             let reference = try options.loader.loadIncludedRole(include, name: name, params: params,
                                                                 playbookDirectory: context.play.playbookDirectory,
                                                                 location: task.location)
+            context.addHandlers(reference.expandedHandlers())
             var seen = Set<RoleRun>()
             var roleKeywords = keywords
             roleKeywords.when = []
@@ -408,8 +429,16 @@ final class PlayContext: @unchecked Sendable {
         self.allPlayHosts = allPlayHosts
     }
 
+    private var _includedHandlers: [Handler] = []
+
     var ended: Bool { lock.withLock { _ended } }
     func end() { lock.withLock { _ended = true } }
+
+    /// Handlers of roles pulled in by include_role, after the play's own (each once).
+    var includedHandlers: [Handler] { lock.withLock { _includedHandlers } }
+    func addHandlers(_ handlers: [Handler]) {
+        lock.withLock { for handler in handlers where !_includedHandlers.contains(handler) { _includedHandlers.append(handler) } }
+    }
 }
 
 /// The recap's counts and the exit status they mean.

@@ -157,6 +157,7 @@ struct TaskExecution: Sendable {
             outcome.items = outcome.items.map { ItemResult(label: "(item hidden)", status: $0.status, result: TaskExecution.censored($0.result)) }
             outcome.diffs = []
             outcome.commands = []
+            outcome.outputs = []
         }
         return outcome
     }
@@ -174,6 +175,7 @@ struct TaskExecution: Sendable {
         var results: [Value] = []
         var diffs: [ModuleDiff] = []
         var commands: [String] = []
+        var outputs: [String] = []
         let loopVar = task.loop?.control.loopVar ?? "item"
         for (vars, label) in try loopScopes(scope) {
             let itemScope = scope.adding(vars)
@@ -195,6 +197,7 @@ struct TaskExecution: Sendable {
             results.append(.dict(result))
             diffs += outcome.diffs
             commands += outcome.commands
+            outputs += outcome.outputs
         }
         let changed = items.contains { $0.status == .changed }
         let failed = items.contains { $0.status == .failed }
@@ -212,6 +215,7 @@ struct TaskExecution: Sendable {
         outcome.items = items
         outcome.diffs = diffs
         outcome.commands = commands
+        outcome.outputs = outputs
         return outcome
     }
 
@@ -298,16 +302,32 @@ struct TaskExecution: Sendable {
             return nil
         }
         let module = try moduleType.init(ModuleArguments(args))
+        if let debug = module as? DebugModule, debug.verbosity > options.verbosity {
+            return HostTaskResult(host: host.name, status: .skipped, result: [
+                "changed": .bool(false), "skipped": .bool(true),
+                "skip_reason": .string("verbosity threshold not met")])
+        }
 
         let checkMode = try flag(keywords.checkMode, scope: scope) ?? options.checkMode
         let diffMode = try flag(keywords.diff, scope: scope) ?? options.diffMode
         let moduleContext = makeModuleContext(host: host, scope: scope, checkMode: checkMode, diffMode: diffMode)
 
         var commands: [String] = []
+        var outputs: [String] = []
+        func mask(_ text: String) -> String {
+            secrets.filter { !$0.isEmpty }.reduce(text) { $0.replacingOccurrences(of: $1, with: "********") }
+        }
         func note(_ command: String) {
-            var text = command
-            for secret in secrets where !secret.isEmpty { text = text.replacingOccurrences(of: secret, with: "********") }
-            commands.append(text)
+            commands.append(mask(command))
+            outputs.append("")
+        }
+        func answer(_ output: CommandResult) {
+            var text = "rc=\(output.exitStatus)"
+            for (name, stream) in [("stdout", output.stdoutText), ("stderr", output.stderrText)] where !stream.isEmpty {
+                let shown = stream.count > 4000 ? String(stream.prefix(4000)) + "... (\(stream.count) characters)" : stream
+                text += "\n\(name):\n" + shown.trimmingTrailingNewline
+            }
+            outputs[outputs.count - 1] = mask(text)
         }
 
         var probeResult: CommandResult?
@@ -316,6 +336,7 @@ struct TaskExecution: Sendable {
             let command = probe.withEnvironment(target.environment)
             note(command.rendered)
             probeResult = try await target.connection.run(command, become: target.become, stdin: nil)
+            if let probeResult { answer(probeResult) }
         }
         let plan = try module.plan(probeResult, moduleContext)
         var result = plan.result
@@ -332,6 +353,7 @@ struct TaskExecution: Sendable {
                     note(wrapped.rendered)
                     let started = Date()
                     let output = try await target.connection.run(wrapped, become: target.become, stdin: stdin)
+                    answer(output)
                     if let interpret = action.interpret {
                         do { try interpret(output, &result) } catch {
                             result.failed = true
@@ -394,6 +416,7 @@ struct TaskExecution: Sendable {
         var outcome = HostTaskResult(host: host.name, status: status, result: dict)
         outcome.diffs = diffMode ? result.diffs : []
         outcome.commands = commands
+        outcome.outputs = outputs
         if target.delegated { outcome.delegatedTo = target.hostName }
         return outcome
     }
@@ -469,7 +492,13 @@ struct TaskExecution: Sendable {
 
     private func describe(_ error: Error) -> String {
         if let error = error as? ModuleArgumentError { return error.message }
-        if let error = error as? TemplateError { return "template error: \(error.description)" }
+        if let error = error as? TemplateError {
+            if error.kind == .undefined {
+                return "template error: \(error.description) (define it in vars, inventory or -e, or use `| default(...)`)"
+            }
+            return "template error: \(error.description)"
+        }
+        if let error = error as? LoopError { return "\(error.location): \(error.message)" }
         return "\(error)"
     }
 }

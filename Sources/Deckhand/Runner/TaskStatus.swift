@@ -20,6 +20,8 @@ public struct HostTaskResult: Sendable {
     public var diffs: [ModuleDiff]
     /// Commands run, for -vv.
     public var commands: [String]
+    /// What each command answered (exit status, stdout, stderr), for -vvv; secrets masked like the commands.
+    public var outputs: [String]
     /// Where the task is written, for failure lines.
     public var location: SourceLocation?
     /// The host the task ran on when delegated.
@@ -33,6 +35,7 @@ public struct HostTaskResult: Sendable {
         self.items = []
         self.diffs = []
         self.commands = []
+        self.outputs = []
     }
 
     public var msg: String? {
