@@ -48,6 +48,51 @@ final class LibraryModuleTests: XCTestCase {
         }
     }
 
+    // MARK: stat
+
+    func testStatReportsAnsiblesKeysForARealFileWithAHostileName() async throws {
+        let path = try scratch() + "/" + Self.hostileName
+        try Data("hello\n".utf8).write(to: URL(fileURLWithPath: path))
+        let stat = try make(StatModule.self, ["path": path])
+        let plan = try stat.plan(try await local(stat.probe(ModuleContext())), ModuleContext())
+        assertNothingInjected()
+        XCTAssertFalse(plan.result.changed)
+        guard case .dict(let keys)? = plan.result["stat"] else { return XCTFail("no stat dict") }
+        XCTAssertEqual(keys["exists"], .bool(true))
+        XCTAssertEqual(keys["isreg"], .bool(true))
+        XCTAssertEqual(keys["isdir"], .bool(false))
+        XCTAssertEqual(keys["size"], .int(6))
+        XCTAssertEqual(keys["path"], .string(path))
+        XCTAssertEqual(keys["checksum"], .string(SHA1.hex(Data("hello\n".utf8))))
+        XCTAssertEqual(keys["pw_name"], .string(NSUserName()))
+        XCTAssertNotNil(keys["mtime"])
+        XCTAssertNotNil(keys["mode"])
+    }
+
+    func testStatOfAMissingPathAndOfALink() async throws {
+        let directory = try scratch()
+        let missing = try make(StatModule.self, ["path": directory + "/nothing"])
+        let plan = try missing.plan(try await local(missing.probe(ModuleContext())), ModuleContext())
+        XCTAssertEqual(plan.result["stat"], .dict(["exists": .bool(false)]))
+        try FileManager.default.createSymbolicLink(atPath: directory + "/current", withDestinationPath: directory)
+        let link = try make(StatModule.self, ["path": directory + "/current"])
+        let linkPlan = try link.plan(try await local(link.probe(ModuleContext())), ModuleContext())
+        guard case .dict(let keys)? = linkPlan.result["stat"] else { return XCTFail() }
+        XCTAssertEqual(keys["islnk"], .bool(true))
+        XCTAssertEqual(keys["isdir"], .bool(false))
+        XCTAssertEqual(keys["lnk_target"], .string(directory))
+    }
+
+    func testStatParsesRecordedOutput() {
+        let keys = StatModule.parse("stat 41ed 1000 1000 4096 1700000000 1700000001 1700000002 5 2 2049\nowner app\ngroup www data\nreadable\n", path: "/srv")
+        XCTAssertEqual(keys["isdir"], .bool(true))
+        XCTAssertEqual(keys["mode"], .string("0755"))
+        XCTAssertEqual(keys["gr_name"], .string("www data"))
+        XCTAssertEqual(keys["mtime"], .double(1_700_000_000))
+        XCTAssertEqual(keys["readable"], .bool(true))
+        XCTAssertEqual(keys["writeable"], .bool(false))
+    }
+
     // MARK: find
 
     func testFindMatchesPatternsTypesAndRecursion() async throws {
