@@ -259,6 +259,8 @@ final class LibraryModuleTests: XCTestCase {
         XCTAssertTrue(try fetch.plan(output("kind absent\n"), ModuleContext(hostName: "web1")).result.failed)
         let flat = try make(FetchModule.self, ["src": "/a/b.txt", "dest": "/out/", "flat": true])
         XCTAssertEqual(flat.localPath(host: "h"), "/out/b.txt")
+        let relative = try make(FetchModule.self, ["src": "/etc/hostname", "dest": "backups"])
+        XCTAssertEqual(relative.localPath(host: "web1", relativeTo: "/srv/ops"), "/srv/ops/backups/web1/etc/hostname")
     }
 
     func testAddHostAndGroupByFailSayingTheyAreNotSupportedYet() throws {

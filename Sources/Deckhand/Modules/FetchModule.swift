@@ -10,7 +10,7 @@ public struct FetchModule: Module {
         name: "fetch",
         arguments: [
             ArgumentSpec("src", type: .path, required: true, doc: "The file on the host."),
-            ArgumentSpec("dest", type: .path, required: true, doc: "A directory on the controller (the file lands in dest/HOST/src), or the file itself with flat."),
+            ArgumentSpec("dest", type: .path, required: true, doc: "A directory on the controller (the file lands in dest/HOST/src), or the file itself with flat; relative to the playbook."),
             ArgumentSpec("flat", type: .bool, default: .bool(false), doc: "Write to dest directly (dest ending in / gets the file's base name)."),
             ArgumentSpec("fail_on_missing", type: .bool, default: .bool(true), doc: "Fail when src does not exist."),
             ArgumentSpec("validate_checksum", type: .bool, default: .bool(true), doc: "Check the copy's SHA-1 against the host's."),
@@ -33,8 +33,10 @@ public struct FetchModule: Module {
         validateChecksum = try arguments.bool("validate_checksum", default: true)
     }
 
-    /// Where the file lands on the controller for `host`.
-    func localPath(host: String) -> String {
+    /// Where the file lands on the controller for `host` (a relative dest is relative to the playbook).
+    func localPath(host: String, relativeTo directory: String? = nil) -> String {
+        var dest = self.dest
+        if !dest.hasPrefix("/"), let directory { dest = directory + "/" + dest }
         if flat {
             return dest.hasSuffix("/") ? dest + (source as NSString).lastPathComponent : dest
         }
@@ -48,7 +50,7 @@ public struct FetchModule: Module {
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
         let remote = try FileState(probeOutput: probe?.stdout ?? Data())
-        let local = localPath(host: context.hostName)
+        let local = localPath(host: context.hostName, relativeTo: context.playbookDirectory)
         var result = ModuleResult()
         result["dest"] = .string(local)
         result["file"] = .string(source)

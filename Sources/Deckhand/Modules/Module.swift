@@ -37,6 +37,8 @@ public struct ModuleContext: Sendable {
     public var renderTemplate: @Sendable (String) throws -> String
     /// Evaluates a bare Jinja expression (`when`, `that`, debug's `var`) with the host's variables.
     public var evaluate: @Sendable (String) throws -> Value
+    /// The playbook's directory: relative controller paths (fetch's dest) are relative to it, as in Ansible.
+    public var playbookDirectory: String?
 
     public init(
         hostName: String = "localhost", checkMode: Bool = false, diffMode: Bool = false,
@@ -44,7 +46,8 @@ public struct ModuleContext: Sendable {
             throw ModuleArgumentError("no source file \(name) (no files/ folder known)") },
         renderTemplate: @escaping @Sendable (String) throws -> String = { name in
             throw ModuleArgumentError("no template \(name) (no templates/ folder known)") },
-        evaluate: @escaping @Sendable (String) throws -> Value = { _ in .none }
+        evaluate: @escaping @Sendable (String) throws -> Value = { _ in .none },
+        playbookDirectory: String? = nil
     ) {
         self.hostName = hostName
         self.checkMode = checkMode
@@ -52,6 +55,7 @@ public struct ModuleContext: Sendable {
         self.readSourceFile = readSourceFile
         self.renderTemplate = renderTemplate
         self.evaluate = evaluate
+        self.playbookDirectory = playbookDirectory
     }
 }
 

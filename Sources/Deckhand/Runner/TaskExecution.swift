@@ -455,7 +455,8 @@ struct TaskExecution: Sendable {
                 let template = try environment.compile(String(decoding: data, as: UTF8.self), name: path)
                 return try template.render(scope)
             },
-            evaluate: { expression in try templating.evaluate(expression, scope) })
+            evaluate: { expression in try templating.evaluate(expression, scope) },
+            playbookDirectory: playbookDirectory)
     }
 
     /// Where the task's commands go: the host, or the delegate, with become and environment.
