@@ -48,6 +48,11 @@ final class LibraryModuleTests: XCTestCase {
         }
     }
 
+    func testLinesSplitOnCRLFToo() {
+        XCTAssertEqual("a\r\nb\nc\r\n".splitLines, ["a", "b", "c"])
+        XCTAssertEqual("x\n\ny".splitLines, ["x", "", "y"])
+    }
+
     // MARK: stat
 
     func testStatReportsAnsiblesKeysForARealFileWithAHostileName() async throws {

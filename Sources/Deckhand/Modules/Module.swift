@@ -231,7 +231,9 @@ extension String {
     /// Lines without their terminators; empty text has no lines.
     var splitLines: [String] {
         if isEmpty { return [] }
-        var lines = components(separatedBy: "\n")
+        // Split on scalars: "\r\n" is a single Character, which a Character-based split would not see as "\n".
+        var lines = unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { String(String.UnicodeScalarView($0)) }
         if lines.last == "" { lines.removeLast() }
         return lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
     }
