@@ -98,6 +98,19 @@ final class LibraryModuleTests: XCTestCase {
         XCTAssertEqual(keys["writeable"], .bool(false))
     }
 
+    // MARK: apt (the playbook branch's module, probed for real)
+
+    func testAptProbeReadsTheRealDpkgDatabaseInOneCommand() async throws {
+        let installed = try make(AptModule.self, ["name": ["coreutils", "bash"]])
+        let ok = try installed.plan(try await local(installed.probe(ModuleContext())), ModuleContext())
+        XCTAssertFalse(ok.result.changed, "coreutils and bash are installed here")
+        let missing = try make(AptModule.self, ["name": ["coreutils", "deckhand-no-such-package"]])
+        let plan = try missing.plan(try await local(missing.probe(ModuleContext())), ModuleContext(checkMode: true))
+        XCTAssertTrue(plan.result.changed)
+        let words = commands(plan).joined(separator: " ")
+        XCTAssertTrue(words.contains("deckhand-no-such-package") && !words.contains("coreutils"), words)
+    }
+
     // MARK: find
 
     func testFindMatchesPatternsTypesAndRecursion() async throws {
