@@ -96,6 +96,19 @@ final class HostileArgumentTests: XCTestCase {
         let found = try await apply(find)
         XCTAssertEqual(found.result["matched"], .int(1))
     }
+
+    func testAuthorizedKeyAddsOnceToAFileWithAHostileName() async throws {
+        let file = directory + "/" + hostileName + ".keys"
+        try Data("ssh-rsa AAAAB3Nza other@host\n".utf8).write(to: URL(fileURLWithPath: file))
+        let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKdeckhand deploy 'laptop' $(x)"
+        let module = try module(AuthorizedKeyModule.self, ["user": .string(NSUserName()), "key": .string(key), "path": .string(file),
+                                                           "manage_dir": .bool(false)])
+        let first = try await apply(module).result.changed
+        XCTAssertTrue(first)
+        let second = try await apply(module).result.changed
+        XCTAssertFalse(second, "second run ok")
+        XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), "ssh-rsa AAAAB3Nza other@host\n\(key)\n")
+    }
 }
 
 extension Optional {
