@@ -71,6 +71,8 @@ struct DocCommand: ParsableCommand {
         case .string(let text): return text.isEmpty ? "''" : text
         case .bool(let flag): return flag ? "true" : "false"
         case .int(let number): return String(number)
+        case .list(let items): return "[" + items.map(text).joined(separator: ", ") + "]"
+        case .dict(let entries): return "{" + entries.map { "\($0.key): \(text($0.value))" }.joined(separator: ", ") + "}"
         default: return "\(value)"
         }
     }

@@ -313,12 +313,13 @@ final class MoreModuleTests: XCTestCase {
 
     func testStatReportsWhatThePathIs() throws {
         let stat = try make(StatModule.self, ["path": "/srv/current"])
-        let link = try stat.plan(probe("kind link\ntarget /srv/releases/3\nstat 777 0 0 root root 15\n"), ModuleContext())
+        let link = try stat.plan(probe("stat a1ff 0 0 15 1700000000 1700000000 1700000000 7 1 2049\nowner root\ngroup root\nsource /srv/releases/3\ntarget releases/3\n"), ModuleContext())
         guard case .dict(let info)? = link.result["stat"] else { return XCTFail() }
         XCTAssertEqual(info["exists"], .bool(true))
         XCTAssertEqual(info["islnk"], .bool(true))
         XCTAssertEqual(info["lnk_source"], .string("/srv/releases/3"))
-        let missing = try stat.plan(probe("kind absent\n"), ModuleContext())
+        XCTAssertEqual(info["lnk_target"], .string("releases/3"))
+        let missing = try stat.plan(probe("absent\n"), ModuleContext())
         XCTAssertEqual(missing.result["stat"], .dict(["exists": .bool(false)]))
         XCTAssertFalse(missing.result.changed)
     }

@@ -39,9 +39,10 @@ public struct AuthorizedKeyModule: Module {
     /// The user's home and group, then the current file.
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
         ShellCommand(parts: [.assignment("u", user), .syntax(";"), .syntax("""
-            h=$(getent passwd "$u" | cut -d: -f6); g=$(id -gn "$u" 2>/dev/null); echo "home $h"; echo "group $g"; \
-            f=
-            """), .word(path ?? ""), .syntax("""
+            h=$(getent passwd "$u" | cut -d: -f6); g=$(id -gn "$u" 2>/dev/null); echo "home $h"; echo "group $g";
+            """),
+            // An assignment, not `f=` then a word: that would run the path as a command and ignore it.
+            .assignment("f", path ?? ""), .syntax("""
             ; test -n "$f" || f="$h/.ssh/authorized_keys"; echo "file $f"; echo @@keys; cat -- "$f" 2>/dev/null; true
             """)], compound: true)
     }
@@ -67,6 +68,8 @@ public struct AuthorizedKeyModule: Module {
             else if line.hasPrefix("file ") { file = String(line.dropFirst(5)) }
         }
         guard !home.isEmpty else { return ModulePlan(result: .failure("user \(user) does not exist on the host")) }
+        // A given path is used as given: read back through line-oriented output it could lose a newline in its name.
+        if let path { file = path }
         let wanted = Set(keys.map(AuthorizedKeyModule.identity))
         var lines = existing
         if present {

@@ -37,6 +37,8 @@ public struct ModuleContext: Sendable {
     public var renderTemplate: @Sendable (String) throws -> String
     /// Evaluates a bare Jinja expression (`when`, `that`, debug's `var`) with the host's variables.
     public var evaluate: @Sendable (String) throws -> Value
+    /// The playbook's directory: relative controller paths (fetch's dest) are relative to it, as in Ansible.
+    public var playbookDirectory: String?
 
     public init(
         hostName: String = "localhost", checkMode: Bool = false, diffMode: Bool = false,
@@ -44,7 +46,8 @@ public struct ModuleContext: Sendable {
             throw ModuleArgumentError("no source file \(name) (no files/ folder known)") },
         renderTemplate: @escaping @Sendable (String) throws -> String = { name in
             throw ModuleArgumentError("no template \(name) (no templates/ folder known)") },
-        evaluate: @escaping @Sendable (String) throws -> Value = { _ in .none }
+        evaluate: @escaping @Sendable (String) throws -> Value = { _ in .none },
+        playbookDirectory: String? = nil
     ) {
         self.hostName = hostName
         self.checkMode = checkMode
@@ -52,6 +55,7 @@ public struct ModuleContext: Sendable {
         self.readSourceFile = readSourceFile
         self.renderTemplate = renderTemplate
         self.evaluate = evaluate
+        self.playbookDirectory = playbookDirectory
     }
 }
 
@@ -67,6 +71,9 @@ public struct HostAction: Sendable {
     public var reportsOutput: Bool
     /// A non-zero exit is the module's answer, not a failure of the action (command's own rc).
     public var exitStatusIsResult: Bool
+    /// Reads the action's output into the result (django_manage's applied migrations, git's new HEAD, fetch's
+    /// bytes); runs before the exit status is judged, and a thrown error fails the task with its message.
+    public var interpret: (@Sendable (CommandResult, inout ModuleResult) throws -> Void)? = nil
     /// For commands that decide themselves whether they change anything (`pip install -r`, `apt-get
     /// upgrade`): the task reports changed only when this text appears in the command's output.
     public var changeMarker: String?
@@ -93,6 +100,13 @@ public struct HostAction: Sendable {
                            group: String? = nil, validate: [String]? = nil) -> HostAction {
         HostAction(kind: .put(FileWrite(data: data, path: path, mode: mode, owner: owner, group: group, validate: validate)),
                    reportsOutput: false, exitStatusIsResult: false)
+    }
+
+    /// This action, its output read by `interpret`.
+    public func interpreting(_ interpret: @escaping @Sendable (CommandResult, inout ModuleResult) throws -> Void) -> HostAction {
+        var action = self
+        action.interpret = interpret
+        return action
     }
 
     /// What the action does, for -vv output and failure messages (file contents left out).
@@ -217,7 +231,9 @@ extension String {
     /// Lines without their terminators; empty text has no lines.
     var splitLines: [String] {
         if isEmpty { return [] }
-        var lines = components(separatedBy: "\n")
+        // Split on scalars: "\r\n" is a single Character, which a Character-based split would not see as "\n".
+        var lines = unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { String(String.UnicodeScalarView($0)) }
         if lines.last == "" { lines.removeLast() }
         return lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
     }

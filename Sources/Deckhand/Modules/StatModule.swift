@@ -3,59 +3,114 @@ import Jinja
 import OrderedCollections
 import SSH
 
-/// stat: reads what a path is (exists, kind, mode, owner, size, checksum) into `stat.*`; changes nothing.
+/// stat: reports what a path is (kind, mode, owner, size, times, checksum) for `register` + `when`.
 ///
 ///     - stat: { path: /webapps/app/current }
 ///       register: current
-///     - debug: { msg: "deployed" }
-///       when: current.stat.exists and current.stat.islnk
 public struct StatModule: Module {
     public static let spec = ModuleSpec(
         name: "stat",
         arguments: [
             ArgumentSpec("path", type: .path, required: true, aliases: ["dest", "name"], doc: "The path to look at."),
-            ArgumentSpec("get_checksum", type: .bool, default: .bool(true), doc: "Include the SHA-1 of a regular file."),
-            ArgumentSpec("checksum_algorithm", default: .string("sha1"), choices: ["sha1"], doc: "Only sha1."),
-            ArgumentSpec("follow", type: .bool, default: .bool(false), doc: "Accepted; links are reported as links."),
-            ArgumentSpec("get_mime", type: .bool, default: .bool(false), doc: "Accepted and ignored."),
-            ArgumentSpec("get_attributes", type: .bool, default: .bool(false), doc: "Accepted and ignored."),
+            ArgumentSpec("follow", type: .bool, default: .bool(false), doc: "Follow a symlink and report its target."),
+            ArgumentSpec("get_checksum", type: .bool, default: .bool(true), doc: "Report the checksum of a regular file."),
+            ArgumentSpec("checksum_algorithm", default: .string("sha1"), aliases: ["checksum", "checksum_algo"],
+                         choices: ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"], doc: "The checksum's algorithm."),
+            ArgumentSpec("get_mime", type: .bool, default: .bool(true), doc: "Accepted; mime types are not reported."),
+            ArgumentSpec("get_attributes", type: .bool, default: .bool(true), doc: "Accepted; attributes are not reported."),
         ],
-        doc: "Reports whether a path exists and what it is, as `stat.exists`, `stat.isdir`, `stat.mode`, `stat.checksum`...",
-        example: "- stat:\n    path: /etc/nginx/sites-enabled/default\n  register: default_site")
+        doc: "Reports whether a path exists and what it is: stat.exists, isdir, isreg, islnk, mode, uid, gid, "
+            + "pw_name, gr_name, size, mtime, atime, ctime, lnk_source and checksum, as Ansible's stat does. Never changes anything.",
+        example: "- stat:\n    path: /webapps/app/current\n  register: current\n- debug:\n    msg: \"{{ current.stat.lnk_source }}\"\n  when: current.stat.islnk")
 
     var path: String
+    var follow: Bool
     var checksum: Bool
+    var algorithm: String
 
     public init(_ arguments: ModuleArguments) throws {
         path = try arguments.requiredString("path", "dest", "name")
+        follow = try arguments.bool("follow", default: false)
         checksum = try arguments.bool("get_checksum", default: true)
+        algorithm = try arguments.choice("checksum_algorithm", ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"], default: nil)
+            ?? arguments.string("checksum", "checksum_algo") ?? "sha1"
     }
 
+    static let statFormat = "stat %f %u %g %s %Y %X %Z %i %h %d\\nowner %U\\ngroup %G\\n"
+
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
-        FileState.probe(path, checksum: checksum)
+        var parts: [ShellCommand.Part] = [
+            .assignment("p", path), .syntax(";"),
+            .syntax("if test -e \"$p\" || test -L \"$p\"; then stat \(follow ? "-L " : "")--printf '\(StatModule.statFormat)' -- \"$p\";"),
+            .syntax("test -L \"$p\" && printf 'source %s\\n' \"$(readlink -f -- \"$p\")\" && printf 'target %s\\n' \"$(readlink -- \"$p\")\";"),
+            .syntax("test -r \"$p\" && echo readable; test -w \"$p\" && echo writeable; test -x \"$p\" && echo executable;"),
+        ]
+        if checksum {
+            parts.append(.syntax("test -f \"$p\" && test -r \"$p\" && printf 'checksum %s\\n' \"$(\(algorithm)sum < \"$p\" | cut -d' ' -f1)\";"))
+        }
+        parts.append(.syntax("else echo absent; fi; true"))
+        return ShellCommand(parts: parts, compound: true)
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
-        let state = try FileState(probeOutput: probe?.stdout ?? Data())
-        var stat: OrderedDictionary<String, Value> = ["exists": .bool(state.exists)]
-        if state.exists {
-            stat["path"] = .string(path)
-            stat["isdir"] = .bool(state.kind == .directory)
-            stat["isreg"] = .bool(state.kind == .file)
-            stat["islnk"] = .bool(state.kind == .link)
-            if let mode = state.mode { stat["mode"] = .string(String(format: "%04o", mode)) }
-            if let uid = state.uid { stat["uid"] = .int(uid) }
-            if let gid = state.gid { stat["gid"] = .int(gid) }
-            if let owner = state.owner { stat["pw_name"] = .string(owner) }
-            if let group = state.group { stat["gr_name"] = .string(group) }
-            if let size = state.size { stat["size"] = .int(size) }
-            if let checksum = state.checksum { stat["checksum"] = .string(checksum) }
-            if let target = state.linkTarget { stat["lnk_source"] = .string(target); stat["lnk_target"] = .string(target) }
-            if let mode = state.mode {
-                stat["readable"] = .bool(mode & 0o444 != 0)
-                stat["executable"] = .bool(mode & 0o111 != 0)
-            }
+        var result = ModuleResult()
+        result["stat"] = .dict(StatModule.parse(probe?.stdoutText ?? "absent\n", path: path))
+        return .unchanged(result)
+    }
+
+    /// The `stat` dict from the probe's lines (`exists: false` when the path is absent or unreadable).
+    static func parse(_ text: String, path: String) -> OrderedDictionary<String, Value> {
+        var stat: OrderedDictionary<String, Value> = [:]
+        var fields: [String: String] = [:]
+        var flags: Set<String> = []
+        for line in text.split(separator: "\n") {
+            let pair = line.split(separator: " ", maxSplits: 1).map(String.init)
+            if pair.count == 2 { fields[pair[0]] = pair[1] } else if pair.count == 1 { flags.insert(pair[0]) }
         }
-        return .unchanged(ModuleResult(values: ["stat": .dict(stat)]))
+        guard let raw = fields["stat"]?.split(separator: " ").map(String.init), raw.count == 10,
+              let bits = Int(raw[0], radix: 16) else {
+            return ["exists": .bool(false)]
+        }
+        let type = bits & 0o170000
+        let permissions = bits & 0o7777
+        stat["exists"] = .bool(true)
+        stat["path"] = .string(path)
+        stat["mode"] = .string(String(format: "%04o", permissions))
+        stat["isdir"] = .bool(type == 0o040000)
+        stat["isreg"] = .bool(type == 0o100000)
+        stat["islnk"] = .bool(type == 0o120000)
+        stat["ischr"] = .bool(type == 0o020000)
+        stat["isblk"] = .bool(type == 0o060000)
+        stat["isfifo"] = .bool(type == 0o010000)
+        stat["issock"] = .bool(type == 0o140000)
+        stat["uid"] = .int(Int(raw[1]) ?? -1)
+        stat["gid"] = .int(Int(raw[2]) ?? -1)
+        stat["pw_name"] = .string(fields["owner"] ?? "")
+        stat["gr_name"] = .string(fields["group"] ?? "")
+        stat["size"] = .int(Int(raw[3]) ?? 0)
+        stat["mtime"] = .double(Double(raw[4]) ?? 0)
+        stat["atime"] = .double(Double(raw[5]) ?? 0)
+        stat["ctime"] = .double(Double(raw[6]) ?? 0)
+        stat["inode"] = .int(Int(raw[7]) ?? 0)
+        stat["nlink"] = .int(Int(raw[8]) ?? 0)
+        stat["dev"] = .int(Int(raw[9]) ?? 0)
+        stat["readable"] = .bool(flags.contains("readable"))
+        stat["writeable"] = .bool(flags.contains("writeable"))
+        stat["executable"] = .bool(flags.contains("executable"))
+        stat["isuid"] = .bool(permissions & 0o4000 != 0)
+        stat["isgid"] = .bool(permissions & 0o2000 != 0)
+        stat["rusr"] = .bool(permissions & 0o400 != 0)
+        stat["wusr"] = .bool(permissions & 0o200 != 0)
+        stat["xusr"] = .bool(permissions & 0o100 != 0)
+        stat["rgrp"] = .bool(permissions & 0o040 != 0)
+        stat["wgrp"] = .bool(permissions & 0o020 != 0)
+        stat["xgrp"] = .bool(permissions & 0o010 != 0)
+        stat["roth"] = .bool(permissions & 0o004 != 0)
+        stat["woth"] = .bool(permissions & 0o002 != 0)
+        stat["xoth"] = .bool(permissions & 0o001 != 0)
+        if let source = fields["source"] { stat["lnk_source"] = .string(source) }
+        if let target = fields["target"] { stat["lnk_target"] = .string(target) }
+        if let checksum = fields["checksum"] { stat["checksum"] = .string(checksum) }
+        return stat
     }
 }

@@ -18,7 +18,7 @@ public struct WaitForModule: Module {
             ArgumentSpec("timeout", type: .int, default: .int(300), doc: "Give up after this many seconds."),
             ArgumentSpec("delay", type: .int, default: .int(0), doc: "Seconds to wait before the first check."),
             ArgumentSpec("sleep", type: .int, default: .int(1), doc: "Seconds between checks."),
-            ArgumentSpec("search_regex", doc: "With path: wait until the file holds a line matching this (extended regex)."),
+            ArgumentSpec("search_regex", doc: "Wait until the file holds a line matching this, or the port's first answer does (extended regex)."),
             ArgumentSpec("msg", doc: "The message on timeout."),
         ],
         mutuallyExclusive: [["port", "path"]],
@@ -54,8 +54,13 @@ public struct WaitForModule: Module {
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
         var check: ShellCommand
         if let port {
-            let tcp = "</dev/tcp/\(host)/\(port)"
-            check = ShellCommand("timeout", "2", "bash", "-c", tcp).silencingErrors
+            // host and port reach bash as arguments ($1, $2), never as script text: a host like `x$(reboot)` stays a name.
+            check = ShellCommand("timeout", "2", "bash", "-c", "</dev/tcp/$1/$2", "wait_for", host, String(port)).silencingErrors
+            if let searchRegex, !waitsForAbsence {
+                // What the service says first (a banner) must match: read for at most 2 seconds per try.
+                check = ShellCommand("timeout", "2", "bash", "-c", "exec 3<>/dev/tcp/$1/$2 && timeout 2 cat <&3", "wait_for", host, String(port))
+                    .silencingErrors.pipe(ShellCommand("grep", "-Eq", "--", searchRegex))
+            }
         } else if let path, let searchRegex {
             check = ShellCommand("grep", "-Eq", "--", searchRegex, path).silencingErrors
         } else if let path {

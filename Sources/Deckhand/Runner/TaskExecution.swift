@@ -363,6 +363,12 @@ struct TaskExecution: Sendable {
                     let started = Date()
                     let output = try await target.connection.run(wrapped, become: target.become, stdin: stdin)
                     answer(output)
+                    if let interpret = action.interpret {
+                        do { try interpret(output, &result) } catch {
+                            result.failed = true
+                            result.msg = "\(error)"
+                        }
+                    }
                     if let marker = action.changeMarker {
                         markedActions += 1
                         if (output.stdoutText + output.stderrText).contains(marker) { markersSeen += 1 }
@@ -402,7 +408,7 @@ struct TaskExecution: Sendable {
         }
 
         if !result.facts.isEmpty {
-            if call.name == "set_fact" {
+            if call.name == "set_fact" || call.name == "include_vars" {
                 for (key, value) in result.facts { host.setVariable(key, value) }
             } else {
                 host.mergeFacts(result.facts)
@@ -458,7 +464,8 @@ struct TaskExecution: Sendable {
                 let template = try environment.compile(String(decoding: data, as: UTF8.self), name: path)
                 return try template.render(scope)
             },
-            evaluate: { expression in try templating.evaluate(expression, scope) })
+            evaluate: { expression in try templating.evaluate(expression, scope) },
+            playbookDirectory: playbookDirectory)
     }
 
     /// Where the task's commands go: the host, or the delegate, with become and environment.
