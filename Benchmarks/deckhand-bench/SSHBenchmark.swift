@@ -6,9 +6,14 @@ import SSH
 /// - Reused connection: N `true` commands on one deckhand session vs N `ssh` invocations through a
 ///   ControlMaster (started first, so every timed `ssh` reuses it).
 /// - Fresh connection: connect, authenticate, run `true`, close; deckhand vs plain `ssh`.
+/// - Upload: 10 MB written atomically through deckhand's session vs `scp` (SFTP) through the ControlMaster.
 enum SSHBenchmark {
     static let reusedCount = environmentInt("DECKHAND_BENCH_SSH_COMMANDS") ?? 200
     static let freshCount = environmentInt("DECKHAND_BENCH_SSH_CONNECTIONS") ?? 20
+    static let uploadCount = environmentInt("DECKHAND_BENCH_SSH_UPLOADS") ?? 10
+    static let uploadBytes = 10 << 20
+    /// The issue's bound for a 10 MB upload on loopback, in seconds.
+    static let uploadTarget = 0.2
     /// The target's speed-up of a reused deckhand session over ControlMaster reuse.
     static let reusedTarget = 2.0
 
@@ -40,11 +45,29 @@ enum SSHBenchmark {
         defer { openSSH.stopMaster() }
         for _ in 0..<3 { try openSSH.run(reuse: true) }
         let sshReused = try await measure(reusedCount) { try openSSH.run(reuse: true) }
-        openSSH.stopMaster()
 
         report("per-command latency, \(reusedCount) x `true` on a reused connection",
                deckhand: deckhandReused, deckhandLabel: "deckhand, one session",
                peer: sshReused, peerLabel: "ssh, ControlMaster reuse", target: reusedTarget)
+
+        // Uploads of the same bytes to the same remote path, both over an already open connection.
+        let payload = Data((0..<uploadBytes).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 11) })
+        let localCopy = controlDirectory.appendingPathComponent("payload")
+        try payload.write(to: localCopy)
+        let remote = "/tmp/deckhand-bench-upload-\(getpid())"
+        let uploader = try await SSHSession.connect(options)
+        try await uploader.upload(payload, to: remote)
+        let deckhandUpload = try await measure(uploadCount) { try await uploader.upload(payload, to: remote) }
+        let scpUpload = try await measure(uploadCount) { try openSSH.copy(localCopy.path, to: remote) }
+        _ = try await uploader.run("rm -f \(remote)")
+        await uploader.close()
+        openSSH.stopMaster()
+        report("10 MB upload, \(uploadCount) times (deckhand: temporary file + rename)",
+               deckhand: deckhandUpload, deckhandLabel: "deckhand, one session",
+               peer: scpUpload, peerLabel: "scp (SFTP), ControlMaster reuse", target: nil)
+        let typical = median(deckhandUpload)
+        print("  deckhand's median upload: \(String(format: "%.3f", typical)) s"
+              + " (target: under \(String(format: "%.1f", uploadTarget)) s: \(typical < uploadTarget ? "met" : "MISSED"))")
 
         // Fresh connections.
         let deckhandFresh = try await measure(freshCount) {
@@ -134,9 +157,15 @@ struct OpenSSH {
         }
     }
 
-    private func ssh(_ arguments: [String], quiet: Bool = false) throws {
+    /// Copies a local file to `remote` on the test host through the ControlMaster.
+    func copy(_ local: String, to remote: String) throws {
+        try ssh(["-q", "-o", "ControlMaster=auto", "-o", "ControlPath=\(controlPath)", local, "testhost:\(remote)"],
+                program: "/usr/bin/scp")
+    }
+
+    private func ssh(_ arguments: [String], quiet: Bool = false, program: String = "/usr/bin/ssh") throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ssh")
+        process.executableURL = URL(fileURLWithPath: program)
         process.arguments = ["-F", configFile, "-o", "BatchMode=yes"] + arguments
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
@@ -144,7 +173,7 @@ struct OpenSSH {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 || quiet else {
-            throw BenchmarkFailure("ssh \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+            throw BenchmarkFailure("\(program) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
         }
     }
 }
