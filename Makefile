@@ -1,4 +1,5 @@
 # deckhand: build, test and benchmark. `make test` works on a fresh Debian 12 machine (as root).
+SHELL := /bin/bash
 SWIFT ?= swift
 PREFIX ?= /usr/local
 TESTHOST := testhost/testhost
@@ -35,7 +36,9 @@ testhost-down:
 test: deps
 	$(SWIFT) build --build-tests
 	@$(TESTHOST) up
-	@status=0; $(SWIFT) test --skip-build --disable-swift-testing --skip WebHostTests || status=$$?; $(TESTHOST) down; exit $$status
+	@set -o pipefail; status=0; \
+	$(SWIFT) test --skip-build --disable-swift-testing --skip WebHostTests 2>&1 | tee .build/test-output.txt || status=$$?; \
+	$(TESTHOST) down; tools/xctest-summary .build/test-output.txt; exit $$status
 
 # The verbs against a provisioned web host (testhost/webhost up + provision; see playbooks/README.md). Needs
 # DECKHAND_TESTHOST_DIR and DECKHAND_WEBHOST_DIR when they are not this repository's .testhost and .webhost.
