@@ -60,8 +60,8 @@ public struct FetchModule: Module {
             result.msg = reason + ", not transferring, ignored"
             return .unchanged(result)
         }
-        result["remote_checksum"] = remote.checksum.map(Value.string) ?? .none
-        result["checksum"] = remote.checksum.map(Value.string) ?? .none
+        result["remote_checksum"] = remote.checksum.map(Value.string) ?? Value.none
+        result["checksum"] = remote.checksum.map(Value.string) ?? Value.none
         let existing = FileManager.default.contents(atPath: local)
         if let existing, SHA1.hex(existing) == remote.checksum { return .unchanged(result) }
         let expected = remote.checksum

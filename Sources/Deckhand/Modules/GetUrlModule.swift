@@ -97,7 +97,7 @@ public struct GetUrlModule: Module {
         var result = ModuleResult()
         result["dest"] = .string(path)
         result["url"] = .string(url)
-        if let digest { result["checksum_dest"] = fields["sum"].map(Value.string) ?? .none; result["checksum_src"] = .string(digest) }
+        if let digest { result["checksum_dest"] = fields["sum"].map(Value.string) ?? Value.none; result["checksum_src"] = .string(digest) }
         let exists = flags.contains("exists")
         let matches = digest.map { fields["sum"] == $0 } ?? true
         if exists && matches && !force {
