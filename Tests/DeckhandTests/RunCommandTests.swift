@@ -23,28 +23,7 @@ final class RunCommandTests: XCTestCase {
     }
 
     private func deckhand(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let candidates = [Bundle(for: RunCommandTests.self).bundleURL, Bundle.main.bundleURL,
-                          URL(fileURLWithPath: CommandLine.arguments[0])]
-            .flatMap { [$0.deletingLastPathComponent(), $0] }
-            .map { $0.appendingPathComponent("deckhand") }
-        guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("build the deckhand executable first (make test does: swift build --build-tests)")
-        }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        var environment = ProcessInfo.processInfo.environment
-        environment["NO_COLOR"] = "1"
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        try DeckhandBinary.run(arguments, in: folder)
     }
 
     func testAnInvalidPlaybookIsRefusedBeforeAnyConnectionWithWhereAndWhat() throws {
