@@ -82,15 +82,6 @@ final class ModuleIntegrationTests: XCTestCase {
         return (await runner.run(playbook), reporter)
     }
 
-    private func failures(_ events: RecordingReporter) -> String {
-        events.events.compactMap { event -> String? in
-            if case .hostResult(let task, let result) = event, result.status == .failed || result.status == .unreachable {
-                return "\(task.name) on \(result.host): \(Value.dict(result.result).jsonText)"
-            }
-            return nil
-        }.joined(separator: "\n")
-    }
-
     func testTheHostSideModulesDoTheirWorkOnceAndPredictItInCheckMode() async throws {
         try "hello from the web\n".write(toFile: workspace + "/www/payload.txt", atomically: true, encoding: .utf8)
         try startServer()
@@ -129,13 +120,13 @@ final class ModuleIntegrationTests: XCTestCase {
 
         let (checked, checkEvents) = try await run(workspace + "/site.yml", check: true)
         XCTAssertFalse(FileManager.default.fileExists(atPath: base), "check mode created \(base)")
-        XCTAssertEqual(checkEvents.results(ofTask: "download").first?.status, .changed, failures(checkEvents))
+        XCTAssertEqual(checkEvents.results(ofTask: "download").first?.status, .changed, checkEvents.failureReport)
         XCTAssertEqual(checkEvents.results(ofTask: "ask the server").first?.status, .skipped)
         XCTAssertFalse(FileManager.default.fileExists(atPath: workspace + "/fetched"), "check mode fetched")
         _ = checked
 
         let (first, firstEvents) = try await run(workspace + "/site.yml")
-        XCTAssertEqual(first.exitCode, 0, failures(firstEvents))
+        XCTAssertEqual(first.exitCode, 0, firstEvents.failureReport)
         XCTAssertEqual(try String(contentsOfFile: base + "/report", encoding: .utf8), "2 3 caf\u{e9} $(not run) 200 hello from the web\n")
         XCTAssertEqual(try String(contentsOfFile: base + "/script ran", encoding: .utf8), "\(base)\ntwo words\n$(x) `y`\n")
         XCTAssertEqual(try String(contentsOfFile: base + "/payload.txt", encoding: .utf8), "hello from the web\n")
@@ -147,7 +138,7 @@ final class ModuleIntegrationTests: XCTestCase {
         }
 
         let (second, secondEvents) = try await run(workspace + "/site.yml")
-        XCTAssertEqual(second.exitCode, 0, failures(secondEvents))
+        XCTAssertEqual(second.exitCode, 0, secondEvents.failureReport)
         XCTAssertEqual(second.stats(of: "testhost")?.changed, 0, "second run: \(String(describing: second.stats(of: "testhost")))")
     }
 
@@ -200,15 +191,15 @@ final class ModuleIntegrationTests: XCTestCase {
         """.write(toFile: workspace + "/dump.yml", atomically: true, encoding: .utf8)
 
         let (_, checkEvents) = try await run(workspace + "/db.yml", check: true)
-        XCTAssertEqual(checkEvents.results(ofTask: "database").first?.status, .changed, failures(checkEvents))
+        XCTAssertEqual(checkEvents.results(ofTask: "database").first?.status, .changed, checkEvents.failureReport)
         let (first, firstEvents) = try await run(workspace + "/db.yml")
-        XCTAssertEqual(first.exitCode, 0, failures(firstEvents))
+        XCTAssertEqual(first.exitCode, 0, firstEvents.failureReport)
         XCTAssertEqual(firstEvents.results(ofTask: "database").first?.status, .changed, "check mode must not have created it")
         let (second, secondEvents) = try await run(workspace + "/db.yml")
-        XCTAssertEqual(second.exitCode, 0, failures(secondEvents))
+        XCTAssertEqual(second.exitCode, 0, secondEvents.failureReport)
         XCTAssertEqual(secondEvents.results(ofTask: "database").first?.status, .ok)
         let (dump, dumpEvents) = try await run(workspace + "/dump.yml")
-        XCTAssertEqual(dump.exitCode, 0, failures(dumpEvents))
+        XCTAssertEqual(dump.exitCode, 0, dumpEvents.failureReport)
         XCTAssertEqual(dumpEvents.results(ofTask: "copy exists").first?.status, .ok, "restore created the copy")
         XCTAssertEqual(dumpEvents.results(ofTask: "drop again").first?.status, .ok)
     }

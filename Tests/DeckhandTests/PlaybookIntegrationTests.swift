@@ -5,6 +5,18 @@ import XCTest
 @testable import Deckhand
 
 /// The loopback test host (testhost/testhost) as an inventory of two hosts, reached over real SSH.
+extension RecordingReporter {
+    /// Every failed or unreachable host result, one line each: the message of a failing test.
+    var failureReport: String {
+        events.compactMap { event -> String? in
+            if case .hostResult(let task, let result) = event, result.status == .failed || result.status == .unreachable {
+                return "\(task.name) on \(result.host): \(Value.dict(result.result).jsonText)"
+            }
+            return nil
+        }.joined(separator: "\n")
+    }
+}
+
 enum LoopbackHost {
     static let directory: String = {
         if let configured = ProcessInfo.processInfo.environment["DECKHAND_TESTHOST_DIR"], !configured.isEmpty {
@@ -83,19 +95,10 @@ final class PlaybookIntegrationTests: XCTestCase {
         return (await runner.run(playbook), reporter)
     }
 
-    private func failures(_ events: RecordingReporter) -> String {
-        events.events.compactMap { event -> String? in
-            if case .hostResult(let task, let result) = event, result.status == .failed || result.status == .unreachable {
-                return "\(task.name) on \(result.host): \(Value.dict(result.result).jsonText)"
-            }
-            return nil
-        }.joined(separator: "\n")
-    }
-
     func testARoleWithHandlersBlocksAndLoopsChangesNothingTheSecondTime() async throws {
         let site = Self.fixtures + "/webapp/site.yml"
         let (first, firstEvents) = try await run(site)
-        XCTAssertEqual(first.exitCode, 0, failures(firstEvents))
+        XCTAssertEqual(first.exitCode, 0, firstEvents.failureReport)
         for host in ["testhost", "testhost2"] {
             let stats = try XCTUnwrap(first.stats(of: host))
             XCTAssertGreaterThan(stats.changed, 5, "\(host): \(stats)")
@@ -117,7 +120,7 @@ final class PlaybookIntegrationTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: app + "/current"), app + "/releases")
 
         let (second, secondEvents) = try await run(site)
-        XCTAssertEqual(second.exitCode, 0, failures(secondEvents))
+        XCTAssertEqual(second.exitCode, 0, secondEvents.failureReport)
         XCTAssertEqual(second.stats(of: "testhost")?.changed, 0, "second run: \(String(describing: second.stats(of: "testhost")))")
         XCTAssertEqual(second.stats(of: "testhost2")?.changed, 0)
         XCTAssertEqual(try String(contentsOfFile: app + "/restarts", encoding: .utf8), "restart\n",
@@ -196,7 +199,7 @@ final class PlaybookIntegrationTests: XCTestCase {
             - copy: { content: "{{ who.stdout }}\\n", dest: "{{ base }}/who" }
         """.write(toFile: directory + "/site.yml", atomically: true, encoding: .utf8)
         let (summary, events) = try await run(directory + "/site.yml", becomePassword: "not-needed-pw")
-        XCTAssertEqual(summary.exitCode, 0, failures(events))
+        XCTAssertEqual(summary.exitCode, 0, events.failureReport)
         XCTAssertEqual(try String(contentsOfFile: base + "/as-root", encoding: .utf8), "payload\n")
         XCTAssertEqual(try String(contentsOfFile: base + "/who", encoding: .utf8), "root\n")
         let everything = events.events.map { "\($0)" }.joined()
@@ -245,7 +248,7 @@ final class PlaybookIntegrationTests: XCTestCase {
         _ = checkEvents
 
         let (first, firstEvents) = try await run(directory + "/site.yml")
-        XCTAssertEqual(first.exitCode, 0, failures(firstEvents))
+        XCTAssertEqual(first.exitCode, 0, firstEvents.failureReport)
         let dir = base + "/it's a \"dir\" $(whoami) `id` ünï"
         XCTAssertEqual(try String(contentsOfFile: dir + "/copy $(x).txt", encoding: .utf8),
                        "line one with 'quotes' and \"doubles\"\n$(rm -rf /) `reboot` ünïcødé\n")
@@ -257,7 +260,7 @@ final class PlaybookIntegrationTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/made by command"))
 
         let (second, secondEvents) = try await run(directory + "/site.yml")
-        XCTAssertEqual(second.exitCode, 0, failures(secondEvents))
+        XCTAssertEqual(second.exitCode, 0, secondEvents.failureReport)
         XCTAssertEqual(second.stats(of: "testhost")?.changed, 0, "second run changed something")
     }
 
@@ -288,13 +291,13 @@ final class PlaybookIntegrationTests: XCTestCase {
             - cron: { name: "\(job)", minute: "5", job: "true \(job)", state: "{{ cron_state | default('present') }}" }
         """.write(toFile: directory + "/site.yml", atomically: true, encoding: .utf8)
         let (first, firstEvents) = try await run(directory + "/site.yml")
-        XCTAssertEqual(first.exitCode, 0, failures(firstEvents))
+        XCTAssertEqual(first.exitCode, 0, firstEvents.failureReport)
         XCTAssertEqual(try String(contentsOfFile: base + "/src/file", encoding: .utf8), "one\n")
         let (second, _) = try await run(directory + "/site.yml")
         XCTAssertEqual(second.stats(of: "testhost")?.changed, 0, "nothing moved")
         try inRepo("echo two > file && git add file && git commit -qm two && chown -R deckhand .")
         let (third, thirdEvents) = try await run(directory + "/site.yml")
-        XCTAssertEqual(third.exitCode, 0, failures(thirdEvents))
+        XCTAssertEqual(third.exitCode, 0, thirdEvents.failureReport)
         XCTAssertEqual(try String(contentsOfFile: base + "/src/file", encoding: .utf8), "two\n")
         let moved = try XCTUnwrap(thirdEvents.results(ofTask: "git").first)
         XCTAssertEqual(moved.status, .changed)
