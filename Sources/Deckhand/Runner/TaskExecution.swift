@@ -407,6 +407,9 @@ struct TaskExecution: Sendable {
             }
         }
 
+        if let change = result.inventoryChange, !result.failed {
+            result.changed = runner.changeInventory(change, for: host.name)
+        }
         if !result.facts.isEmpty {
             if call.name == "set_fact" || call.name == "include_vars" {
                 for (key, value) in result.facts { host.setVariable(key, value) }
@@ -451,6 +454,14 @@ struct TaskExecution: Sendable {
                     throw ModuleArgumentError("could not read \(path)")
                 }
                 return data
+            },
+            listSourceDirectory: { name in
+                let path = try find(name, "files")
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    return nil
+                }
+                return try DirectoryCopy.files(under: path)
             },
             renderTemplate: { name in
                 let path = try find(name, "templates")
