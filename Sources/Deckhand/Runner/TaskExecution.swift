@@ -500,7 +500,11 @@ struct TaskExecution: Sendable {
         let connection = try runner.pool.connection(for: variables)
         var become: Become?
         if try variables.become ?? flag(keywords.become, scope: scope) ?? false {
-            let method = Become.Method(rawValue: variables.becomeMethod ?? keywords.becomeMethod ?? "sudo") ?? .sudo
+            let methodName = variables.becomeMethod ?? keywords.becomeMethod ?? "sudo"
+            guard let method = Become.Method(rawValue: methodName) else {
+                throw ModuleArgumentError("become_method \(methodName) is not supported: deckhand becomes another user "
+                                          + "with sudo or su; set become_method to one of them")
+            }
             let user = try variables.becomeUser ?? keywords.becomeUser.map { try templating.renderText($0, scope) } ?? "root"
             become = Become(method: method, user: user, password: variables.becomePassword ?? options.becomePassword)
         }
