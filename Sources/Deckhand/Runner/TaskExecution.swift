@@ -94,8 +94,7 @@ struct TaskExecution: Sendable {
     /// One scope addition per loop item (loop var, index var, label), or one empty one without a loop.
     func loopScopes(_ scope: TemplatedScope) throws -> [(OrderedDictionary<String, Value>, String?)] {
         guard let loop = task.loop else { return [([:], nil)] }
-        let baseDirectory = task.role?.path ?? context.play.playbookDirectory
-        let items = try LoopItems.items(of: loop, scope: scope, templating: templating, baseDirectory: baseDirectory)
+        let items = try LoopItems.items(of: loop, scope: scope, templating: templating)
         return try items.enumerated().map { index, item in
             var vars: OrderedDictionary<String, Value> = [loop.control.loopVar: item]
             if let indexVar = loop.control.indexVar { vars[indexVar] = .int(index) }
@@ -472,6 +471,7 @@ struct TaskExecution: Sendable {
                 let folder = URL(fileURLWithPath: (path as NSString).deletingLastPathComponent)
                 let environment = Environment(options: Options(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: true),
                                               loader: FileTemplateLoader(folder: folder))
+                Lookups.register(in: environment)
                 let template = try environment.compile(String(decoding: data, as: UTF8.self), name: path)
                 return try template.render(scope)
             },

@@ -13,6 +13,7 @@ public final class Templating: @unchecked Sendable {
     public init(renderer: TemplateRenderer = TemplateRenderer(environment: Environment(
         options: Options(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: true)))) {
         self.renderer = renderer
+        Lookups.register(in: renderer.environment)
     }
 
     public var environment: Environment { renderer.environment }
