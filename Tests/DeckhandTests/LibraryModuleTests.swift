@@ -306,3 +306,20 @@ final class LibraryModuleTests: XCTestCase {
         }
     }
 }
+
+extension LibraryModuleTests {
+    func testDebugVarPrintsAnsiblesNoticeForWhatIsNotDefined() throws {
+        let skippedResult: Value = .dict(["changed": .bool(false), "skipped": .bool(true)])
+        let context = ModuleContext(evaluate: { expression in
+            if expression == "r.stdout_lines" {
+                guard case .dict(let dict) = skippedResult else { return .none }
+                return dict["stdout_lines"] ?? .undefined(Undefined("'dict object' has no attribute 'stdout_lines'"))
+            }
+            throw ModuleArgumentError("'\(expression)' is undefined")
+        })
+        for expression in ["r.stdout_lines", "missing"] {
+            let debug = try DebugModule(ModuleArguments(["var": .string(expression)]))
+            XCTAssertEqual(try debug.plan(nil, context).result[expression], .string("VARIABLE IS NOT DEFINED!"), expression)
+        }
+    }
+}
