@@ -91,25 +91,26 @@ struct LogsTailCommand: AsyncParsableCommand {
             print("\(stage): \(remote)")
             if options.check { return }
         }
-        let session = try await host.connect(deckhand.connection)
         let printer = LogTailPrinter(tail: tail, stage: stage,
                                      colours: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+        // Ctrl-C (or a TERM) ends -f: cancelling closes the channel, and the remote side ends with it.
+        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            // Before the remote tail runs there is nothing to end on the host: stop at once, as Ctrl-C does.
+            source.setEventHandler { if !printer.stop() { Foundation.exit(128 + number) } }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        let session = try await host.connect(deckhand.connection)
         let stdin = become.password.map { Data(($0 + "\n").utf8) }
         let work = Task {
             try await session.run(remote, stdin: stdin) { stream, data in printer.receive(data, from: stream) }
         }
         printer.onStop { work.cancel() }
-        // Ctrl-C (or a TERM) ends -f: cancelling closes the channel, and the remote side ends with it.
-        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { printer.stop() }
-            source.resume()
-            return source
-        }
         let outcome = await work.result
         await session.close()
-        signals.forEach { $0.cancel() }
         printer.finish()
 
         switch outcome {
@@ -155,12 +156,15 @@ final class LogTailPrinter: @unchecked Sendable {
         if runNow { action() }
     }
 
-    func stop() {
+    /// Ends the run; false when nothing is running yet to end.
+    @discardableResult
+    func stop() -> Bool {
         let action = lock.withLock { () -> (@Sendable () -> Void)? in
             stopRequested = true
             return stopAction
         }
         action?()
+        return action != nil
     }
 
     func receive(_ data: Data, from stream: SSHOutputStream) {
