@@ -122,7 +122,11 @@ struct LogsTailCommand: AsyncParsableCommand {
             throw error
         case .success(let result):
             if printer.succeeded(exitStatus: result.exitStatus) { return }
-            Terminal.error("logs tail failed on \(stage): the remote tail exited with status \(result.exitStatus) (see above)")
+            Terminal.error("""
+                logs tail failed on \(stage): the remote command exited with status \(result.exitStatus) (see above). \
+                It reads the logs as root: the login user needs sudo (with a password, set ansible_become_password \
+                for the stage or DECKHAND_BECOME_PASSWORD).
+                """)
             throw ExitCode(DeckhandExit.failed.rawValue)
         }
     }

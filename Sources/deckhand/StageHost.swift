@@ -25,12 +25,16 @@ struct StageHost {
             try inventory.loadPlaybookVariables(directory: (defaults as NSString).deletingLastPathComponent)
             var layers = VariableLayers()
             layers.set(.inventory, inventory.variables(for: host))
-            layers.set(.extraVars, try ExtraVars.parse(options.extraVars))
+            let extraVars = try ExtraVars.parse(options.extraVars)
+            layers.set(.extraVars, extraVars)
             let scope = TemplatedScope(layers: layers, magic: ["inventory_hostname": .string(host)])
             guard case .string(let domain)? = scope.rawValue(named: "domain"), !domain.isEmpty else {
                 throw DeckhandFailure(.usage, "\(stage) has no domain: set 'domain:' for the stage in deckhand.yml (or -e domain=...)")
             }
-            let connection = ConnectionVariables(hostName: host, variables: inventory.variables(for: host))
+            // -e wins over the inventory for the connection too (ansible_become_method=su…), as in Ansible.
+            var connectionVariables = inventory.variables(for: host)
+            for (name, value) in extraVars { connectionVariables[name] = value }
+            let connection = ConnectionVariables(hostName: host, variables: connectionVariables)
             return StageHost(stage: stage, connection: connection, scope: scope)
         } catch let error as ValidationErrors {
             throw DeckhandFailure(.invalid, error.description)
