@@ -99,6 +99,47 @@ final class LogTailTests: XCTestCase {
         XCTAssertTrue(reader.succeeded(exitStatus: result.exitStatus), "a log that does not exist yet is no failure")
     }
 
+    func testTheWatchdogEndsAFollowingTailOnceItsOutputIsGone() throws {
+        // Only stderr (the watchdog's) is closed: GNU tail watches its own stdout, so this proves the watchdog.
+        let folder = NSTemporaryDirectory() + "deckhand-logtail-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let log = AppLog(service: "app", label: "app", path: folder + "/app.log")
+        try "started\n".write(toFile: log.path, atomically: true, encoding: .utf8)
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", LogTail(logs: [log], lines: 1, follow: true).command.rendered]
+        let out = Pipe(), err = Pipe()
+        shell.standardOutput = out
+        shell.standardError = err
+        try shell.run()
+        defer { if shell.isRunning { shell.terminate() } }
+        let header = out.fileHandleForReading.availableData
+        XCTAssertTrue(String(decoding: header, as: UTF8.self).hasPrefix("==> \(log.path) <=="))
+        XCTAssertFalse(tails(following: log.path).isEmpty, "tail follows the log")
+
+        try err.fileHandleForReading.close()
+        let deadline = Date().addingTimeInterval(10)
+        while (shell.isRunning || !tails(following: log.path).isEmpty) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        XCTAssertFalse(shell.isRunning, "the script ends")
+        XCTAssertEqual(tails(following: log.path), [], "and takes tail with it")
+        try out.fileHandleForReading.close()
+    }
+
+    private func tails(following path: String) -> [String] {
+        let pgrep = Process()
+        pgrep.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+        pgrep.arguments = ["-f", "^tail .*" + NSRegularExpression.escapedPattern(for: path)]
+        let out = Pipe()
+        pgrep.standardOutput = out
+        try? pgrep.run()
+        pgrep.waitUntilExit()
+        return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .split(separator: "\n").map(String.init)
+    }
+
     // MARK: Reading tail's output
 
     private let sample = """

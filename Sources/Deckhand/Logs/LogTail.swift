@@ -31,9 +31,10 @@ public struct LogTail: Sendable, Hashable {
         return ShellCommand(parts: tail.parts + [
             .syntax("& tail_pid=$!;"),
             .syntax("trap 'kill $tail_pid 2>/dev/null' EXIT;"),
-            // The failed write raises SIGPIPE: exit (running the EXIT trap) instead of dying without it.
+            // The failed write raises SIGPIPE: exit (running the EXIT trap) instead of dying without it; where
+            // SIGPIPE was ignored before the shell started (then no trap can catch it), echo fails instead.
             .syntax("trap 'exit 0' HUP INT TERM PIPE;"),
-            .syntax("while kill -0 $tail_pid 2>/dev/null; do sleep 1; echo >&2; done;"),
+            .syntax("while kill -0 $tail_pid 2>/dev/null; do sleep 1; echo >&2 || exit 0; done;"),
             .syntax("wait $tail_pid"),
         ], compound: true)
     }
