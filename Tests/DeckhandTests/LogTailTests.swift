@@ -60,6 +60,26 @@ final class LogTailTests: XCTestCase {
         XCTAssertFalse(template.contains("/logs/"), "logrotate.j2 names no log itself; it rotates app_logs")
     }
 
+    func testTheStagesLogsComeFromTheBuiltInDefaultsAndCheckShowsTheCommand() throws {
+        let folder = NSTemporaryDirectory() + "deckhand-logtail-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "stages:\n  test:\n    host: 127.0.0.1\n    domain: shop.example.com\n"
+            .write(toFile: folder + "/deckhand.yml", atomically: true, encoding: .utf8)
+        let nginx = try DeckhandBinary.run(["logs", "tail", "test", "--check", "-n", "5", "--service", "nginx"], in: folder)
+        XCTAssertEqual(nginx.status, 0, nginx.stderr)
+        XCTAssertEqual(nginx.stdout, "test: sudo -H -n -u root -- /bin/sh -c 'LC_ALL=C tail -v -n 5 -- "
+                       + "/webapps/shop.example.com/logs/nginx-access.log /webapps/shop.example.com/logs/nginx-error.log'\n")
+        let moved = try DeckhandBinary.run(["logs", "tail", "test", "--check", "--service", "app,cron",
+                                            "-e", "app_log_file=/var/log/shop/app.log"], in: folder)
+        XCTAssertEqual(moved.stdout, "test: sudo -H -n -u root -- /bin/sh -c 'LC_ALL=C tail -v -n 10 -- "
+                       + "/var/log/shop/app.log /webapps/shop.example.com/logs/cron.log'\n", moved.stderr)
+        let unknown = try DeckhandBinary.run(["logs", "tail", "test", "--service", "celery"], in: folder)
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertEqual(unknown.stderr, "deckhand: test: no service 'celery' in app_logs; the stage's logs are: "
+                       + "nginx, gunicorn, rqworker, rqscheduler, app, cron\n")
+    }
+
     // MARK: The command
 
     func testTheCommandIsOneTailWithAHeaderForEveryFile() {
