@@ -47,8 +47,9 @@ enum LoopbackHost {
         """
 
     /// Runs the playbook at `path` over `inventoryText`'s hosts, with `extraVars`, as `deckhand run` would.
-    static func run(_ path: String, extraVars: OrderedDictionary<String, Value> = [:], check: Bool = false,
-                    diff: Bool = false) async throws -> (RunSummary, RecordingReporter) {
+    static func run(_ path: String, inventory inventoryText: String = inventoryText,
+                    extraVars: OrderedDictionary<String, Value> = [:], check: Bool = false, diff: Bool = false,
+                    configure: (inout RunOptions) -> Void = { _ in }) async throws -> (RunSummary, RecordingReporter) {
         let inventoryPath = NSTemporaryDirectory() + "deckhand-inventory-\(UUID().uuidString).ini"
         try inventoryText.write(toFile: inventoryPath, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: inventoryPath) }
@@ -61,6 +62,7 @@ enum LoopbackHost {
         options.checkMode = check
         options.diffMode = diff
         options.extraVars = extraVars
+        configure(&options)
         let reporter = RecordingReporter()
         let runner = PlaybookRunner(inventory: inventory, options: options, pool: pool(), reporter: reporter)
         return (await runner.run(playbook), reporter)
@@ -100,20 +102,12 @@ final class PlaybookIntegrationTests: XCTestCase {
 
     private func run(_ playbookPath: String, check: Bool = false, diff: Bool = false,
                      forceHandlers: Bool = true, becomePassword: String? = nil) async throws -> (RunSummary, RecordingReporter) {
-        let loader = PlaybookLoader()
-        let playbook = try loader.loadPlaybook(at: playbookPath)
-        var inventory = try Inventory.load(from: [inventoryPath])
-        try inventory.loadPlaybookVariables(directory: playbook.directory)
-        var options = RunOptions()
-        options.loader = loader
-        options.checkMode = check
-        options.diffMode = diff
-        options.forceHandlers = forceHandlers
-        options.becomePassword = becomePassword
-        options.extraVars = ["base": .string(base)]
-        let reporter = RecordingReporter()
-        let runner = PlaybookRunner(inventory: inventory, options: options, pool: LoopbackHost.pool(), reporter: reporter)
-        return (await runner.run(playbook), reporter)
+        let inventory = try String(contentsOfFile: inventoryPath, encoding: .utf8)
+        return try await LoopbackHost.run(playbookPath, inventory: inventory, extraVars: ["base": .string(base)],
+                                          check: check, diff: diff) { options in
+            options.forceHandlers = forceHandlers
+            options.becomePassword = becomePassword
+        }
     }
 
     func testARoleWithHandlersBlocksAndLoopsChangesNothingTheSecondTime() async throws {
