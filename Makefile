@@ -4,7 +4,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 TESTHOST := testhost/testhost
 
-.PHONY: all deps build release test test-webhost install testhost-up testhost-down bench demo clean
+.PHONY: all deps build release test test-webhost install testhost-up testhost-down bench demo demo-down clean
 
 all: build
 
@@ -45,10 +45,14 @@ test-webhost: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing --filter WebHostTests
 
-# The main job on the embedded default: the loopback test host.
-demo: build testhost-up
-	.build/debug/deckhand -F .testhost/ssh_config ping testhost
-	.build/debug/deckhand -F .testhost/ssh_config sh testhost -- 'echo "hello from $$(hostname) as $$(id -un)"'
+# The main job on the embedded default, this machine as the web host: brings up the loopback test host and its
+# outside world, provisions the sample app, shows the site over HTTPS, maintenance on/off, a log rotation, a
+# backup and the status (tools/demo). The stack stays up to play with; demo-down takes it down.
+demo:
+	@tools/demo
+
+demo-down:
+	@tools/demo down
 
 bench: deps
 	Benchmarks/run
