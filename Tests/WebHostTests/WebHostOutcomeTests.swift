@@ -44,7 +44,7 @@ extension WebHostVerbTests {
         XCTAssertGreaterThan(live.values.reduce(0, +), 0, "the live database has rows to compare: \(live)")
 
         let scratch = "\(host.liveDatabase)_restore_check_\(UUID().uuidString.prefix(8).lowercased())"
-        defer { _ = try? host.psql(host.liveDatabase, "DROP DATABASE IF EXISTS \(scratch)") }
+        defer { _ = try? host.psql(in: host.liveDatabase, "DROP DATABASE IF EXISTS \(scratch)") }
         let restore = try host.deckhand(["backup", "restore", "test", "--into", scratch])
         XCTAssertEqual(restore.status, 0, "\(restore)")
         XCTAssertEqual(try rowCounts(in: scratch), live, "the restored tables and row counts differ from the live ones")
@@ -112,11 +112,11 @@ extension WebHostVerbTests {
 
     /// Rows per table of the app's schema, read with psql as the app's role.
     private func rowCounts(in database: String) throws -> [String: Int] {
-        let tables = try host.psql(database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+        let tables = try host.psql(in: database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
             .split(separator: "\n").map(String.init)
         var counts: [String: Int] = [:]
         for table in tables {
-            counts[table] = Int(try host.psql(database, "SELECT count(*) FROM \"\(table)\"")
+            counts[table] = Int(try host.psql(in: database, "SELECT count(*) FROM \"\(table)\"")
                 .trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
         }
         return counts
@@ -144,7 +144,7 @@ extension WebHost {
     }
 
     /// One psql query against a database of the stage's server, as the app's role; the rows, one a line.
-    func psql(_ database: String, _ query: String) throws -> String {
+    func psql(in database: String, _ query: String) throws -> String {
         guard var url = URLComponents(string: vars["database_url"] ?? "") else {
             throw Unavailable(description: "\(varsFile) has no database_url")
         }
