@@ -84,9 +84,14 @@ extension WebHostVerbTests {
                              ("rqworker.log", job), ("app.log", "heartbeat")] {
             try waitForNewLine(containing: text, in: logs + "/" + file)
         }
-        for name in try FileManager.default.contentsOfDirectory(atPath: logs) where name.contains(".log-") {
-            let text = (try? String(contentsOfFile: logs + "/" + name, encoding: .utf8)) ?? ""
-            XCTAssertFalse(text.contains(marker) || text.contains(job), "a new line went into the rotated \(name)")
+        for name in try FileManager.default.contentsOfDirectory(atPath: logs) {
+            if name.contains(".log-") {
+                let text = (try? String(contentsOfFile: logs + "/" + name, encoding: .utf8)) ?? ""
+                XCTAssertFalse(text.contains(marker) || text.contains(job), "a new line went into the rotated \(name)")
+            }
+            // Logs hold requests' URLs and the app's messages: for their writer's group, not for every user.
+            let mode = (try FileManager.default.attributesOfItem(atPath: logs + "/" + name)[.posixPermissions] as? Int) ?? 0
+            XCTAssertEqual(mode & 0o004, 0, "\(name) is world-readable (mode \(String(mode, radix: 8)))")
         }
     }
 
