@@ -693,3 +693,37 @@ final class LinesBox: @unchecked Sendable {
     func append(_ line: String) { lock.withLock { lines.append(line) } }
     var text: String { lock.withLock { lines.joined() } }
 }
+
+extension RunnerTests {
+    func testARescueThatFailsCountsTheBlocksFailureAsRescuedAndItsOwnAsFailed() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - block:
+                    - command: "false"
+                  rescue:
+                    - fail: { msg: the rescue failed too }
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, _) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 2)
+        XCTAssertEqual(summary.stats(of: "web1")?.failed, 1, "as ansible-playbook counts it")
+        XCTAssertEqual(summary.stats(of: "web1")?.rescued, 1)
+    }
+
+    func testAnUnclosedQuoteInAShellScriptSaysHowToPassTheText() throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": "- hosts: all\n  tasks:\n    - shell: |\n        # it's a comment\n        echo ok\n",
+        ])
+        defer { book.remove() }
+        XCTAssertThrowsError(try PlaybookLoader().loadPlaybook(at: book.path("site.yml"))) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("a quote is not closed in the arguments of 'shell'"), text)
+            XCTAssertTrue(text.contains("put the text under 'cmd:'"), text)
+            XCTAssertFalse(text.contains("needs one of"), "no second error from the same mistake: \(text)")
+        }
+    }
+}

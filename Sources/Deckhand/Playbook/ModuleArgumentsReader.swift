@@ -50,7 +50,15 @@ extension LoadSession {
             do {
                 parsed = try KeyValueArguments.parse(text, onlyKeys: known)
             } catch {
-                reader.fail("a quote is not closed in the arguments of '\(action.name)'", at: action.value, text: text)
+                var message = "a quote is not closed in the arguments of '\(action.name)'"
+                if let argument = spec.freeFormArgument {
+                    // Ansible splits free-form text into words too (looking for key=value), comments included.
+                    message += " (as in Ansible, free-form text is split into words, comments included): close it, "
+                        + "or put the text under '\(argument):'"
+                    reader.fail(message, at: action.value, text: text)
+                    return [argument: .string(text)]
+                }
+                reader.fail(message, at: action.value, text: text)
                 return [:]
             }
             var dict = OrderedDictionary<String, Value>()

@@ -183,10 +183,12 @@ public final class PlaybookRunner: @unchecked Sendable {
                     host.setVariable("ansible_failed_result", .dict(failure.result))
                 }
             }
-            await runItems(block.rescue, keywords: keywords, hosts: failedInBlock, context: context)
-            for host in failedInBlock where host.isActive {
+            // As Ansible counts it: the block's failure is rescued even when the rescue fails in turn (that
+            // failure is counted on its own).
+            for host in failedInBlock {
                 host.count { $0.rescued += 1; $0.failed -= 1 }
             }
+            await runItems(block.rescue, keywords: keywords, hosts: failedInBlock, context: context)
         }
         if !block.always.isEmpty {
             let stillFailed = hosts.filter { $0.failed && !$0.unreachable }
