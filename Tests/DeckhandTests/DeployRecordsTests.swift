@@ -129,6 +129,36 @@ final class RunInterruptionTests: XCTestCase {
         XCTAssertEqual(summary.exitCode, 0, "the rescue handled it, as Ansible counts a rescued failure")
     }
 
+    func testARequestBetweenTheLockAndTheBlockStillReleasesTheLock() async throws {
+        // Ctrl-C while the lock is being taken: the block after it is entered, so its always: runs.
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: take the lock
+                  shell: mkdir @DIR@/lock && touch @DIR@/taking && sleep 0.5
+                - block:
+                    - name: deploy
+                      copy: { content: new, dest: "@DIR@/deployed" }
+                  always:
+                    - name: release the lock
+                      file: { path: "@DIR@/lock", state: absent }
+            """,
+        ])
+        defer { book.remove() }
+        let interruption = RunInterruption()
+        let watcher = Task {
+            while !book.exists("taking") { try await Task.sleep(nanoseconds: 10_000_000) }
+            interruption.request("interrupted by Ctrl-C")
+        }
+        let (summary, _) = try await book.run { $0.interruption = interruption }
+        _ = try await watcher.value
+        XCTAssertFalse(book.exists("deployed"))
+        XCTAssertFalse(book.exists("lock"), "the lock taken just before the interruption is released")
+        XCTAssertEqual(summary.exitCode, 2, "nothing rescued it: the run failed")
+    }
+
     func testOnlyTheFirstRequestCounts() {
         let interruption = RunInterruption()
         XCTAssertNil(interruption.take())
