@@ -78,10 +78,13 @@ struct DeployCommand: AsyncParsableCommand {
             throw DeckhandFailure(.failed, DeployRunner.summary(of: failure, action: "deploy", stage: stage))
         }
         try run.finish({
-            if run.checkMode { return "deploy of \(stage) checked" }
+            if run.checkMode {
+                return run.messages(ofTask: "Report what a deploy would do").first.map { "check mode: deploy on \(stage) \($0)" }
+                    ?? "deploy of \(stage) checked"
+            }
             let line = "deployed \(outcome["ref"] ?? ref ?? "?") (\(outcome["commit"] ?? "?")) to \(stage) as release \(outcome["release"] ?? "?") in \(seconds)s"
             return outcome["unchanged"] == "True" || outcome["unchanged"] == "true" ? line + "; it was already live, health checked" : line
-        }(), action: interruption.wasRequested ? "deploy (interrupted)" : "deploy", changesHost: true)
+        }(), action: interruption.wasRequested ? "deploy (interrupted)" : "deploy", changesHost: false)
     }
 }
 

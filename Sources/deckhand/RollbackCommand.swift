@@ -57,8 +57,11 @@ struct RollbackCommand: AsyncParsableCommand {
             throw DeckhandFailure(.failed, DeployRunner.summary(of: failure, action: "rollback", stage: stage))
         }
         try run.finish({
-            if run.checkMode { return "rollback of \(stage) checked" }
+            if run.checkMode {
+                return run.messages(ofTask: "Report what a rollback would do").first.map { "check mode: rollback on \(stage) \($0)" }
+                    ?? "rollback of \(stage) checked"
+            }
             return "rolled back \(stage) to release \(outcome["release"] ?? "?") (\(outcome["commit"] ?? "?")) in \(seconds)s"
-        }(), action: "rollback", changesHost: true)
+        }(), action: "rollback", changesHost: false)
     }
 }
