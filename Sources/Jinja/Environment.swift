@@ -36,6 +36,10 @@ public struct Options: Sendable, Hashable {
 /// A filter: the value left of `|`, then the positional and keyword arguments.
 public typealias Filter = @Sendable (Value, [Value], [String: Value]) throws -> Value
 
+/// A global function that is also handed the variables of the render calling it (nil outside a render).
+public typealias ScopedFunctionBody = @Sendable (_ arguments: [Value], _ keywords: [String: Value],
+                                                 _ scope: VariableScope?) throws -> Value
+
 /// A test (`x is name(args)`): the value left of `is`, then the positional and keyword arguments.
 public typealias Test = @Sendable (Value, [Value], [String: Value]) throws -> Bool
 
@@ -140,6 +144,11 @@ public final class Environment: @unchecked Sendable {
     /// Adds or replaces a global function, e.g. Ansible's `lookup('env', 'HOME')`.
     public func registerFunction(_ name: String, _ body: @escaping @Sendable ([Value], [String: Value]) throws -> Value) {
         registerGlobal(name, .object(NativeFunction(name, body)))
+    }
+
+    /// Adds a global function that reads the calling render's variables (Ansible's `lookup('vars', ...)`).
+    public func registerScopedFunction(_ name: String, _ body: @escaping ScopedFunctionBody) {
+        registerGlobal(name, .object(ScopedFunction(name, body)))
     }
 
     var globals: [String: Value] {

@@ -14,6 +14,7 @@ public final class Templating: @unchecked Sendable {
     public init(renderer: TemplateRenderer = TemplateRenderer(environment: Environment(
         options: Options(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: true, chainsUndefined: true)))) {
         self.renderer = renderer
+        Lookups.register(in: renderer.environment)
     }
 
     public var environment: Environment { renderer.environment }

@@ -149,6 +149,8 @@ extension RenderContext {
 
     func callValue(_ callee: Value, _ args: [Value], _ kwargs: [String: Value]) throws -> Value {
         switch callee {
+        case .object(let scoped as ScopedFunction):
+            return try scoped.body(args, kwargs, scope)
         case .object(let o) where o.isCallable:
             return try o.call(args, kwargs)
         case .undefined(let u):
