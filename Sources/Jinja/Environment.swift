@@ -17,11 +17,17 @@ public struct Options: Sendable, Hashable {
     public var trimBlocks: Bool
     public var lstripBlocks: Bool
     public var keepTrailingNewline: Bool
+    /// Ansible's AnsibleUndefined: an attribute or item of an undefined value is that same undefined value
+    /// (`result.stdout | default('')` with `result` never registered), not an error as in plain Jinja2. Using
+    /// it for anything else still fails, naming the first undefined variable.
+    public var chainsUndefined: Bool
 
-    public init(trimBlocks: Bool = true, lstripBlocks: Bool = false, keepTrailingNewline: Bool = false) {
+    public init(trimBlocks: Bool = true, lstripBlocks: Bool = false, keepTrailingNewline: Bool = false,
+                chainsUndefined: Bool = false) {
         self.trimBlocks = trimBlocks
         self.lstripBlocks = lstripBlocks
         self.keepTrailingNewline = keepTrailingNewline
+        self.chainsUndefined = chainsUndefined
     }
 
     public static let ansible = Options()

@@ -469,7 +469,8 @@ struct TaskExecution: Sendable {
                 }
                 // Like Ansible's template module: the trailing newline is kept, includes come from the same folder.
                 let folder = URL(fileURLWithPath: (path as NSString).deletingLastPathComponent)
-                let environment = Environment(options: Options(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: true),
+                let environment = Environment(options: Options(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: true,
+                                                             chainsUndefined: true),
                                               loader: FileTemplateLoader(folder: folder))
                 Lookups.register(in: environment)
                 let template = try environment.compile(String(decoding: data, as: UTF8.self), name: path)
