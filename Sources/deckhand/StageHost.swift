@@ -14,39 +14,37 @@ struct StageHost {
     /// with the verbs that run playbooks.
     static func resolve(_ stage: String, options: StageOptions, verb: String) throws -> StageHost {
         do {
-            let target = try StageTarget.resolve(stage, options: options)
-            let hosts = try target.inventory.hostNames(matching: HostPattern("all"), limit: target.limit)
-            guard hosts.count == 1, let host = hosts.first else {
-                throw DeckhandFailure(.usage, "\(verb) runs on one host; '\(stage)' names \(hosts.count): \(hosts.joined(separator: ", "))")
-            }
-            var inventory = target.inventory
-            let defaults = try BuiltInPlaybooks.locate("defaults.yml", explicit: options.playbooks,
-                                                       configDirectory: target.configDirectory)
-            try inventory.loadPlaybookVariables(directory: (defaults as NSString).deletingLastPathComponent)
-            var layers = VariableLayers()
-            layers.set(.inventory, inventory.variables(for: host))
-            let extraVars = try ExtraVars.parse(options.extraVars)
-            layers.set(.extraVars, extraVars)
-            let scope = TemplatedScope(layers: layers, magic: ["inventory_hostname": .string(host)])
-            guard case .string(let domain)? = scope.rawValue(named: "domain"), !domain.isEmpty else {
-                throw DeckhandFailure(.usage, "\(stage) has no domain: set 'domain:' for the stage in deckhand.yml (or -e domain=...)")
-            }
-            // -e wins over the inventory for the connection too (ansible_become_method=su…), as in Ansible.
-            var connectionVariables = inventory.variables(for: host)
-            for (name, value) in extraVars { connectionVariables[name] = value }
-            let connection = ConnectionVariables(hostName: host, variables: connectionVariables)
-            return StageHost(stage: stage, connection: connection, scope: scope)
-        } catch let error as ValidationErrors {
-            throw DeckhandFailure(.invalid, error.description)
-        } catch let error as Deckhand.ValidationError {
-            throw DeckhandFailure(.invalid, error.description)
-        } catch let error as ExtraVarsError {
-            throw DeckhandFailure(.usage, error.description)
+            return try DeckhandFailure.reportingInputErrors { try resolveHost(stage, options: options, verb: verb) }
         } catch let error as DeckhandFailure {
             throw error
         } catch {
             throw DeckhandFailure(.usage, "\(stage): \(error)")
         }
+    }
+
+    private static func resolveHost(_ stage: String, options: StageOptions, verb: String) throws -> StageHost {
+        let target = try StageTarget.resolve(stage, options: options)
+        let hosts = try target.inventory.hostNames(matching: HostPattern("all"), limit: target.limit)
+        guard hosts.count == 1, let host = hosts.first else {
+            throw DeckhandFailure(.usage, "\(verb) runs on one host; '\(stage)' names \(hosts.count): \(hosts.joined(separator: ", "))")
+        }
+        var inventory = target.inventory
+        let defaults = try BuiltInPlaybooks.locate("defaults.yml", explicit: options.playbooks,
+                                                   configDirectory: target.configDirectory)
+        try inventory.loadPlaybookVariables(directory: (defaults as NSString).deletingLastPathComponent)
+        var layers = VariableLayers()
+        layers.set(.inventory, inventory.variables(for: host))
+        let extraVars = try ExtraVars.parse(options.extraVars)
+        layers.set(.extraVars, extraVars)
+        let scope = TemplatedScope(layers: layers, magic: ["inventory_hostname": .string(host)])
+        guard case .string(let domain)? = scope.rawValue(named: "domain"), !domain.isEmpty else {
+            throw DeckhandFailure(.usage, "\(stage) has no domain: set 'domain:' for the stage in deckhand.yml (or -e domain=...)")
+        }
+        // -e wins over the inventory for the connection too (ansible_become_method=su…), as in Ansible.
+        var connectionVariables = inventory.variables(for: host)
+        for (name, value) in extraVars { connectionVariables[name] = value }
+        let connection = ConnectionVariables(hostName: host, variables: connectionVariables)
+        return StageHost(stage: stage, connection: connection, scope: scope)
     }
 
     /// A variable templated as a playbook would see it; empty or undefined says where to set it.

@@ -19,21 +19,15 @@ struct VerbRun {
                     options: StageOptions, connection: ConnectionOptions,
                     interruption: RunInterruption? = nil,
                     defaults: (StageTarget) -> [(String, Value)] = { _ in [] }) async throws -> VerbRun {
-        let target: StageTarget
-        var execution: PlaybookExecution
-        do {
-            target = try StageTarget.resolve(stage, options: options)
+        let (target, loaded) = try DeckhandFailure.reportingInputErrors { () throws -> (StageTarget, PlaybookExecution) in
+            let target = try StageTarget.resolve(stage, options: options)
             let path = try BuiltInPlaybooks.locate(playbook, explicit: options.playbooks,
                                                    configDirectory: target.configDirectory)
-            execution = try PlaybookExecution.load(playbook: path, inventory: target.inventory)
+            var execution = try PlaybookExecution.load(playbook: path, inventory: target.inventory)
             execution.options.extraVars = try ExtraVars.parse(options.extraVars)
-        } catch let error as ValidationErrors {
-            throw DeckhandFailure(.invalid, error.description)
-        } catch let error as Deckhand.ValidationError {
-            throw DeckhandFailure(.invalid, error.description)
-        } catch let error as ExtraVarsError {
-            throw DeckhandFailure(.usage, error.description)
+            return (target, execution)
         }
+        var execution = loaded
         // A verb's defaults give way to the user's -e; its own variables do not.
         for (key, value) in defaults(target) where execution.options.extraVars[key] == nil {
             execution.options.extraVars[key] = value
