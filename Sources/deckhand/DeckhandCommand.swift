@@ -33,6 +33,10 @@ struct DeckhandCommand: AsyncParsableCommand {
             LogsCommand.self,
             CertsCommand.self,
             ExecCommand.self,
+            DeployCommand.self,
+            RollbackCommand.self,
+            LockCommand.self,
+            HistoryCommand.self,
         ]
     )
 

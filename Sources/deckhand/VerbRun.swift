@@ -14,8 +14,11 @@ struct VerbRun {
 
     /// Runs `playbook` (a file name of the built-in playbooks) against `stage` with `variables` (the verb's
     /// own, above the user's -e). Invalid input exits 5 before anything runs, as `deckhand run` does.
+    /// `interruption` stops the run at the next task boundary when requested (Ctrl-C), rescue/always still run.
     static func run(_ playbook: String, stage: String, variables: [(String, Value)],
-                    options: StageOptions, connection: ConnectionOptions) async throws -> VerbRun {
+                    options: StageOptions, connection: ConnectionOptions,
+                    interruption: RunInterruption? = nil,
+                    defaults: (StageTarget) -> [(String, Value)] = { _ in [] }) async throws -> VerbRun {
         let target: StageTarget
         var execution: PlaybookExecution
         do {
@@ -31,7 +34,12 @@ struct VerbRun {
         } catch let error as ExtraVarsError {
             throw DeckhandFailure(.usage, error.description)
         }
+        // A verb's defaults give way to the user's -e; its own variables do not.
+        for (key, value) in defaults(target) where execution.options.extraVars[key] == nil {
+            execution.options.extraVars[key] = value
+        }
         for (key, value) in variables { execution.options.extraVars[key] = value }
+        execution.options.interruption = interruption
         execution.options.checkMode = options.check
         execution.options.diffMode = options.diff
         execution.options.verbosity = options.verbose
@@ -64,6 +72,16 @@ struct VerbRun {
             }
             return []
         }
+    }
+
+    /// The `msg` of a debug task that printed a dict (a verb's structured outcome).
+    func messageFields(ofTask task: String) -> [String: String] {
+        guard case .dict(let fields)? = results(ofTask: task).first?.first(where: { $0.key == "msg" })?.value else {
+            return [:]
+        }
+        var plain: [String: String] = [:]
+        for (key, value) in fields { plain[key] = value.plainText }
+        return plain
     }
 
     /// The stdout of a command task that ran.

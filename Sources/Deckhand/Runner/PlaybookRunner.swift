@@ -154,6 +154,7 @@ public final class PlaybookRunner: @unchecked Sendable {
 
     func runItems(_ items: [TaskItem], keywords: TaskKeywords, hosts: [HostState], context: PlayContext) async {
         for item in items {
+            if let reason = options.interruption?.take() { interrupt(context.batch.filter(\.isActive), reason: reason) }
             let active = hosts.filter(\.isActive)
             guard !active.isEmpty, !context.ended else { return }
             switch item {
@@ -162,6 +163,19 @@ public final class PlaybookRunner: @unchecked Sendable {
             case .block(let block):
                 await runBlock(block, keywords: block.keywords.inheriting(from: keywords), hosts: active, context: context)
             }
+        }
+    }
+
+    /// Fails `hosts` with `reason` as if their next task had failed, so enclosing rescue/always sections run.
+    private func interrupt(_ hosts: [HostState], reason: String) {
+        let info = TaskInfo(name: "interrupted", location: nil, hostCount: hosts.count)
+        for host in hosts {
+            let result = HostTaskResult(host: host.name, status: .failed,
+                                        result: ["failed": .bool(true), "msg": .string(reason)])
+            reporter.record(.hostResult(info, result))
+            host.recordFailure(task: "interrupted", result: result.result)
+            host.markFailed()
+            host.count { $0.failed += 1 }
         }
     }
 

@@ -25,6 +25,8 @@ public struct RunOptions: Sendable {
     public var loader = PlaybookLoader()
     /// ssh_config for SSH hosts (-F).
     public var sshConfigFile: String?
+    /// Set by the caller to stop the run at the next task boundary (Ctrl-C); rescue/always still run.
+    public var interruption: RunInterruption?
 
     public init() {}
 }

@@ -106,6 +106,7 @@ enum BuiltinTests {
         t["filter"] = { _, _, _ in false }
         t["test"] = { _, _, _ in false }
         t.merge(AnsibleResultTests.all) { _, ansible in ansible }
+        t.merge(AnsiblePathTests.all) { _, ansible in ansible }
         return t
     }()
 }

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Deckhand
+import Foundation
+import Jinja
+
+/// `deckhand deploy STAGE [--ref REF]`: playbooks/deploy.yml, a new release locked, backed up, health-checked.
+struct DeployCommand: AsyncParsableCommand {
+    @ParentCommand var deckhand: DeckhandCommand
+
+    static let configuration = CommandConfiguration(
+        commandName: "deploy",
+        abstract: "Deploy a branch, tag or commit as a new release without downtime; roll back by itself if unhealthy.",
+        discussion: """
+            Lock, pre-flight (ref, disk, database, current release healthy), verified pg_dump backup, \
+            releases/<UTC time>-<ref>/ with its own .venv and static files, migrations (maintenance on while they \
+            run), atomic switch of repo, gunicorn HUP (no failed request), RQ restart, health check through nginx \
+            (a failure puts the previous release back and names the backup), history line. The same commit \
+            already live: only the health check runs. Ctrl-C stops after the current task, rolls back if the \
+            switch happened and releases the lock; a second Ctrl-C quits at once (the lock then stays: see \
+            `deckhand lock`).
+            """)
+
+    @Argument(help: ArgumentHelp("The stage (deckhand.yml) or inventory host/group (-i).", valueName: "stage"))
+    var stage: String
+
+    @Option(name: .customLong("ref"), help: ArgumentHelp(
+        "The branch, tag or commit to deploy (default: the stage's app_repo_ref).", valueName: "ref"))
+    var ref: String?
+
+    @Option(name: .customLong("message"), help: ArgumentHelp("Why: shown in the lock and the history.", valueName: "text"))
+    var message: String?
+
+    @Option(name: .customLong("lock-wait"), help: ArgumentHelp(
+        "Seconds to wait for another deploy's lock before giving up.", valueName: "seconds"))
+    var lockWait: Int = 0
+
+    @Flag(name: .customLong("skip-backup"), help: "Do not back up the database first.")
+    var skipBackup = false
+
+    @Flag(name: .customLong("no-maintenance"), help: "Keep serving while migrations run (no maintenance page).")
+    var noMaintenance = false
+
+    @Option(name: .customLong("keep"), help: ArgumentHelp("How many releases to keep (the current one included).", valueName: "n"))
+    var keep: Int = 5
+
+    @Flag(name: .customLong("force"), help: "Build a new release even when the ref's commit already is live.")
+    var force = false
+
+    @OptionGroup var options: StageOptions
+
+    func validate() throws {
+        if lockWait < 0 { throw ValidationError("--lock-wait takes seconds, 0 or more") }
+        if keep < 1 { throw ValidationError("--keep must be at least 1 (the current release)") }
+        if let ref, ref.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--ref needs a branch, tag or commit") }
+    }
+
+    func run() async throws {
+        var variables: [(String, Jinja.Value)] = [
+            ("deploy_lock_wait", .int(lockWait)),
+            ("deploy_keep", .int(keep)),
+        ]
+        if let ref { variables.append(("deploy_ref", .string(ref))) }
+        if let message { variables.append(("deploy_message", .string(message))) }
+        if skipBackup { variables.append(("deploy_skip_backup", .bool(true))) }
+        if noMaintenance { variables.append(("deploy_maintenance", .bool(false))) }
+        if force { variables.append(("deploy_force", .bool(true))) }
+        let started = Date()
+        let interruption = CtrlC.stopsRun("deploy")
+        let run = try await VerbRun.run("deploy.yml", stage: stage, variables: variables, options: options,
+                                        connection: deckhand.connection, interruption: interruption,
+                                        defaults: DeployRunner.identity)
+        let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
+        let outcome = run.messageFields(ofTask: "Report the deploy")
+        try run.finish({
+            if run.checkMode { return "deploy of \(stage) checked" }
+            let line = "deployed \(outcome["ref"] ?? ref ?? "?") (\(outcome["commit"] ?? "?")) to \(stage) as release \(outcome["release"] ?? "?") in \(seconds)s"
+            return outcome["unchanged"] == "True" || outcome["unchanged"] == "true" ? line + "; it was already live, health checked" : line
+        }(), action: interruption.wasRequested ? "deploy (interrupted)" : "deploy", changesHost: true)
+    }
+}
+
+/// What deploy.yml and rollback.yml are told about who runs them, and where the user's hooks are.
+enum DeployRunner {
+    /// deploy_user, deploy_machine, deploy_pid (for the lock and the history) and deploy_hooks_dir
+    /// (hooks/ beside deckhand.yml); an -e of the same name wins.
+    static func identity(_ target: StageTarget) -> [(String, Jinja.Value)] {
+        let environment = ProcessInfo.processInfo.environment
+        let user = environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? NSUserName()
+        var values: [(String, Jinja.Value)] = [
+            ("deploy_user", .string(user)),
+            ("deploy_machine", .string(machineName)),
+            ("deploy_pid", .string(String(ProcessInfo.processInfo.processIdentifier))),
+        ]
+        if let folder = target.configDirectory {
+            values.append(("deploy_hooks_dir", .string((folder as NSString).appendingPathComponent("hooks"))))
+        }
+        return values
+    }
+
+    /// This machine's short host name, as the lock records it.
+    static var machineName: String {
+        let name = ProcessInfo.processInfo.hostName
+        return name.split(separator: ".").first.map(String.init) ?? name
+    }
+}
