@@ -71,11 +71,20 @@ struct DeployCommand: AsyncParsableCommand {
                                         defaults: DeployRunner.identity)
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
         let outcome = run.messageFields(ofTask: "Report the deploy")
+        if let refusal = run.failureMessage(ofTask: "Refuse to run while another run holds the lock") {
+            throw DeckhandFailure(.failed, "deploy refused: " + refusal)
+        }
+        if let failure = run.failureMessage(ofTask: "Stop with what happened") {
+            throw DeckhandFailure(.failed, DeployRunner.summary(of: failure, action: "deploy", stage: stage))
+        }
         try run.finish({
-            if run.checkMode { return "deploy of \(stage) checked" }
+            if run.checkMode {
+                return run.messages(ofTask: "Report what a deploy would do").first.map { "check mode: deploy on \(stage) \($0)" }
+                    ?? "deploy of \(stage) checked"
+            }
             let line = "deployed \(outcome["ref"] ?? ref ?? "?") (\(outcome["commit"] ?? "?")) to \(stage) as release \(outcome["release"] ?? "?") in \(seconds)s"
             return outcome["unchanged"] == "True" || outcome["unchanged"] == "true" ? line + "; it was already live, health checked" : line
-        }(), action: interruption.wasRequested ? "deploy (interrupted)" : "deploy", changesHost: true)
+        }(), action: interruption.wasRequested ? "deploy (interrupted)" : "deploy", changesHost: false)
     }
 }
 
@@ -91,10 +100,25 @@ enum DeployRunner {
             ("deploy_machine", .string(machineName)),
             ("deploy_pid", .string(String(ProcessInfo.processInfo.processIdentifier))),
         ]
+        values.append(("deploy_stage", .string(target.name)))
         if let folder = target.configDirectory {
             values.append(("deploy_hooks_dir", .string((folder as NSString).appendingPathComponent("hooks"))))
         }
         return values
+    }
+
+    /// The final stderr line of a failed deploy or rollback: the playbook's explanation without the log lines.
+    static func summary(of failure: String, action: String, stage: String) -> String {
+        let lines = failure.split(separator: "\n").map(String.init)
+        var kept: [String] = []
+        var inLog = false
+        for line in lines {
+            if line.hasPrefix("Last lines of ") { inLog = true; continue }
+            if inLog && line.hasPrefix("  ") && !line.hasPrefix("  deckhand ") { continue }
+            inLog = false
+            kept.append(line.trimmingCharacters(in: .whitespaces))
+        }
+        return "\(action) failed on \(stage): " + kept.joined(separator: " ") + " (gunicorn log lines above)"
     }
 
     /// This machine's short host name, as the lock records it.

@@ -31,10 +31,11 @@ struct LockCommand: AsyncParsableCommand {
     func run() async throws {
         let run = try await VerbRun.run("lock.yml", stage: stage, variables: [("lock_action", .string(action.rawValue))],
                                         options: options, connection: deckhand.connection)
-        let info = run.stdout(ofTask: "Read the lock").map(DeployLockInfo.init(parsing:))
-        let held = run.messageFields(ofTask: "Report the lock")["held"] == "True"
+        let text = run.stdout(ofTask: "Read the lock") ?? ""
+        let info = DeployLockInfo(parsing: text)
+        let held = text.split(separator: "\n").contains("held=yes")
         try run.finish({
-            guard held, let info else { return "\(stage): not locked" }
+            guard held else { return "\(stage): not locked" }
             let holder = info.holder(now: Date())
             let gone = info.holderIsGone(onMachine: DeployRunner.machineName) { kill(pid_t($0), 0) == 0 || errno == EPERM }
             switch action {

@@ -50,9 +50,18 @@ struct RollbackCommand: AsyncParsableCommand {
                                         defaults: DeployRunner.identity)
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
         let outcome = run.messageFields(ofTask: "Report the rollback")
+        if let refusal = run.failureMessage(ofTask: "Refuse to run while another run holds the lock") {
+            throw DeckhandFailure(.failed, "rollback refused: " + refusal)
+        }
+        if let failure = run.failureMessage(ofTask: "Stop with what happened") {
+            throw DeckhandFailure(.failed, DeployRunner.summary(of: failure, action: "rollback", stage: stage))
+        }
         try run.finish({
-            if run.checkMode { return "rollback of \(stage) checked" }
+            if run.checkMode {
+                return run.messages(ofTask: "Report what a rollback would do").first.map { "check mode: rollback on \(stage) \($0)" }
+                    ?? "rollback of \(stage) checked"
+            }
             return "rolled back \(stage) to release \(outcome["release"] ?? "?") (\(outcome["commit"] ?? "?")) in \(seconds)s"
-        }(), action: "rollback", changesHost: true)
+        }(), action: "rollback", changesHost: false)
     }
 }

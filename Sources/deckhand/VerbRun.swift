@@ -84,6 +84,14 @@ struct VerbRun {
         return plain
     }
 
+    /// The `msg` of the task named `task` where it failed (a `fail` task's explanation), if it did.
+    func failureMessage(ofTask task: String) -> String? {
+        for result in recorder.results(ofTask: task) where result.status == .failed {
+            if case .string(let text)? = result.result["msg"] { return text }
+        }
+        return nil
+    }
+
     /// The stdout of a command task that ran.
     func stdout(ofTask task: String) -> String? {
         guard case .string(let text)? = results(ofTask: task).first?.first(where: { $0.key == "stdout" })?.value else {

@@ -35,9 +35,11 @@ public struct DeployHistoryLine: Sendable, Equatable {
 
     /// The line as the file holds it (tabs and newlines inside fields become spaces).
     public var recorded: String {
-        [time, action, ref, commit, release, result, user, message]
-            .map { $0.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ") }
-            .joined(separator: "\t")
+        [time, action, ref, commit, release, result, user, message].map(DeployHistoryLine.oneLine).joined(separator: "\t")
+    }
+
+    static func oneLine(_ field: String) -> String {
+        field.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
     }
 
     /// Lines as a table for `deckhand history`, oldest first, the commit shortened to 7 characters.
@@ -45,6 +47,7 @@ public struct DeployHistoryLine: Sendable, Equatable {
         let header = ["TIME (UTC)", "ACTION", "REF", "COMMIT", "RELEASE", "RESULT", "BY", "MESSAGE"]
         let rows = [header] + lines.map {
             [$0.time, $0.action, $0.ref, String($0.commit.prefix(7)), $0.release, $0.result, $0.user, $0.message]
+                .map(oneLine)
         }
         var widths = [Int](repeating: 0, count: header.count)
         for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }

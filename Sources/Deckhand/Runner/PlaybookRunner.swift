@@ -154,7 +154,11 @@ public final class PlaybookRunner: @unchecked Sendable {
 
     func runItems(_ items: [TaskItem], keywords: TaskKeywords, hosts: [HostState], context: PlayContext) async {
         for item in items {
-            if let reason = options.interruption?.take() { interrupt(context.batch.filter(\.isActive), reason: reason) }
+            // Delivered before a task, never before a block: a block entered after the request (deploy.yml's,
+            // right after the lock is taken) still gets its rescue/always run.
+            if case .task = item, let reason = options.interruption?.take() {
+                interrupt(context.batch.filter(\.isActive), reason: reason)
+            }
             let active = hosts.filter(\.isActive)
             guard !active.isEmpty, !context.ended else { return }
             switch item {
