@@ -83,13 +83,15 @@ final class DeployTests: XCTestCase {
     }
 
     func testKillingTheDeployWithSIGINTLeavesTheOldReleaseServingAndReleasesTheLock() throws {
-        let (old, run) = try startDeployOfV2OverV1AndWaitUntilMidway()
+        let (old, releases, run) = try startDeployOfV2OverV1AndWaitUntilMidway()
         run.signal(SIGINT)
         let output = run.wait(timeout: 120)
 
-        XCTAssertNotEqual(output.status, 0, "an interrupted deploy does not claim success:\n\(output)")
+        XCTAssertEqual(output.status, 2, "an interrupted deploy fails:\n\(output)")
+        XCTAssertTrue(output.stderr.contains("interrupted"), "it says it was interrupted:\n\(output)")
         XCTAssertEqual(host.liveRelease, old, "repo still points to the old release")
         XCTAssertEqual(try host.liveVersion(), "1.0.0")
+        XCTAssertEqual(host.releases, releases, "the unfinished release is removed")
         // Ctrl-C is a run that ends: it releases its lock (issue 7), and lock status says the stage is free.
         XCTAssertNil(host.lockInfo, "Ctrl-C releases the lock:\n\(output)")
         let status = try host.deckhand(["lock", "status", "test"])
@@ -98,7 +100,7 @@ final class DeployTests: XCTestCase {
     }
 
     func testKillingTheDeployWithSIGKILLLeavesTheOldReleaseServingAndTheLockReportedUntilReleased() throws {
-        let (old, run) = try startDeployOfV2OverV1AndWaitUntilMidway()
+        let (old, _, run) = try startDeployOfV2OverV1AndWaitUntilMidway()
         let pid = run.process.processIdentifier
         run.signal(SIGKILL)
         _ = run.wait(timeout: 30)
@@ -110,6 +112,8 @@ final class DeployTests: XCTestCase {
 
         let status = try host.deckhand(["lock", "status", "test"])
         XCTAssertTrue(status.stdout.contains("\(pid)") && status.stdout.contains("v2"), "lock status reports the dead run's lock:\n\(status)")
+        XCTAssertTrue(status.lastLine.contains(" ago)"), "with its age: \(status.lastLine)")
+        XCTAssertTrue(status.lastLine.contains("that process is gone"), "and that its run is dead: \(status.lastLine)")
         let refused = try host.deckhand(["deploy", "test", "--ref", "v1"])
         XCTAssertEqual(refused.status, 2, "the next deploy is refused while the lock stays:\n\(refused)")
         XCTAssertTrue(refused.stderr.contains("\(NSUserName())@"), "it names the holder:\n\(refused)")
@@ -131,7 +135,7 @@ final class DeployTests: XCTestCase {
         XCTAssertEqual(rollback.status, 0, "\(rollback)")
         XCTAssertEqual(host.liveRelease, v1, "rollback goes back to the release before:\n\(rollback)")
         XCTAssertEqual(try host.liveVersion(), "1.0.0")
-        XCTAssertTrue(rollback.lastLine.contains(v1), rollback.lastLine)
+        XCTAssertTrue(rollback.lastLine.hasPrefix("rolled back test to release \(v1) ("), rollback.lastLine)
 
         let forward = try host.deckhand(["rollback", "test", "--to", v2])
         XCTAssertEqual(forward.status, 0, "\(forward)")
@@ -145,6 +149,7 @@ final class DeployTests: XCTestCase {
             XCTAssertTrue(lines.contains { $0.contains(action) && $0.contains(release) },
                           "history lists the \(action) to \(release):\n\(history.stdout)")
         }
+        XCTAssertEqual(history.lastLine, "test: current release \(v2)")
         let records = host.historyRecords.suffix(3)
         XCTAssertEqual(records.map { $0.count > 4 ? $0[4] : "" }, [v2, v1, v2], ".deckhand/history:\n\(records)")
         XCTAssertEqual(records.map { $0.count > 1 ? $0[1] : "" }, ["deploy", "rollback", "rollback"], "\(records)")
@@ -222,9 +227,10 @@ final class DeployTests: XCTestCase {
 
     /// v1 live, then a deploy of v2 in the background, returned once its new release folder appears (the
     /// checkout and dependencies are on their way, the switch is not).
-    private func startDeployOfV2OverV1AndWaitUntilMidway() throws -> (old: String?, run: RunningCommand) {
+    private func startDeployOfV2OverV1AndWaitUntilMidway() throws -> (old: String?, releases: [String], run: RunningCommand) {
         try given(live: "v1")
         let old = host.liveRelease
+        let releases = host.releases
         let before = Set(entries(of: host.appDirectory + "/releases"))
         let run = try host.startDeckhand(["deploy", "test", "--ref", "v2", "--message", "to be killed"])
         background.append(run)
@@ -233,7 +239,7 @@ final class DeployTests: XCTestCase {
         }
         guard run.process.isRunning else { throw DeployStepFailure("the deploy ended before it was midway:\n\(run.wait())") }
         XCTAssertEqual(host.liveRelease, old, "midway: not switched yet")
-        return (old, run)
+        return (old, releases, run)
     }
 
     private func languageColumnExists() throws -> Bool {
