@@ -31,8 +31,9 @@ struct DeployCommand: AsyncParsableCommand {
     var message: String?
 
     @Option(name: .customLong("lock-wait"), help: ArgumentHelp(
-        "Seconds to wait for another deploy's lock before giving up.", valueName: "seconds"))
-    var lockWait: Int = 0
+        "Seconds to wait for another deploy's lock before giving up (default: the stage's deploy_lock_wait, 0).",
+        valueName: "seconds"))
+    var lockWait: Int?
 
     @Flag(name: .customLong("skip-backup"), help: "Do not back up the database first.")
     var skipBackup = false
@@ -40,8 +41,9 @@ struct DeployCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-maintenance"), help: "Keep serving while migrations run (no maintenance page).")
     var noMaintenance = false
 
-    @Option(name: .customLong("keep"), help: ArgumentHelp("How many releases to keep (the current one included).", valueName: "n"))
-    var keep: Int = 5
+    @Option(name: .customLong("keep"), help: ArgumentHelp(
+        "How many releases to keep, the current one included (default: the stage's deploy_keep, 5).", valueName: "n"))
+    var keep: Int?
 
     @Flag(name: .customLong("force"), help: "Build a new release even when the ref's commit already is live.")
     var force = false
@@ -49,16 +51,16 @@ struct DeployCommand: AsyncParsableCommand {
     @OptionGroup var options: StageOptions
 
     func validate() throws {
-        if lockWait < 0 { throw ValidationError("--lock-wait takes seconds, 0 or more") }
-        if keep < 1 { throw ValidationError("--keep must be at least 1 (the current release)") }
+        if let lockWait, lockWait < 0 { throw ValidationError("--lock-wait takes seconds, 0 or more") }
+        if let keep, keep < 1 { throw ValidationError("--keep must be at least 1 (the current release)") }
         if let ref, ref.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--ref needs a branch, tag or commit") }
     }
 
     func run() async throws {
-        var variables: [(String, Jinja.Value)] = [
-            ("deploy_lock_wait", .int(lockWait)),
-            ("deploy_keep", .int(keep)),
-        ]
+        // Only what was given on the command line: the stage's own settings stay otherwise.
+        var variables: [(String, Jinja.Value)] = []
+        if let lockWait { variables.append(("deploy_lock_wait", .int(lockWait))) }
+        if let keep { variables.append(("deploy_keep", .int(keep))) }
         if let ref { variables.append(("deploy_ref", .string(ref))) }
         if let message { variables.append(("deploy_message", .string(message))) }
         if skipBackup { variables.append(("deploy_skip_backup", .bool(true))) }

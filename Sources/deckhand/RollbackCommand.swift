@@ -27,8 +27,9 @@ struct RollbackCommand: AsyncParsableCommand {
     var message: String?
 
     @Option(name: .customLong("lock-wait"), help: ArgumentHelp(
-        "Seconds to wait for another deploy's lock before giving up.", valueName: "seconds"))
-    var lockWait: Int = 0
+        "Seconds to wait for another deploy's lock before giving up (default: the stage's deploy_lock_wait, 0).",
+        valueName: "seconds"))
+    var lockWait: Int?
 
     @OptionGroup var options: StageOptions
 
@@ -36,11 +37,12 @@ struct RollbackCommand: AsyncParsableCommand {
         if let to, to.contains("/") || to.hasPrefix(".") || to.isEmpty {
             throw ValidationError("--to takes a release folder name such as 20261122T081500Z-v1 (see `deckhand history`)")
         }
-        if lockWait < 0 { throw ValidationError("--lock-wait takes seconds, 0 or more") }
+        if let lockWait, lockWait < 0 { throw ValidationError("--lock-wait takes seconds, 0 or more") }
     }
 
     func run() async throws {
-        var variables: [(String, Jinja.Value)] = [("deploy_lock_wait", .int(lockWait))]
+        var variables: [(String, Jinja.Value)] = []
+        if let lockWait { variables.append(("deploy_lock_wait", .int(lockWait))) }
         if let to { variables.append(("rollback_to", .string(to))) }
         if let message { variables.append(("deploy_message", .string(message))) }
         let started = Date()
