@@ -37,6 +37,7 @@ final class DeployTests: XCTestCase {
         let visitor = SiteProbe(host)
         let deploy = try host.deckhand(["deploy", "test", "--ref", "v2", "--message", "v2 under load"])
         let seen = visitor.stop()
+        print("during the deploy of v2 the visitor saw: \(seen.summary)")
 
         XCTAssertEqual(deploy.status, 0, "\(deploy)")
         let release = try XCTUnwrap(host.liveRelease, "repo is a symlink to the release")
@@ -189,6 +190,7 @@ final class DeployTests: XCTestCase {
         let visitor = SiteProbe(host)
         let deploy = try host.deckhand(["deploy", "test", "--ref", "v2-migration"])
         let seen = visitor.stop()
+        print("during the deploy of v2-migration the visitor saw: \(seen.summary)")
 
         XCTAssertEqual(deploy.status, 0, "\(deploy)")
         XCTAssertTrue(try languageColumnExists(), "migration 0002 added greetings_greeting.language in PostgreSQL")
