@@ -4,7 +4,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 TESTHOST := testhost/testhost
 
-.PHONY: all deps build release test test-webhost install testhost-up testhost-down bench demo clean
+.PHONY: all deps build release test test-webhost install testhost-up testhost-down bench demo demo-down clean
 
 all: build
 
@@ -32,24 +32,27 @@ testhost-up: deps
 testhost-down:
 	@$(TESTHOST) down
 
-# Builds, brings the loopback test host up, runs every test, and brings the host down whatever the outcome.
-test: deps
-	$(SWIFT) build --build-tests
-	@$(TESTHOST) up
-	@set -o pipefail; status=0; \
-	$(SWIFT) test --skip-build --disable-swift-testing --skip WebHostTests 2>&1 | tee .build/test-output.txt || status=$$?; \
-	$(TESTHOST) down; tools/xctest-summary .build/test-output.txt; exit $$status
+# Every test, the web host's included: packages, build, the loopback test host, unit and SSH tests, the web host
+# (testhost/webhost up + a first provision), the verb and deploy tests; then takes down what it started, whatever
+# the outcome. Ends with the time of each step and one count of every test (tools/run-tests).
+test:
+	@tools/run-tests
 
-# The verbs against a provisioned web host (testhost/webhost up + provision; see playbooks/README.md). Needs
-# DECKHAND_TESTHOST_DIR and DECKHAND_WEBHOST_DIR when they are not this repository's .testhost and .webhost.
+# Only the web host tests, against a web host already up and provisioned (testhost/webhost up + provision; see
+# playbooks/README.md). Needs DECKHAND_TESTHOST_DIR and DECKHAND_WEBHOST_DIR when they are not this repository's
+# .testhost and .webhost.
 test-webhost: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing --filter WebHostTests
 
-# The main job on the embedded default: the loopback test host.
-demo: build testhost-up
-	.build/debug/deckhand -F .testhost/ssh_config ping testhost
-	.build/debug/deckhand -F .testhost/ssh_config sh testhost -- 'echo "hello from $$(hostname) as $$(id -un)"'
+# The main job on the embedded default, this machine as the web host: brings up the loopback test host and its
+# outside world, provisions the sample app, shows the site over HTTPS, maintenance on/off, a log rotation, a
+# backup and the status (tools/demo). The stack stays up to play with; demo-down takes it down.
+demo:
+	@tools/demo
+
+demo-down:
+	@tools/demo down
 
 bench: deps
 	Benchmarks/run

@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "SSHTests", dependencies: ["SSH"]),
         .testTarget(name: "JinjaTests", dependencies: ["Jinja"], resources: [.copy("Corpus")]),
         .testTarget(name: "DeckhandTests", dependencies: ["Deckhand", "Jinja"], resources: [.copy("Fixtures")]),
-        // The verbs against a provisioned web host (make test-webhost); not part of make test yet.
+        // The verbs against a provisioned web host; make test provisions it (tools/run-tests).
         .testTarget(name: "WebHostTests", dependencies: []),
     ],
     swiftLanguageModes: [.v5]

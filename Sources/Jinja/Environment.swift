@@ -17,11 +17,17 @@ public struct Options: Sendable, Hashable {
     public var trimBlocks: Bool
     public var lstripBlocks: Bool
     public var keepTrailingNewline: Bool
+    /// Ansible's AnsibleUndefined: an attribute or item of an undefined value is that same undefined value
+    /// (`result.stdout | default('')` with `result` never registered), not an error as in plain Jinja2. Using
+    /// it for anything else still fails, naming the first undefined variable.
+    public var chainsUndefined: Bool
 
-    public init(trimBlocks: Bool = true, lstripBlocks: Bool = false, keepTrailingNewline: Bool = false) {
+    public init(trimBlocks: Bool = true, lstripBlocks: Bool = false, keepTrailingNewline: Bool = false,
+                chainsUndefined: Bool = false) {
         self.trimBlocks = trimBlocks
         self.lstripBlocks = lstripBlocks
         self.keepTrailingNewline = keepTrailingNewline
+        self.chainsUndefined = chainsUndefined
     }
 
     public static let ansible = Options()
@@ -29,6 +35,10 @@ public struct Options: Sendable, Hashable {
 
 /// A filter: the value left of `|`, then the positional and keyword arguments.
 public typealias Filter = @Sendable (Value, [Value], [String: Value]) throws -> Value
+
+/// A global function that is also handed the variables of the render calling it (nil outside a render).
+public typealias ScopedFunctionBody = @Sendable (_ arguments: [Value], _ keywords: [String: Value],
+                                                 _ scope: VariableScope?) throws -> Value
 
 /// A test (`x is name(args)`): the value left of `is`, then the positional and keyword arguments.
 public typealias Test = @Sendable (Value, [Value], [String: Value]) throws -> Bool
@@ -134,6 +144,11 @@ public final class Environment: @unchecked Sendable {
     /// Adds or replaces a global function, e.g. Ansible's `lookup('env', 'HOME')`.
     public func registerFunction(_ name: String, _ body: @escaping @Sendable ([Value], [String: Value]) throws -> Value) {
         registerGlobal(name, .object(NativeFunction(name, body)))
+    }
+
+    /// Adds a global function that reads the calling render's variables (Ansible's `lookup('vars', ...)`).
+    public func registerScopedFunction(_ name: String, _ body: @escaping ScopedFunctionBody) {
+        registerGlobal(name, .object(ScopedFunction(name, body)))
     }
 
     var globals: [String: Value] {

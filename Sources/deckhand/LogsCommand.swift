@@ -1,22 +1,28 @@
 import ArgumentParser
 import Deckhand
 import Foundation
+import SSH
+
+/// `deckhand logs rotate|tail STAGE`: the logs of app_logs (defaults.yml), rotated or followed.
+struct LogsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logs",
+        abstract: "Rotate every log of a stage now, or show them all as one stream.",
+        discussion: """
+            The logs are app_logs of the built-in playbooks' defaults.yml (nginx access and error, gunicorn, \
+            rqworker, rqscheduler, app, cron under /webapps/<domain>/logs): the list logrotate rotates, so \
+            both verbs always see the same files. A stage may override app_logs like any other variable.
+            """,
+        subcommands: [LogsRotateCommand.self, LogsTailCommand.self])
+}
 
 /// `deckhand logs rotate STAGE`: playbooks/logs_rotate.yml.
-struct LogsCommand: AsyncParsableCommand {
+struct LogsRotateCommand: AsyncParsableCommand {
     @ParentCommand var deckhand: DeckhandCommand
 
     static let configuration = CommandConfiguration(
-        commandName: "logs",
-        abstract: "Rotate every log of a stage now and check each writer moved to the new file.",
-        discussion: "Only 'rotate' exists yet; 'tail' is planned.")
-
-    enum Action: String, ExpressibleByArgument, CaseIterable {
-        case rotate
-    }
-
-    @Argument(help: ArgumentHelp("rotate.", valueName: "action"))
-    var action: Action
+        commandName: "rotate",
+        abstract: "Rotate every log of a stage now and check each writer moved to the new file.")
 
     @Argument(help: ArgumentHelp("The stage (deckhand.yml) or inventory host/group (-i).", valueName: "stage"))
     var stage: String
@@ -27,5 +33,101 @@ struct LogsCommand: AsyncParsableCommand {
         let run = try await VerbRun.run("logs_rotate.yml", stage: stage, variables: [], options: options,
                                         connection: deckhand.connection)
         try run.finish("logs of \(stage) rotated; every writer now logs to the new files", action: "logs rotate", changesHost: true)
+    }
+}
+
+/// `deckhand logs tail STAGE`: one remote tail over the stage's logs, each line prefixed with its log.
+struct LogsTailCommand: AsyncParsableCommand {
+    @ParentCommand var deckhand: DeckhandCommand
+
+    static let configuration = CommandConfiguration(
+        commandName: "tail",
+        abstract: "Print the last lines of every log of a stage, each prefixed with its log; -f keeps following.",
+        discussion: """
+            e.g. deckhand logs tail production -f --service nginx,gunicorn. Each line starts with its log \
+            ('gunicorn     | ...'; a service with several files is named by file: nginx-access, nginx-error), \
+            coloured on a terminal unless NO_COLOR is set. Without -f the last N lines of each log are printed, \
+            log after log. With -f they are followed as one stream (through rotation, and a log that appears \
+            later) until Ctrl-C, which ends the remote tail too. Reads as root (nginx's logs are root's and \
+            adm's) through sudo, as the playbooks do. A log that does not exist yet is reported on stderr, not \
+            an error. --check prints the remote command instead of running it.
+            """)
+
+    @Argument(help: ArgumentHelp("The stage (deckhand.yml) or inventory host (-i).", valueName: "stage"))
+    var stage: String
+
+    @Flag(name: [.short, .customLong("follow")], help: "Keep printing new lines until Ctrl-C.")
+    var follow = false
+
+    @Option(name: [.customShort("n"), .customLong("lines")], help: ArgumentHelp(
+        "How many of the last lines of each log to print first.", valueName: "n"))
+    var lines = 10
+
+    @Option(name: .customLong("service"), help: ArgumentHelp(
+        "Only these services' logs: nginx, gunicorn, rqworker, rqscheduler, app, cron (repeatable, or comma-separated).",
+        valueName: "service"))
+    var services: [String] = []
+
+    @OptionGroup var options: StageOptions
+
+    func validate() throws {
+        if lines < 0 { throw ValidationError("-n takes a number of lines, 0 or more; got \(lines)") }
+    }
+
+    func run() async throws {
+        let host = try StageHost.resolve(stage, options: options, verb: "logs tail")
+        let logs: [AppLog]
+        do {
+            let wanted = services.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+                .filter { !$0.isEmpty }
+            logs = try AppLog.selecting(wanted, from: AppLog.list(from: host.value("app_logs")))
+        } catch let error as AppLogError {
+            throw DeckhandFailure(.usage, "\(stage): \(error)")
+        }
+        let tail = LogTail(logs: logs, lines: lines, follow: follow)
+        let become = host.becomeRoot
+        let remote = tail.command.becoming(become).rendered
+        if options.check || options.verbose > 0 {
+            print("\(stage): \(remote)")
+            if options.check { return }
+        }
+        let printer = LogTailPrinter(tail: tail, stage: stage,
+                                     colours: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+        // Ctrl-C (or a TERM) ends -f: cancelling closes the channel, and the remote side ends with it.
+        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            // Before the remote tail runs there is nothing to end on the host: stop at once, as Ctrl-C does.
+            source.setEventHandler { if !printer.stop() { Foundation.exit(128 + number) } }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        let session = try await host.connect(deckhand.connection)
+        let stdin = become.password.map { Data(($0 + "\n").utf8) }
+        let work = Task {
+            try await session.run(remote, stdin: stdin) { stream, data in printer.receive(data, from: stream) }
+        }
+        printer.onStop { work.cancel() }
+        let outcome = await work.result
+        await session.close()
+        printer.finish()
+
+        switch outcome {
+        case .failure where printer.stopped:
+            return
+        case .failure(let error as SSHError):
+            throw DeckhandFailure(.unreachable, "\(stage): \(error.description)")
+        case .failure(let error):
+            throw error
+        case .success(let result):
+            if printer.succeeded(exitStatus: result.exitStatus) { return }
+            Terminal.error("""
+                logs tail failed on \(stage): the remote command exited with status \(result.exitStatus) (see above). \
+                It reads the logs as root: the login user needs sudo (with a password, set ansible_become_password \
+                for the stage or DECKHAND_BECOME_PASSWORD).
+                """)
+            throw ExitCode(DeckhandExit.failed.rawValue)
+        }
     }
 }

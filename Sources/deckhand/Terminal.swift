@@ -12,20 +12,22 @@ enum Terminal {
 
 
 
-    /// Writes all of `data`; gives up quietly when the reader went away (a closed pipe).
-    static func write(_ data: Data, to descriptor: Int32) {
-        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-            guard var pointer = buffer.baseAddress else { return }
+    /// Writes all of `data`; gives up quietly (and returns false) when the reader went away (a closed pipe).
+    @discardableResult
+    static func write(_ data: Data, to descriptor: Int32) -> Bool {
+        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) -> Bool in
+            guard var pointer = buffer.baseAddress else { return true }
             var remaining = buffer.count
             while remaining > 0 {
                 let written = Glibc.write(descriptor, pointer, remaining)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    return
+                    return false
                 }
                 pointer += written
                 remaining -= written
             }
+            return true
         }
     }
 }

@@ -281,10 +281,17 @@ final class LibraryModuleTests: XCTestCase {
         XCTAssertEqual(relative.localPath(host: "web1", relativeTo: "/srv/ops"), "/srv/ops/backups/web1/etc/hostname")
     }
 
-    func testAddHostAndGroupByFailSayingTheyAreNotSupportedYet() throws {
-        let add = try make(AddHostModule.self, ["name": "10.0.0.9", "groups": "web", "ansible_user": "admin"])
-        XCTAssertTrue(try add.plan(nil, ModuleContext()).result.msg?.contains("not supported yet") ?? false)
-        XCTAssertTrue(try make(GroupByModule.self, ["key": "os_debian"]).plan(nil, ModuleContext()).result.failed)
+    func testAddHostAndGroupByDescribeTheirInventoryChangeAndAnsiblesKeys() throws {
+        let add = try make(AddHostModule.self, ["name": "10.0.0.9:2200", "groups": "web,db", "ansible_user": "admin"])
+        let added = try add.plan(nil, ModuleContext()).result
+        XCTAssertEqual(added.inventoryChange, .addHost(name: "10.0.0.9", groups: ["web", "db"],
+                                                       vars: ["ansible_user": .string("admin"), "ansible_port": .int(2200)]))
+        guard case .dict(let reported)? = added["add_host"] else { return XCTFail("no add_host key") }
+        XCTAssertEqual(reported["host_name"], .string("10.0.0.9"))
+        let grouped = try make(GroupByModule.self, ["key": "os debian", "parents": ["linux"]]).plan(nil, ModuleContext()).result
+        XCTAssertEqual(grouped.inventoryChange, .joinGroup(group: "os-debian", parents: ["linux"]))
+        XCTAssertEqual(grouped["add_group"], .string("os-debian"))
+        XCTAssertThrowsError(try make(AddHostModule.self, ["name": "[]:22"]))
     }
 
     func testEveryModuleIsRegisteredWithDocAndExample() {
@@ -296,6 +303,23 @@ final class LibraryModuleTests: XCTestCase {
             XCTAssertNotNil(spec, name)
             XCTAssertFalse(spec?.doc.isEmpty ?? true, name)
             XCTAssertFalse(spec?.example.isEmpty ?? true, name)
+        }
+    }
+}
+
+extension LibraryModuleTests {
+    func testDebugVarPrintsAnsiblesNoticeForWhatIsNotDefined() throws {
+        let skippedResult: Value = .dict(["changed": .bool(false), "skipped": .bool(true)])
+        let context = ModuleContext(evaluate: { expression in
+            if expression == "r.stdout_lines" {
+                guard case .dict(let dict) = skippedResult else { return .none }
+                return dict["stdout_lines"] ?? .undefined(Undefined("'dict object' has no attribute 'stdout_lines'"))
+            }
+            throw ModuleArgumentError("'\(expression)' is undefined")
+        })
+        for expression in ["r.stdout_lines", "missing"] {
+            let debug = try DebugModule(ModuleArguments(["var": .string(expression)]))
+            XCTAssertEqual(try debug.plan(nil, context).result[expression], .string("VARIABLE IS NOT DEFINED!"), expression)
         }
     }
 }

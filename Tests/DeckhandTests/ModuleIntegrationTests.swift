@@ -9,7 +9,6 @@ import XCTest
 final class ModuleIntegrationTests: XCTestCase {
     private var base = ""
     private var workspace = ""
-    private var inventoryPath = ""
     private var server: Process?
     private var port = 0
 
@@ -19,8 +18,6 @@ final class ModuleIntegrationTests: XCTestCase {
         workspace = NSTemporaryDirectory() + "deckhand-modules-ws-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: workspace + "/files", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: workspace + "/www", withIntermediateDirectories: true)
-        inventoryPath = workspace + "/inventory.ini"
-        try LoopbackHost.inventoryText.write(toFile: inventoryPath, atomically: true, encoding: .utf8)
     }
 
     override func tearDown() {
@@ -69,17 +66,8 @@ final class ModuleIntegrationTests: XCTestCase {
     }
 
     private func run(_ playbookPath: String, check: Bool = false) async throws -> (RunSummary, RecordingReporter) {
-        let loader = PlaybookLoader()
-        let playbook = try loader.loadPlaybook(at: playbookPath)
-        var inventory = try Inventory.load(from: [inventoryPath])
-        try inventory.loadPlaybookVariables(directory: playbook.directory)
-        var options = RunOptions()
-        options.loader = loader
-        options.checkMode = check
-        options.extraVars = ["base": .string(base), "port": .int(port), "fetched": .string(workspace + "/fetched")]
-        let reporter = RecordingReporter()
-        let runner = PlaybookRunner(inventory: inventory, options: options, pool: LoopbackHost.pool(), reporter: reporter)
-        return (await runner.run(playbook), reporter)
+        try await LoopbackHost.run(playbookPath, extraVars: ["base": .string(base), "port": .int(port),
+                                                            "fetched": .string(workspace + "/fetched")], check: check)
     }
 
     func testTheHostSideModulesDoTheirWorkOnceAndPredictItInCheckMode() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Jinja
+import OrderedCollections
 import SSH
 import XCTest
 @testable import Deckhand
@@ -45,6 +46,28 @@ enum LoopbackHost {
         ansible_user=deckhand
         """
 
+    /// Runs the playbook at `path` over `inventoryText`'s hosts, with `extraVars`, as `deckhand run` would.
+    static func run(_ path: String, inventory inventoryText: String = inventoryText,
+                    extraVars: OrderedDictionary<String, Value> = [:], check: Bool = false, diff: Bool = false,
+                    configure: (inout RunOptions) -> Void = { _ in }) async throws -> (RunSummary, RecordingReporter) {
+        let inventoryPath = NSTemporaryDirectory() + "deckhand-inventory-\(UUID().uuidString).ini"
+        try inventoryText.write(toFile: inventoryPath, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: inventoryPath) }
+        let loader = PlaybookLoader()
+        let playbook = try loader.loadPlaybook(at: path)
+        var inventory = try Inventory.load(from: [inventoryPath])
+        try inventory.loadPlaybookVariables(directory: playbook.directory)
+        var options = RunOptions()
+        options.loader = loader
+        options.checkMode = check
+        options.diffMode = diff
+        options.extraVars = extraVars
+        configure(&options)
+        let reporter = RecordingReporter()
+        let runner = PlaybookRunner(inventory: inventory, options: options, pool: pool(), reporter: reporter)
+        return (await runner.run(playbook), reporter)
+    }
+
     static func pool() -> ConnectionPool {
         ConnectionPool.standard { variables in
             var options = SSHConnectOptions(host: variables.address, port: variables.port ?? 22022,
@@ -79,20 +102,12 @@ final class PlaybookIntegrationTests: XCTestCase {
 
     private func run(_ playbookPath: String, check: Bool = false, diff: Bool = false,
                      forceHandlers: Bool = true, becomePassword: String? = nil) async throws -> (RunSummary, RecordingReporter) {
-        let loader = PlaybookLoader()
-        let playbook = try loader.loadPlaybook(at: playbookPath)
-        var inventory = try Inventory.load(from: [inventoryPath])
-        try inventory.loadPlaybookVariables(directory: playbook.directory)
-        var options = RunOptions()
-        options.loader = loader
-        options.checkMode = check
-        options.diffMode = diff
-        options.forceHandlers = forceHandlers
-        options.becomePassword = becomePassword
-        options.extraVars = ["base": .string(base)]
-        let reporter = RecordingReporter()
-        let runner = PlaybookRunner(inventory: inventory, options: options, pool: LoopbackHost.pool(), reporter: reporter)
-        return (await runner.run(playbook), reporter)
+        let inventory = try String(contentsOfFile: inventoryPath, encoding: .utf8)
+        return try await LoopbackHost.run(playbookPath, inventory: inventory, extraVars: ["base": .string(base)],
+                                          check: check, diff: diff) { options in
+            options.forceHandlers = forceHandlers
+            options.becomePassword = becomePassword
+        }
     }
 
     func testARoleWithHandlersBlocksAndLoopsChangesNothingTheSecondTime() async throws {
@@ -125,6 +140,28 @@ final class PlaybookIntegrationTests: XCTestCase {
         XCTAssertEqual(second.stats(of: "testhost2")?.changed, 0)
         XCTAssertEqual(try String(contentsOfFile: app + "/restarts", encoding: .utf8), "restart\n",
                        "no handler runs when nothing changed")
+    }
+
+    func testAHostAddedDuringTheRunIsReachedOverSSHByTheNextPlay() async throws {
+        let playbook = NSTemporaryDirectory() + "deckhand-add-host-\(UUID().uuidString).yml"
+        try """
+            - hosts: testhost
+              gather_facts: false
+              tasks:
+                - add_host: { name: late, groups: late_web, ansible_host: 127.0.0.2, ansible_port: 22022, ansible_user: deckhand }
+            - hosts: late_web
+              gather_facts: false
+              tasks:
+                - name: where am I
+                  command: sh -c 'echo "$SSH_CONNECTION"'
+            """.write(toFile: playbook, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: playbook) }
+        let (summary, events) = try await run(playbook)
+        XCTAssertEqual(summary.exitCode, 0, events.failureReport)
+        let answer = try XCTUnwrap(events.results(ofTask: "where am I").first)
+        XCTAssertEqual(answer.host, "late")
+        guard case .string(let connection)? = answer.result["stdout"] else { return XCTFail("no stdout") }
+        XCTAssertEqual(connection.split(separator: " ").dropFirst(2).first, "127.0.0.2", "the new host's own address was used")
     }
 
     func testCheckModeChangesNothingOnTheHost() async throws {

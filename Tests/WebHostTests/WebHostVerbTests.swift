@@ -4,7 +4,8 @@ import XCTest
 /// The daily verbs against the provisioned loopback web host, checked the way a user checks them: through
 /// nginx with curl, in the logs folder, in DB_backups. Every test leaves maintenance off.
 final class WebHostVerbTests: XCTestCase {
-    private var host: WebHost!
+    // Not private: the tests of WebHostVerbLogsTailTests.swift (an extension) use it too.
+    var host: WebHost!
 
     override func setUpWithError() throws {
         host = try WebHost.require()

@@ -3,35 +3,47 @@ import Jinja
 import OrderedCollections
 import SSH
 
-/// add_host: adds a host (and groups) to the in-memory inventory for later plays. Declared, not yet run.
+/// add_host: adds a host (and groups) to the run's inventory for later plays; runs once per play, not per host.
 ///
 ///     - add_host: { name: "{{ new_ip }}", groups: web }
 public struct AddHostModule: Module {
     public static let spec = ModuleSpec(
         name: "add_host",
         arguments: [
-            ArgumentSpec("name", required: true, aliases: ["host", "hostname"], doc: "The host's name (host:port accepted)."),
-            ArgumentSpec("groups", type: .list, aliases: ["group", "groupname"], doc: "Groups to put it in."),
+            ArgumentSpec("name", required: true, aliases: ["host", "hostname"],
+                         doc: "The host's inventory name; `name:port` (or `[v6]:port`) also sets ansible_port."),
+            ArgumentSpec("groups", type: .list, aliases: ["group", "groupname"], doc: "Groups to put it in (created when new)."),
         ],
         acceptsAnyArguments: true,
-        doc: "Adds a host to the in-memory inventory (other arguments become its variables). Not supported yet: "
-            + "the runner's inventory is fixed for the run, so the task fails saying so.",
+        doc: "Adds a host to the run's inventory, or gives a known host more groups and variables (every other "
+            + "argument becomes a host variable). Later plays target it like any inventory host. Like Ansible, it "
+            + "runs once for the play's first host (use a loop to add several) and reports changed only when the "
+            + "inventory changed. The inventory files are not modified.",
         example: "- add_host:\n    name: \"{{ new_ip }}\"\n    groups: web\n    ansible_user: admin")
 
+    static let ownArguments: Set<String> = ["name", "host", "hostname", "groups", "group", "groupname"]
+
     var name: String
+    var port: Int?
     var groups: [String]
     var variables: OrderedDictionary<String, Value>
 
     public init(_ arguments: ModuleArguments) throws {
-        name = try arguments.requiredString("name", "host", "hostname")
+        let written = try arguments.requiredString("name", "host", "hostname")
+        (name, port) = InventoryChange.splitHostAndPort(written)
+        guard !name.isEmpty else { throw ModuleArgumentError("name is empty: add_host needs the new host's name") }
         groups = try arguments.list("groups", "group", "groupname") ?? []
-        variables = arguments.values.filter { !["name", "host", "hostname", "groups", "group", "groupname"].contains($0.key) }
+        variables = arguments.values.filter { !AddHostModule.ownArguments.contains($0.key) }
+        if let port, variables["ansible_port"] == nil, variables["ansible_ssh_port"] == nil {
+            variables["ansible_port"] = .int(port)
+        }
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
-        var result = ModuleResult.failure("add_host is not supported yet: deckhand's inventory is fixed for the run. "
-            + "Put \(name) in the inventory file (groups: \(groups.joined(separator: ", "))) instead.")
-        result["add_host"] = .dict(["host_name": .string(name), "groups": .list(groups.map(Value.string)), "host_vars": .dict(variables)])
+        var result = ModuleResult()
+        result["add_host"] = .dict(["host_name": .string(name), "groups": .list(groups.map(Value.string)),
+                                    "host_vars": .dict(variables)])
+        result.inventoryChange = .addHost(name: name, groups: groups, vars: variables)
         return ModulePlan(result: result)
     }
 }

@@ -10,23 +10,30 @@ public struct CopyModule: Module {
     public static let spec = ModuleSpec(
         name: "copy",
         arguments: [
-            ArgumentSpec("dest", type: .path, required: true, aliases: ["path"], doc: "The file to write; a path ending in / gets src's name."),
-            ArgumentSpec("src", type: .path, doc: "A file from the role's files/ (or beside the playbook) to copy."),
+            ArgumentSpec("dest", type: .path, required: true, aliases: ["path"],
+                         doc: "The file to write; a path ending in / gets src's name; the folder for a folder src."),
+            ArgumentSpec("src", type: .path, doc: "A file or folder from the role's files/ (or beside the playbook) to copy; "
+                         + "`dir/` copies the folder's contents into dest, `dir` the folder itself."),
             ArgumentSpec("content", type: .raw, doc: "The text to write (dicts and lists are written as JSON)."),
         ] + FileWriteOptions.arguments,
         requiredOneOf: [["src", "content"]],
         mutuallyExclusive: [["src", "content"]],
-        doc: "Writes a file on the host atomically from inline content or a controller file; only when it differs.",
+        doc: "Writes a file on the host atomically from inline content or a controller file (or every file of a "
+            + "controller folder); only what differs is written.",
         example: "- copy:\n    src: gunicorn.conf.py\n    dest: /webapps/app/gunicorn.conf.py\n    mode: \"0644\"")
 
     var source: Source
     var destination: String
+    /// dest as written (a folder src goes below it).
+    var writtenDestination: String
     var options: FileWriteOptions
+    private let folderMarker = "--- deckhand copy \(UUID().uuidString) ---"
 
     enum Source { case content(Data), file(String) }
 
     public init(_ arguments: ModuleArguments) throws {
         destination = try arguments.requiredString("dest", "path")
+        writtenDestination = destination
         if arguments.has("content") {
             guard let (_, value) = arguments.raw(["content"]) else { throw ModuleArgumentError("content is empty") }
             // Ansible writes structured content as JSON.
@@ -34,22 +41,33 @@ public struct CopyModule: Module {
             else { source = .content(Data(value.jsonText.utf8)) }
             if arguments.has("src") { throw ModuleArgumentError("src and content are mutually exclusive") }
         } else if let src = try arguments.string("src") {
-            guard !src.hasSuffix("/") else {
-                throw ModuleArgumentError("src \(src) is a directory; directory copies are not supported yet")
-            }
             source = .file(src)
-            if destination.hasSuffix("/") { destination += (src as NSString).lastPathComponent }
+            if destination.hasSuffix("/") && !src.hasSuffix("/") { destination += (src as NSString).lastPathComponent }
         } else {
             throw ModuleArgumentError("one of src or content is required")
         }
         options = try FileWriteOptions(arguments)
     }
 
+    /// The copy of a folder, when src names one on the controller.
+    private func folderCopy(_ context: ModuleContext) throws -> DirectoryCopy? {
+        guard case .file(let name) = source, let files = try context.listSourceDirectory(name) else { return nil }
+        return DirectoryCopy(source: name, destination: writtenDestination, files: files, marker: folderMarker)
+    }
+
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
-        FileState.probe(destination, checksum: true, content: context.diffMode)
+        if let folder = try folderCopy(context) { return folder.probe(content: context.diffMode) }
+        return FileState.probe(destination, checksum: true, content: context.diffMode)
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
+        if case .file(let name) = source, let folder = try folderCopy(context) {
+            let states = try probe.map { try folder.states(from: $0.stdout) }
+                ?? folder.files.map { _ in try FileState(probeOutput: Data()) }
+            let base = name.hasSuffix("/") ? name : name + "/"
+            return try folder.plan(states: states, read: { try context.readSourceFile(base + $0) }, options: options,
+                                   diffMode: context.diffMode, destination: writtenDestination)
+        }
         let data: Data
         switch source {
         case .content(let bytes): data = bytes

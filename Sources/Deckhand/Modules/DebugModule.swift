@@ -30,12 +30,9 @@ public struct DebugModule: Module {
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
         if let variable {
-            let value: Value
-            do {
-                value = try context.evaluate(variable)
-            } catch {
-                value = .string("VARIABLE IS NOT DEFINED!")
-            }
+            var value = (try? context.evaluate(variable)) ?? .string("VARIABLE IS NOT DEFINED!")
+            // An undefined attribute evaluates to Undefined rather than throwing; both print as Ansible does.
+            if case .undefined = value { value = .string("VARIABLE IS NOT DEFINED!") }
             return .unchanged(ModuleResult(values: [variable: value]))
         }
         var result = ModuleResult()

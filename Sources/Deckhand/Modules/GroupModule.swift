@@ -36,22 +36,30 @@ public struct GroupModule: Module {
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
         let fields = (probe?.stdoutText.trimmed ?? "").components(separatedBy: ":")
         let exists = fields.count >= 3 && fields[0] == name
+        let current = exists ? Int(fields[2]) : nil
         var result = ModuleResult(values: ["name": .string(name), "state": .string(present ? "present" : "absent")])
+        let command: ShellCommand?
         if !present {
-            return exists ? .change([.run(ShellCommand("groupdel", name))], result) : .unchanged(result)
-        }
-        if !exists {
+            command = exists ? ShellCommand("groupdel", name) : nil
+        } else if !exists {
             var words = ["groupadd"]
             if let gid { words += ["-g", String(gid)] }
             if system { words.append("-r") }
-            if let gid { result["gid"] = .int(gid) }
-            return .change([.run(ShellCommand(words: words + [name]))], result)
+            command = ShellCommand(words: words + [name])
+        } else if let gid, gid != current {
+            command = ShellCommand("groupmod", "-g", String(gid), name)
+        } else {
+            command = nil
         }
-        let current = Int(fields[2])
-        result["gid"] = .int(gid ?? current ?? -1)
-        if let gid, gid != current {
-            return .change([.run(ShellCommand("groupmod", "-g", String(gid), name))], result)
+        if present, let shown = gid ?? current { result["gid"] = .int(shown) }
+        guard let command else { return .unchanged(result) }
+        if context.diffMode {
+            func state(_ exists: Bool, _ gid: Int?) -> String {
+                exists ? "state: present\n" + (gid.map { "gid: \($0)\n" } ?? "") : "state: absent\n"
+            }
+            result.diffs.append(ModuleDiff(beforeHeader: "group \(name)", afterHeader: "group \(name)",
+                                           before: state(exists, current), after: state(present, gid ?? (present ? current : nil))))
         }
-        return .unchanged(result)
+        return .change([.run(command)], result)
     }
 }

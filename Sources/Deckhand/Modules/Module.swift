@@ -33,6 +33,8 @@ public struct ModuleContext: Sendable {
     public var diffMode: Bool
     /// The bytes of a file the task names by `src` (looked up in the role's files/, then beside the playbook).
     public var readSourceFile: @Sendable (String) throws -> Data
+    /// When the `src` a task names is a directory: its files, as sorted paths relative to it; nil for a file.
+    public var listSourceDirectory: @Sendable (String) throws -> [String]?
     /// Renders a template named by `src` (looked up in the role's templates/) with the host's variables.
     public var renderTemplate: @Sendable (String) throws -> String
     /// Evaluates a bare Jinja expression (`when`, `that`, debug's `var`) with the host's variables.
@@ -44,6 +46,7 @@ public struct ModuleContext: Sendable {
         hostName: String = "localhost", checkMode: Bool = false, diffMode: Bool = false,
         readSourceFile: @escaping @Sendable (String) throws -> Data = { name in
             throw ModuleArgumentError("no source file \(name) (no files/ folder known)") },
+        listSourceDirectory: @escaping @Sendable (String) throws -> [String]? = { _ in nil },
         renderTemplate: @escaping @Sendable (String) throws -> String = { name in
             throw ModuleArgumentError("no template \(name) (no templates/ folder known)") },
         evaluate: @escaping @Sendable (String) throws -> Value = { _ in .none },
@@ -53,6 +56,7 @@ public struct ModuleContext: Sendable {
         self.checkMode = checkMode
         self.diffMode = diffMode
         self.readSourceFile = readSourceFile
+        self.listSourceDirectory = listSourceDirectory
         self.renderTemplate = renderTemplate
         self.evaluate = evaluate
         self.playbookDirectory = playbookDirectory
@@ -177,6 +181,8 @@ public struct ModuleResult: Sendable {
     /// Facts to merge into the host's variables (setup, set_fact): reported as `ansible_facts`.
     public var facts: OrderedDictionary<String, Value>
     public var diffs: [ModuleDiff]
+    /// For add_host and group_by: what the runner changes in the run's inventory (it then decides `changed`).
+    public var inventoryChange: InventoryChange?
 
     public init(changed: Bool = false, failed: Bool = false, msg: String? = nil,
                 values: OrderedDictionary<String, Value> = [:]) {
@@ -187,6 +193,7 @@ public struct ModuleResult: Sendable {
         self.values = values
         self.facts = [:]
         self.diffs = []
+        self.inventoryChange = nil
     }
 
     public static func failure(_ msg: String, values: OrderedDictionary<String, Value> = [:]) -> ModuleResult {

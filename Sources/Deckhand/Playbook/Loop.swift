@@ -28,6 +28,16 @@ public enum LoopKind: String, Sendable, Hashable, CaseIterable {
     case dict = "with_dict"
     /// `with_fileglob:` — controller files matching the patterns.
     case fileglob = "with_fileglob"
+    /// `with_file:` — the contents of controller files.
+    case file = "with_file"
+    /// `with_first_found:` — the first controller file that exists.
+    case firstFound = "with_first_found"
+    /// `with_lines:` — each line a controller command prints.
+    case lines = "with_lines"
+    /// `with_env:` — controller environment variables.
+    case env = "with_env"
+    /// `with_template:` — controller templates, rendered.
+    case template = "with_template"
     /// `with_indexed_items:` — `[index, item]` pairs.
     case indexedItems = "with_indexed_items"
     /// `with_together:` — lists zipped.
@@ -41,6 +51,14 @@ public enum LoopKind: String, Sendable, Hashable, CaseIterable {
 
     /// The task keyword that selects this kind.
     public var keyword: String { rawValue }
+
+    /// The lookup plugin behind a `with_<lookup>:` loop that reads the controller.
+    var lookupName: String? {
+        switch self {
+        case .fileglob, .file, .firstFound, .lines, .env, .template: return String(rawValue.dropFirst("with_".count))
+        default: return nil
+        }
+    }
 }
 
 /// `loop_control:`.

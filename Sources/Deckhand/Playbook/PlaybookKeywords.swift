@@ -37,8 +37,8 @@ enum PlaybookKeywords {
 
     /// with_* lookups deckhand does not implement (told apart from unknown modules in errors).
     static let unsupportedLookups: Set<String> = [
-        "with_file", "with_first_found", "with_lines", "with_random_choice", "with_flattened", "with_cartesian",
-        "with_inventory_hostnames", "with_ini", "with_env", "with_password", "with_template", "with_url",
+        "with_random_choice", "with_flattened", "with_cartesian",
+        "with_inventory_hostnames", "with_ini", "with_password", "with_url",
         "with_filetree", "with_community.general.filetree",
     ]
 

@@ -4,7 +4,7 @@ import OrderedCollections
 
 /// Turns a task's `loop:` / `with_*:` into the list of items, per host (the source may be a template).
 enum LoopItems {
-    static func items(of loop: Loop, scope: TemplatedScope, templating: Templating, baseDirectory: String) throws -> [Value] {
+    static func items(of loop: Loop, scope: TemplatedScope, templating: Templating) throws -> [Value] {
         let source = try templating.renderDeep(loop.source, scope)
         switch loop.kind {
         case .loop, .list:
@@ -30,16 +30,11 @@ enum LoopItems {
             var product: [[Value]] = [[]]
             for list in lists { product = product.flatMap { prefix in list.map { prefix + [$0] } } }
             return product.map(Value.list)
-        case .fileglob:
-            let patterns = try list(source, loop)
-            var paths: [Value] = []
-            for case .string(let pattern) in patterns {
-                let full = pattern.hasPrefix("/") ? pattern : (baseDirectory as NSString).appendingPathComponent("files/" + pattern)
-                var found = glob(full)
-                if found.isEmpty, !pattern.hasPrefix("/") { found = glob((baseDirectory as NSString).appendingPathComponent(pattern)) }
-                paths += found.map(Value.string)
-            }
-            return paths
+        case .fileglob, .file, .firstFound, .lines, .env, .template:
+            let name = loop.kind.lookupName ?? loop.kind.keyword
+            var terms = [source]
+            if case .dict = source {} else { terms = try list(source, loop) }
+            return try Lookups.query(name, terms: terms, scope: scope, environment: templating.environment)
         case .sequence:
             return try sequence(source, loop)
         case .subelements:
@@ -83,18 +78,6 @@ enum LoopItems {
         }
         guard stride != 0 else { throw LoopError("with_sequence stride must not be 0", loop.location) }
         return Swift.stride(from: start, through: end, by: stride).map { .string(String(format: format, $0)) }
-    }
-
-    private static func glob(_ pattern: String) -> [String] {
-        var result = glob_t()
-        defer { globfree(&result) }
-        guard Foundation.glob(pattern, 0, nil, &result) == 0 else { return [] }
-        return (0..<Int(result.gl_pathc)).compactMap { index in
-            result.gl_pathv[index].map { String(cString: $0) }
-        }.filter { path in
-            var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
-        }
     }
 }
 

@@ -4,7 +4,8 @@ import OrderedCollections
 
 /// Runs a playbook's plays over the inventory's hosts: batches, strategies, blocks, handlers, the recap.
 public final class PlaybookRunner: @unchecked Sendable {
-    public let inventory: Inventory
+    /// The inventory as it stands now: add_host and group_by change it during the run.
+    public var inventory: Inventory { lock.withLock { currentInventory } }
     public let options: RunOptions
     let pool: ConnectionPool
     let reporter: RunReporter
@@ -12,10 +13,11 @@ public final class PlaybookRunner: @unchecked Sendable {
     private let lock = NSLock()
     private var states: OrderedDictionary<String, HostState> = [:]
     private var startReached: Bool
+    private var currentInventory: Inventory
 
     public init(inventory: Inventory, options: RunOptions, pool: ConnectionPool, reporter: RunReporter,
                 templating: Templating = Templating()) {
-        self.inventory = inventory
+        self.currentInventory = inventory
         self.options = options
         self.pool = pool
         self.reporter = reporter
@@ -31,6 +33,11 @@ public final class PlaybookRunner: @unchecked Sendable {
             states[name] = state
             return state
         }
+    }
+
+    /// Applies a task's add_host or group_by for `host`; returns whether the inventory changed.
+    func changeInventory(_ change: InventoryChange, for host: String) -> Bool {
+        lock.withLock { currentInventory.apply(change, host: host) }
     }
 
     /// Every host that took part, in the order first seen.
@@ -263,6 +270,9 @@ public final class PlaybookRunner: @unchecked Sendable {
         reporter.record(.taskStart(info))
         var runOn = hosts
         if case .literal(true)? = keywords.runOnce, let first = hosts.first { runOn = [first] }
+        // add_host bypasses the host loop, as in Ansible: once for the first host, its result that host's alone.
+        let bypassesHostLoop = task.moduleCall?.name == "add_host"
+        if bypassesHostLoop, let first = hosts.first { runOn = [first] }
         let reporter = self.reporter
         let results = await forEachHost(runOn) { host in
             let result = await execution.run(on: host)
@@ -272,7 +282,7 @@ public final class PlaybookRunner: @unchecked Sendable {
         for result in results {
             reporter.record(.hostResult(info, result))
         }
-        if runOn.count < hosts.count, let first = results.first {
+        if runOn.count < hosts.count, !bypassesHostLoop, let first = results.first {
             // run_once: every host of the batch gets the result (register, facts), as Ansible does.
             for host in hosts.dropFirst() {
                 if let register = task.register { host.setVariable(register, .dict(first.result)) }

@@ -13,7 +13,7 @@ extension PlaybookRunner {
         return vars
     }
 
-    /// `groups`, built once per run (the inventory does not change).
+    /// `groups` as the inventory stands now (add_host and group_by change it).
     var groupsVariable: Value { inventory.groupsVariable }
 
     /// `hostvars`: every known host's inventory variables, facts and set facts (not templated).

@@ -94,8 +94,7 @@ struct TaskExecution: Sendable {
     /// One scope addition per loop item (loop var, index var, label), or one empty one without a loop.
     func loopScopes(_ scope: TemplatedScope) throws -> [(OrderedDictionary<String, Value>, String?)] {
         guard let loop = task.loop else { return [([:], nil)] }
-        let baseDirectory = task.role?.path ?? context.play.playbookDirectory
-        let items = try LoopItems.items(of: loop, scope: scope, templating: templating, baseDirectory: baseDirectory)
+        let items = try LoopItems.items(of: loop, scope: scope, templating: templating)
         return try items.enumerated().map { index, item in
             var vars: OrderedDictionary<String, Value> = [loop.control.loopVar: item]
             if let indexVar = loop.control.indexVar { vars[indexVar] = .int(index) }
@@ -407,6 +406,9 @@ struct TaskExecution: Sendable {
             }
         }
 
+        if let change = result.inventoryChange, !result.failed {
+            result.changed = runner.changeInventory(change, for: host.name)
+        }
         if !result.facts.isEmpty {
             if call.name == "set_fact" || call.name == "include_vars" {
                 for (key, value) in result.facts { host.setVariable(key, value) }
@@ -452,6 +454,14 @@ struct TaskExecution: Sendable {
                 }
                 return data
             },
+            listSourceDirectory: { name in
+                let path = try find(name, "files")
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    return nil
+                }
+                return try DirectoryCopy.files(under: path)
+            },
             renderTemplate: { name in
                 let path = try find(name, "templates")
                 guard let data = FileManager.default.contents(atPath: path) else {
@@ -459,8 +469,10 @@ struct TaskExecution: Sendable {
                 }
                 // Like Ansible's template module: the trailing newline is kept, includes come from the same folder.
                 let folder = URL(fileURLWithPath: (path as NSString).deletingLastPathComponent)
-                let environment = Environment(options: Options(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: true),
+                let environment = Environment(options: Options(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: true,
+                                                             chainsUndefined: true),
                                               loader: FileTemplateLoader(folder: folder))
+                Lookups.register(in: environment)
                 let template = try environment.compile(String(decoding: data, as: UTF8.self), name: path)
                 return try template.render(scope)
             },
@@ -489,7 +501,11 @@ struct TaskExecution: Sendable {
         let connection = try runner.pool.connection(for: variables)
         var become: Become?
         if try variables.become ?? flag(keywords.become, scope: scope) ?? false {
-            let method = Become.Method(rawValue: variables.becomeMethod ?? keywords.becomeMethod ?? "sudo") ?? .sudo
+            let methodName = variables.becomeMethod ?? keywords.becomeMethod ?? "sudo"
+            guard let method = Become.Method(rawValue: methodName) else {
+                throw ModuleArgumentError("become_method \(methodName) is not supported: deckhand becomes another user "
+                                          + "with sudo or su; set become_method to one of them")
+            }
             let user = try variables.becomeUser ?? keywords.becomeUser.map { try templating.renderText($0, scope) } ?? "root"
             become = Become(method: method, user: user, password: variables.becomePassword ?? options.becomePassword)
         }

@@ -9,10 +9,12 @@ public final class Templating: @unchecked Sendable {
     private let lock = NSLock()
     private var expressions: [String: Jinja.Expression] = [:]
 
-    /// Ansible's templar keeps trailing newlines of values (`content: "{{ x }}\n"`), unlike plain Jinja.
+    /// Ansible's templar keeps trailing newlines of values (`content: "{{ x }}\n"`), unlike plain Jinja, and
+    /// chains undefined values (`missing.attr | default(x)`) as AnsibleUndefined does.
     public init(renderer: TemplateRenderer = TemplateRenderer(environment: Environment(
-        options: Options(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: true)))) {
+        options: Options(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: true, chainsUndefined: true)))) {
         self.renderer = renderer
+        Lookups.register(in: renderer.environment)
     }
 
     public var environment: Environment { renderer.environment }

@@ -12,9 +12,13 @@ extension RenderContext {
         case .name(let n):
             return try lookup(n, frame)
         case .attribute(let target, let name):
-            return try getAttribute(try eval(target, frame), name)
+            let base = try eval(target, frame)
+            if case .undefined = base, environment.options.chainsUndefined { return base }
+            return try getAttribute(base, name)
         case .item(let target, let key):
-            return try getItem(try eval(target, frame), try eval(key, frame))
+            let base = try eval(target, frame)
+            if case .undefined = base, environment.options.chainsUndefined { return base }
+            return try getItem(base, try eval(key, frame))
         case .slice(let target, let a, let b, let c):
             let v = try eval(target, frame)
             return try slice(v, a.map { try eval($0, frame) }, b.map { try eval($0, frame) }, c.map { try eval($0, frame) })
@@ -145,6 +149,8 @@ extension RenderContext {
 
     func callValue(_ callee: Value, _ args: [Value], _ kwargs: [String: Value]) throws -> Value {
         switch callee {
+        case .object(let scoped as ScopedFunction):
+            return try scoped.body(args, kwargs, scope)
         case .object(let o) where o.isCallable:
             return try o.call(args, kwargs)
         case .undefined(let u):

@@ -203,6 +203,20 @@ final class NativeFunction: TemplateObject, @unchecked Sendable {
     override func call(_ args: [Value], _ kwargs: [String: Value]) throws -> Value { try body(args, kwargs) }
 }
 
+/// A function that also receives the variables of the render calling it (see `Environment.registerScopedFunction`).
+final class ScopedFunction: TemplateObject, @unchecked Sendable {
+    let name: String
+    let body: ScopedFunctionBody
+    init(_ name: String, _ body: @escaping ScopedFunctionBody) {
+        self.name = name
+        self.body = body
+    }
+    override var displayName: String { "<function \(name)>" }
+    override var typeName: String { "function" }
+    override var isCallable: Bool { true }
+    override func call(_ args: [Value], _ kwargs: [String: Value]) throws -> Value { try body(args, kwargs, nil) }
+}
+
 /// `namespace()`: the one mutable object templates have, so a loop can carry a value out.
 final class NamespaceObject: TemplateObject, @unchecked Sendable {
     var values: [String: Value]

@@ -1,0 +1,203 @@
+import Foundation
+import Jinja
+import OrderedCollections
+
+/// Ansible's lookup plugins that deckhand has, run on the controller: `lookup('file', 'key.pub')`,
+/// `query('fileglob', '*.conf')` (also `q`), and the `with_file:`-style loops built on them.
+public enum Lookups {
+    public static let names = ["env", "file", "fileglob", "first_found", "lines", "pipe", "template", "vars"]
+
+    /// Registers `lookup`, `query` and `q` on `environment`; they read `playbook_dir`, `role_path` and other
+    /// variables from the render that calls them.
+    public static func register(in environment: Environment) {
+        environment.registerScopedFunction("lookup") { args, kwargs, scope in
+            try lookup(args, kwargs, scope: scope, environment: environment, wantList: false)
+        }
+        for name in ["query", "q"] {
+            environment.registerScopedFunction(name) { args, kwargs, scope in
+                try lookup(args, kwargs, scope: scope, environment: environment, wantList: true)
+            }
+        }
+    }
+
+    static func lookup(_ args: [Value], _ kwargs: [String: Value], scope: VariableScope?, environment: Environment,
+                       wantList: Bool) throws -> Value {
+        guard case .string(let written)? = args.first else {
+            throw LookupError("lookup needs the plugin's name first, e.g. lookup('file', 'key.pub')")
+        }
+        var options = kwargs
+        let wantList = wantList || options.removeValue(forKey: "wantlist")?.isTruthy == true
+        let errors = options.removeValue(forKey: "errors").map(\.displayText) ?? "strict"
+        let terms = args.dropFirst().flatMap { term -> [Value] in
+            if case .list(let items) = term { return items }
+            return [term]
+        }
+        let results: [Value]
+        do {
+            results = try query(written, terms: terms, options: options, scope: scope, environment: environment)
+        } catch is LookupError where errors == "ignore" || errors == "warn" {
+            return wantList ? .list([]) : .none
+        }
+        if wantList { return .list(results) }
+        // As Ansible: strings are joined with commas, a single other value is returned as it is.
+        if results.allSatisfy({ if case .string = $0 { return true }; return false }) {
+            return .string(results.map(\.displayText).joined(separator: ","))
+        }
+        return results.count == 1 ? results[0] : .list(results)
+    }
+
+    /// The plugin's results for `terms`, one value per result (a list for query()).
+    public static func query(_ written: String, terms: [Value], options: [String: Value] = [:], scope: VariableScope?,
+                             environment: Environment) throws -> [Value] {
+        let name = written.replacingOccurrences(of: "ansible.builtin.", with: "")
+        let search = SearchPath(scope: scope)
+        switch name {
+        case "env":
+            let environmentVariables = ProcessInfo.processInfo.environment
+            return terms.map { term in
+                environmentVariables[term.displayText].map(Value.string) ?? options["default"] ?? .string("")
+            }
+        case "file":
+            let strip = options["rstrip"]?.isTruthy ?? true
+            return try terms.map { term in
+                let path = try search.find(term.displayText, in: "files", plugin: name)
+                guard let data = FileManager.default.contents(atPath: path) else { throw LookupError("could not read \(path)") }
+                var text = String(decoding: data, as: UTF8.self)
+                if strip { while text.last?.isWhitespace == true { text.removeLast() } }
+                return .string(text)
+            }
+        case "fileglob":
+            return terms.flatMap { search.glob($0.displayText, in: "files").map(Value.string) }
+        case "first_found":
+            var candidates: [String] = []
+            var folders: [String] = []
+            for term in terms {
+                if case .dict(let spec) = term {
+                    candidates += list(spec["files"])
+                    folders += list(spec["paths"])
+                } else {
+                    candidates += list(term)
+                }
+            }
+            candidates += list(options["files"])
+            folders += list(options["paths"])
+            for candidate in candidates {
+                let paths = folders.isEmpty ? [candidate] : folders.map { ($0 as NSString).appendingPathComponent(candidate) }
+                for path in paths {
+                    if let found = try? search.find(path, in: "files", plugin: name) { return [.string(found)] }
+                }
+            }
+            if options["skip"]?.isTruthy == true { return [] }
+            throw LookupError("first_found: none of \(candidates.joined(separator: ", ")) exists"
+                              + (folders.isEmpty ? "" : " in \(folders.joined(separator: ", "))"))
+        case "lines", "pipe":
+            return try terms.flatMap { term -> [Value] in
+                let output = try controllerCommand(term.displayText, search.playbookDirectory)
+                if name == "pipe" { return [.string(output.hasSuffix("\n") ? String(output.dropLast()) : output)] }
+                return output.split(separator: "\n", omittingEmptySubsequences: false).dropLast(output.hasSuffix("\n") ? 1 : 0)
+                    .map { .string(String($0)) }
+            }
+        case "template":
+            guard let scope else { throw LookupError("the template lookup needs the task's variables") }
+            return try terms.map { term in
+                let path = try search.find(term.displayText, in: "templates", plugin: name)
+                guard let data = FileManager.default.contents(atPath: path) else { throw LookupError("could not read \(path)") }
+                let folder = URL(fileURLWithPath: (path as NSString).deletingLastPathComponent)
+                let templates = Environment(options: environment.options, loader: FileTemplateLoader(folder: folder))
+                Lookups.register(in: templates)
+                return .string(try templates.compile(String(decoding: data, as: UTF8.self), name: path).render(scope))
+            }
+        case "vars":
+            return try terms.map { term in
+                if let value = try scope?.value(named: term.displayText) { return value }
+                if let fallback = options["default"] { return fallback }
+                throw LookupError("lookup('vars'): no variable named \(term.displayText)")
+            }
+        default:
+            throw LookupError("the lookup plugin '\(written)' is not supported; deckhand has "
+                              + names.joined(separator: ", ") + " (for anything else, compute the value with `pipe`)")
+        }
+    }
+
+    private static func list(_ value: Value?) -> [String] {
+        switch value {
+        case .list(let items)?: return items.map(\.displayText)
+        case .string(let text)?: return text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        default: return []
+        }
+    }
+
+    /// Runs `command` with /bin/sh on the controller, in the playbook's folder; a non-zero exit is an error.
+    private static func controllerCommand(_ command: String, _ directory: String?) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw LookupError("lookup('pipe'): `\(command)` exited with \(process.terminationStatus)")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Where relative controller paths are looked for, as Ansible does: the role's `<kind>/`, the role, the
+    /// playbook's `<kind>/`, the playbook's folder.
+    struct SearchPath {
+        var rolePath: String?
+        var playbookDirectory: String?
+
+        init(scope: VariableScope?) {
+            rolePath = (try? scope?.value(named: "role_path"))??.displayText
+            playbookDirectory = (try? scope?.value(named: "playbook_dir"))??.displayText
+        }
+
+        func candidates(_ name: String, in kind: String) -> [String] {
+            if name.hasPrefix("/") { return [name] }
+            var folders: [String] = []
+            if let rolePath { folders += ["\(rolePath)/\(kind)", rolePath] }
+            if let playbookDirectory { folders += ["\(playbookDirectory)/\(kind)", playbookDirectory] }
+            if folders.isEmpty { folders = [FileManager.default.currentDirectoryPath] }
+            return folders.map { ($0 as NSString).appendingPathComponent(name) }
+        }
+
+        func find(_ name: String, in kind: String, plugin: String) throws -> String {
+            let paths = candidates(name, in: kind)
+            if let found = paths.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
+            throw LookupError("lookup('\(plugin)'): could not find \(name); looked in " + paths.joined(separator: ", "))
+        }
+
+        func glob(_ pattern: String, in kind: String) -> [String] {
+            for candidate in candidates(pattern, in: kind) {
+                let found = ControllerGlob.files(matching: candidate)
+                if !found.isEmpty { return found }
+            }
+            return []
+        }
+    }
+}
+
+/// A lookup that cannot give its value: the task fails with this message.
+struct LookupError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Controller files matching a shell pattern (directories left out), sorted.
+enum ControllerGlob {
+    static func files(matching pattern: String) -> [String] {
+        var result = glob_t()
+        defer { globfree(&result) }
+        guard Foundation.glob(pattern, 0, nil, &result) == 0 else { return [] }
+        return (0..<Int(result.gl_pathc)).compactMap { index in
+            result.gl_pathv[index].map { String(cString: $0) }
+        }.filter { path in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Deckhand
+import Foundation
+import SSH
+
+/// Writes the lines of a running `logs tail` as they arrive (on the SSH session's thread) with their prefixes.
+final class LogTailPrinter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var reader: LogTailReader
+    private let prefix: LogLinePrefix
+    private let follow: Bool
+    private let stage: String
+    private var stopAction: (@Sendable () -> Void)?
+    private var stopRequested = false
+
+    init(tail: LogTail, stage: String, colours: Bool) {
+        reader = LogTailReader(logs: tail.logs)
+        prefix = LogLinePrefix(logs: tail.logs, colours: colours)
+        follow = tail.follow
+        self.stage = stage
+    }
+
+    /// True once Ctrl-C was pressed or stdout went away (`| head`): the end the user asked for.
+    var stopped: Bool { lock.withLock { stopRequested } }
+
+    func onStop(_ action: @escaping @Sendable () -> Void) {
+        let runNow = lock.withLock { () -> Bool in
+            stopAction = action
+            return stopRequested
+        }
+        if runNow { action() }
+    }
+
+    /// Ends the run; false when nothing is running yet to end.
+    @discardableResult
+    func stop() -> Bool {
+        let action = lock.withLock { () -> (@Sendable () -> Void)? in
+            stopRequested = true
+            return stopAction
+        }
+        action?()
+        return action != nil
+    }
+
+    func receive(_ data: Data, from stream: SSHOutputStream) {
+        let events = lock.withLock { stream == .stdout ? reader.readOutput(data) : reader.readErrors(data) }
+        show(events)
+    }
+
+    func finish() {
+        show(lock.withLock { reader.finish() })
+    }
+
+    func succeeded(exitStatus: Int32) -> Bool {
+        lock.withLock { reader.succeeded(exitStatus: exitStatus) }
+    }
+
+    private func show(_ events: [LogTailEvent]) {
+        guard !events.isEmpty else { return }
+        var text = ""
+        for event in events {
+            switch event {
+            case .line(let log, let line):
+                text += prefix.format(log, line) + "\n"
+            case .missing(let log):
+                let later = follow ? "; following it once it appears" : ""
+                Terminal.error("\(stage): \(log.label): \(log.path) does not exist yet\(later)")
+            case .notice(let log, let message):
+                Terminal.error("\(stage): " + (log.map { "\($0.label): " } ?? "") + message)
+            }
+        }
+        if !text.isEmpty && !Terminal.write(Data(text.utf8), to: STDOUT_FILENO) {
+            stop()
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Jinja
+import XCTest
+@testable import Deckhand
+
+/// lookup(), query() and the with_<lookup> loops read the controller, beside the playbook (or the role).
+final class LookupTests: XCTestCase {
+    func testLookupsReadFilesTemplatesCommandsAndVariablesBesideThePlaybook() async throws {
+        let book = try LocalPlaybook(files: [
+            "files/deploy.pub": "ssh-ed25519 AAAA deploy@ops\n\n",
+            "files/a.conf": "a\n",
+            "files/b.conf": "b\n",
+            "templates/line.j2": "{{ inventory_hostname }}:{{ item }}\n",
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              vars:
+                stage: test
+              tasks:
+                - copy:
+                    dest: "@DIR@/out"
+                    content: |
+                      key={{ lookup('file', 'deploy.pub') }}
+                      confs={{ query('fileglob', '*.conf') | map('basename') | join(',') }}
+                      first={{ lookup('first_found', ['missing.conf', 'b.conf']) | basename }}
+                      env={{ lookup('env', 'DECKHAND_NOT_SET', default='unset') }}
+                      pipe={{ lookup('pipe', 'printf "x y"') }}
+                      lines={{ query('lines', 'printf "1\\\\n2\\\\n"') | join('+') }}
+                      vars={{ lookup('vars', 'stage') }}
+                      joined={{ lookup('file', 'a.conf', 'b.conf') }}
+                      ignored={{ lookup('file', 'missing', errors='ignore') is none }}
+                - name: templates see the loop item
+                  copy: { dest: "@DIR@/{{ item }}.line", content: "{{ lookup('template', 'line.j2') }}" }
+                  loop: [one]
+                - name: with_file
+                  shell: printf '%s\\n' "{{ item }}" >> @DIR@/with_file
+                  with_file: [a.conf, b.conf]
+                - name: an unknown plugin
+                  debug: { msg: "{{ lookup('password', '/tmp/x') }}" }
+                  ignore_errors: true
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0, events.failureReport)
+        XCTAssertEqual(book.read("out"), """
+            key=ssh-ed25519 AAAA deploy@ops
+            confs=a.conf,b.conf
+            first=b.conf
+            env=unset
+            pipe=x y
+            lines=1+2
+            vars=test
+            joined=a,b
+            ignored=True
+
+            """)
+        XCTAssertEqual(book.read("one.line"), "web1:one\n")
+        XCTAssertEqual(book.read("with_file"), "a\nb\n")
+        guard case .string(let message)? = events.results(ofTask: "an unknown plugin").first?.result["msg"] else {
+            return XCTFail("no message")
+        }
+        XCTAssertTrue(message.contains("'password' is not supported; deckhand has env, file"), message)
+    }
+}
