@@ -181,7 +181,7 @@ final class DeployTests: XCTestCase {
     func testV2MigrationShowsMaintenanceWhileItMigratesAndTheColumnExists() throws {
         try given(live: "v2")
         // The database as v2 left it: migration 0002 not applied (an earlier run may have applied it).
-        _ = try host.psql("""
+        _ = try host.psql(in: host.liveDatabase, """
             ALTER TABLE greetings_greeting DROP COLUMN IF EXISTS language;
             DELETE FROM django_migrations WHERE app = 'greetings' AND name = '0002_greeting_language';
             """)
@@ -194,7 +194,7 @@ final class DeployTests: XCTestCase {
 
         XCTAssertEqual(deploy.status, 0, "\(deploy)")
         XCTAssertTrue(try languageColumnExists(), "migration 0002 added greetings_greeting.language in PostgreSQL")
-        XCTAssertEqual(try host.psql("SELECT count(*) FROM django_migrations WHERE app = 'greetings' AND name = '0002_greeting_language'"), "1")
+        XCTAssertEqual(try sql("SELECT count(*) FROM django_migrations WHERE app = 'greetings' AND name = '0002_greeting_language'"), "1")
         XCTAssertTrue(seen.contains { $0.status == 503 && $0.maintenancePage }, "visitors saw the maintenance page while it migrated: \(seen.summary)")
         XCTAssertEqual(seen.failures(allowing: ["2.0.0", "2.1.0"], maintenanceAllowed: true).count, 0,
                        "only v2, the maintenance page, then v2.1: \(seen.summary)")
@@ -244,8 +244,13 @@ final class DeployTests: XCTestCase {
         return (old, releases, run)
     }
 
+    /// One value from the live database.
+    private func sql(_ query: String) throws -> String {
+        try host.psql(in: host.liveDatabase, query).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     private func languageColumnExists() throws -> Bool {
-        try host.psql("""
+        try sql("""
             SELECT count(*) FROM information_schema.columns WHERE table_name = 'greetings_greeting' AND column_name = 'language'
             """) == "1"
     }

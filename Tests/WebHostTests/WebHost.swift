@@ -124,15 +124,6 @@ struct WebHost {
         return text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
     }
 
-    /// Runs SQL in the live database as the app's role (database_url); the rows, tab-separated.
-    func psql(_ sql: String) throws -> String {
-        let output = try Output.run(URL(fileURLWithPath: "/usr/bin/psql"),
-                                    [vars["database_url"] ?? "", "-X", "-q", "-t", "-A", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                                    in: operations)
-        guard output.status == 0 else { throw DeployStepFailure("psql failed: \(sql)\n\(output)") }
-        return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     /// `deckhand ARGUMENTS... -e @vars.yml` started in the background, for a test that interrupts it or runs
     /// another deploy beside it.
     func startDeckhand(_ arguments: [String]) throws -> RunningCommand {
