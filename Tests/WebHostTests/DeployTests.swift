@@ -83,6 +83,32 @@ final class DeployTests: XCTestCase {
         XCTAssertNil(host.lockInfo, "the lock is released after a failed deploy")
     }
 
+    func testHooksBesideDeckhandYmlRunAtTheirPointsInOrder() throws {
+        try given(live: "v2")
+        let old = try XCTUnwrap(host.liveRelease)
+        // The hooks write on the host, which is this machine.
+        let log = NSTemporaryDirectory() + "deckhand-hooks-\(UUID().uuidString).log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let points = ["before_backup", "after_release", "before_switch", "after_switch"]
+        try FileManager.default.createDirectory(atPath: host.operations + "/hooks", withIntermediateDirectories: true)
+        for point in points {
+            try """
+                - name: The user's \(point) hook
+                  shell: echo "\(point) {{ deploy_release_dir }} live=$(readlink {{ app_dir }}/repo)" >> \(log)
+                """.write(toFile: host.operations + "/hooks/\(point).yml", atomically: true, encoding: .utf8)
+        }
+
+        let deploy = try host.deckhand(["deploy", "test", "--ref", "v1"])
+        XCTAssertEqual(deploy.status, 0, "\(deploy)")
+        let new = try XCTUnwrap(host.liveRelease)
+        let lines = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.map { String($0.prefix { $0 != " " }) }, points, "each hook once, in order:\n\(lines)")
+        guard lines.count == points.count else { return }
+        XCTAssertTrue(lines[1].contains("/releases/\(new) "), "after_release sees the new release's folder: \(lines[1])")
+        XCTAssertTrue(lines[2].hasSuffix("live=releases/\(old)"), "before_switch runs while the old release is live: \(lines[2])")
+        XCTAssertTrue(lines[3].hasSuffix("live=releases/\(new)"), "after_switch runs once the new one is: \(lines[3])")
+    }
+
     func testKillingTheDeployWithSIGINTLeavesTheOldReleaseServingAndReleasesTheLock() throws {
         let (old, releases, run) = try startDeployOfV2OverV1AndWaitUntilMidway()
         run.signal(SIGINT)
