@@ -253,8 +253,8 @@ final class DeployTests: XCTestCase {
         return refs[0]
     }
 
-    /// v1 live, then a deploy of v2 in the background, returned once its new release folder appears (the
-    /// checkout and dependencies are on their way, the switch is not).
+    /// v1 live, then a deploy of v2 in the background, returned once its new release has a virtualenv (its
+    /// dependencies are being installed: the longest step, well before the switch).
     private func startDeployOfV2OverV1AndWaitUntilMidway() throws -> (old: String?, releases: [String], run: RunningCommand) {
         try given(live: "v1")
         let old = host.liveRelease
@@ -262,8 +262,10 @@ final class DeployTests: XCTestCase {
         let before = Set(entries(of: host.appDirectory + "/releases"))
         let run = try host.startDeckhand(["deploy", "test", "--ref", "v2", "--message", "to be killed"])
         background.append(run)
-        try waitFor("the deploy to start its new release", timeout: 180) {
-            !Set(entries(of: host.appDirectory + "/releases")).subtracting(before).isEmpty || !run.process.isRunning
+        let folder = host.appDirectory + "/releases/"
+        try waitFor("the deploy to build its new release's virtualenv", timeout: 180) {
+            Set(entries(of: folder)).subtracting(before).contains { FileManager.default.fileExists(atPath: folder + $0 + "/.venv") }
+                || !run.process.isRunning
         }
         guard run.process.isRunning else { throw DeployStepFailure("the deploy ended before it was midway:\n\(run.wait())") }
         XCTAssertEqual(host.liveRelease, old, "midway: not switched yet")
