@@ -100,7 +100,7 @@ enum DeployBenchmark {
         print(line)
     }
 
-    static func seconds(_ value: Double) -> String { String(format: "%6.2fs", value) }
+    static func seconds(_ value: Double) -> String { String(format: "%7.3fs", value) }
 
     static func median(_ samples: [Double]) -> Double {
         let sorted = samples.sorted()
