@@ -7,6 +7,7 @@ let sections: [(name: String, run: () async throws -> Void)] = [
     ("ssh", SSHBenchmark.run),
     ("jinja", JinjaBenchmark.run),
     ("playbook", PlaybookBenchmark.run),
+    ("deploy", DeployBenchmark.run),
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

@@ -86,6 +86,50 @@ struct WebHost {
 
     var appDirectory: String { "/webapps/\(domain)" }
 
+    // MARK: What a deploy leaves on the host (this machine is the host: its files are read directly)
+
+    /// The title of the maintenance page (playbooks/defaults.yml).
+    static let maintenanceTitle = "Down for maintenance"
+
+    /// The version the sample app's page shows (`<span id="version">2.0.0</span>`).
+    static func version(inPage body: String) -> String? {
+        guard let start = body.range(of: "<span id=\"version\">"),
+              let end = body.range(of: "</span>", range: start.upperBound..<body.endIndex) else { return nil }
+        return String(body[start.upperBound..<end.lowerBound])
+    }
+
+    /// The version https://<domain>/ shows now, nil when the page is not the app's.
+    func liveVersion() throws -> String? {
+        let page = try site()
+        return page.status == 200 ? WebHost.version(inPage: page.body) : nil
+    }
+
+    /// The release `repo` points to (a folder name under releases/), nil when repo is not a symlink.
+    var liveRelease: String? {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: appDirectory + "/repo"))
+            .map { ($0 as NSString).lastPathComponent }
+    }
+
+    /// The folders under releases/, oldest first (their names start with the UTC time).
+    var releases: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: appDirectory + "/releases")) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// .deckhand/lock/info while a deploy holds the lock.
+    var lockInfo: String? { try? String(contentsOfFile: appDirectory + "/.deckhand/lock/info", encoding: .utf8) }
+
+    /// The lines of .deckhand/history, split at the tabs.
+    var historyRecords: [[String]] {
+        let text = (try? String(contentsOfFile: appDirectory + "/.deckhand/history", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    /// `deckhand ARGUMENTS... -e @vars.yml` started in the background, for a test that interrupts it or runs
+    /// another deploy beside it.
+    func startDeckhand(_ arguments: [String]) throws -> RunningCommand {
+        try RunningCommand(WebHost.binary(), ["-F", testhost + "/ssh_config"] + arguments + ["-e", "@" + varsFile], in: operations)
+    }
+
     static func binary() throws -> URL {
         let candidates = [Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0])]
             + Bundle.allBundles.map(\.bundleURL)
@@ -161,3 +205,4 @@ func skipIfEngineLacksFeature(_ output: Output) throws {
         throw XCTSkip("deckhand's Jinja lacks what the playbook uses: \(missing)")
     }
 }
+
