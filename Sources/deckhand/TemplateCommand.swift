@@ -1,4 +1,5 @@
 import ArgumentParser
+import Deckhand
 import Foundation
 import Jinja
 
@@ -37,10 +38,13 @@ struct TemplateCommand: ParsableCommand {
                 fail("\(error)")
             }
         }
-        let environment = Environment(options: .ansible,
+        // As the template module renders it (trailing newline kept, lookups beside the template).
+        let environment = Environment(options: Templating.playbookOptions,
                                       loader: FileTemplateLoader(folder: url.deletingLastPathComponent()))
+        Lookups.register(in: environment)
         do {
-            let output = try environment.compile(source, name: file).render(variables.values)
+            let output = TemplateRenderer.keepingTrailingNewlines(
+                of: source, in: try environment.compile(source, name: file).render(variables.values))
             FileHandle.standardOutput.write(Data(output.utf8))
         } catch let error as TemplateError {
             fail("\(error.templateName):\(error.line): \(error.message)")

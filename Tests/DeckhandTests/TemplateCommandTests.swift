@@ -45,8 +45,9 @@ final class TemplateCommandTests: XCTestCase {
             server {
                 server_name shop.example.com www.shop.example.com;
                 proxy_pass http://127.0.0.1:8000;}
-            """, "as jinja2 does: the include drops its trailing newline and trim_blocks eats the tag's; "
-                + "the JSON -e comes last and turns maintenance off; nothing is added after the text")
+
+            """, "as Ansible's template module writes it: the include drops its trailing newline and trim_blocks "
+                + "eats the tag's, the file's own last newline is kept; the JSON -e comes last and turns maintenance off")
         XCTAssertEqual(result.stderr, "")
     }
 
@@ -57,7 +58,7 @@ final class TemplateCommandTests: XCTestCase {
         let result = try deckhand(["template", "gunicorn.conf.j2", "-e", "@vars.json", "-e", "name='shop web'"])
 
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(result.stdout, "workers = 5\ntimeout = 30.5\nname = shop web")
+        XCTAssertEqual(result.stdout, "workers = 5\ntimeout = 30.5\nname = shop web\n")
     }
 
     func testAnUndefinedVariableFailsWithTemplateNameAndLine() throws {

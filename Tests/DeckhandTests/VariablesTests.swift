@@ -148,3 +148,18 @@ final class TemplatedScopeTests: XCTestCase {
         ]))
     }
 }
+
+/// Trailing newlines as Ansible's templar keeps them (checked against ansible-core 2.19's copy and template).
+final class TrailingNewlineTests: XCTestCase {
+    func testAValueKeepsAsManyTrailingNewlinesAsItIsWrittenWith() throws {
+        let renderer = TemplateRenderer(environment: Environment(options: Templating.playbookOptions))
+        var layers = VariableLayers()
+        layers.set(.playVars, ["x": .string("b\n"), "port": .int(8000)])
+        let scope = TemplatedScope(layers: layers, renderer: renderer)
+        XCTAssertEqual(try renderer.render("{{ x }}\n", scope), .string("b\n"), "the value's own newline counts")
+        XCTAssertEqual(try renderer.render("{{ x }}\n\n", scope), .string("b\n\n"))
+        XCTAssertEqual(try renderer.render("{{ port }}\n", scope), .string("8000\n"), "text, not the number")
+        XCTAssertEqual(try renderer.render("{{ port }}", scope), .int(8000), "a lone expression keeps its type")
+        XCTAssertEqual(TemplateRenderer.keepingTrailingNewlines(of: "a\n{% include 'x' %}\n", in: "a\nx"), "a\nx\n")
+    }
+}

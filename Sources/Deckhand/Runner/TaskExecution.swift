@@ -467,14 +467,14 @@ struct TaskExecution: Sendable {
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw ModuleArgumentError("could not read \(path)")
                 }
-                // Like Ansible's template module: the trailing newline is kept, includes come from the same folder.
+                // Like Ansible's template module: the file's trailing newlines are kept (an include's last one is
+                // not), includes come from the same folder.
                 let folder = URL(fileURLWithPath: (path as NSString).deletingLastPathComponent)
-                let environment = Environment(options: Options(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: true,
-                                                             chainsUndefined: true),
-                                              loader: FileTemplateLoader(folder: folder))
+                let environment = Environment(options: Templating.playbookOptions, loader: FileTemplateLoader(folder: folder))
                 Lookups.register(in: environment)
-                let template = try environment.compile(String(decoding: data, as: UTF8.self), name: path)
-                return try template.render(scope)
+                let source = String(decoding: data, as: UTF8.self)
+                let rendered = try environment.compile(source, name: path).render(scope)
+                return TemplateRenderer.keepingTrailingNewlines(of: source, in: rendered)
             },
             evaluate: { expression in try templating.evaluate(expression, scope) },
             playbookDirectory: playbookDirectory)

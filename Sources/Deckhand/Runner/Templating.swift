@@ -9,10 +9,14 @@ public final class Templating: @unchecked Sendable {
     private let lock = NSLock()
     private var expressions: [String: Jinja.Expression] = [:]
 
-    /// Ansible's templar keeps trailing newlines of values (`content: "{{ x }}\n"`), unlike plain Jinja, and
-    /// chains undefined values (`missing.attr | default(x)`) as AnsibleUndefined does.
-    public init(renderer: TemplateRenderer = TemplateRenderer(environment: Environment(
-        options: Options(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: true, chainsUndefined: true)))) {
+    /// How Ansible's templar reads templates and values: Jinja's own newline handling (the last newline of
+    /// a template is dropped, then put back by `TemplateRenderer.keepingTrailingNewlines`), and undefined
+    /// values that chain (`missing.attr | default(x)`) as AnsibleUndefined does. The template module and
+    /// `deckhand template` use it too.
+    public static let playbookOptions = Options(trimBlocks: true, lstripBlocks: false, keepTrailingNewline: false,
+                                                chainsUndefined: true)
+
+    public init(renderer: TemplateRenderer = TemplateRenderer(environment: Environment(options: Templating.playbookOptions))) {
         self.renderer = renderer
         Lookups.register(in: renderer.environment)
     }

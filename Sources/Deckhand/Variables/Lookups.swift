@@ -105,7 +105,9 @@ public enum Lookups {
                 let folder = URL(fileURLWithPath: (path as NSString).deletingLastPathComponent)
                 let templates = Environment(options: environment.options, loader: FileTemplateLoader(folder: folder))
                 Lookups.register(in: templates)
-                return .string(try templates.compile(String(decoding: data, as: UTF8.self), name: path).render(scope))
+                let source = String(decoding: data, as: UTF8.self)
+                let rendered = try templates.compile(source, name: path).render(scope)
+                return .string(TemplateRenderer.keepingTrailingNewlines(of: source, in: rendered))
             }
         case "vars":
             return try terms.map { term in

@@ -27,7 +27,21 @@ public final class TemplateRenderer: @unchecked Sendable {
     /// `text` rendered with Ansible's native types (a lone `{{ expr }}` keeps its type); plain text as is.
     public func render(_ text: String, _ scope: VariableScope) throws -> Value {
         guard TemplateRenderer.isTemplate(text) else { return .string(text) }
-        return try compiled(text).renderValue(scope)
+        let value = try compiled(text).renderValue(scope)
+        guard text.last == "\n" else { return value }
+        // A value ending in a newline is text, not a lone expression: `"{{ port }}\n"` is "8000\n".
+        let rendered: String
+        if case .string(let string) = value { rendered = string } else { rendered = value.displayText }
+        return .string(TemplateRenderer.keepingTrailingNewlines(of: text, in: rendered))
+    }
+
+    /// Ansible's templar: Jinja drops a template's last newline, then as many newlines are added back as
+    /// `source` ends with and `rendered` lacks. So `"{{ x }}\n"` with x = "b\n" is "b\n", and an included
+    /// template's last newline stays dropped.
+    public static func keepingTrailingNewlines(of source: String, in rendered: String) -> String {
+        func trailingNewlines(_ text: String) -> Int { text.reversed().prefix { $0 == "\n" }.count }
+        let missing = trailingNewlines(source) - trailingNewlines(rendered)
+        return missing > 0 ? rendered + String(repeating: "\n", count: missing) : rendered
     }
 
     /// Every string inside `value` rendered (dict keys too).
