@@ -66,19 +66,8 @@ struct DeployCommand: AsyncParsableCommand {
         if skipBackup { variables.append(("deploy_skip_backup", .bool(true))) }
         if noMaintenance { variables.append(("deploy_maintenance", .bool(false))) }
         if force { variables.append(("deploy_force", .bool(true))) }
-        let started = Date()
-        let interruption = CtrlC.stopsRun("deploy")
-        let run = try await VerbRun.run("deploy.yml", stage: stage, variables: variables, options: options,
-                                        connection: deckhand.connection, interruption: interruption,
-                                        defaults: DeployRunner.identity)
-        let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
-        let outcome = run.messageFields(ofTask: "Report the deploy")
-        if let refusal = run.failureMessage(ofTask: "Refuse to run while another run holds the lock") {
-            throw DeckhandFailure(.failed, "deploy refused: " + refusal)
-        }
-        if let failure = run.failureMessage(ofTask: "Stop with what happened") {
-            throw DeckhandFailure(.failed, DeployRunner.summary(of: failure, action: "deploy", stage: stage))
-        }
+        let (run, outcome, seconds, interrupted) = try await DeployRunner.run(
+            "deploy", stage: stage, variables: variables, options: options, connection: deckhand.connection)
         try run.finish({
             if run.checkMode {
                 return run.messages(ofTask: "Report what a deploy would do").first.map { "check mode: deploy on \(stage) \($0)" }
@@ -86,12 +75,32 @@ struct DeployCommand: AsyncParsableCommand {
             }
             let line = "deployed \(outcome["ref"] ?? ref ?? "?") (\(outcome["commit"] ?? "?")) to \(stage) as release \(outcome["release"] ?? "?") in \(seconds)s"
             return outcome["unchanged"] == "True" || outcome["unchanged"] == "true" ? line + "; it was already live, health checked" : line
-        }(), action: interruption.wasRequested ? "deploy (interrupted)" : "deploy", changesHost: false)
+        }(), action: interrupted ? "deploy (interrupted)" : "deploy", changesHost: false)
     }
 }
 
 /// What deploy.yml and rollback.yml are told about who runs them, and where the user's hooks are.
 enum DeployRunner {
+    /// Runs `<action>.yml` (deploy or rollback) with Ctrl-C stopping it cleanly; a refused lock or a failed run
+    /// becomes the user's error. Returns the run, the fields of its "Report the <action>" task, the seconds
+    /// taken and whether Ctrl-C stopped it.
+    static func run(_ action: String, stage: String, variables: [(String, Jinja.Value)], options: StageOptions,
+                    connection: ConnectionOptions) async throws
+        -> (run: VerbRun, outcome: [String: String], seconds: String, interrupted: Bool) {
+        let started = Date()
+        let interruption = CtrlC.stopsRun(action)
+        let run = try await VerbRun.run(action + ".yml", stage: stage, variables: variables, options: options,
+                                        connection: connection, interruption: interruption, defaults: identity)
+        let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
+        if let refusal = run.failureMessage(ofTask: "Refuse to run while another run holds the lock") {
+            throw DeckhandFailure(.failed, "\(action) refused: " + refusal)
+        }
+        if let failure = run.failureMessage(ofTask: "Stop with what happened") {
+            throw DeckhandFailure(.failed, summary(of: failure, action: action, stage: stage))
+        }
+        return (run, run.messageFields(ofTask: "Report the \(action)"), seconds, interruption.wasRequested)
+    }
+
     /// deploy_user, deploy_machine, deploy_pid (for the lock and the history) and deploy_hooks_dir
     /// (hooks/ beside deckhand.yml); an -e of the same name wins.
     static func identity(_ target: StageTarget) -> [(String, Jinja.Value)] {

@@ -45,19 +45,8 @@ struct RollbackCommand: AsyncParsableCommand {
         if let lockWait { variables.append(("deploy_lock_wait", .int(lockWait))) }
         if let to { variables.append(("rollback_to", .string(to))) }
         if let message { variables.append(("deploy_message", .string(message))) }
-        let started = Date()
-        let interruption = CtrlC.stopsRun("rollback")
-        let run = try await VerbRun.run("rollback.yml", stage: stage, variables: variables, options: options,
-                                        connection: deckhand.connection, interruption: interruption,
-                                        defaults: DeployRunner.identity)
-        let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
-        let outcome = run.messageFields(ofTask: "Report the rollback")
-        if let refusal = run.failureMessage(ofTask: "Refuse to run while another run holds the lock") {
-            throw DeckhandFailure(.failed, "rollback refused: " + refusal)
-        }
-        if let failure = run.failureMessage(ofTask: "Stop with what happened") {
-            throw DeckhandFailure(.failed, DeployRunner.summary(of: failure, action: "rollback", stage: stage))
-        }
+        let (run, outcome, seconds, _) = try await DeployRunner.run(
+            "rollback", stage: stage, variables: variables, options: options, connection: deckhand.connection)
         try run.finish({
             if run.checkMode {
                 return run.messages(ofTask: "Report what a rollback would do").first.map { "check mode: rollback on \(stage) \($0)" }
