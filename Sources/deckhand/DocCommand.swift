@@ -24,7 +24,9 @@ struct DocCommand: ParsableCommand {
             let specs = ModuleRegistry.specs.sorted { $0.name < $1.name }
             let width = specs.map(\.name.count).max() ?? 0
             for spec in specs {
-                let summary = spec.doc.split(separator: ".", maxSplits: 1).first.map(String.init) ?? spec.doc
+                // The first sentence: up to a period that ends a word (not the one in manage.py or ~/.ssh).
+                let summary = spec.doc.range(of: ". ").map { String(spec.doc[..<$0.lowerBound]) }
+                    ?? (spec.doc.hasSuffix(".") ? String(spec.doc.dropLast()) : spec.doc)
                 print(spec.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + summary)
             }
             return
