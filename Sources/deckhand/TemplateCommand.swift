@@ -38,13 +38,9 @@ struct TemplateCommand: ParsableCommand {
                 fail("\(error)")
             }
         }
-        // As the template module renders it (trailing newline kept, lookups beside the template).
-        let environment = Environment(options: Templating.playbookOptions,
-                                      loader: FileTemplateLoader(folder: url.deletingLastPathComponent()))
-        Lookups.register(in: environment)
         do {
-            let output = TemplateRenderer.keepingTrailingNewlines(
-                of: source, in: try environment.compile(source, name: file).render(variables.values))
+            // As the template module renders it (trailing newline kept, lookups beside the template).
+            let output = try TemplateFile.render(source, path: file, variables: variables.values)
             FileHandle.standardOutput.write(Data(output.utf8))
         } catch let error as TemplateError {
             fail("\(error.templateName):\(error.line): \(error.message)")

@@ -462,20 +462,7 @@ struct TaskExecution: Sendable {
                 }
                 return try DirectoryCopy.files(under: path)
             },
-            renderTemplate: { name in
-                let path = try find(name, "templates")
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw ModuleArgumentError("could not read \(path)")
-                }
-                // Like Ansible's template module: the file's trailing newlines are kept (an include's last one is
-                // not), includes come from the same folder.
-                let folder = URL(fileURLWithPath: (path as NSString).deletingLastPathComponent)
-                let environment = Environment(options: Templating.playbookOptions, loader: FileTemplateLoader(folder: folder))
-                Lookups.register(in: environment)
-                let source = String(decoding: data, as: UTF8.self)
-                let rendered = try environment.compile(source, name: path).render(scope)
-                return TemplateRenderer.keepingTrailingNewlines(of: source, in: rendered)
-            },
+            renderTemplate: { name in try TemplateFile.render(path: try find(name, "templates"), scope: scope) },
             evaluate: { expression in try templating.evaluate(expression, scope) },
             playbookDirectory: playbookDirectory)
     }

@@ -100,14 +100,8 @@ public enum Lookups {
         case "template":
             guard let scope else { throw LookupError("the template lookup needs the task's variables") }
             return try terms.map { term in
-                let path = try search.find(term.displayText, in: "templates", plugin: name)
-                guard let data = FileManager.default.contents(atPath: path) else { throw LookupError("could not read \(path)") }
-                let folder = URL(fileURLWithPath: (path as NSString).deletingLastPathComponent)
-                let templates = Environment(options: environment.options, loader: FileTemplateLoader(folder: folder))
-                Lookups.register(in: templates)
-                let source = String(decoding: data, as: UTF8.self)
-                let rendered = try templates.compile(source, name: path).render(scope)
-                return .string(TemplateRenderer.keepingTrailingNewlines(of: source, in: rendered))
+                .string(try TemplateFile.render(path: try search.find(term.displayText, in: "templates", plugin: name),
+                                                scope: scope))
             }
         case "vars":
             return try terms.map { term in
