@@ -42,7 +42,7 @@ struct ExecCommand: AsyncParsableCommand {
             if options.check { return }
         }
         let session = try await host.connect(deckhand.connection)
-        let result: CommandResult
+        let result: SSH.CommandResult
         do {
             result = try await session.run(remote, stdin: nil) { stream, data in
                 Terminal.write(data, to: stream == .stdout ? STDOUT_FILENO : STDERR_FILENO)

@@ -1,7 +1,6 @@
 import Foundation
 import Jinja
 import OrderedCollections
-import SSH
 import XCTest
 @testable import Deckhand
 

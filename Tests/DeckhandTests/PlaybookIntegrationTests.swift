@@ -354,7 +354,7 @@ final class PlaybookIntegrationTests: XCTestCase {
     }
 
     @discardableResult
-    private func shellRun(_ script: String) throws -> CommandResult {
+    private func shellRun(_ script: String) throws -> Deckhand.CommandResult {
         let semaphore = DispatchSemaphore(value: 0)
         let box = ResultBox()
         _Concurrency.Task {
@@ -367,5 +367,5 @@ final class PlaybookIntegrationTests: XCTestCase {
 }
 
 private final class ResultBox: @unchecked Sendable {
-    var result: CommandResult?
+    var result: Deckhand.CommandResult?
 }

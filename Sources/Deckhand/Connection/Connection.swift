@@ -1,5 +1,4 @@
 import Foundation
-import SSH
 
 /// Where the engine's commands and files go: every byte the engine reads from or writes to a host passes here.
 public protocol Connection: Sendable {
@@ -68,11 +67,6 @@ public struct ConnectionError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { "\(host): \(message)" }
-}
-
-extension CommandResult {
-    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
-    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
 }
 
 extension String {

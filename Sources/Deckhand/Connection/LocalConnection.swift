@@ -1,5 +1,4 @@
 import Foundation
-import SSH
 
 /// The controller itself (ansible_connection=local, delegate_to: localhost): commands run through /bin/sh.
 public struct LocalConnection: Connection {
@@ -59,7 +58,8 @@ public struct LocalConnection: Connection {
         process.waitUntilExit()
         let signal: String? = process.terminationReason == .uncaughtSignal
             ? LocalConnection.signalName(process.terminationStatus) : nil
-        let status: Int32 = process.terminationReason == .uncaughtSignal ? -1 : process.terminationStatus
+        let status: Int32 = process.terminationReason == .uncaughtSignal
+            ? 128 + process.terminationStatus : process.terminationStatus
         return CommandResult(exitStatus: status, exitSignal: signal, stdout: out, stderr: err)
     }
 

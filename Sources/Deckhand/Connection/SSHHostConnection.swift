@@ -34,7 +34,9 @@ public final class SSHHostConnection: Connection, @unchecked Sendable {
     public func run(_ command: ShellCommand, stdin: Data?) async throws -> CommandResult {
         let session = try await session()
         do {
-            return try await session.run(command.rendered, stdin: stdin)
+            let result = try await session.run(command.rendered, stdin: stdin)
+            return CommandResult(exitStatus: result.exitStatus, exitSignal: result.exitSignal,
+                                 stdout: result.stdout, stderr: result.stderr)
         } catch let error as SSHError {
             throw ConnectionError(host: hostName, message: error.message)
         }

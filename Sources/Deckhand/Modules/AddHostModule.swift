@@ -1,7 +1,6 @@
 import Foundation
 import Jinja
 import OrderedCollections
-import SSH
 
 /// add_host: adds a host (and groups) to the run's inventory for later plays; runs once per play, not per host.
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// apt: installs, upgrades or removes Debian packages; refreshes the package lists when asked (or too old).
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// assert: fails the host unless every expression in `that` holds.
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// authorized_key: makes sure a public key is (or is not) in a user's ~/.ssh/authorized_keys.
 ///

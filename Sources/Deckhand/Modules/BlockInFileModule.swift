@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// blockinfile: keeps a block of lines between two marker lines in a file (or removes it).
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// command: runs a program with arguments on the host, no shell in between (so no pipes, `$VAR` or `>`).
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// copy: makes a file on the host hold the given `content` or the bytes of `src` (from the role's files/).
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// cron: keeps one named job in a user's crontab (or in /etc/cron.d/FILE), or removes it.
 ///

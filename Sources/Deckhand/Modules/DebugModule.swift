@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// debug: prints a message or a variable's value during the run; changes nothing.
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// django_manage: runs a manage.py command in the app's virtualenv; migrate and collectstatic report
 /// changed only when they applied migrations or copied files.

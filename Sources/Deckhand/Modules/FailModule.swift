@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// fail: fails the host with a message (usually under a `when:`).
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// fetch: copies a file from the host to the controller (dest/HOST/PATH, or dest itself with flat).
 ///

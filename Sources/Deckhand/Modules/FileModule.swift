@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// file: makes a path a file, directory, symlink or hard link with the given attributes, touches or removes it.
 ///

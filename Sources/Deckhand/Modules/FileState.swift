@@ -1,5 +1,4 @@
 import Foundation
-import SSH
 
 /// What a path is on the host, read by one probe command: kind, link target, mode, owner, group, size,
 /// optionally its SHA-1 and its contents.

@@ -1,7 +1,6 @@
 import Foundation
 import Jinja
 import OrderedCollections
-import SSH
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// get_url: downloads a URL to a file on the host (curl there), atomically, verified by checksum when given.
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// git: checks out a repository at a version (branch, tag or commit) on the host; reports before/after.
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// group_by: puts the host into a group named from its variables, for later plays.
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// group: makes sure a local group exists (with a gid) or does not.
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// hostname: sets the host's name (hostnamectl under systemd, else /etc/hostname and `hostname`).
 ///

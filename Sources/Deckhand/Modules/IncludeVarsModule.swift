@@ -1,7 +1,6 @@
 import Foundation
 import Jinja
 import OrderedCollections
-import SSH
 
 /// include_vars: loads variables from a YAML (or JSON) file on the controller into the host's variables.
 ///

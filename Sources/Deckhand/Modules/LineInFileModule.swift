@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// lineinfile: makes sure one line is in a file (replacing the line a regexp matches), or is not.
 ///

@@ -1,7 +1,6 @@
 import Foundation
 import Jinja
 import OrderedCollections
-import SSH
 
 /// A module: a pure description of what to probe on a host, how to read it, and what to change.
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// pause: waits a number of seconds (or minutes) before the play goes on; prompting is not supported.
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// ping: proves deckhand can log in and run a command on the host (no Python involved).
 ///

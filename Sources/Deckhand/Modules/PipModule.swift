@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// pip: installs Python packages (or a requirements file) into a virtualenv or the system, creating the
 /// virtualenv when needed.

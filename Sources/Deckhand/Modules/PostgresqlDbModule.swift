@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// postgresql_db: makes sure a PostgreSQL database exists (owner, encoding) or not, or dumps/restores it.
 ///

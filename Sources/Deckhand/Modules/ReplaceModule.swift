@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// replace: replaces every match of a regular expression in a file.
 ///

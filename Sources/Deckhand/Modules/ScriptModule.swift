@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// script: copies a local script to the host and runs it there with arguments.
 ///

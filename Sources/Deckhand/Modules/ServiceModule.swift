@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// service: starts, stops, restarts or reloads a service and sets whether it starts at boot, through systemd
 /// when PID 1 is systemd, else the host's init scripts (`service`, `update-rc.d`).

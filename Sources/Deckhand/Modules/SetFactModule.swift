@@ -1,7 +1,6 @@
 import Foundation
 import Jinja
 import OrderedCollections
-import SSH
 
 /// set_fact: sets host variables for the rest of the run (above play and role vars, below extra vars).
 ///

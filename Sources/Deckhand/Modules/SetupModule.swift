@@ -1,7 +1,6 @@
 import Foundation
 import Jinja
 import OrderedCollections
-import SSH
 
 /// setup: gathers facts about the host in one round trip (no Python on the host), named as Ansible names them.
 ///

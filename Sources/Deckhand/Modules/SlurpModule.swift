@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// slurp: reads a file from the host into `content` (base64), as Ansible's slurp does.
 ///

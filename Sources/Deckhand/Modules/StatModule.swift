@@ -1,7 +1,6 @@
 import Foundation
 import Jinja
 import OrderedCollections
-import SSH
 
 /// stat: reports what a path is (kind, mode, owner, size, times, checksum) for `register` + `when`.
 ///

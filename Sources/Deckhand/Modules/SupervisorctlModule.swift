@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// supervisorctl: starts, stops or restarts a supervisord program, rereading and adding new configs as needed.
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// template: renders `src` (from the role's templates/) with the host's variables and writes it like copy.
 ///

@@ -1,7 +1,6 @@
 import Foundation
 import Jinja
 import OrderedCollections
-import SSH
 
 /// uri: makes an HTTP request from the host (curl), so it can ask a service listening on 127.0.0.1 there.
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// user: makes sure a system account exists with the given uid, shell, home and groups (or does not exist).
 ///

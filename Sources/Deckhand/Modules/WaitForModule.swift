@@ -1,6 +1,5 @@
 import Foundation
 import Jinja
-import SSH
 
 /// wait_for: waits on the host until a port answers (or closes), a file appears (or goes), or a file holds a pattern.
 ///
