@@ -49,51 +49,6 @@ struct VerbRun {
 
     var succeeded: Bool { summary.exitCode == 0 }
 
-    /// The registered results of the task named `task` that ran (not skipped), in host order.
-    func results(ofTask task: String) -> [[(key: String, value: Value)]] {
-        recorder.results(ofTask: task).filter { $0.status != .skipped }.map { $0.result.map { (key: $0.key, value: $0.value) } }
-    }
-
-    /// What a debug task printed (`msg`, or the lines of its `var`), for the final line.
-    func messages(ofTask task: String) -> [String] {
-        results(ofTask: task).flatMap { result -> [String] in
-            for (key, value) in result where !["changed", "failed", "skipped", "_ansible_verbose_always"].contains(key) {
-                switch value {
-                case .string(let text): return [text]
-                case .list(let items): return items.map(\.plainText)
-                default: continue
-                }
-            }
-            return []
-        }
-    }
-
-    /// The `msg` of a debug task that printed a dict (a verb's structured outcome).
-    func messageFields(ofTask task: String) -> [String: String] {
-        guard case .dict(let fields)? = results(ofTask: task).first?.first(where: { $0.key == "msg" })?.value else {
-            return [:]
-        }
-        var plain: [String: String] = [:]
-        for (key, value) in fields { plain[key] = value.plainText }
-        return plain
-    }
-
-    /// The `msg` of the task named `task` where it failed (a `fail` task's explanation), if it did.
-    func failureMessage(ofTask task: String) -> String? {
-        for result in recorder.results(ofTask: task) where result.status == .failed {
-            if case .string(let text)? = result.result["msg"] { return text }
-        }
-        return nil
-    }
-
-    /// The stdout of a command task that ran.
-    func stdout(ofTask task: String) -> String? {
-        guard case .string(let text)? = results(ofTask: task).first?.first(where: { $0.key == "stdout" })?.value else {
-            return nil
-        }
-        return text
-    }
-
     /// Prints the verb's outcome as the last line and exits with the run's status: `success` when every host
     /// was fine, a failure line naming the stage otherwise. A verb that `changesHost` says, under --check,
     /// what it would have changed instead (its success line would claim what did not happen).

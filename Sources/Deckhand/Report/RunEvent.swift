@@ -60,12 +60,4 @@ public final class RecordingReporter: RunReporter, @unchecked Sendable {
     public func record(_ event: RunEvent) { lock.withLock { _events.append(event) } }
     public func finish() {}
     public var events: [RunEvent] { lock.withLock { _events } }
-
-    /// Host results of the tasks named `name`.
-    public func results(ofTask name: String) -> [HostTaskResult] {
-        events.compactMap { event in
-            if case .hostResult(let task, let result) = event, task.name == name { return result }
-            return nil
-        }
-    }
 }

@@ -10,6 +10,8 @@ public final class PlaybookRunner: @unchecked Sendable {
     let pool: ConnectionPool
     let reporter: RunReporter
     let templating: Templating
+    /// What set_stats tasks named, for the summary.
+    let customStats = CustomStatsRecorder()
     private let lock = NSLock()
     private var states: OrderedDictionary<String, HostState> = [:]
     private var startReached: Bool
@@ -54,7 +56,7 @@ public final class PlaybookRunner: @unchecked Sendable {
         let stats = hostStates.map { (host: $0.name, stats: $0.stats) }
         reporter.record(.recap(stats: stats, duration: Date().timeIntervalSince(started)))
         reporter.finish()
-        return RunSummary(stats: stats)
+        return RunSummary(stats: stats, customStats: customStats.collected)
     }
 
     func run(_ play: Play) async {
@@ -284,6 +286,7 @@ public final class PlaybookRunner: @unchecked Sendable {
         for result in results {
             reporter.record(.hostResult(info, result))
         }
+        customStats.collect(results, runOnceHosts: runOn.count < hosts.count && !bypassesHostLoop ? hosts.map(\.name) : [])
         if runOn.count < hosts.count, !bypassesHostLoop, let first = results.first {
             // run_once: every host of the batch gets the result (register, facts), as Ansible does.
             for host in hosts.dropFirst() {
@@ -474,6 +477,8 @@ final class PlayContext: @unchecked Sendable {
 /// The recap's counts and the exit status they mean.
 public struct RunSummary: Sendable {
     public var stats: [(host: String, stats: HostStats)]
+    /// What set_stats tasks named (a built-in playbook's outcomes for its verb).
+    public var customStats = CustomStats()
 
     /// ansible-playbook's: 0 all fine, 2 a host failed, 4 a host was unreachable.
     public var exitCode: Int32 {
