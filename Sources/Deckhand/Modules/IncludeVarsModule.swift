@@ -22,7 +22,7 @@ public struct IncludeVarsModule: Module {
     var name: String?
 
     public init(_ arguments: ModuleArguments) throws {
-        file = try arguments.requiredString("file", "_raw_params")
+        file = try arguments.requiredString("file")
         name = try arguments.string("name")
         if let name, !SetFactModule.isIdentifier(name) {
             throw ModuleArgumentError("name \(name) is not a valid variable name")

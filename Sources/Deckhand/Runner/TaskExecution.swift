@@ -309,7 +309,7 @@ struct TaskExecution: Sendable {
             if case .string(let text)? = args[spec.name] { return text }
             return nil
         }
-        let module = try moduleType.init(ModuleArguments(args))
+        let module = try moduleType.make(args, task: task.displayName)
         if let debug = module as? DebugModule, debug.verbosity > options.verbosity {
             return HostTaskResult(host: host.name, status: .skipped, result: [
                 "changed": .bool(false), "skipped": .bool(true),
