@@ -277,6 +277,16 @@ final class PlaybookLoaderTests: XCTestCase {
         XCTAssertThrowsError(try KeyValueArguments.parse("msg='unclosed"))
     }
 
+    func testKeyValueWordsDecodePythonEscapesAndKeepAnEscapedQuoteAsAnsiblesParseKvDoes() throws {
+        let parsed = try KeyValueArguments.parse(#"a='it\'s' b="tab\there" c=caf\u00e9 d=x\=y e='\n'"# + " f=1\tg=2")
+        XCTAssertEqual(parsed.pairs.map(\.key), ["a", "b", "c", "d", "e", "f"])
+        XCTAssertEqual(parsed.pairs.map(\.value), ["it's", "tab\there", "café", #"x\=y"#, "\n", "1\tg=2"],
+                       "a tab does not separate words in Ansible's split_args")
+        XCTAssertNil(parsed.freeForm)
+        XCTAssertEqual(try KeyValueArguments.parse(#"echo "a b"  c\"d"#).freeForm, #"echo "a b"  c\"d"#,
+                       "free-form text is kept as written")
+    }
+
     // MARK: Helpers
 
     func temporaryFolder() throws -> String {
