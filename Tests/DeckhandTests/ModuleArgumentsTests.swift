@@ -87,3 +87,27 @@ extension ModuleSpec {
         return spec
     }
 }
+
+extension ModuleArgumentsTests {
+    func testASecretGivenUnderAnAliasIsMaskedInTheCommandsShown() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: fetch with basic auth
+                  uri: { url: "http://127.0.0.1:9/", user: deploy, password: hunter2-secret, timeout: 1 }
+                  ignore_errors: true
+            """,
+        ])
+        defer { book.remove() }
+        let human = LinesBox()
+        let runner = PlaybookRunner(inventory: try Inventory.load(from: ["web1,"]), options: {
+            var options = RunOptions(); options.verbosity = 3; return options }(),
+            pool: ConnectionPool { LocalConnection(hostName: $0.hostName) },
+            reporter: HumanReport(verbosity: 3, terminal: false) { human.append($0) })
+        _ = await runner.run(try PlaybookLoader().loadPlaybook(at: book.path("site.yml")))
+        XCTAssertTrue(human.text.contains("deploy:********"), human.text)
+        XCTAssertFalse(human.text.contains("hunter2"), human.text)
+    }
+}

@@ -306,7 +306,7 @@ struct TaskExecution: Sendable {
         let rendered = try templating.renderer.templateArguments(.dict(arguments), scope)
         guard case .dict(let args) = rendered else { throw ModuleArgumentError("arguments must be a mapping") }
         let secrets = moduleType.spec.arguments.filter(\.noLog).compactMap { spec -> String? in
-            if case .string(let text)? = args[spec.name] { return text }
+            if case .string(let text)? = ([spec.name] + spec.aliases).lazy.compactMap({ args[$0] }).first { return text }
             return nil
         }
         let module = try moduleType.make(args, task: task.displayName)
