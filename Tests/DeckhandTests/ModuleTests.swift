@@ -13,7 +13,7 @@ final class ModuleTests: XCTestCase {
     private func make<M: Module>(_ type: M.Type, _ args: KeyValuePairs<String, Any>) throws -> M {
         var values = OrderedDictionary<String, Value>()
         for (key, value) in args { values[key] = testValue(value) }
-        return try M(ModuleArguments(values))
+        return try M.make(values)
     }
 
     // MARK: FileState
@@ -261,7 +261,7 @@ final class ModuleTests: XCTestCase {
     }
 
     func testSetupProbeRunsOnThisMachine() async throws {
-        let result = try await LocalConnection().run(try SetupModule(ModuleArguments([:])).probe(ModuleContext())!)
+        let result = try await LocalConnection().run(try SetupModule.make([:]).probe(ModuleContext())!)
         let facts = SetupModule.facts(from: result.stdoutText)
         XCTAssertEqual(facts["system"], .string("Linux"))
         XCTAssertNotEqual(facts["hostname"], .string(""))
@@ -302,7 +302,7 @@ final class MoreModuleTests: XCTestCase {
     private func make<M: Module>(_ type: M.Type, _ args: KeyValuePairs<String, Any>) throws -> M {
         var values = OrderedDictionary<String, Value>()
         for (key, value) in args { values[key] = testValue(value) }
-        return try M(ModuleArguments(values))
+        return try M.make(values)
     }
 
     private func command(_ plan: ModulePlan) -> String? {
@@ -415,7 +415,7 @@ final class DjangoHostModuleTests: XCTestCase {
     private func make<M: Module>(_ type: M.Type, _ args: KeyValuePairs<String, Any>) throws -> M {
         var values = OrderedDictionary<String, Value>()
         for (key, value) in args { values[key] = testValue(value) }
-        return try M(ModuleArguments(values))
+        return try M.make(values)
     }
 
     private func commands(_ plan: ModulePlan) -> [String] {

@@ -22,9 +22,9 @@ public struct DebugModule: Module {
     public var verbosity: Int
 
     public init(_ arguments: ModuleArguments) throws {
-        message = arguments.raw(["msg"])?.1 ?? .string("Hello world!")
+        message = try arguments.requiredValue("msg")
         variable = try arguments.string("var")
-        verbosity = try arguments.int("verbosity") ?? 0
+        verbosity = try arguments.requiredInt("verbosity")
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {

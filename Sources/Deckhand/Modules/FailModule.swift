@@ -15,7 +15,7 @@ public struct FailModule: Module {
     var message: String
 
     public init(_ arguments: ModuleArguments) throws {
-        message = try arguments.string("msg") ?? "Failed as requested from task"
+        message = try arguments.requiredString("msg")
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {

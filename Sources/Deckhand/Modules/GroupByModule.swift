@@ -21,7 +21,7 @@ public struct GroupByModule: Module {
     public init(_ arguments: ModuleArguments) throws {
         key = try arguments.requiredString("key").trimmed.replacingOccurrences(of: " ", with: "-")
         guard !key.isEmpty else { throw ModuleArgumentError("key is empty: group_by needs the group's name") }
-        parents = try arguments.list("parents") ?? ["all"]
+        parents = try arguments.requiredList("parents")
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {

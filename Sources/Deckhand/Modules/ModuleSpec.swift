@@ -53,10 +53,13 @@ public struct ArgumentSpec: Sendable {
     public var choices: [String]
     /// Never shown in output (passwords).
     public var noLog: Bool
+    /// Refused when it holds a line break (a field written as one line of a file, such as a cron job's name).
+    public var singleLine: Bool
     public var doc: String
 
     public init(_ name: String, type: ArgumentType = .string, required: Bool = false, default defaultValue: Value? = nil,
-                aliases: [String] = [], choices: [String] = [], noLog: Bool = false, doc: String) {
+                aliases: [String] = [], choices: [String] = [], noLog: Bool = false, singleLine: Bool = false,
+                doc: String) {
         self.name = name
         self.type = type
         self.required = required
@@ -64,6 +67,7 @@ public struct ArgumentSpec: Sendable {
         self.aliases = aliases
         self.choices = choices
         self.noLog = noLog
+        self.singleLine = singleLine
         self.doc = doc
     }
 }

@@ -16,7 +16,7 @@ public struct SetFactModule: Module {
     var facts: OrderedDictionary<String, Value>
 
     public init(_ arguments: ModuleArguments) throws {
-        facts = arguments.values.filter { $0.key != "cacheable" }
+        facts = arguments.values.filter { key, _ in SetFactModule.spec.argument(named: key) == nil }
         guard !facts.isEmpty else { throw ModuleArgumentError("set_fact needs at least one variable to set") }
         for name in facts.keys where !SetFactModule.isIdentifier(name) {
             throw ModuleArgumentError("\(name) is not a valid variable name (letters, digits and _; not starting with a digit)")

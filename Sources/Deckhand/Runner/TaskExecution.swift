@@ -306,10 +306,10 @@ struct TaskExecution: Sendable {
         let rendered = try templating.renderer.templateArguments(.dict(arguments), scope)
         guard case .dict(let args) = rendered else { throw ModuleArgumentError("arguments must be a mapping") }
         let secrets = moduleType.spec.arguments.filter(\.noLog).compactMap { spec -> String? in
-            if case .string(let text)? = args[spec.name] { return text }
+            if case .string(let text)? = ([spec.name] + spec.aliases).lazy.compactMap({ args[$0] }).first { return text }
             return nil
         }
-        let module = try moduleType.init(ModuleArguments(args))
+        let module = try moduleType.make(args, task: task.displayName)
         if let debug = module as? DebugModule, debug.verbosity > options.verbosity {
             return HostTaskResult(host: host.name, status: .skipped, result: [
                 "changed": .bool(false), "skipped": .bool(true),
