@@ -30,15 +30,15 @@ public struct SetStatsModule: Module {
     var update: StatsUpdate
 
     public init(_ arguments: ModuleArguments) throws {
-        guard case .dict(let data)? = arguments.raw(["data"])?.1 else {
+        guard case .dict(let data)? = arguments.value("data") else {
             throw ModuleArgumentError("The 'data' option needs to be a dictionary/hash")
         }
         for name in data.keys where !SetFactModule.isIdentifier(name) {
             throw ModuleArgumentError("The variable name '\(name)' is not valid. Variables must start with a letter or "
                                       + "underscore character, and contain only letters, numbers and underscores.")
         }
-        update = StatsUpdate(data: data, perHost: try arguments.bool("per_host", default: false),
-                             aggregate: try arguments.bool("aggregate", default: true))
+        update = StatsUpdate(data: data, perHost: try arguments.bool("per_host"),
+                             aggregate: try arguments.bool("aggregate"))
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
