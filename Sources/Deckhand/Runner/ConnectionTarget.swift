@@ -2,7 +2,8 @@ import Foundation
 import Jinja
 import OrderedCollections
 
-/// Where a task's commands go: the host or its delegate, with become and environment.
+/// Where a task's commands go: the host or its delegate, with become and environment; nowhere for a module
+/// that runs on the controller.
 extension TaskExecution {
     /// Where the task's commands go: the host, or the delegate, with become and environment.
     struct Target {
@@ -39,4 +40,26 @@ extension TaskExecution {
         }
         return Target(connection: connection, hostName: targetName, delegated: delegated, become: become, environment: environment)
     }
+
+    /// For a module that runs on the controller: no connection is opened (the host may be unreachable); the
+    /// delegate is only named in the report.
+    func controllerTarget(for host: HostState, module: String, scope: TemplatedScope) throws -> Target {
+        let targetName = try keywords.delegateTo.map { try templating.renderText($0, scope) } ?? host.name
+        return Target(connection: ControllerOnly(hostName: targetName, module: module), hostName: targetName,
+                      delegated: targetName != host.name, become: nil, environment: [:])
+    }
+}
+
+/// The connection of a module declared to run on the controller: asking it for a command breaks that
+/// declaration, and says so rather than reaching the host.
+struct ControllerOnly: Connection {
+    let hostName: String
+    let module: String
+
+    func run(_ command: ShellCommand, stdin: Data?) async throws -> CommandResult {
+        throw ModuleArgumentError("internal: \(module) is declared to run on the controller (ModuleSpec.runsOnController) "
+                                  + "but asked \(hostName) to run \(command.rendered)")
+    }
+
+    func close() async {}
 }

@@ -18,8 +18,9 @@ extension TaskExecution {
             if case .string(let text)? = args[spec.name] { return text }
             return nil
         }
+        let spec = moduleType.spec
         let module = try moduleType.init(ModuleArguments(args))
-        if let debug = module as? DebugModule, debug.verbosity > options.verbosity {
+        if let argument = spec.verbosityArgument, Int(args[argument]?.displayText ?? "") ?? 0 > options.verbosity {
             return HostTaskResult(host: host.name, status: .skipped, result: [
                 "changed": .bool(false), "skipped": .bool(true),
                 "skip_reason": .string("verbosity threshold not met")])
@@ -48,7 +49,8 @@ extension TaskExecution {
         }
 
         var probeResult: CommandResult?
-        let target = try await connectionTarget(for: host, scope: scope)
+        let target = spec.runsOnController ? try controllerTarget(for: host, module: spec.name, scope: scope)
+            : try await connectionTarget(for: host, scope: scope)
         if let probe = try module.probe(moduleContext) {
             let command = probe.withEnvironment(target.environment)
             note(command.rendered)
@@ -119,7 +121,7 @@ extension TaskExecution {
             result.changed = runner.changeInventory(change, for: host.name)
         }
         if !result.facts.isEmpty {
-            if call.name == "set_fact" || call.name == "include_vars" {
+            if spec.setsHostVariables {
                 for (key, value) in result.facts { host.setVariable(key, value) }
             } else {
                 host.mergeFacts(result.facts)
@@ -127,7 +129,7 @@ extension TaskExecution {
         }
         let registered = result.registered
         guard case .dict(var dict) = registered else { throw ModuleArgumentError("internal: result is not a dict") }
-        if call.name == "set_fact" { dict.removeValue(forKey: "ansible_facts") }
+        if !spec.registersFacts { dict.removeValue(forKey: "ansible_facts") }
         if diffMode, !result.diffs.isEmpty {
             dict["diff"] = .list(result.diffs.map { .dict(["before_header": .string($0.beforeHeader), "after_header": .string($0.afterHeader),
                                                            "before": .string($0.before), "after": .string($0.after)]) })

@@ -28,8 +28,8 @@ extension PlaybookRunner {
         reporter.record(.taskStart(info))
         var runOn = hosts
         if case .literal(true)? = keywords.runOnce, let first = hosts.first { runOn = [first] }
-        // add_host bypasses the host loop, as in Ansible: once for the first host, its result that host's alone.
-        let bypassesHostLoop = task.moduleCall?.name == "add_host"
+        // As in Ansible: once for the first host, its result that host's alone (add_host).
+        let bypassesHostLoop = task.moduleCall.flatMap { ModuleRegistry.spec(named: $0.name) }?.bypassesHostLoop ?? false
         if bypassesHostLoop, let first = hosts.first { runOn = [first] }
         let reporter = self.reporter
         let results = await forEachHost(runOn) { host in
