@@ -24,15 +24,7 @@ extension PlaybookRunner {
 
     /// Fails `hosts` with `reason` as if their next task had failed, so enclosing rescue/always sections run.
     func interrupt(_ hosts: [HostState], reason: String) {
-        let info = TaskInfo(name: "interrupted", location: nil, hostCount: hosts.count)
-        for host in hosts {
-            let result = HostTaskResult(host: host.name, status: .failed,
-                                        result: ["failed": .bool(true), "msg": .string(reason)])
-            reporter.record(.hostResult(info, result))
-            host.recordFailure(task: "interrupted", result: result.result)
-            host.markFailed()
-            host.count { $0.failed += 1 }
-        }
+        fail(hosts.map { ($0, reason) }, at: TaskInfo(name: "interrupted", location: nil, hostCount: hosts.count))
     }
 
     func runBlock(_ block: Block, keywords: TaskKeywords, hosts: [HostState], context: PlayContext) async {

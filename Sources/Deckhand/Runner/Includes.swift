@@ -5,7 +5,7 @@ import OrderedCollections
 /// include_tasks and include_role: loaded when reached, run on the hosts whose `when` holds.
 extension PlaybookRunner {
     func runIncludeRole(_ include: IncludeRole, task: PlaybookTask, keywords: TaskKeywords, hosts: [HostState],
-                                context: PlayContext) async {
+                        context: PlayContext) async {
         let execution = TaskExecution(runner: self, task: task, keywords: keywords, context: context)
         let targets = hosts.filter { execution.conditionHolds(on: $0) }
         guard let first = targets.first else { return }
@@ -24,16 +24,17 @@ extension PlaybookRunner {
             let blocks = reference.expandedBlocks(alreadyRun: &seen).map { TaskItem.block($0) }
             await runItems(blocks, keywords: roleKeywords, hosts: targets, context: context)
         } catch {
-            reporter.record(.warning("\(task.location): include_role: \(error)"))
-            for host in targets { host.markFailed(); host.count { $0.failed += 1 } }
+            let message = "include_role: " + execution.describe(error)
+            fail(targets.map { ($0, message) }, at: includeInfo(task, hostCount: targets.count))
         }
     }
 
     func runInclude(_ include: IncludeTasks, task: PlaybookTask, keywords: TaskKeywords, hosts: [HostState],
-                            context: PlayContext) async {
+                    context: PlayContext) async {
         let execution = TaskExecution(runner: self, task: task, keywords: keywords, context: context)
         // Hosts that resolve to the same file and loop item run the included tasks together.
         var groups: [(path: String, vars: OrderedDictionary<String, Value>, hosts: [HostState])] = []
+        var failures: [(HostState, String)] = []
         for host in hosts {
             do {
                 for (path, vars) in try execution.includeTargets(include, on: host) {
@@ -44,16 +45,10 @@ extension PlaybookRunner {
                     }
                 }
             } catch {
-                let info = TaskInfo(name: task.displayName, location: task.location, hostCount: 1)
-                var result = HostTaskResult(host: host.name, status: .failed, result: ["failed": .bool(true),
-                    "msg": .string("include_tasks: \(error)")])
-                result.location = task.location
-                reporter.record(.hostResult(info, result))
-                host.recordFailure(task: task.displayName, result: result.result)
-                host.markFailed()
-                host.count { $0.failed += 1 }
+                failures.append((host, "include_tasks: " + execution.describe(error)))
             }
         }
+        fail(failures, at: includeInfo(task, hostCount: hosts.count))
         for group in groups {
             let items: [TaskItem]
             do {
@@ -61,8 +56,8 @@ extension PlaybookRunner {
                                                              playbookDirectory: context.play.playbookDirectory,
                                                              location: task.location)
             } catch {
-                reporter.record(.warning("\(task.location): could not load \(group.path): \(error)"))
-                for host in group.hosts { host.markFailed(); host.count { $0.failed += 1 } }
+                let message = "could not load \(group.path): " + execution.describe(error)
+                fail(group.hosts.map { ($0, message) }, at: includeInfo(task, hostCount: group.hosts.count))
                 continue
             }
             var includeKeywords = include.apply.inheriting(from: keywords)
@@ -71,6 +66,10 @@ extension PlaybookRunner {
             reporter.record(.notice("included: \(group.path) for \(group.hosts.map(\.name).joined(separator: ", "))"))
             await runItems(items, keywords: includeKeywords, hosts: group.hosts, context: context)
         }
+    }
+
+    private func includeInfo(_ task: PlaybookTask, hostCount: Int) -> TaskInfo {
+        TaskInfo(name: task.displayName, location: task.location, hostCount: hostCount)
     }
 }
 

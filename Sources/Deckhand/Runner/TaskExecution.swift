@@ -44,6 +44,7 @@ struct TaskExecution: Sendable {
             return "template error: \(error.description)"
         }
         if let error = error as? LoopError { return "\(error.location): \(error.message)" }
+        if let error = error as? ValidationErrors { return error.errors.map(\.description).joined(separator: "\n") }
         return "\(error)"
     }
 }

@@ -22,14 +22,8 @@ extension TaskExecution {
             if ignoreUnreachable { outcome.ignored = true; host.count { $0.ignored += 1 } }
             else { host.markUnreachable(); host.count { $0.unreachable += 1 } }
         case .failed:
-            host.recordFailure(task: task.displayName, result: outcome.result)
-            if ignoreErrors {
-                outcome.ignored = true
-                host.count { $0.ignored += 1 }
-            } else {
-                host.markFailed()
-                host.count { $0.failed += 1 }
-            }
+            outcome.ignored = ignoreErrors
+            host.recordFailedTask(task.displayName, result: outcome.result, ignored: ignoreErrors)
         }
         if (try? flag(keywords.noLog, scope: scope)) ?? false {
             outcome.result = TaskExecution.censored(outcome.result)
