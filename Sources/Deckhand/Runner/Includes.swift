@@ -56,7 +56,7 @@ extension PlaybookRunner {
                                                              playbookDirectory: context.play.playbookDirectory,
                                                              location: task.location)
             } catch {
-                let message = "could not load \(group.path): " + execution.describe(error)
+                let message = execution.describe(error)
                 fail(group.hosts.map { ($0, message) }, at: includeInfo(task, hostCount: group.hosts.count))
                 continue
             }

@@ -44,7 +44,10 @@ struct TaskExecution: Sendable {
             return "template error: \(error.description)"
         }
         if let error = error as? LoopError { return "\(error.location): \(error.message)" }
-        if let error = error as? ValidationErrors { return error.errors.map(\.description).joined(separator: "\n") }
+        if let error = error as? ValidationErrors {
+            // The task's own location is already on the failure's `task:` line.
+            return error.errors.map { $0.location == task.location ? $0.message : $0.description }.joined(separator: "\n")
+        }
         return "\(error)"
     }
 }
