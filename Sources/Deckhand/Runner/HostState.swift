@@ -49,8 +49,6 @@ public final class HostState: @unchecked Sendable {
         lock.withLock { defer { _notified = [] }; return _notified }
     }
 
-    public var notified: [String] { lock.withLock { _notified } }
-
     public func markFailed(_ failed: Bool = true) { lock.withLock { _failed = failed } }
     public func markUnreachable() { lock.withLock { _unreachable = true } }
     public func markEnded(_ ended: Bool = true) { lock.withLock { _ended = ended } }
