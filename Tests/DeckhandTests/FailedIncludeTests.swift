@@ -96,19 +96,12 @@ final class FailedIncludeTests: XCTestCase {
 
     /// The events as `--output json` prints them, one object per line.
     private func jsonLines(_ events: RecordingReporter) -> [OrderedDictionary<String, Value>] {
-        let lines = LockedLines()
+        let lines = LinesBox()
         let report = JSONReport { lines.append($0) }
         for event in events.events { report.record(event) }
-        return lines.all.compactMap { line in
-            guard case .dict(let object)? = try? JSONFormat.decode(line) else { return nil }
+        return lines.text.split(separator: "\n").compactMap { line in
+            guard case .dict(let object)? = try? JSONFormat.decode(String(line)) else { return nil }
             return object
         }
     }
-}
-
-private final class LockedLines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func append(_ line: String) { lock.withLock { lines.append(line) } }
-    var all: [String] { lock.withLock { lines } }
 }

@@ -58,11 +58,32 @@ final class ModuleContractTests: XCTestCase {
         XCTAssertEqual(ModuleRegistry.specs.filter(\.bypassesHostLoop).map(\.name), ["add_host"])
         XCTAssertEqual(ModuleRegistry.specs.filter { !$0.registersFacts }.map(\.name), ["set_fact"])
         XCTAssertEqual(ModuleRegistry.spec(named: "debug")?.verbosityArgument, "verbosity")
+        XCTAssertEqual(ModuleRegistry.specs.filter(\.showsResult).map(\.name), ["debug"])
         for spec in ModuleRegistry.specs {
             if let argument = spec.verbosityArgument {
                 XCTAssertNotNil(spec.argument(named: argument), "\(spec.name) declares \(argument) as its verbosity argument")
             }
         }
+    }
+
+    func testADebugMessageIsPrintedWithoutAskingForVerbosity() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - debug: { msg: "deploying v2" }
+                - command: echo quiet
+            """,
+        ])
+        defer { book.remove() }
+        let human = LinesBox()
+        let runner = PlaybookRunner(inventory: try Inventory.load(from: ["web1,"]), options: RunOptions(),
+                                    pool: ConnectionPool { LocalConnection(hostName: $0.hostName) },
+                                    reporter: HumanReport(terminal: false) { human.append($0) })
+        _ = await runner.run(try PlaybookLoader().loadPlaybook(at: book.path("site.yml")))
+        XCTAssertTrue(human.text.contains("ok: [web1] => msg: deploying v2"), human.text)
+        XCTAssertFalse(human.text.contains("quiet"), "other results only with -v:\n\(human.text)")
     }
 
     func testACommandKilledByASignalExits128PlusItsNumberLocally() async throws {

@@ -36,10 +36,12 @@ public struct ModuleSpec: Sendable {
     public var bypassesHostLoop: Bool
     /// The argument naming the -v level below which the task is skipped (debug's `verbosity`).
     public var verbosityArgument: String?
+    /// Its result is printed at every verbosity, not only with -v (debug; Ansible's `_ansible_verbose_always`).
+    public var showsResult: Bool
 
     public init(name: String, aliases: [String] = [],
                 runsOnController: Bool = false, setsHostVariables: Bool = false, registersFacts: Bool = true,
-                bypassesHostLoop: Bool = false, verbosityArgument: String? = nil,
+                bypassesHostLoop: Bool = false, verbosityArgument: String? = nil, showsResult: Bool = false,
                 arguments: [ArgumentSpec] = [], freeFormArgument: String? = nil,
                 acceptsAnyArguments: Bool = false, requiredOneOf: [[String]] = [], mutuallyExclusive: [[String]] = [],
                 doc: String, example: String) {
@@ -50,6 +52,7 @@ public struct ModuleSpec: Sendable {
         self.registersFacts = registersFacts
         self.bypassesHostLoop = bypassesHostLoop
         self.verbosityArgument = verbosityArgument
+        self.showsResult = showsResult
         self.arguments = arguments
         self.freeFormArgument = freeFormArgument
         self.acceptsAnyArguments = acceptsAnyArguments

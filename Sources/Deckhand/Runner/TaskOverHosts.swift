@@ -23,13 +23,14 @@ extension PlaybookRunner {
         }
         let execution = TaskExecution(runner: self, task: task, keywords: keywords, context: context)
         let noLog = (try? execution.flag(keywords.noLog, scope: nil)) ?? false
+        let spec = task.moduleCall.flatMap { ModuleRegistry.spec(named: $0.name) }
         let info = TaskInfo(name: execution.title(on: hosts.first), location: task.location, isHandler: isHandler,
-                            hostCount: hosts.count, noLog: noLog, module: task.moduleCall?.name)
+                            hostCount: hosts.count, noLog: noLog, showsResult: spec?.showsResult ?? false)
         reporter.record(.taskStart(info))
         var runOn = hosts
         if case .literal(true)? = keywords.runOnce, let first = hosts.first { runOn = [first] }
         // As in Ansible: once for the first host, its result that host's alone (add_host).
-        let bypassesHostLoop = task.moduleCall.flatMap { ModuleRegistry.spec(named: $0.name) }?.bypassesHostLoop ?? false
+        let bypassesHostLoop = spec?.bypassesHostLoop ?? false
         if bypassesHostLoop, let first = hosts.first { runOn = [first] }
         let reporter = self.reporter
         let results = await forEachHost(runOn) { host in
