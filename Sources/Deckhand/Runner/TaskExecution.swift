@@ -1,9 +1,9 @@
 import Foundation
 import Jinja
 import OrderedCollections
-import SSH
 
-/// One task on one host: variables, loop, conditions, the module's probe/plan/change, and the result.
+/// One task on one host: variables (TaskScope), loop (TaskLoop), conditions and retries (TaskAttempts), the
+/// module's probe/plan/change (ModuleExecution, ConnectionTarget), and the result (TaskFinish).
 struct TaskExecution: Sendable {
     let runner: PlaybookRunner
     let task: PlaybookTask
