@@ -14,11 +14,11 @@ extension TaskExecution {
         for (key, value) in call.argumentDictionary { arguments[key] = value }
         let rendered = try templating.renderer.templateArguments(.dict(arguments), scope)
         guard case .dict(let args) = rendered else { throw ModuleArgumentError("arguments must be a mapping") }
-        let secrets = moduleType.spec.arguments.filter(\.noLog).compactMap { spec -> String? in
-            if case .string(let text)? = args[spec.name] { return text }
+        let spec = moduleType.spec
+        let secrets = spec.arguments.filter(\.noLog).compactMap { argument -> String? in
+            if case .string(let text)? = args[argument.name] { return text }
             return nil
         }
-        let spec = moduleType.spec
         let module = try moduleType.init(ModuleArguments(args))
         if let argument = spec.verbosityArgument, Int(args[argument]?.displayText ?? "") ?? 0 > options.verbosity {
             return HostTaskResult(host: host.name, status: .skipped, result: [
