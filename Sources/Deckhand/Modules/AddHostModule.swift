@@ -8,6 +8,7 @@ import OrderedCollections
 public struct AddHostModule: Module {
     public static let spec = ModuleSpec(
         name: "add_host",
+        runsOnController: true, bypassesHostLoop: true,
         arguments: [
             ArgumentSpec("name", required: true, aliases: ["host", "hostname"],
                          doc: "The host's inventory name; `name:port` (or `[v6]:port`) also sets ansible_port."),

@@ -9,6 +9,7 @@ import Jinja
 public struct AssertModule: Module {
     public static let spec = ModuleSpec(
         name: "assert",
+        runsOnController: true,
         arguments: [
             ArgumentSpec("that", type: .list, required: true, doc: "Expressions (no braces) that must all be true."),
             ArgumentSpec("fail_msg", aliases: ["msg"], doc: "The message when an expression is false."),

@@ -8,6 +8,7 @@ import Jinja
 public struct DebugModule: Module {
     public static let spec = ModuleSpec(
         name: "debug",
+        runsOnController: true, verbosityArgument: "verbosity", showsResult: true,
         arguments: [
             ArgumentSpec("msg", type: .raw, default: .string("Hello world!"), doc: "The message to print."),
             ArgumentSpec("var", doc: "A variable name or expression whose value is printed (no braces)."),

@@ -8,6 +8,7 @@ import Jinja
 public struct FailModule: Module {
     public static let spec = ModuleSpec(
         name: "fail",
+        runsOnController: true,
         arguments: [ArgumentSpec("msg", default: .string("Failed as requested from task"), doc: "The failure message.")],
         doc: "Fails the host with a custom message.",
         example: "- fail:\n    msg: domain must be set\n  when: domain is not defined")

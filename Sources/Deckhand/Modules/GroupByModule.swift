@@ -7,6 +7,7 @@ import Jinja
 public struct GroupByModule: Module {
     public static let spec = ModuleSpec(
         name: "group_by",
+        runsOnController: true,
         arguments: [
             ArgumentSpec("key", required: true, doc: "The group's name (templated per host; spaces become dashes)."),
             ArgumentSpec("parents", type: .list, default: .list([.string("all")]), doc: "Parent groups of the new group."),

@@ -106,7 +106,6 @@ public struct LineInFileModule: Module {
     /// The edited text and Ansible's message for what happened ("line added", "line replaced", ...).
     func edit(_ text: String) -> (String, String) {
         var lines = text.splitLines
-        let endsWithNewline = text.isEmpty || text.hasSuffix("\n")
         func matches(_ candidate: String) -> Bool {
             if let regexp {
                 return regexp.firstMatch(in: candidate, range: NSRange(candidate.startIndex..., in: candidate)) != nil
@@ -152,7 +151,6 @@ public struct LineInFileModule: Module {
             if let index = firstMatch ? found.first : found.last { position = index + 1 }
         }
         lines.insert(line, at: position)
-        _ = endsWithNewline
         return (join(lines), "line added")
     }
 }

@@ -8,6 +8,7 @@ import OrderedCollections
 public struct SetFactModule: Module {
     public static let spec = ModuleSpec(
         name: "set_fact",
+        runsOnController: true, setsHostVariables: true, registersFacts: false,
         arguments: [ArgumentSpec("cacheable", type: .bool, default: .bool(false), doc: "Accepted and ignored (no fact cache).")],
         acceptsAnyArguments: true,
         doc: "Sets variables on the host for the rest of the run; each argument is one variable.",
