@@ -26,9 +26,8 @@ struct TaskExecution: Sendable {
             factVars["ansible_facts"] = .dict(facts)
         }
         let role = task.role
-        var layers = VariableLayers()
+        var layers = HostVariables.layers(of: host.name, inventory: runner.inventory, extraVars: options.extraVars)
         layers.set(.roleDefaults, role?.defaults ?? [:])
-        layers.set(.inventory, runner.inventoryVariables(of: host.name))
         layers.set(.facts, factVars)
         layers.set(.playVars, context.playVars)
         layers.set(.varsPrompt, options.promptedVars)
@@ -36,7 +35,6 @@ struct TaskExecution: Sendable {
         layers.set(.taskVars, keywords.vars)
         layers.set(.setFacts, host.hostVars)
         layers.set(.roleParams, role?.params ?? [:])
-        layers.set(.extraVars, options.extraVars)
         let checkMode = (try? flag(keywords.checkMode, scope: nil)) ?? options.checkMode
         let active = context.batch.filter { !$0.failed && !$0.unreachable }.map(\.name)
         let play = MagicVariables.PlayState(allHosts: context.allPlayHosts, activeHosts: active,
@@ -487,13 +485,14 @@ struct TaskExecution: Sendable {
         let variables = try runner.connectionVariables(of: targetName, scope: delegated ? nil : scope, remoteUser: remoteUser)
         let connection = try runner.pool.connection(for: variables)
         var become: Become?
-        if try variables.become ?? flag(keywords.become, scope: scope) ?? false {
-            let methodName = variables.becomeMethod ?? keywords.becomeMethod ?? "sudo"
+        if try variables.become ?? flag(keywords.become, scope: scope) ?? options.defaultBecome ?? false {
+            let methodName = variables.becomeMethod ?? keywords.becomeMethod ?? options.defaultBecomeMethod ?? "sudo"
             guard let method = Become.Method(rawValue: methodName) else {
                 throw ModuleArgumentError("become_method \(methodName) is not supported: deckhand becomes another user "
                                           + "with sudo or su; set become_method to one of them")
             }
-            let user = try variables.becomeUser ?? keywords.becomeUser.map { try templating.renderText($0, scope) } ?? "root"
+            let user = try variables.becomeUser ?? keywords.becomeUser.map { try templating.renderText($0, scope) }
+                ?? options.defaultBecomeUser ?? "root"
             become = Become(method: method, user: user, password: variables.becomePassword ?? options.becomePassword)
         }
         var environment: [String: String] = [:]
