@@ -41,9 +41,10 @@ public final class SSHHostConnection: Connection, @unchecked Sendable {
     public func run(_ command: ShellCommand, stdin: Data?, output: CommandOutputHandler?) async throws -> CommandResult {
         let session = try await session()
         do {
-            let result = try await session.run(command.rendered, stdin: stdin, output: output.map { handler in
-                { stream, data in handler(stream == .stdout ? .stdout : .stderr, data) }
-            })
+            let forward: (@Sendable (SSHOutputStream, Data) -> Void)? = output.map { handler in
+                { @Sendable stream, data in handler(stream == .stdout ? .stdout : .stderr, data) }
+            }
+            let result = try await session.run(command.rendered, stdin: stdin, output: forward)
             return CommandResult(exitStatus: result.exitStatus, exitSignal: result.exitSignal,
                                  stdout: result.stdout, stderr: result.stderr)
         } catch let error as SSHError {
