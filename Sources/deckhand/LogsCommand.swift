@@ -85,9 +85,8 @@ struct LogsTailCommand: AsyncParsableCommand {
         }
         let tail = LogTail(logs: logs, lines: lines, follow: follow)
         let become = try host.root()
-        let remote = tail.command.becoming(become)
         if options.check || options.verbose > 0 {
-            print("\(stage): \(remote)")
+            print("\(stage): \(tail.command.becoming(become))")
             if options.check { return }
         }
         let printer = LogTailPrinter(tail: tail, stage: stage,
@@ -103,9 +102,10 @@ struct LogsTailCommand: AsyncParsableCommand {
         }
         defer { signals.forEach { $0.cancel() } }
         let connection = try await host.connect(deckhand.connection)
-        let stdin = become.password.map { Data(($0 + "\n").utf8) }
         let work = Task {
-            try await connection.run(remote, stdin: stdin) { stream, data in printer.receive(data, from: stream) }
+            try await connection.run(tail.command, become: become, stdin: nil) { stream, data in
+                printer.receive(data, from: stream)
+            }
         }
         printer.onStop { work.cancel() }
         let outcome = await work.result

@@ -63,13 +63,14 @@ extension Connection {
     }
 
     /// Runs `command` as another user when `become` is set; a become password goes first on stdin.
-    public func run(_ command: ShellCommand, become: Become?, stdin: Data?) async throws -> CommandResult {
-        guard let become else { return try await run(command, stdin: stdin) }
+    public func run(_ command: ShellCommand, become: Become?, stdin: Data?,
+                    output: CommandOutputHandler? = nil) async throws -> CommandResult {
+        guard let become else { return try await run(command, stdin: stdin, output: output) }
         var input = stdin
         if let password = become.password {
             input = Data((password + "\n").utf8) + (stdin ?? Data())
         }
-        return try await run(command.becoming(become), stdin: input)
+        return try await run(command.becoming(become), stdin: input, output: output)
     }
 }
 
