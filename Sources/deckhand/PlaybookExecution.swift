@@ -15,16 +15,10 @@ struct PlaybookExecution {
     /// ansible.cfg's roles_path; a mistake throws before anything runs.
     static func load(playbook path: String, inventory: Inventory, rolesPath: [String] = [],
                      ansible: AnsibleConfig) throws -> PlaybookExecution {
-        let loader = PlaybookLoader(rolesPath: rolesPath + ansible.rolesPath)
-        let book = try loader.loadPlaybook(at: path)
+        let options = ansible.runOptions(rolesPath: rolesPath)
+        let book = try options.loader.loadPlaybook(at: path)
         var inventory = inventory
         try inventory.loadPlaybookVariables(directory: book.directory)
-        var options = RunOptions()
-        options.loader = loader
-        options.forks = ansible.forks ?? options.forks
-        options.defaultBecome = ansible.become
-        options.defaultBecomeMethod = ansible.becomeMethod
-        options.defaultBecomeUser = ansible.becomeUser
         return PlaybookExecution(playbook: book, inventory: inventory, options: options, ansible: ansible)
     }
 

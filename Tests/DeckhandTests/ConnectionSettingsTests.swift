@@ -97,9 +97,13 @@ final class ConnectionSettingsTests: XCTestCase {
             """,
         ])
         defer { book.remove() }
+        var ansible = AnsibleConfig()
+        ansible.become = true
+        ansible.becomeMethod = "doas"
+        let defaults = ansible.runOptions()
         let (_, events) = try await book.run { options in
-            options.defaultBecome = true
-            options.defaultBecomeMethod = "doas"
+            options.defaultBecome = defaults.defaultBecome
+            options.defaultBecomeMethod = defaults.defaultBecomeMethod
         }
         XCTAssertEqual(events.results(ofTask: "as myself").first?.status, .changed, "a task's own become: false wins")
         let defaulted = try XCTUnwrap(events.results(ofTask: "as root").first)

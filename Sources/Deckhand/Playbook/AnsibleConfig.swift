@@ -51,6 +51,18 @@ public struct AnsibleConfig: Sendable, Hashable {
         return AnsibleConfig()
     }
 
+    /// Run options with this config's defaults: roles found in `rolesPath` then roles_path, forks, and the
+    /// become of plays, blocks and tasks that do not say.
+    public func runOptions(rolesPath: [String] = []) -> RunOptions {
+        var options = RunOptions()
+        options.loader = PlaybookLoader(rolesPath: rolesPath + self.rolesPath)
+        options.forks = forks ?? options.forks
+        options.defaultBecome = become
+        options.defaultBecomeMethod = becomeMethod
+        options.defaultBecomeUser = becomeUser
+        return options
+    }
+
     /// Reads `path` (INI: `[defaults]`, `[privilege_escalation]`; other sections are ignored).
     public static func read(path: String) throws -> AnsibleConfig {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
