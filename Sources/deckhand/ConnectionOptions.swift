@@ -31,6 +31,17 @@ struct ConnectionOptions: ParsableArguments {
         ConnectionSettings(sshConfigFile: configFile, hostKeyChecking: hostKeyChecking, connectTimeout: connectTimeout)
     }
 
+    /// Connections to `targets` (`[user@]host[:port]` or Host aliases), in the order given; a bad target or
+    /// config line is a usage error before any connection.
+    func connections(to targets: [String]) throws -> [SSHHostConnection] {
+        let connector = try connector()
+        do {
+            return try targets.map { try connector.connection(to: $0) }
+        } catch let error as ConnectionSettingsError {
+            throw DeckhandFailure(.usage, error.description)
+        }
+    }
+
     /// The engine's way to hosts with these settings (over `ansible` for inventory hosts); a bad ssh config
     /// line is a usage error naming file and line, before any connection.
     func connector(over ansible: AnsibleConfig? = nil) throws -> HostConnector {

@@ -22,14 +22,7 @@ struct PingCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        // Every target is resolved before any connection: a bad one fails the command at once.
-        let connector = try deckhand.connection.connector()
-        let resolved: [SSHHostConnection]
-        do {
-            resolved = try targets.map { try connector.connection(to: $0) }
-        } catch let error as ConnectionSettingsError {
-            throw DeckhandFailure(.usage, error.description)
-        }
+        let resolved = try deckhand.connection.connections(to: targets)
         let width = targets.map(\.count).max() ?? 0
         let outcomes = await withTaskGroup(of: (Int, PingOutcome).self) { group in
             for (index, connection) in resolved.enumerated() {

@@ -34,12 +34,7 @@ struct ShCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let connection: Connection
-        do {
-            connection = try deckhand.connection.connector().connection(to: target)
-        } catch let error as ConnectionSettingsError {
-            throw DeckhandFailure(.usage, error.description)
-        }
+        guard let connection = try deckhand.connection.connections(to: [target]).first else { return }
         let input = stdin ? FileHandle.standardInput.readDataToEndOfFile() : nil
 
         let result: CommandResult

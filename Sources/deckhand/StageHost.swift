@@ -12,6 +12,8 @@ extension StageHost {
             return try DeckhandFailure.reportingInputErrors { try resolveHost(stage, options: options, verb: verb) }
         } catch let error as DeckhandFailure {
             throw error
+        } catch let error as StageHostError {
+            throw DeckhandFailure(.usage, error.description)
         } catch {
             throw DeckhandFailure(.usage, "\(stage): \(error)")
         }
