@@ -1,3 +1,4 @@
+import Deckhand
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -10,7 +11,10 @@ enum Terminal {
     /// "deckhand: " and the message, on stderr.
     static func error(_ message: String) { write(Data("deckhand: \(message)\n".utf8), to: STDERR_FILENO) }
 
-
+    /// A remote command's output, passed through to the stream it came on (`sh`, `exec`).
+    static let passThrough: CommandOutputHandler = { stream, data in
+        write(data, to: stream == .stdout ? STDOUT_FILENO : STDERR_FILENO)
+    }
 
     /// Writes all of `data`; gives up quietly (and returns false) when the reader went away (a closed pipe).
     @discardableResult

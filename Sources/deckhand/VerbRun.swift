@@ -23,7 +23,8 @@ struct VerbRun {
             let target = try StageTarget.resolve(stage, options: options)
             let path = try BuiltInPlaybooks.locate(playbook, explicit: options.playbooks,
                                                    configDirectory: target.configDirectory)
-            var execution = try PlaybookExecution.load(playbook: path, inventory: target.inventory)
+            var execution = try PlaybookExecution.load(playbook: path, inventory: target.inventory,
+                                                       ansible: try AnsibleConfig.load())
             execution.options.extraVars = try ExtraVars.parse(options.extraVars)
             return (target, execution)
         }

@@ -25,13 +25,14 @@ extension TaskExecution {
         let variables = try runner.connectionVariables(of: targetName, scope: delegated ? nil : scope, remoteUser: remoteUser)
         let connection = try runner.pool.connection(for: variables)
         var become: Become?
-        if try variables.become ?? flag(keywords.become, scope: scope) ?? false {
-            let methodName = variables.becomeMethod ?? keywords.becomeMethod ?? "sudo"
+        if try variables.become ?? flag(keywords.become, scope: scope) ?? options.defaultBecome ?? false {
+            let methodName = variables.becomeMethod ?? keywords.becomeMethod ?? options.defaultBecomeMethod ?? "sudo"
             guard let method = Become.Method(rawValue: methodName) else {
                 throw ModuleArgumentError("become_method \(methodName) is not supported: deckhand becomes another user "
                                           + "with sudo or su; set become_method to one of them")
             }
-            let user = try variables.becomeUser ?? keywords.becomeUser.map { try templating.renderText($0, scope) } ?? "root"
+            let user = try variables.becomeUser ?? keywords.becomeUser.map { try templating.renderText($0, scope) }
+                ?? options.defaultBecomeUser ?? "root"
             become = Become(method: method, user: user, password: variables.becomePassword ?? options.becomePassword)
         }
         var environment: [String: String] = [:]

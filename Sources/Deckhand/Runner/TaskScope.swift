@@ -13,9 +13,8 @@ extension TaskExecution {
             factVars["ansible_facts"] = .dict(facts)
         }
         let role = task.role
-        var layers = VariableLayers()
+        var layers = HostVariables.layers(of: host.name, inventory: runner.inventory, extraVars: options.extraVars)
         layers.set(.roleDefaults, role?.defaults ?? [:])
-        layers.set(.inventory, runner.inventoryVariables(of: host.name))
         layers.set(.facts, factVars)
         layers.set(.playVars, context.playVars)
         layers.set(.varsPrompt, options.promptedVars)
@@ -23,7 +22,6 @@ extension TaskExecution {
         layers.set(.taskVars, keywords.vars)
         layers.set(.setFacts, host.hostVars)
         layers.set(.roleParams, role?.params ?? [:])
-        layers.set(.extraVars, options.extraVars)
         let checkMode = (try? flag(keywords.checkMode, scope: nil)) ?? options.checkMode
         let active = context.batch.filter { !$0.failed && !$0.unreachable }.map(\.name)
         let play = MagicVariables.PlayState(allHosts: context.allPlayHosts, activeHosts: active,
