@@ -57,7 +57,7 @@ struct BackupCommand: AsyncParsableCommand {
         if let into { variables.append(("restore_database", .string(into))) }
         if let file { variables.append(("backup_file", .string(file))) }
         if yesOverwriteLive { variables.append(("backup_overwrite_live", .bool(true))) }
-        let run = try await VerbRun.run(BuiltInVerb.backup.playbook, stage: stage, variables: variables, options: options,
+        let run = try await VerbRun.run(.backup, stage: stage, variables: variables, options: options,
                                         connection: deckhand.connection)
         try run.finish({
             switch action {

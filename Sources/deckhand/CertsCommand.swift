@@ -25,7 +25,7 @@ struct CertsCommand: AsyncParsableCommand {
     @OptionGroup var options: StageOptions
 
     func run() async throws {
-        let run = try await VerbRun.run(BuiltInVerb.certs.playbook, stage: stage, variables: [("certs_action", .string(action.rawValue))],
+        let run = try await VerbRun.run(.certs, stage: stage, variables: [("certs_action", .string(action.rawValue))],
                                         options: options, connection: deckhand.connection)
         try run.finish(run.text(.certificate)
                            ?? "certs \(action.rawValue) on \(stage) done", action: "certs \(action.rawValue)", changesHost: action == .renew)

@@ -91,7 +91,7 @@ enum DeployRunner {
         let (failed, done): (VerbOutcome, VerbOutcome) = verb == .deploy ? (.deployFailed, .deployed) : (.rollbackFailed, .rolledBack)
         let started = Date()
         let interruption = CtrlC.stopsRun(action)
-        let run = try await VerbRun.run(verb.playbook, stage: stage, variables: variables, options: options,
+        let run = try await VerbRun.run(verb, stage: stage, variables: variables, options: options,
                                         connection: connection, interruption: interruption, defaults: identity)
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
         if let refusal = run.text(.lockRefused) {

@@ -24,7 +24,7 @@ struct HistoryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let run = try await VerbRun.run(BuiltInVerb.history.playbook, stage: stage, variables: [("history_limit", .int(limit))],
+        let run = try await VerbRun.run(.history, stage: stage, variables: [("history_limit", .int(limit))],
                                         options: options, connection: deckhand.connection)
         let lines = run.lines(.history).compactMap(DeployHistoryLine.init(parsing:))
         let current = run.text(.currentRelease)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""

@@ -29,7 +29,7 @@ struct LockCommand: AsyncParsableCommand {
     @OptionGroup var options: StageOptions
 
     func run() async throws {
-        let run = try await VerbRun.run(BuiltInVerb.lock.playbook, stage: stage, variables: [("lock_action", .string(action.rawValue))],
+        let run = try await VerbRun.run(.lock, stage: stage, variables: [("lock_action", .string(action.rawValue))],
                                         options: options, connection: deckhand.connection)
         let text = run.text(.lockInfo) ?? ""
         let info = DeployLockInfo(parsing: text)

@@ -29,7 +29,7 @@ struct LogsRotateCommand: AsyncParsableCommand {
     @OptionGroup var options: StageOptions
 
     func run() async throws {
-        let run = try await VerbRun.run("logs_rotate.yml", stage: stage, variables: [], options: options,
+        let run = try await VerbRun.run(.logsRotate, stage: stage, variables: [], options: options,
                                         connection: deckhand.connection)
         try run.finish("logs of \(stage) rotated; every writer now logs to the new files", action: "logs rotate", changesHost: true)
     }

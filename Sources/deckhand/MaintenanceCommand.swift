@@ -40,7 +40,7 @@ struct MaintenanceCommand: AsyncParsableCommand {
     func run() async throws {
         var variables: [(String, Jinja.Value)] = [("maintenance_state", .string(state.rawValue))]
         if let message { variables.append(("maintenance_text", .string(message))) }
-        let run = try await VerbRun.run(BuiltInVerb.maintenance.playbook, stage: stage, variables: variables,
+        let run = try await VerbRun.run(.maintenance, stage: stage, variables: variables,
                                         options: options, connection: deckhand.connection)
         let since = UTCClock.hoursMinutes(Date())
         try run.finish({

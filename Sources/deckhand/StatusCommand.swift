@@ -16,7 +16,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var options: StageOptions
 
     func run() async throws {
-        let run = try await VerbRun.run(BuiltInVerb.status.playbook, stage: stage, variables: [], options: options,
+        let run = try await VerbRun.run(.status, stage: stage, variables: [], options: options,
                                         connection: deckhand.connection)
         let lines = run.lines(.statusLines)
         // The screen itself, one fact per line (the report above prints the registered list as data).

@@ -10,18 +10,17 @@ struct VerbRun {
     let summary: RunSummary
     /// --check: the final line says nothing was changed.
     let checkMode: Bool
-    private let recorder: RecordingReporter
 
-    /// Runs `playbook` (a file name of the built-in playbooks) against `stage` with `variables` (the verb's
+    /// Runs the playbook of `verb` (one of the built-in playbooks) against `stage` with `variables` (the verb's
     /// own, above the user's -e). Invalid input exits 5 before anything runs, as `deckhand run` does.
     /// `interruption` stops the run at the next task boundary when requested (Ctrl-C), rescue/always still run.
-    static func run(_ playbook: String, stage: String, variables: [(String, Value)],
+    static func run(_ verb: BuiltInVerb, stage: String, variables: [(String, Value)],
                     options: StageOptions, connection: ConnectionOptions,
                     interruption: RunInterruption? = nil,
                     defaults: (StageTarget) -> [(String, Value)] = { _ in [] }) async throws -> VerbRun {
         let (target, loaded) = try DeckhandFailure.reportingInputErrors { () throws -> (StageTarget, PlaybookExecution) in
             let target = try StageTarget.resolve(stage, options: options)
-            let path = try BuiltInPlaybooks.locate(playbook, explicit: options.playbooks,
+            let path = try BuiltInPlaybooks.locate(verb.playbook, explicit: options.playbooks,
                                                    configDirectory: target.configDirectory)
             var execution = try PlaybookExecution.load(playbook: path, inventory: target.inventory,
                                                        ansible: try AnsibleConfig.load())
@@ -42,10 +41,9 @@ struct VerbRun {
         if let password = ProcessInfo.processInfo.environment["DECKHAND_BECOME_PASSWORD"] {
             execution.options.becomePassword = password
         }
-        let recorder = RecordingReporter()
-        let reporter = TeeReporter([HumanReport.standardOutput(verbosity: options.verbose), recorder])
-        let summary = try await execution.run(connection: connection, reporter: reporter)
-        return VerbRun(target: target, summary: summary, checkMode: options.check, recorder: recorder)
+        let summary = try await execution.run(connection: connection,
+                                              reporter: HumanReport.standardOutput(verbosity: options.verbose))
+        return VerbRun(target: target, summary: summary, checkMode: options.check)
     }
 
     var succeeded: Bool { summary.exitCode == 0 }

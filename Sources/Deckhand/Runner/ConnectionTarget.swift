@@ -57,10 +57,12 @@ struct ControllerOnly: Connection {
     let hostName: String
     let module: String
 
-    func run(_ command: ShellCommand, stdin: Data?) async throws -> CommandResult {
+    func run(_ command: ShellCommand, stdin: Data?, output: CommandOutputHandler?) async throws -> CommandResult {
         throw ModuleArgumentError("internal: \(module) is declared to run on the controller (ModuleSpec.runsOnController) "
                                   + "but asked \(hostName) to run \(command.rendered)")
     }
+
+    func connect() async throws {}
 
     func close() async {}
 }
