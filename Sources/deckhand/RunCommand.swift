@@ -75,6 +75,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("roles-path"), help: ArgumentHelp("Extra folders to find roles in (repeatable).", valueName: "dir"))
     var rolesPath: [String] = []
 
+    @OptionGroup(title: "Ansible Vault") var vault: VaultOptions
+
     enum OutputFormat: String, ExpressibleByArgument {
         case human, json
     }
@@ -91,6 +93,11 @@ struct RunCommand: AsyncParsableCommand {
         }
         guard FileManager.default.fileExists(atPath: playbook) else {
             throw fail(1, "the playbook \(playbook) does not exist; give the path of a playbook file")
+        }
+        do {
+            try vault.install()
+        } catch let failure as DeckhandFailure {
+            throw fail(failure.exitCode.rawValue, failure.message)
         }
         // Everything is read and checked before any connection, so a bad playbook changes nothing.
         let loaded: PlaybookExecution
