@@ -15,18 +15,32 @@ final class VaultRunTests: XCTestCase {
         try write("pw-prod", Vectors.prodPassword + "\n")
         try write("hosts.ini", "[web]\nweb1 ansible_connection=local\n")
         try write("group_vars/web.yml", Vectors.file11)
+        // The other places a team keeps vaulted data, encrypted by deckhand (VaultTests holds it to ansible-vault).
+        try FileManager.default.createDirectory(atPath: folder + "/files", withIntermediateDirectories: true)
+        try write("vault_prod.yml", try Vectors.secrets.encrypt("from_vars_files: vf-secret\n", vaultID: "prod").text)
+        try write("included.yml", try Vectors.secrets.encrypt("from_include: inc-secret\n", vaultID: "prod").text)
+        try write("extra.yml", try Vectors.secrets.encrypt("from_extra: ex-secret\n", vaultID: "default").text)
+        try write("files/key.pem", try Vectors.secrets.encrypt("-----BEGIN KEY-----\nkey-body\n", vaultID: "prod").text)
         try write("site.yml", """
             - hosts: web
               gather_facts: false
+              vars_files: [vault_prod.yml]
               vars:
             \(Vectors.inlineToken.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
               tasks:
+                - include_vars: included.yml
                 - name: write the secrets
-                  copy: { dest: "\(folder)/out", content: "{{ db_password }} {{ api_token }}\\n" }
+                  copy:
+                    dest: "\(folder)/out"
+                    content: "{{ db_password }} {{ api_token }} {{ from_vars_files }} {{ from_include }} {{ from_extra }}\\n"
+                - name: a vaulted file is copied as its plaintext
+                  copy: { src: key.pem, dest: "\(folder)/key.pem" }
                 - name: show one
                   debug: { msg: "token={{ api_token }}" }
             """)
     }
+
+    private let expected = "s3cret-from-vault tok-123456 vf-secret inc-secret ex-secret\n"
 
     override func tearDown() {
         VaultSecrets.installed = VaultSecrets()
@@ -50,17 +64,20 @@ final class VaultRunTests: XCTestCase {
         let inventory = try Inventory.load(from: [folder + "/hosts.ini"])
         var options = RunOptions()
         options.loader = loader
+        options.extraVars = try ExtraVars.parse(["@" + folder + "/extra.yml"])
         let reporter = RecordingReporter()
         let pool = ConnectionPool { variables in LocalConnection(hostName: variables.hostName) }
         let summary = await PlaybookRunner(inventory: inventory, options: options, pool: pool, reporter: reporter).run(playbook)
         XCTAssertEqual(summary.exitCode, 0)
-        XCTAssertEqual(read("out"), "s3cret-from-vault tok-123456\n")
+        XCTAssertEqual(read("out"), expected)
+        XCTAssertEqual(read("key.pem"), "-----BEGIN KEY-----\nkey-body\n")
     }
 
     func testDeckhandRunTakesAPasswordFileAndMasksTheDecryptedValues() throws {
-        let result = try deckhand(["run", "site.yml", "-i", "hosts.ini", "--vault-password-file", "pw", "-v"])
+        let result = try deckhand(["run", "site.yml", "-i", "hosts.ini", "--vault-password-file", "pw",
+                                   "--vault-id", "prod@pw-prod", "-e", "@extra.yml", "-v"])
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
-        XCTAssertEqual(read("out"), "s3cret-from-vault tok-123456\n")
+        XCTAssertEqual(read("out"), expected)
         XCTAssertTrue(result.stdout.contains("token=********"), result.stdout)
         XCTAssertFalse(result.stdout.contains("tok-123456"), result.stdout)
     }

@@ -163,7 +163,7 @@ extension TaskExecution {
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw ModuleArgumentError("could not read \(path)")
                 }
-                return data
+                return try VaultedFile.plaintext(of: data, path: path, vault: .installed)
             },
             listSourceDirectory: { name in
                 let path = try find(name, "files")
