@@ -75,11 +75,19 @@ final class VaultRunTests: XCTestCase {
 
     func testDeckhandRunTakesAPasswordFileAndMasksTheDecryptedValues() throws {
         let result = try deckhand(["run", "site.yml", "-i", "hosts.ini", "--vault-password-file", "pw",
-                                   "--vault-id", "prod@pw-prod", "-e", "@extra.yml", "-v"])
+                                   "--vault-id", "prod@pw-prod", "-e", "@extra.yml", "-v", "--diff"])
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
         XCTAssertEqual(read("out"), expected)
         XCTAssertTrue(result.stdout.contains("token=********"), result.stdout)
-        XCTAssertFalse(result.stdout.contains("tok-123456"), result.stdout)
+        for secret in ["tok-123456", "s3cret-from-vault", "vf-secret", "inc-secret", "ex-secret", "key-body"] {
+            XCTAssertFalse(result.stdout.contains(secret), "\(secret) shown in:\n" + result.stdout)
+        }
+        try FileManager.default.removeItem(atPath: folder + "/out")
+        let json = try deckhand(["run", "site.yml", "-i", "hosts.ini", "--vault-password-file", "pw",
+                                 "--vault-id", "prod@pw-prod", "-e", "@extra.yml", "--output", "json", "--diff"])
+        XCTAssertEqual(json.status, 0, json.stdout + json.stderr)
+        XCTAssertTrue(json.stdout.contains("token=********"), json.stdout)
+        XCTAssertFalse(json.stdout.contains("tok-123456") || json.stdout.contains("inc-secret"), json.stdout)
     }
 
     func testDeckhandRunWithAWrongPasswordNamesTheFileAndChangesNothing() throws {

@@ -148,6 +148,9 @@ final class VaultTests: XCTestCase {
         XCTAssertEqual(document.root.map(YAMLDocument.value(of:)),
                        .dict(["db_password": .string("s3cret-from-vault"), "app_secret_key": .string("k3y with spaces")]))
         XCTAssertEqual(VaultSecrets.revealed.mask("pw=s3cret-from-vault"), "pw=********")
+        XCTAssertEqual(VaultSecrets.revealed.mask(#"{"msg": "k3y with spaces"}"#), #"{"msg": "********"}"#)
+        VaultSecrets.revealed.insert("two\nlines \"quoted\"")
+        XCTAssertEqual(VaultSecrets.revealed.mask(#"{"msg": "two\nlines \"quoted\""}"#), #"{"msg": "********"}"#)
     }
 
     func testVaultDataWithoutAPasswordSaysWhereAndWhichFlagToPass() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Jinja
 
 extension VaultSecrets {
     private static let state = InstalledVault()
@@ -22,8 +23,11 @@ public final class RevealedValues: @unchecked Sendable {
     func insert(_ value: String) {
         // A one-character secret would mask every occurrence of that letter: too little to hide, too much to lose.
         guard value.count > 1 else { return }
+        // As --output json writes it, when it holds quotes, backslashes or line breaks.
+        let quoted = Value.string(value).jsonText
         lock.lock(); defer { lock.unlock() }
         values.insert(value)
+        values.insert(String(quoted.dropFirst().dropLast()))
     }
 
     public var all: Set<String> {
