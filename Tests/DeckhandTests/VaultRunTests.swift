@@ -109,6 +109,15 @@ final class VaultRunTests: XCTestCase {
         XCTAssertNil(read("out"))
     }
 
+    func testThePasswordsCanComeFromTheEnvironmentAndTheInventoryCanBeVaulted() throws {
+        try write("hosts.ini", try Vectors.secrets.encrypt("[web]\nweb1 ansible_connection=local\n", vaultID: "prod").text)
+        let environment = ["ANSIBLE_VAULT_PASSWORD_FILE": folder + "/pw", "ANSIBLE_VAULT_IDENTITY_LIST": "prod@" + folder + "/pw-prod"]
+        let result = try DeckhandBinary.run(["run", "site.yml", "-i", "hosts.ini", "-e", "@extra.yml"], in: folder,
+                                            input: "", environment: environment)
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+        XCTAssertEqual(read("out"), expected)
+    }
+
     func testTheVaultVerbsRoundTripAFileAndAString() throws {
         try write("secrets.yml", "db_password: hunter2\n")
         var result = try deckhand(["vault", "encrypt", "secrets.yml", "--vault-id", "prod@pw-prod"])
