@@ -88,7 +88,7 @@ public final class PlaybookRunner: @unchecked Sendable {
             // Names may be templates of play and extra vars (`vars/{{ stage }}.yml`), as in Ansible.
             var layers = VariableLayers()
             layers.set(.playVars, vars)
-            layers.set(.extraVars, options.extraVars)
+            layers.set(.extraVars, options.extraVars, data: options.literalExtraVars)
             let scope = TemplatedScope(layers: layers, magic: ["playbook_dir": .string(play.playbookDirectory)],
                                        renderer: templating.renderer)
             var found = false
@@ -436,7 +436,11 @@ public final class PlaybookRunner: @unchecked Sendable {
             }
             var includeKeywords = include.apply.inheriting(from: keywords)
             includeKeywords.when = []
-            for (key, value) in group.vars { includeKeywords.vars[key] = value }
+            // The include's vars were rendered (and its loop items taken) on the host: data from here on.
+            for (key, value) in group.vars {
+                includeKeywords.vars[key] = value
+                includeKeywords.dataVars.insert(key)
+            }
             reporter.record(.notice("included: \(group.path) for \(group.hosts.map(\.name).joined(separator: ", "))"))
             await runItems(items, keywords: includeKeywords, hosts: group.hosts, context: context)
         }

@@ -50,7 +50,7 @@ extension PlaybookRunner {
         }
         var layers = VariableLayers()
         layers.set(.inventory, inventoryVariables(of: host))
-        layers.set(.extraVars, options.extraVars)
+        layers.set(.extraVars, options.extraVars, data: options.literalExtraVars)
         let scope = scope ?? TemplatedScope(layers: layers, magic: ["inventory_hostname": .string(host)],
                                             renderer: templating.renderer)
         var vars = OrderedDictionary<String, Value>()

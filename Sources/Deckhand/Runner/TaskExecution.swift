@@ -33,10 +33,10 @@ struct TaskExecution: Sendable {
         layers.set(.playVars, context.playVars)
         layers.set(.varsPrompt, options.promptedVars)
         layers.set(.roleVars, role?.vars ?? [:])
-        layers.set(.taskVars, keywords.vars)
-        layers.set(.setFacts, host.hostVars)
+        layers.set(.taskVars, keywords.vars, data: keywords.dataVars)
+        layers.set(.setFacts, host.hostVars, data: host.hostVarsData)
         layers.set(.roleParams, role?.params ?? [:])
-        layers.set(.extraVars, options.extraVars)
+        layers.set(.extraVars, options.extraVars, data: options.literalExtraVars)
         let checkMode = (try? flag(keywords.checkMode, scope: nil)) ?? options.checkMode
         let active = context.batch.filter { !$0.failed && !$0.unreachable }.map(\.name)
         let play = MagicVariables.PlayState(allHosts: context.allPlayHosts, activeHosts: active,
@@ -411,7 +411,7 @@ struct TaskExecution: Sendable {
         }
         if !result.facts.isEmpty {
             if call.name == "set_fact" || call.name == "include_vars" {
-                for (key, value) in result.facts { host.setVariable(key, value) }
+                for (key, value) in result.facts { host.setVariable(key, value, isTemplate: call.name == "include_vars") }
             } else {
                 host.mergeFacts(result.facts)
             }

@@ -3,13 +3,14 @@ import Jinja
 import OrderedCollections
 
 /// The `VariableScope` a task renders with on one host: magic variables, then the layered variables in
-/// Ansible's precedence. Values are templated when read (lazily), recursively, with loop detection;
-/// magic variables are returned untouched.
+/// Ansible's precedence. Templates the user wrote are rendered when read (lazily), recursively, with loop
+/// detection; data (magic variables, loop items, registered results, facts, anything a template rendered to)
+/// is returned as it is, never rendered.
 public final class TemplatedScope: VariableScope, @unchecked Sendable {
     public let layers: VariableLayers
     /// Magic variables (inventory_hostname, groups, hostvars…); they cannot be overridden.
     public let magic: OrderedDictionary<String, Value>
-    /// Loop variables and the like, above every layer.
+    /// Loop variables and the like, above every layer: data (loop items are what a loop rendered to).
     public let overrides: OrderedDictionary<String, Value>
     public let renderer: TemplateRenderer
 
@@ -42,9 +43,10 @@ public final class TemplatedScope: VariableScope, @unchecked Sendable {
         // Magic values are returned as they are: `hostvars` holds other hosts' variables, which must not be
         // rendered with this host's scope (an undefined name there would fail every lookup of hostvars).
         if let value = magic[name] { return value }
+        if let value = overrides[name] { return value }
         if let cached = lock.withLock({ rendered[name] }) { return cached }
-        guard let raw = rawValue(named: name) else { return nil }
-        guard raw.containsTemplate else { return raw }
+        guard let (raw, isTemplate) = layers.variable(named: name) else { return nil }
+        guard isTemplate, raw.containsTemplate else { return raw }
         let thread = UInt(bitPattern: Int(bitPattern: pthread_self()))
         let entered = lock.withLock { inProgress[thread, default: []].insert(name).inserted }
         guard entered else {

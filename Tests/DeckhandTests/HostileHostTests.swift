@@ -1,0 +1,91 @@
+import Foundation
+import Jinja
+import OrderedCollections
+import XCTest
+@testable import Deckhand
+
+/// A host that answers with template syntax: what it says is data, never rendered on the controller.
+final class HostileHostTests: XCTestCase {
+    private var base = ""
+    private var directory = ""
+    /// Where a rendered `lookup('pipe', ...)` would leave its mark on the controller.
+    private var pwned: String { directory + "/PWNED" }
+    /// A line that runs a command when rendered, and one that fails to render.
+    private var hostileLines: [String] { ["{{ lookup('pipe','touch \(pwned)') }}", "${#HOME} {% raw %}"] }
+    private var hostileText: String { hostileLines.joined(separator: "\n") }
+
+    override func setUpWithError() throws {
+        try LoopbackHost.requireUp()
+        base = "/tmp/deckhand-hostile-host-\(UUID().uuidString)"
+        directory = NSTemporaryDirectory() + "deckhand-hostile-host-\(UUID().uuidString)"
+        for folder in [base, directory] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        // The test host is this machine: the host's file is written directly, world-readable for its user.
+        try (hostileText + "\n").write(toFile: base + "/said", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: base)
+    }
+
+    override func tearDown() {
+        XCTAssertFalse(FileManager.default.fileExists(atPath: pwned), "host output was rendered on the controller")
+        _ = try? FileManager.default.removeItem(atPath: base)
+        _ = try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func write(_ name: String, _ text: String) throws {
+        try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+    }
+
+    func testWhatAHostPrintsArrivesLiterallyThroughRegisterSetFactDebugLoopsIncludesAndTemplates() async throws {
+        try write("echo.j2", "copied={{ copied }}\n")
+        try write("item.yml", """
+            - debug: { msg: "included {{ line }}" }
+              register: included
+            - set_fact: { included_msgs: "{{ included_msgs | default([]) + [included.msg] }}" }
+            """)
+        try write("site.yml", """
+            - hosts: testhost
+              gather_facts: false
+              vars:
+                from_play_var: "{{ said.stdout }}"
+              tasks:
+                - command: cat {{ base }}/said
+                  register: said
+                - set_fact: { first_line: "{{ said.stdout_lines[0] }}" }
+                - debug: { msg: "first {{ first_line }}" }
+                - set_fact: { copied: "{{ said.stdout }}" }
+                - debug: { msg: "{{ copied }}" }
+                  register: shown
+                - debug: { msg: "item {{ item }}" }
+                  loop: "{{ said.stdout_lines }}"
+                  register: looped
+                - include_tasks: item.yml
+                  loop: "{{ said.stdout_lines }}"
+                  loop_control: { loop_var: line }
+                - template: { src: echo.j2, dest: "{{ base }}/echo" }
+                - set_fact: { via_play_var: "{{ from_play_var }}" }
+                - debug: { msg: "play var {{ via_play_var }}" }
+            """)
+        let (summary, events) = try await LoopbackHost.run(directory + "/site.yml", extraVars: ["base": .string(base)])
+        XCTAssertEqual(summary.exitCode, 0, events.failureReport)
+        XCTAssertEqual(try String(contentsOfFile: base + "/echo", encoding: .utf8), "copied=\(hostileText)\n")
+        let results = events.events.compactMap { event -> OrderedDictionary<String, Value>? in
+            if case .hostResult(_, let result) = event { return result.result }
+            return nil
+        }
+        // Each task's `msg`, and each loop item's.
+        let messages = results.flatMap { result -> [String] in
+            var found: [String] = []
+            if case .string(let msg)? = result["msg"] { found.append(msg) }
+            if case .list(let items)? = result["results"] {
+                for case .dict(let item) in items { if case .string(let msg)? = item["msg"] { found.append(msg) } }
+            }
+            return found
+        }
+        XCTAssertTrue(messages.contains("first " + hostileLines[0]), "debug of a set_fact: \(messages)")
+        XCTAssertTrue(messages.contains(hostileText), "debug of the set_fact: \(messages)")
+        XCTAssertTrue(messages.contains("item " + hostileLines[1]), "loop item: \(messages)")
+        XCTAssertTrue(messages.contains("included " + hostileLines[0]), "include_tasks loop item: \(messages)")
+        XCTAssertTrue(messages.contains("play var " + hostileText), "a play var made from a result: \(messages)")
+    }
+}
