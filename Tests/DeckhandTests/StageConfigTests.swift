@@ -146,6 +146,21 @@ final class StageConfigTests: XCTestCase {
         has("stage name 'bad name!'", line: 11)
     }
 
+    func testADomainThatIsNotAHostNameIsRefusedWithItsLine() throws {
+        let found = errors("""
+            stages:
+              a: {host: h, domain: "x.com; touch /tmp/pwned"}
+              b: {host: h, domain: "ex ample.com"}
+              c: {host: h, domain: "-x.example.com"}
+              d: {host: h, domain: "a..com"}
+              e: {host: h, domain: "<b>x</b>"}
+              f: {host: h, domain: "{{ secret_key }}"}
+            """)
+        XCTAssertEqual(found.map(\.location.line), [2, 3, 4, 5, 6, 7], found.map(\.description).joined(separator: "\n"))
+        XCTAssertTrue(found.allSatisfy { $0.message.contains("must be a host name") && $0.location.file == "/ops/deckhand.yml" })
+        XCTAssertNoThrow(try parse("stages: {a: {host: h, domain: shop-1.example.co.uk}, b: {host: h, domain: localhost}}"))
+    }
+
     func testAnUnknownStageListsTheStagesAndSuggestsOne() throws {
         let config = try parse("stages:\n  production: {host: h, domain: d}\n  test: {host: h, domain: d}\n")
         XCTAssertThrowsError(try config.stage("prodution")) { error in
