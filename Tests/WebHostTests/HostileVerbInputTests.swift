@@ -43,4 +43,36 @@ final class HostileVerbInputTests: XCTestCase {
         XCTAssertTrue(last.contains(message), "the history keeps the message as typed: \(last)")
         XCTAssertFalse(last.joined().contains(secretKey), "the secret went into the history: \(last)")
     }
+
+    func testBackupVerifyAndRestoreRefuseANameThatIsNotABackupAndChangeNothing() throws {
+        let before = try dumps()
+        for file in ["$(touch \(pwned))", "x; touch \(pwned)", "../../../etc/passwd", "/etc/passwd",
+                     "v1_20260101T000000Z.dump/../x"] {
+            for action in ["verify", "restore"] {
+                let arguments = ["backup", action, "test", "--file", file] + (action == "restore" ? ["--into", "scratch"] : [])
+                let refused = try host.deckhand(arguments)
+                XCTAssertEqual(refused.status, 2, "\(action) --file \(file): \(refused)")
+                XCTAssertTrue(refused.stdout.contains("must be the name of a backup in"), "\(action) --file \(file): \(refused.stdout)")
+            }
+        }
+        for database in ["$(touch \(pwned))", "x\"; DROP DATABASE postgres; --", "a'b", "1abc", "a/b", String(repeating: "d", count: 64)] {
+            let refused = try host.deckhand(["backup", "restore", "test", "--into", database])
+            XCTAssertEqual(refused.status, 2, "--into \(database): \(refused)")
+            XCTAssertTrue(refused.stdout.contains("must be a database name"), "--into \(database): \(refused.stdout)")
+        }
+        XCTAssertEqual(try dumps(), before, "nothing in DB_backups changed")
+    }
+
+    func testADumpIsReadableOnlyByItsOwner() throws {
+        let before = try dumps()
+        let create = try host.deckhand(["backup", "create", "test"])
+        XCTAssertEqual(create.status, 0, "\(create)")
+        let name = try XCTUnwrap(Set(try dumps()).subtracting(before).first, "a new dump")
+        let attributes = try FileManager.default.attributesOfItem(atPath: host.appDirectory + "/DB_backups/" + name)
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600, "mode of \(name)")
+    }
+
+    private func dumps() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: host.appDirectory + "/DB_backups").sorted()
+    }
 }
