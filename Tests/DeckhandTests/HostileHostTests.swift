@@ -89,3 +89,75 @@ final class HostileHostTests: XCTestCase {
         XCTAssertTrue(messages.contains("play var " + hostileText), "a play var made from a result: \(messages)")
     }
 }
+
+/// Arguments that become one line of a file refuse a line break, naming the argument, and change nothing.
+final class SingleLineArgumentTests: XCTestCase {
+    private var base = ""
+    private var directory = ""
+
+    override func setUpWithError() throws {
+        try LoopbackHost.requireUp()
+        base = "/tmp/deckhand-single-line-\(UUID().uuidString)"
+        directory = NSTemporaryDirectory() + "deckhand-single-line-\(UUID().uuidString)"
+        for folder in [base, directory] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: base)
+        try "keep = 1\n".write(toFile: base + "/config", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: base + "/config")
+    }
+
+    override func tearDown() {
+        _ = try? FileManager.default.removeItem(atPath: base)
+        _ = try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func testANewlineInACronJobOrUserOrALineIsRefusedAndNothingIsWritten() async throws {
+        try """
+            - hosts: testhost
+              gather_facts: false
+              tasks:
+                - cron:
+                    name: nightly
+                    job: "true\\n* * * * * root touch {{ base }}/pwned"
+                    cron_file: "{{ base }}/crontab"
+                    user: deckhand
+                  ignore_errors: true
+                - cron: { name: "a\\nb", job: "true", cron_file: "{{ base }}/crontab", user: deckhand }
+                  ignore_errors: true
+                - cron: { name: n, job: "true", minute: "0\\n*", cron_file: "{{ base }}/crontab", user: deckhand }
+                  ignore_errors: true
+                - lineinfile: { path: "{{ base }}/config", line: "x = 1\\r\\ny = 2" }
+                  ignore_errors: true
+                - cron: { name: n, job: "true", user: "deckhand\\n* * * * * root", cron_file: "{{ base }}/crontab" }
+                  ignore_errors: true
+                - authorized_key: { user: "deckhand\\nroot", key: "ssh-ed25519 AAAA", path: "{{ base }}/keys", manage_dir: false }
+                  ignore_errors: true
+            """.write(toFile: directory + "/site.yml", atomically: true, encoding: .utf8)
+        let (summary, events) = try await LoopbackHost.run(directory + "/site.yml", extraVars: ["base": .string(base)])
+        XCTAssertEqual(summary.exitCode, 0, events.failureReport)
+        let failures = events.events.compactMap { event -> String? in
+            guard case .hostResult(_, let result) = event, result.status == .failed,
+                  case .string(let message)? = result.result["msg"] else { return nil }
+            return message
+        }
+        let fields = ["job", "name", "minute", "line", "user", "user"]
+        XCTAssertEqual(failures.count, fields.count, "\(failures)")
+        for (message, field) in zip(failures, fields) {
+            XCTAssertTrue(message.contains("\(field) must be a single line"), message)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/crontab"), "nothing written to the cron file")
+        XCTAssertEqual(try String(contentsOfFile: base + "/config", encoding: .utf8), "keep = 1\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: base).sorted(), ["config"])
+    }
+
+    func testAUserCommentOrShellWithANewlineIsRefusedBeforeAnythingRuns() {
+        for (field, value) in [("comment", "App\nroot2::0:0::/root:/bin/bash"), ("shell", "/bin/sh\n"), ("name", "a\nb")] {
+            var values: OrderedDictionary<String, Value> = ["name": .string("app")]
+            values[field] = .string(value)
+            XCTAssertThrowsError(try UserModule(ModuleArguments(values)), field) { error in
+                XCTAssertTrue("\(error)".contains("\(field) must be a single line"), "\(error)")
+            }
+        }
+    }
+}

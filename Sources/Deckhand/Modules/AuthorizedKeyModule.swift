@@ -26,6 +26,7 @@ public struct AuthorizedKeyModule: Module {
     var manageDirectory: Bool
 
     public init(_ arguments: ModuleArguments) throws {
+        try arguments.requireSingleLine("user")
         user = try arguments.requiredString("user")
         keys = try arguments.requiredString("key").splitLines.map(\.trimmed).filter { !$0.isEmpty && !$0.hasPrefix("#") }
         guard !keys.isEmpty else { throw ModuleArgumentError("key is empty") }

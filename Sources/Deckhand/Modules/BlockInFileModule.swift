@@ -44,6 +44,7 @@ public struct BlockInFileModule: Module {
     var group: String?
 
     public init(_ arguments: ModuleArguments) throws {
+        try arguments.requireSingleLine("marker", "marker_begin", "marker_end")
         path = try arguments.requiredString("path", "dest", "destfile", "name")
         block = try arguments.string("block", "content") ?? ""
         let marker = try arguments.string("marker") ?? "# {mark} ANSIBLE MANAGED BLOCK"

@@ -33,6 +33,8 @@ public struct CronModule: Module {
     var disabled: Bool
 
     public init(_ arguments: ModuleArguments) throws {
+        try arguments.requireSingleLine("name", "job", "value", "minute", "hour", "day", "dom", "month", "weekday", "dow",
+                                        "user")
         name = try arguments.requiredString("name")
         job = try arguments.string("job", "value")
         if let special = try arguments.string("special_time") {

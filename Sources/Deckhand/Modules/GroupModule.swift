@@ -22,6 +22,7 @@ public struct GroupModule: Module {
     var system: Bool
 
     public init(_ arguments: ModuleArguments) throws {
+        try arguments.requireSingleLine("name")
         name = try arguments.requiredString("name")
         gid = try arguments.int("gid")
         present = try arguments.choice("state", ["present", "absent"], default: "present") == "present"

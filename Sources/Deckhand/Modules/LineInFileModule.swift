@@ -43,6 +43,7 @@ public struct LineInFileModule: Module {
     var group: String?
 
     public init(_ arguments: ModuleArguments) throws {
+        try arguments.requireSingleLine("line", "value")
         path = try arguments.requiredString("path", "dest", "destfile", "name")
         line = try arguments.string("line", "value")
         if let pattern = try arguments.string("regexp", "regex") {

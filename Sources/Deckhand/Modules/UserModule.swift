@@ -40,6 +40,7 @@ public struct UserModule: Module {
     var remove: Bool
 
     public init(_ arguments: ModuleArguments) throws {
+        try arguments.requireSingleLine("name", "user", "comment", "shell", "home", "group", "password")
         name = try arguments.requiredString("name", "user")
         present = try arguments.choice("state", ["present", "absent"], default: "present") == "present"
         uid = try arguments.int("uid")
