@@ -252,9 +252,12 @@ final class StageConfigTests: XCTestCase {
         // --check prints the command line without connecting; app_dir comes from the playbooks' defaults.yml.
         let exec = try deckhand(["exec", "test", "--check", "--", "python", "manage.py", "migrate"], in: folder)
         XCTAssertEqual(exec.status, 0, exec.stderr)
-        XCTAssertEqual(exec.stdout, "test: sudo -n -H -u shop /webapps/shop.example.com/bin/appenv python manage.py migrate\n")
+        XCTAssertEqual(exec.stdout, "test: sudo -n -H -u shop /webapps/shop.example.com/bin/appenv /bin/bash -c 'python manage.py migrate'\n")
         let moved = try deckhand(["exec", "test", "--check", "-e", "webapps_root=/srv/apps", "--", "true"], in: folder)
-        XCTAssertEqual(moved.stdout, "test: sudo -n -H -u shop /srv/apps/shop.example.com/bin/appenv true\n", moved.stderr)
+        XCTAssertEqual(moved.stdout, "test: sudo -n -H -u shop /srv/apps/shop.example.com/bin/appenv /bin/bash -c true\n", moved.stderr)
+        // The whole line is read by the app user's shell: `;` does not end the sudo command.
+        let chained = try deckhand(["exec", "test", "--check", "--", "id", ";", "touch", "x"], in: folder)
+        XCTAssertEqual(chained.stdout, "test: sudo -n -H -u shop /webapps/shop.example.com/bin/appenv /bin/bash -c 'id ; touch x'\n")
     }
 
     private func deckhand(_ arguments: [String], in folder: String) throws -> (status: Int32, stdout: String, stderr: String) {

@@ -44,6 +44,12 @@ final class HostileVerbInputTests: XCTestCase {
         XCTAssertFalse(last.joined().contains(secretKey), "the secret went into the history: \(last)")
     }
 
+    func testExecRunsTheWholeCommandLineAsTheAppUser() throws {
+        let exec = try host.deckhand(["exec", "test", "--", "id", "-un", ";", "id", "-un", "&&", "echo", "$USER"])
+        XCTAssertEqual(exec.status, 0, "\(exec)")
+        XCTAssertEqual(exec.stdout, "\(host.appUser)\n\(host.appUser)\n\(host.appUser)\n", "every part ran as the app user")
+    }
+
     func testBackupVerifyAndRestoreRefuseANameThatIsNotABackupAndChangeNothing() throws {
         let before = try dumps()
         for file in ["$(touch \(pwned))", "x; touch \(pwned)", "../../../etc/passwd", "/etc/passwd",
