@@ -161,3 +161,46 @@ final class SingleLineArgumentTests: XCTestCase {
         }
     }
 }
+
+/// Escape sequences a host prints are shown, not obeyed, on a terminal.
+final class TerminalEscapeTests: XCTestCase {
+    private let hostile = "a\u{1B}]0;pwned\u{07}b\u{1B}[2J\rc\u{9B}31m\u{202E}d"
+
+    func testControlCharactersAreShownAsEscapesAndLinesStay() {
+        XCTAssertEqual(TerminalText.escaped(hostile), "a\\x1b]0;pwned\\x07b\\x1b[2J\\x0dc\\x9b31m\\u{202e}d")
+        XCTAssertEqual(TerminalText.escaped("tab\there\r\nnext line\n"), "tab\there\r\nnext line\n")
+    }
+
+    func testATaskOutputWithEscapeSequencesReachesTheTerminalEscaped() async throws {
+        try LoopbackHost.requireUp()
+        let directory = NSTemporaryDirectory() + "deckhand-escapes-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try #"""
+            - hosts: testhost
+              gather_facts: false
+              tasks:
+                - shell: printf 'out\033]0;pwned\007\033[2J\n'; printf 'err\033[1A\033[K\n' >&2; exit 3
+                  register: said
+                  ignore_errors: true
+                - debug: { msg: "{{ said.stdout }}" }
+            """#.write(toFile: directory + "/site.yml", atomically: true, encoding: .utf8)
+        let (_, events) = try await LoopbackHost.run(directory + "/site.yml")
+        let shown = OutputCapture()
+        let report = HumanReport(verbosity: 1, terminal: true) { shown.append($0) }
+        for event in events.events { report.record(event) }
+        let text = shown.text
+        XCTAssertFalse(text.contains("\u{1B}]0;pwned") || text.contains("\u{1B}[2J") || text.contains("\u{1B}[1A"),
+                       "a host's escape sequence reached the terminal: \(text.debugDescription)")
+        XCTAssertTrue(text.contains("out\\x1b]0;pwned\\x07\\x1b[2J"), text.debugDescription)
+        XCTAssertTrue(text.contains("err\\x1b[1A\\x1b[K"), text.debugDescription)
+    }
+}
+
+/// What a report wrote, collected across threads.
+private final class OutputCapture: @unchecked Sendable {
+    private let lock = NSLock()
+    private var chunks: [String] = []
+    func append(_ text: String) { lock.withLock { chunks.append(text) } }
+    var text: String { lock.withLock { chunks.joined() } }
+}
