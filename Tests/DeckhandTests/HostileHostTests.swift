@@ -204,3 +204,40 @@ private final class OutputCapture: @unchecked Sendable {
     func append(_ text: String) { lock.withLock { chunks.append(text) } }
     var text: String { lock.withLock { chunks.joined() } }
 }
+
+/// An include that never stops including fails with the chain of files, quickly; one a condition ends runs.
+final class RunawayIncludeTests: XCTestCase {
+    func testAnEndlessIncludeCycleFailsWithItsChainAndACountedRecursionRuns() async throws {
+        try LoopbackHost.requireUp()
+        let directory = NSTemporaryDirectory() + "deckhand-runaway-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "- include_tasks: b.yml\n".write(toFile: directory + "/a.yml", atomically: true, encoding: .utf8)
+        try "- include_tasks: a.yml\n".write(toFile: directory + "/b.yml", atomically: true, encoding: .utf8)
+        try """
+            - set_fact: { depth: "{{ depth | default(0) | int + 1 }}" }
+            - include_tasks: counted.yml
+              when: depth | int < 5
+            """.write(toFile: directory + "/counted.yml", atomically: true, encoding: .utf8)
+        try """
+            - hosts: testhost
+              gather_facts: false
+              tasks:
+                - include_tasks: counted.yml
+                - debug: { msg: "depth {{ depth }}" }
+                - include_tasks: a.yml
+            """.write(toFile: directory + "/site.yml", atomically: true, encoding: .utf8)
+        let started = Date()
+        let (summary, events) = try await LoopbackHost.run(directory + "/site.yml")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 60)
+        XCTAssertNotEqual(summary.exitCode, 0)
+        let messages = events.events.compactMap { event -> String? in
+            guard case .hostResult(_, let result) = event, case .string(let msg)? = result.result["msg"] else { return nil }
+            return msg
+        }
+        XCTAssertTrue(messages.contains("depth 5"), "a recursion its condition ends runs: \(messages)")
+        let failure = try XCTUnwrap(messages.first { $0.contains("includes nest more than") }, "\(messages.suffix(3))")
+        XCTAssertTrue(failure.contains("\(directory)/site.yml:6:7 -> \(directory)/a.yml:1:3 -> \(directory)/b.yml:1:3 -> \(directory)/a.yml:1:3 -> ..."),
+                      failure)
+    }
+}

@@ -257,9 +257,15 @@ public final class PlaybookRunner: @unchecked Sendable {
             await runMeta(action, task: task, keywords: keywords, hosts: hosts, context: context)
             return
         case .includeTasks(let include):
+            var keywords = keywords
+            keywords.includeChain = keywords.includeChain.adding(task.location)
+            guard includeMayNest(task, keywords: keywords, hosts: hosts) else { return }
             await runInclude(include, task: task, keywords: keywords, hosts: hosts, context: context)
             return
         case .includeRole(let include):
+            var keywords = keywords
+            keywords.includeChain = keywords.includeChain.adding(task.location)
+            guard includeMayNest(task, keywords: keywords, hosts: hosts) else { return }
             await runIncludeRole(include, task: task, keywords: keywords, hosts: hosts, context: context)
             return
         case .module:
@@ -369,6 +375,21 @@ public final class PlaybookRunner: @unchecked Sendable {
         default:
             break
         }
+    }
+
+    /// False (the hosts failed, with the chain of includes) when includes nest beyond IncludeChain.limit.
+    private func includeMayNest(_ task: PlaybookTask, keywords: TaskKeywords, hosts: [HostState]) -> Bool {
+        guard let message = keywords.includeChain.runawayMessage else { return true }
+        let info = TaskInfo(name: task.displayName, location: task.location, hostCount: hosts.count)
+        for host in hosts {
+            var result = HostTaskResult(host: host.name, status: .failed, result: ["failed": .bool(true), "msg": .string(message)])
+            result.location = task.location
+            reporter.record(.hostResult(info, result))
+            host.recordFailure(task: task.displayName, result: result.result)
+            host.markFailed()
+            host.count { $0.failed += 1 }
+        }
+        return false
     }
 
     /// include_role: the role is loaded when reached (its name may be a template) and run on the hosts
