@@ -241,3 +241,36 @@ final class RunawayIncludeTests: XCTestCase {
                       failure)
     }
 }
+
+/// A play whose vars file is missing does not run, as in Ansible (its tasks would run with undefined or
+/// default values).
+final class MissingVarsFileTests: XCTestCase {
+    func testAMissingVarsFileFailsThePlayBeforeAnyTaskRuns() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              vars_files:
+                - vars/common.yml
+                - [vars/missing.yml, vars/also-missing.yml]
+              tasks:
+                - copy: { content: "ran", dest: "@DIR@/ran" }
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - copy: { content: "next", dest: "@DIR@/next" }
+            """,
+            "vars/common.yml": "a: 1\n",
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run()
+        XCTAssertNotEqual(summary.exitCode, 0)
+        XCTAssertNil(book.read("ran"), "a task of the play ran without its vars file")
+        XCTAssertNil(book.read("next"), "the failed host went on to the next play")
+        let failure = events.events.compactMap { event -> String? in
+            guard case .hostResult(_, let result) = event, result.status == .failed else { return nil }
+            return result.result["msg"]?.displayText
+        }.first ?? ""
+        XCTAssertTrue(failure.contains("vars file vars/missing.yml or vars/also-missing.yml was not found"), failure)
+    }
+}

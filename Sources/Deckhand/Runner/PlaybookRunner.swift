@@ -72,7 +72,24 @@ public final class PlaybookRunner: @unchecked Sendable {
             reporter.record(.notice("skipping: no hosts matched"))
             return
         }
-        let playVars = loadPlayVars(play)
+        let playVars: OrderedDictionary<String, Value>
+        do {
+            playVars = try loadPlayVars(play)
+        } catch let error as VarsFileError {
+            // As in Ansible, the play does not run without its vars files: every host fails it.
+            let info = TaskInfo(name: "vars_files", location: error.location, hostCount: hosts.count)
+            for host in hosts {
+                var result = HostTaskResult(host: host.name, status: .failed,
+                                            result: ["failed": .bool(true), "msg": .string(error.message)])
+                result.location = error.location
+                reporter.record(.hostResult(info, result))
+                host.markFailed()
+                host.count { $0.failed += 1 }
+            }
+            return
+        } catch {
+            return
+        }
         for batch in batches(of: hosts, serial: play.serial) {
             let context = PlayContext(play: play, playVars: playVars, batch: batch, allPlayHosts: hosts.map(\.name))
             await run(play, context: context)
@@ -81,8 +98,9 @@ public final class PlaybookRunner: @unchecked Sendable {
         }
     }
 
-    /// Play vars then vars_files (first existing candidate of each entry), read once per play.
-    private func loadPlayVars(_ play: Play) -> OrderedDictionary<String, Value> {
+    /// Play vars then vars_files (first existing candidate of each entry), read once per play; an entry none
+    /// of whose candidates exists, or that cannot be read, fails the play (`VarsFileError`).
+    private func loadPlayVars(_ play: Play) throws -> OrderedDictionary<String, Value> {
         var vars = play.vars
         for file in play.varsFiles {
             // Names may be templates of play and extra vars (`vars/{{ stage }}.yml`), as in Ansible.
@@ -97,21 +115,21 @@ public final class PlaybookRunner: @unchecked Sendable {
                 do {
                     candidate = try templating.renderText(template, scope)
                 } catch {
-                    reporter.record(.warning("\(file.location): vars_files entry \(template): \(error)"))
-                    continue
+                    throw VarsFileError(message: "vars_files entry \(template): \(error)", location: file.location)
                 }
                 let path = candidate.hasPrefix("/") ? candidate : (play.playbookDirectory as NSString).appendingPathComponent(candidate)
                 guard FileManager.default.fileExists(atPath: path) else { continue }
                 do {
                     for (key, value) in try VariablesFile.read(path: path) { vars[key] = value }
                 } catch {
-                    reporter.record(.warning("\(file.location): could not read \(path): \(error)"))
+                    throw VarsFileError(message: "could not read the vars file \(path): \(error)", location: file.location)
                 }
                 found = true
             }
             if !found {
-                reporter.record(.warning("\(file.location): none of the vars_files \(file.candidates.joined(separator: ", ")) exist "
-                                         + "beside the playbook; their variables are undefined"))
+                throw VarsFileError(message: "vars file \(file.candidates.joined(separator: " or ")) was not found beside "
+                                    + "the playbook (\(play.playbookDirectory)); create it, or remove it from vars_files",
+                                    location: file.location)
             }
         }
         return vars
