@@ -274,3 +274,41 @@ final class MissingVarsFileTests: XCTestCase {
         XCTAssertTrue(failure.contains("vars file vars/missing.yml or vars/also-missing.yml was not found"), failure)
     }
 }
+
+/// Values of variables named as secrets never appear in what a run reports, in any quoted form.
+final class SecretMaskTests: XCTestCase {
+    func testSecretValuesAreHiddenInMessagesCommandsOutputsAndDiffs() async throws {
+        let databaseURL = "postgres://shop:pa'ss \"word\"@db/shop"
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              vars:
+                database_url: "postgres://shop:pa'ss \\"word\\"@db/shop"
+                api_token: tok-0123456789
+                stripe_key: sk_live_abcdef
+                deckhand_secret_variables: [stripe_key]
+              tasks:
+                - command: echo {{ database_url | quote }} {{ api_token }}
+                  register: echoed
+                - debug: { var: echoed.stdout }
+                - debug: { msg: "key {{ stripe_key }}" }
+                - copy: { content: "DATABASE_URL={{ database_url }}\\n", dest: "@DIR@/postactivate" }
+                - shell: echo "{{ api_token }}" >&2; exit 1
+                  ignore_errors: true
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run { $0.diffMode = true; $0.verbosity = 3 }
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertEqual(book.read("postactivate"), "DATABASE_URL=\(databaseURL)\n", "the task itself used the real value")
+        let shown = OutputCapture()
+        let report = HumanReport(verbosity: 3, terminal: false) { shown.append($0) }
+        for event in events.events { report.record(event) }
+        let text = shown.text + events.events.map { "\($0)" }.joined()
+        for secret in [databaseURL, ShellCommand.quote(databaseURL), "pa'\\''ss", "pa'ss \\\"word\\\"", "tok-0123456789", "sk_live_abcdef"] {
+            XCTAssertFalse(text.contains(secret), "\(secret) is shown:\n\(shown.text)")
+        }
+        XCTAssertTrue(shown.text.contains("key ********"), shown.text)
+    }
+}

@@ -167,7 +167,7 @@ struct TaskExecution: Sendable {
             outcome.commands = []
             outcome.outputs = []
         }
-        return outcome
+        return SecretMask(scope: scope).masking(outcome)
     }
 
     static func censored(_ result: OrderedDictionary<String, Value>) -> OrderedDictionary<String, Value> {
