@@ -69,6 +69,17 @@ final class HostileVerbInputTests: XCTestCase {
         XCTAssertEqual(try dumps(), before, "nothing in DB_backups changed")
     }
 
+    func testABackupNamePlantedOnTheHostIsListedAsTextNeverRendered() throws {
+        let marker = "pwned-\(UUID().uuidString.prefix(8))"
+        let planted = host.appDirectory + "/DB_backups/{{ lookup('pipe','touch \(marker)') }} ${#HOME}_20260101T000000Z.dump"
+        try Data().write(to: URL(fileURLWithPath: planted))
+        defer { try? FileManager.default.removeItem(atPath: planted) }
+        let list = try host.deckhand(["backup", "list", "test"])
+        XCTAssertEqual(list.status, 0, "\(list)")
+        XCTAssertTrue(list.stdout.contains("{{ lookup('pipe','touch \(marker)') }} ${#HOME}_20260101T000000Z.dump"), list.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: host.operations + "/" + marker), "the name ran on the controller")
+    }
+
     func testADumpIsReadableOnlyByItsOwner() throws {
         let before = try dumps()
         let create = try host.deckhand(["backup", "create", "test"])
