@@ -75,19 +75,10 @@ public final class PlaybookRunner: @unchecked Sendable {
         let playVars: OrderedDictionary<String, Value>
         do {
             playVars = try loadPlayVars(play)
-        } catch let error as VarsFileError {
-            // As in Ansible, the play does not run without its vars files: every host fails it.
-            let info = TaskInfo(name: "vars_files", location: error.location, hostCount: hosts.count)
-            for host in hosts {
-                var result = HostTaskResult(host: host.name, status: .failed,
-                                            result: ["failed": .bool(true), "msg": .string(error.message)])
-                result.location = error.location
-                reporter.record(.hostResult(info, result))
-                host.markFailed()
-                host.count { $0.failed += 1 }
-            }
-            return
         } catch {
+            // As in Ansible, the play does not run without its vars files: every host fails it.
+            let problem = error as? VarsFileError ?? VarsFileError(message: "\(error)", location: play.location)
+            fail(hosts, on: "vars_files", at: problem.location, message: problem.message)
             return
         }
         for batch in batches(of: hosts, serial: play.serial) {
@@ -277,13 +268,17 @@ public final class PlaybookRunner: @unchecked Sendable {
         case .includeTasks(let include):
             var keywords = keywords
             keywords.includeChain = keywords.includeChain.adding(task.location)
-            guard includeMayNest(task, keywords: keywords, hosts: hosts) else { return }
+            if let runaway = keywords.includeChain.runawayMessage {
+                return fail(hosts, on: task.displayName, at: task.location, message: runaway)
+            }
             await runInclude(include, task: task, keywords: keywords, hosts: hosts, context: context)
             return
         case .includeRole(let include):
             var keywords = keywords
             keywords.includeChain = keywords.includeChain.adding(task.location)
-            guard includeMayNest(task, keywords: keywords, hosts: hosts) else { return }
+            if let runaway = keywords.includeChain.runawayMessage {
+                return fail(hosts, on: task.displayName, at: task.location, message: runaway)
+            }
             await runIncludeRole(include, task: task, keywords: keywords, hosts: hosts, context: context)
             return
         case .module:
@@ -393,21 +388,6 @@ public final class PlaybookRunner: @unchecked Sendable {
         default:
             break
         }
-    }
-
-    /// False (the hosts failed, with the chain of includes) when includes nest beyond IncludeChain.limit.
-    private func includeMayNest(_ task: PlaybookTask, keywords: TaskKeywords, hosts: [HostState]) -> Bool {
-        guard let message = keywords.includeChain.runawayMessage else { return true }
-        let info = TaskInfo(name: task.displayName, location: task.location, hostCount: hosts.count)
-        for host in hosts {
-            var result = HostTaskResult(host: host.name, status: .failed, result: ["failed": .bool(true), "msg": .string(message)])
-            result.location = task.location
-            reporter.record(.hostResult(info, result))
-            host.recordFailure(task: task.displayName, result: result.result)
-            host.markFailed()
-            host.count { $0.failed += 1 }
-        }
-        return false
     }
 
     /// include_role: the role is loaded when reached (its name may be a template) and run on the hosts
