@@ -89,6 +89,12 @@ final class HostileVerbInputTests: XCTestCase {
         XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600, "mode of \(name)")
     }
 
+    func testTheAppEnvironmentWithItsSecretsIsReadableOnlyByTheAppUser() throws {
+        let attributes = try FileManager.default.attributesOfItem(atPath: host.appDirectory + "/postactivate")
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600, "mode of postactivate")
+        XCTAssertEqual(attributes[.ownerAccountName] as? String, host.appUser)
+    }
+
     private func dumps() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: host.appDirectory + "/DB_backups").sorted()
     }
