@@ -18,7 +18,13 @@ struct KnownHostsFile {
 
     init(path: String) {
         self.path = path
-        guard let data = FileManager.default.contents(atPath: path) else { return }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            // A missing file is normal (no entries yet); one that exists but cannot be read is named.
+            if FileManager.default.fileExists(atPath: path) && !FileManager.default.isReadableFile(atPath: path) {
+                skipped.append("\(path): cannot be read (check its permissions)")
+            }
+            return
+        }
         for (index, bytes) in data.split(separator: 10, omittingEmptySubsequences: false).enumerated() {
             guard let raw = String(bytes: bytes, encoding: .utf8) else {
                 skipped.append("\(path):\(index + 1): not UTF-8 text")
