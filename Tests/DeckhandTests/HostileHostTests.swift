@@ -285,12 +285,15 @@ final class SecretMaskTests: XCTestCase {
               gather_facts: false
               vars:
                 database_url: "postgres://shop:pa'ss \\"word\\"@db/shop"
-                api_token: tok-0123456789
+                api_token: "{{ 'tok-' ~ '0123456789' }}"
                 stripe_key: sk_live_abcdef
+                unused_password: "{{ lookup('pipe', 'touch @DIR@/looked-up') }}"
                 deckhand_secret_variables: [stripe_key]
               tasks:
-                - command: echo {{ database_url | quote }} {{ api_token }}
+                - command: echo {{ database_url | quote }}
                   register: echoed
+                - command: echo {{ item }} {{ api_token }}
+                  loop: [a, b]
                 - debug: { var: echoed.stdout }
                 - debug: { msg: "key {{ stripe_key }}" }
                 - copy: { content: "DATABASE_URL={{ database_url }}\\n", dest: "@DIR@/postactivate" }
@@ -310,5 +313,6 @@ final class SecretMaskTests: XCTestCase {
             XCTAssertFalse(text.contains(secret), "\(secret) is shown:\n\(shown.text)")
         }
         XCTAssertTrue(shown.text.contains("key ********"), shown.text)
+        XCTAssertFalse(book.exists("looked-up"), "masking rendered a secret the tasks never used (and ran its lookup)")
     }
 }

@@ -17,7 +17,8 @@ public struct SecretMask: Sendable {
     /// Every form of every secret value, longest first (a value containing another is hidden whole).
     private let forms: [String]
 
-    /// The secrets of `scope`: the named variables' values as the task sees them.
+    /// The secrets of `scope`: the named variables' values as the task saw them (a template the task did not
+    /// render is not rendered for this: its lookups would run for nothing).
     public init(scope: TemplatedScope) {
         var patterns = SecretMask.defaultNames
         if case .list(let extra)? = try? scope.value(named: SecretMask.userNamesVariable) {
@@ -25,10 +26,12 @@ public struct SecretMask: Sendable {
         }
         var values = Set<String>()
         for name in scope.layers.merged.keys where patterns.contains(where: { SecretMask.matches(name, $0) }) {
-            switch try? scope.value(named: name) {
-            case .string(let text)?: values.insert(text)
-            case .int(let number)?: values.insert(String(number))
-            default: break
+            for value in scope.knownValues(named: name) {
+                switch value {
+                case .string(let text): values.insert(text)
+                case .int(let number): values.insert(String(number))
+                default: break
+                }
             }
         }
         var forms = Set<String>()
