@@ -4,23 +4,38 @@ import Foundation
 import Glibc
 #endif
 
-/// Checks a server's host key against known_hosts files (plain and hashed lines), per the host key policy.
+/// Checks a server's host key against known_hosts files (plain and hashed lines), per the host key policy:
+/// the user's files, then the global ones (read, never written), as OpenSSH does. It fails closed: a bad line
+/// is skipped and named, never the file, and a key on an `@revoked` line is refused under every policy.
 final class HostKeyVerifier {
     private unowned let loop: SessionLoop
     private let collection: OpaquePointer?
+    /// The user's known_hosts files; accept-new records into the first.
+    private let userFiles: [String]
+    /// The user's files, then the global ones.
     private let files: [String]
+    private var revokedKeys: [Data] = []
 
     init(loop: SessionLoop) {
         self.loop = loop
         self.collection = libssh2_knownhost_init(loop.session)
-        self.files = loop.options.knownHostsFiles.isEmpty
-            ? [NSHomeDirectory() + "/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts"]
+        let userFiles = loop.options.knownHostsFiles.isEmpty
+            ? [NSHomeDirectory() + "/.ssh/known_hosts"]
             : loop.options.knownHostsFiles
-        for file in files {
-            for line in HostKeyVerifier.lines(of: file) {
-                _ = HostKeyVerifier.add(line: line.text, to: collection)
+        self.userFiles = userFiles
+        self.files = userFiles + loop.options.globalKnownHostsFiles.filter { !userFiles.contains($0) }
+        var skipped: [String] = []
+        for path in files {
+            var file = KnownHostsFile(path: path)
+            for entry in file.entries where entry.marker == nil {
+                if !HostKeyVerifier.add(line: entry.text, to: collection) {
+                    file.skip(entry, because: "not a known_hosts entry deckhand can read")
+                }
             }
+            revokedKeys += file.revokedKeys
+            skipped += file.skipped
         }
+        HostKeyVerifier.warnOnce(about: skipped)
     }
 
     deinit {
@@ -74,6 +89,12 @@ final class HostKeyVerifier {
         let typeName = HostKeyVerifier.blobTypeName(blob) ?? "unknown"
         let described = "\(HostKeyVerifier.shortName(typeName)) key \(fingerprint)"
 
+        if revokedKeys.contains(blob) {
+            throw SSHError(.hostKeyChanged, host: loop.label, """
+                the host key of \(loop.label) (\(described)) is REVOKED (an @revoked line in \(files.joined(separator: ", "))): \
+                it must never be accepted. The host needs new keys; until then, do not connect.
+                """)
+        }
         if loop.options.hostKeyPolicy == .off {
             FileHandle.standardError.write(Data("""
                 WARNING: host key checking is OFF for \(loop.label) (StrictHostKeyChecking off). Its \(described) \
@@ -94,7 +115,7 @@ final class HostKeyVerifier {
         case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
             let old = findChangedEntry(key: blob, knownType: knownType)
             let location = old.map { "\($0.file):\($0.line)" } ?? files.joined(separator: ", ")
-            let removeFile = old?.file ?? files[0]
+            let removeFile = old?.file ?? userFiles[0]
             throw SSHError(.hostKeyChanged, host: loop.label, """
                 WARNING: the host key of \(loop.label) has CHANGED: it now offers the \(described), which does not \
                 match \(location). Either the host was rebuilt (new keys) or someone is intercepting the connection. \
@@ -110,19 +131,19 @@ final class HostKeyVerifier {
                 the host key of \(loop.label) is unknown (\(described)); deckhand checks host keys strictly against \
                 \(files.joined(separator: ", ")). If this fingerprint is the one you expect (on the host: \
                 ssh-keygen -lf /etc/ssh/ssh_host_\(HostKeyVerifier.fileStem(typeName))_key.pub), add this line to \
-                \(files[0]): \(line) — or connect once with StrictHostKeyChecking accept-new.
+                \(userFiles[0]): \(line) — or connect once with StrictHostKeyChecking accept-new.
                 """)
         default:
             throw SSHError(.hostKeyUnknown, host: loop.label, "could not check the host key of \(loop.label) (\(described)) against \(files.joined(separator: ", ")): \(LibSSH2.lastError(session)). Check that the known_hosts files are readable.")
         }
     }
 
-    /// Appends the new key to the first known_hosts file (accept-new).
+    /// Appends the new key to the user's first known_hosts file (accept-new).
     private func record(line: String, described: String) throws {
-        let file = files[0]
+        let file = userFiles[0]
         try HostKeyVerifier.fileLock.withLock {
             // Another session of this process may have recorded the key meanwhile.
-            if HostKeyVerifier.lines(of: file).contains(where: { $0.text == line }) { return }
+            if KnownHostsFile(path: file).entries.contains(where: { $0.text == line }) { return }
             let directory = (file as NSString).deletingLastPathComponent
             if !directory.isEmpty { mkdir(directory, 0o700) }
             let descriptor = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
@@ -145,7 +166,7 @@ final class HostKeyVerifier {
     /// The file and line of the entry that holds another key of the same type for this host.
     private func findChangedEntry(key: Data, knownType: Int32) -> (file: String, line: Int)? {
         for file in files {
-            for line in HostKeyVerifier.lines(of: file) {
+            for line in KnownHostsFile(path: file).entries where line.marker == nil {
                 let single = libssh2_knownhost_init(loop.session)
                 defer { libssh2_knownhost_free(single) }
                 guard HostKeyVerifier.add(line: line.text, to: single) else { continue }
@@ -160,22 +181,19 @@ final class HostKeyVerifier {
     }
 
     private static let fileLock = NSLock()
+    nonisolated(unsafe) private static var warned: Set<String> = []
 
-    private static func lines(of file: String) -> [(number: Int, text: String)] {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return [] }
-        var result: [(Int, String)] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            result.append((index + 1, line))
+    /// Names each skipped line on standard error, once per process (every session reads the same files).
+    private static func warnOnce(about skipped: [String]) {
+        let fresh = fileLock.withLock { skipped.filter { warned.insert($0).inserted } }
+        for line in fresh {
+            FileHandle.standardError.write(Data("deckhand: skipped \(line) (fix or remove that line)\n".utf8))
         }
-        return result
     }
 
-    /// Adds one known_hosts line; lines libssh2 cannot parse (markers, unknown types) are skipped.
+    /// Adds one known_hosts line (without marker); false when libssh2 cannot parse it (an unknown key type).
     private static func add(line: String, to collection: OpaquePointer?) -> Bool {
-        if line.hasPrefix("@") { return false }
-        return line.withCString { libssh2_knownhost_readline(collection, $0, strlen($0), LIBSSH2_KNOWNHOST_FILE_OPENSSH) } == 0
+        line.withCString { libssh2_knownhost_readline(collection, $0, strlen($0), LIBSSH2_KNOWNHOST_FILE_OPENSSH) } == 0
     }
 
     /// OpenSSH's fingerprint format: "SHA256:" and the unpadded base64 of the key blob's SHA-256.

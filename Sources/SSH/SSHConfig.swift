@@ -92,6 +92,8 @@ public struct SSHConfig: Sendable {
             : settings.identityFiles.map(tokens.expand)
         options.identitiesOnly = settings.identitiesOnly ?? false
         options.knownHostsFiles = (settings.knownHostsFiles ?? [Self.defaultKnownHostsFile]).map(tokens.expand)
+        options.globalKnownHostsFiles = settings.globalKnownHostsFiles?.map(tokens.expand)
+            ?? SSHConnectOptions.defaultGlobalKnownHostsFiles
         options.hostKeyPolicy = overrides.hostKeyPolicy ?? settings.hostKeyPolicy ?? .strict
         if let timeout = overrides.connectTimeout {
             options.connectTimeout = timeout
@@ -183,6 +185,7 @@ struct AppliedSettings {
     var proxyJump: ([SSHTarget], SSHConfigLocation)?
     var hostKeyPolicy: HostKeyPolicy?
     var knownHostsFiles: [String]?
+    var globalKnownHostsFiles: [String]?
     var connectTimeout: Int?
     var serverAliveInterval: Int?
 
@@ -196,6 +199,7 @@ struct AppliedSettings {
         case .proxyJump(let hops): if proxyJump == nil { proxyJump = (hops, directive.location) }
         case .strictHostKeyChecking(let value): hostKeyPolicy = hostKeyPolicy ?? value
         case .userKnownHostsFiles(let value): knownHostsFiles = knownHostsFiles ?? value
+        case .globalKnownHostsFiles(let value): globalKnownHostsFiles = globalKnownHostsFiles ?? value
         case .connectTimeout(let value): connectTimeout = connectTimeout ?? value
         case .serverAliveInterval(let value): serverAliveInterval = serverAliveInterval ?? value
         }

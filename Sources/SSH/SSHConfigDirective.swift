@@ -20,6 +20,8 @@ enum SSHConfigSetting: Sendable, Equatable {
     case strictHostKeyChecking(HostKeyPolicy)
     /// May contain `~` and `%` tokens, expanded at resolution.
     case userKnownHostsFiles([String])
+    /// Read after the user's files, never written; may contain `~` and `%` tokens.
+    case globalKnownHostsFiles([String])
     case connectTimeout(seconds: Int)
     case serverAliveInterval(seconds: Int)
 }

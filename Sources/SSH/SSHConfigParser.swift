@@ -81,12 +81,13 @@ struct SSHConfigParser {
     static func setting(_ keyword: String, _ arguments: [String], at location: SSHConfigLocation) throws -> SSHConfigSetting? {
         let name = keyword.lowercased()
         let known = ["hostname", "user", "port", "identityfile", "identitiesonly", "proxyjump",
-                     "stricthostkeychecking", "userknownhostsfile", "connecttimeout", "serveraliveinterval"]
+                     "stricthostkeychecking", "userknownhostsfile", "globalknownhostsfile", "connecttimeout",
+                     "serveraliveinterval"]
         guard known.contains(name) else { return nil }
         guard let value = arguments.first else {
             throw error(location, "\(keyword) needs a value.")
         }
-        if name != "userknownhostsfile" && arguments.count > 1 {
+        if !["userknownhostsfile", "globalknownhostsfile"].contains(name) && arguments.count > 1 {
             throw error(location, "\(keyword) takes one value, got \(arguments.count): \(arguments.joined(separator: " ")). Quote a value that contains spaces.")
         }
         switch name {
@@ -131,6 +132,12 @@ struct SSHConfigParser {
                 try checkTokens(file, allowed: pathTokens, keyword: keyword, at: location)
             }
             return .userKnownHostsFiles(arguments)
+        case "globalknownhostsfile":
+            if arguments.count == 1 && value.lowercased() == "none" { return .globalKnownHostsFiles([]) }
+            for file in arguments {
+                try checkTokens(file, allowed: pathTokens, keyword: keyword, at: location)
+            }
+            return .globalKnownHostsFiles(arguments)
         case "connecttimeout":
             let seconds = try time(value, keyword: keyword, at: location)
             guard seconds > 0 else { throw error(location, "ConnectTimeout must be more than 0 seconds.") }

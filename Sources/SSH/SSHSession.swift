@@ -21,6 +21,8 @@ public struct SSHConnectOptions: Sendable {
     /// Use the agent at SSH_AUTH_SOCK when set.
     public var useAgent: Bool
     public var knownHostsFiles: [String]
+    /// Read after `knownHostsFiles`, never written (OpenSSH's GlobalKnownHostsFile).
+    public var globalKnownHostsFiles: [String]
     public var hostKeyPolicy: HostKeyPolicy
     /// Covers TCP connect, handshake and authentication.
     public var connectTimeout: Duration
@@ -28,6 +30,9 @@ public struct SSHConnectOptions: Sendable {
     public var serverAliveInterval: Int
     /// Hosts to hop through, first hop first (ProxyJump).
     public var jumpHosts: [SSHConnectOptions]
+
+    /// OpenSSH's default GlobalKnownHostsFile.
+    public static let defaultGlobalKnownHostsFiles = ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"]
 
     public init(host: String, port: Int = 22, user: String) {
         self.host = host
@@ -37,6 +42,7 @@ public struct SSHConnectOptions: Sendable {
         self.identitiesOnly = false
         self.useAgent = true
         self.knownHostsFiles = []
+        self.globalKnownHostsFiles = SSHConnectOptions.defaultGlobalKnownHostsFiles
         self.hostKeyPolicy = .strict
         self.connectTimeout = .seconds(10)
         self.serverAliveInterval = 0

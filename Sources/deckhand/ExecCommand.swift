@@ -11,8 +11,8 @@ struct ExecCommand: AsyncParsableCommand {
         abstract: "Run a command in /webapps/<domain>/repo as the app user, with the venv and postactivate loaded.",
         discussion: """
             e.g. deckhand exec production -- python manage.py runscript seed_involvements. \
-            It runs '<app_dir>/bin/appenv COMMAND' (installed by provision) through sudo -u <app_user>; the words \
-            after -- are joined with spaces and read by the remote shell, as with ssh. Output streams through; \
+            It runs '<app_dir>/bin/appenv bash -c COMMAND' (installed by provision) through sudo -u <app_user>; the \
+            words after -- are joined with spaces and read by that shell, as the app user, as with ssh. Output streams through; \
             exits with the command's status. --check prints the command instead of running it.
             """)
 
@@ -32,13 +32,10 @@ struct ExecCommand: AsyncParsableCommand {
 
     func run() async throws {
         let host = try StageHost.resolve(stage, options: options, verb: "exec")
-        // The words after -- are shell text for the remote shell, as with ssh and `deckhand sh`: appended as
-        // they are, after the wrapper's own (quoted) words.
-        let wrapper = ShellCommand("sudo", "-n", "-H", "-u", try host.requiredText("app_user"),
-                                   try host.requiredText("app_dir") + "/bin/appenv")
-        let remote = ShellCommand.script(wrapper.rendered + " " + command.joined(separator: " "))
+        let remote = ExecCommand.remoteCommandLine(command, appUser: try host.requiredText("app_user"),
+                                                   appDirectory: try host.requiredText("app_dir"))
         if options.check || options.verbose > 0 {
-            print("\(stage): \(remote)")
+            print("\(stage): \(remote.rendered)")
             if options.check { return }
         }
         let connection = try await host.connect(deckhand.connection)
@@ -55,5 +52,13 @@ struct ExecCommand: AsyncParsableCommand {
             Terminal.error("\(stage): the command was killed by signal \(signal).")
         }
         if result.exitStatus != 0 { throw ExitCode(result.exitStatus) }
+    }
+
+    /// The line the login shell runs. The words after -- are shell text, as with ssh and `deckhand sh`, but
+    /// read by a shell running as the app user inside appenv: `a ';' b` runs both as the app user, where the
+    /// words appended to the login shell's line ran `b` as the login user.
+    static func remoteCommandLine(_ command: [String], appUser: String, appDirectory: String) -> ShellCommand {
+        ShellCommand("sudo", "-n", "-H", "-u", appUser, appDirectory + "/bin/appenv",
+                     "/bin/bash", "-c", command.joined(separator: " "))
     }
 }

@@ -8,6 +8,8 @@ final class LogTailPrinter: @unchecked Sendable {
     private let prefix: LogLinePrefix
     private let follow: Bool
     private let stage: String
+    /// On a terminal a log line's control characters are shown escaped, not obeyed (logs hold what clients sent).
+    private let escapesControls = isatty(STDOUT_FILENO) == 1
     private var stopAction: (@Sendable () -> Void)?
     private var stopRequested = false
 
@@ -59,7 +61,7 @@ final class LogTailPrinter: @unchecked Sendable {
         for event in events {
             switch event {
             case .line(let log, let line):
-                text += prefix.format(log, line) + "\n"
+                text += prefix.format(log, escapesControls ? TerminalText.escaped(line) : line) + "\n"
             case .missing(let log):
                 let later = follow ? "; following it once it appears" : ""
                 Terminal.error("\(stage): \(log.label): \(log.path) does not exist yet\(later)")

@@ -28,11 +28,16 @@ struct VerbRun {
             return (target, execution)
         }
         var execution = loaded
-        // A verb's defaults give way to the user's -e; its own variables do not.
+        // A verb's defaults give way to the user's -e; its own variables do not. Both are data: an option's
+        // text is shown and stored as typed, never rendered (`--message '{{ secret_key }}'` stays that text).
         for (key, value) in defaults(target) where execution.options.extraVars[key] == nil {
             execution.options.extraVars[key] = value
+            execution.options.literalExtraVars.insert(key)
         }
-        for (key, value) in variables { execution.options.extraVars[key] = value }
+        for (key, value) in variables {
+            execution.options.extraVars[key] = value
+            execution.options.literalExtraVars.insert(key)
+        }
         execution.options.interruption = interruption
         execution.options.checkMode = options.check
         execution.options.diffMode = options.diff

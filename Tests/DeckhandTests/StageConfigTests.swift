@@ -148,6 +148,21 @@ final class StageConfigTests: XCTestCase {
         has("stage name 'bad name!'", line: 11)
     }
 
+    func testADomainThatIsNotAHostNameIsRefusedWithItsLine() throws {
+        let found = errors("""
+            stages:
+              a: {host: h, domain: "x.com; touch /tmp/pwned"}
+              b: {host: h, domain: "ex ample.com"}
+              c: {host: h, domain: "-x.example.com"}
+              d: {host: h, domain: "a..com"}
+              e: {host: h, domain: "<b>x</b>"}
+              f: {host: h, domain: "{{ secret_key }}"}
+            """)
+        XCTAssertEqual(found.map(\.location.line), [2, 3, 4, 5, 6, 7], found.map(\.description).joined(separator: "\n"))
+        XCTAssertTrue(found.allSatisfy { $0.message.contains("must be a host name") && $0.location.file == "/ops/deckhand.yml" })
+        XCTAssertNoThrow(try parse("stages: {a: {host: h, domain: shop-1.example.co.uk}, b: {host: h, domain: localhost}}"))
+    }
+
     func testAnUnknownStageListsTheStagesAndSuggestsOne() throws {
         let config = try parse("stages:\n  production: {host: h, domain: d}\n  test: {host: h, domain: d}\n")
         XCTAssertThrowsError(try config.stage("prodution")) { error in
@@ -239,9 +254,12 @@ final class StageConfigTests: XCTestCase {
         // --check prints the command line without connecting; app_dir comes from the playbooks' defaults.yml.
         let exec = try deckhand(["exec", "test", "--check", "--", "python", "manage.py", "migrate"], in: folder)
         XCTAssertEqual(exec.status, 0, exec.stderr)
-        XCTAssertEqual(exec.stdout, "test: sudo -n -H -u shop /webapps/shop.example.com/bin/appenv python manage.py migrate\n")
+        XCTAssertEqual(exec.stdout, "test: sudo -n -H -u shop /webapps/shop.example.com/bin/appenv /bin/bash -c 'python manage.py migrate'\n")
         let moved = try deckhand(["exec", "test", "--check", "-e", "webapps_root=/srv/apps", "--", "true"], in: folder)
-        XCTAssertEqual(moved.stdout, "test: sudo -n -H -u shop /srv/apps/shop.example.com/bin/appenv true\n", moved.stderr)
+        XCTAssertEqual(moved.stdout, "test: sudo -n -H -u shop /srv/apps/shop.example.com/bin/appenv /bin/bash -c true\n", moved.stderr)
+        // The whole line is read by the app user's shell: `;` does not end the sudo command.
+        let chained = try deckhand(["exec", "test", "--check", "--", "id", ";", "touch", "x"], in: folder)
+        XCTAssertEqual(chained.stdout, "test: sudo -n -H -u shop /webapps/shop.example.com/bin/appenv /bin/bash -c 'id ; touch x'\n")
     }
 
     private func deckhand(_ arguments: [String], in folder: String) throws -> (status: Int32, stdout: String, stderr: String) {

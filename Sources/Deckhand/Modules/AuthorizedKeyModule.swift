@@ -8,7 +8,7 @@ public struct AuthorizedKeyModule: Module {
     public static let spec = ModuleSpec(
         name: "authorized_key",
         arguments: [
-            ArgumentSpec("user", required: true, doc: "Whose authorized_keys."),
+            ArgumentSpec("user", required: true, singleLine: true, doc: "Whose authorized_keys."),
             ArgumentSpec("key", required: true, doc: "The public key line(s)."),
             ArgumentSpec("state", default: .string("present"), choices: ["present", "absent"], doc: "present or absent."),
             ArgumentSpec("path", type: .path, doc: "Another authorized_keys file."),

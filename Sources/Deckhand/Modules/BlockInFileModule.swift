@@ -14,9 +14,9 @@ public struct BlockInFileModule: Module {
         arguments: [
             ArgumentSpec("path", type: .path, required: true, aliases: ["dest", "destfile", "name"], doc: "The file to edit."),
             ArgumentSpec("block", default: .string(""), aliases: ["content"], doc: "The lines to keep between the markers."),
-            ArgumentSpec("marker", default: .string("# {mark} ANSIBLE MANAGED BLOCK"), doc: "The marker line; {mark} becomes BEGIN/END."),
-            ArgumentSpec("marker_begin", default: .string("BEGIN"), doc: "Replaces {mark} in the first marker."),
-            ArgumentSpec("marker_end", default: .string("END"), doc: "Replaces {mark} in the last marker."),
+            ArgumentSpec("marker", default: .string("# {mark} ANSIBLE MANAGED BLOCK"), singleLine: true, doc: "The marker line; {mark} becomes BEGIN/END."),
+            ArgumentSpec("marker_begin", default: .string("BEGIN"), singleLine: true, doc: "Replaces {mark} in the first marker."),
+            ArgumentSpec("marker_end", default: .string("END"), singleLine: true, doc: "Replaces {mark} in the last marker."),
             ArgumentSpec("state", default: .string("present"), choices: ["present", "absent"], doc: "present or absent."),
             ArgumentSpec("insertafter", doc: "EOF (default) or a regexp: where a new block goes."),
             ArgumentSpec("insertbefore", doc: "BOF or a regexp: where a new block goes."),

@@ -8,7 +8,7 @@ public struct GroupModule: Module {
     public static let spec = ModuleSpec(
         name: "group",
         arguments: [
-            ArgumentSpec("name", required: true, doc: "The group name."),
+            ArgumentSpec("name", required: true, singleLine: true, doc: "The group name."),
             ArgumentSpec("gid", type: .int, doc: "The group id."),
             ArgumentSpec("state", default: .string("present"), choices: ["present", "absent"], doc: "present or absent."),
             ArgumentSpec("system", type: .bool, default: .bool(false), doc: "Create a system group."),

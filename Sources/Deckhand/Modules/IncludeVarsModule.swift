@@ -8,7 +8,7 @@ import OrderedCollections
 public struct IncludeVarsModule: Module {
     public static let spec = ModuleSpec(
         name: "include_vars",
-        runsOnController: true, setsHostVariables: true,
+        runsOnController: true, setsHostVariables: true, hostVariablesAreTemplates: true,
         arguments: [
             ArgumentSpec("file", type: .path, doc: "The file (looked up in the role's files/, then beside the playbook) (free form)."),
             ArgumentSpec("name", doc: "Put all the file's variables under this one variable."),

@@ -9,7 +9,7 @@ public struct LineInFileModule: Module {
         name: "lineinfile",
         arguments: [
             ArgumentSpec("path", type: .path, required: true, aliases: ["dest", "destfile", "name"], doc: "The file to edit."),
-            ArgumentSpec("line", aliases: ["value"], doc: "The line that should be in the file (state present)."),
+            ArgumentSpec("line", aliases: ["value"], singleLine: true, doc: "The line that should be in the file (state present)."),
             ArgumentSpec("regexp", aliases: ["regex"], doc: "The line to replace or remove: the last line matching this."),
             ArgumentSpec("search_string", doc: "Like regexp, a literal substring."),
             ArgumentSpec("state", default: .string("present"), choices: ["present", "absent"], doc: "present or absent."),

@@ -40,7 +40,9 @@ public struct ModuleArguments: Sendable {
                 }
                 values[argument.name] = .string(text)
             }
-            if argument.singleLine, case .string(let text) = value, text.contains(where: \.isNewline) {
+            // Each such argument becomes one line of a file (a crontab entry, a passwd field): a line break
+            // there would add a line the task never declared, e.g. a second root cron job.
+            if argument.singleLine, case .string(let text) = value, text.contains(where: { $0.isNewline || $0 == "\0" }) {
                 throw ModuleArgumentError("argument '\(argument.name)' of '\(spec.name)'\(place) must be a single line, "
                     + "but it holds a line break: remove it (a newline here would start another entry in the file)")
             }

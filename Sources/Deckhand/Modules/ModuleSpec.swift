@@ -30,6 +30,10 @@ public struct ModuleSpec: Sendable {
     public var runsOnController: Bool
     /// The facts it returns become host variables, above play vars (set_fact, include_vars), not gathered facts.
     public var setsHostVariables: Bool
+    /// The host variables it sets are templates the user wrote (include_vars reads them from the controller's
+    /// files), rendered when read; otherwise they are data (set_fact's were rendered once, possibly from host
+    /// output, and are never rendered again).
+    public var hostVariablesAreTemplates: Bool
     /// Its registered result keeps the facts it returns as `ansible_facts` (set_fact's does not).
     public var registersFacts: Bool
     /// Runs once, for the first host of the batch, its result that host's alone (add_host).
@@ -40,7 +44,8 @@ public struct ModuleSpec: Sendable {
     public var showsResult: Bool
 
     public init(name: String, aliases: [String] = [],
-                runsOnController: Bool = false, setsHostVariables: Bool = false, registersFacts: Bool = true,
+                runsOnController: Bool = false, setsHostVariables: Bool = false, hostVariablesAreTemplates: Bool = false,
+                registersFacts: Bool = true,
                 bypassesHostLoop: Bool = false, verbosityArgument: String? = nil, showsResult: Bool = false,
                 arguments: [ArgumentSpec] = [], freeFormArgument: String? = nil,
                 acceptsAnyArguments: Bool = false, requiredOneOf: [[String]] = [], mutuallyExclusive: [[String]] = [],
@@ -49,6 +54,7 @@ public struct ModuleSpec: Sendable {
         self.aliases = aliases
         self.runsOnController = runsOnController
         self.setsHostVariables = setsHostVariables
+        self.hostVariablesAreTemplates = hostVariablesAreTemplates
         self.registersFacts = registersFacts
         self.bypassesHostLoop = bypassesHostLoop
         self.verbosityArgument = verbosityArgument

@@ -26,6 +26,10 @@ public struct TaskKeywords: Sendable, Hashable {
     public var anyErrorsFatal: BoolSetting?
     /// Block or task vars (play vars live on `Play.vars`).
     public var vars: OrderedDictionary<String, Value> = [:]
+    /// Names among `vars` holding data, never rendered: an include's vars and loop item, rendered on a host.
+    public var dataVars: Set<String> = []
+    /// The includes that led here (not a keyword: carried along so runaway recursion stops with its chain).
+    public var includeChain = IncludeChain()
     /// Module name (canonical) -> default arguments, from `module_defaults`.
     public var moduleDefaults: OrderedDictionary<String, Value> = [:]
 
@@ -54,6 +58,8 @@ public struct TaskKeywords: Sendable, Hashable {
         var vars = outer.vars
         for (key, value) in self.vars { vars[key] = value }
         merged.vars = vars
+        merged.dataVars = outer.dataVars.subtracting(self.vars.keys).union(dataVars)
+        merged.includeChain = outer.includeChain
         var defaults = outer.moduleDefaults
         for (key, value) in moduleDefaults { defaults[key] = value }
         merged.moduleDefaults = defaults

@@ -38,8 +38,15 @@ public final class HumanReport: RunReporter, @unchecked Sendable {
         return title + " " + String(repeating: "*", count: max(3, width - title.count - 1))
     }
 
+    /// `text` as a terminal shows it: a host's control characters escaped (only on a terminal; a pipe or a
+    /// file gets the text as it is).
+    private func shown(_ text: String) -> String {
+        interactive ? TerminalText.escaped(text) : text
+    }
+
+    /// `text` shown, in colour `code` when colours are on.
     private func paint(_ text: String, _ code: String) -> String {
-        colours ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+        colours ? "\u{1B}[\(code)m\(shown(text))\u{1B}[0m" : shown(text)
     }
 
     private func emit(_ text: String) {
@@ -57,10 +64,10 @@ public final class HumanReport: RunReporter, @unchecked Sendable {
     private func handle(_ event: RunEvent) {
         switch event {
         case .playStart(let name, _, let checkMode):
-            emit("\n" + banner("PLAY [\(name)]" + (checkMode ? " (check mode)" : "")))
+            emit("\n" + shown(banner("PLAY [\(name)]" + (checkMode ? " (check mode)" : ""))))
         case .taskStart(let task):
-            emit("\n" + banner((task.isHandler ? "RUNNING HANDLER [" : "TASK [") + task.name + "]"))
-            if verbosity >= 2, let location = task.location { emit("task path: \(location)") }
+            emit("\n" + shown(banner((task.isHandler ? "RUNNING HANDLER [" : "TASK [") + task.name + "]")))
+            if verbosity >= 2, let location = task.location { emit(shown("task path: \(location)")) }
             progress = (task, 0)
         case .hostDone(let task, _):
             guard interactive, task.hostCount > 1, var current = progress else { return }
@@ -111,7 +118,7 @@ public final class HumanReport: RunReporter, @unchecked Sendable {
             for (index, command) in result.commands.enumerated() {
                 emit(paint("<\(result.host)> \(command)", "34"))
                 if verbosity >= 3, index < result.outputs.count, !result.outputs[index].isEmpty {
-                    emit(result.outputs[index].splitLines.map { "    " + $0 }.joined(separator: "\n"))
+                    emit(shown(result.outputs[index].splitLines.map { "    " + $0 }.joined(separator: "\n")))
                 }
             }
         }
@@ -128,7 +135,7 @@ public final class HumanReport: RunReporter, @unchecked Sendable {
             if !text.isEmpty {
                 emit(text.splitLines.map { line in
                     line.hasPrefix("+") && !line.hasPrefix("+++") ? paint(line, "32")
-                        : line.hasPrefix("-") && !line.hasPrefix("---") ? paint(line, "31") : line
+                        : line.hasPrefix("-") && !line.hasPrefix("---") ? paint(line, "31") : shown(line)
                 }.joined(separator: "\n"))
             }
         }

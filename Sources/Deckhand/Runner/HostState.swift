@@ -9,6 +9,8 @@ public final class HostState: @unchecked Sendable {
     private let lock = NSLock()
     private var _facts: OrderedDictionary<String, Value> = [:]
     private var _hostVars: OrderedDictionary<String, Value> = [:]
+    /// Names among `_hostVars` that hold templates the user wrote (include_vars); the rest is data.
+    private var _templateNames: Set<String> = []
     private var _notified: [String] = []
     private var _failed = false
     private var _unreachable = false
@@ -24,6 +26,8 @@ public final class HostState: @unchecked Sendable {
     public var facts: OrderedDictionary<String, Value> { lock.withLock { _facts } }
     /// set_fact and register results: above play and role vars, below extra vars.
     public var hostVars: OrderedDictionary<String, Value> { lock.withLock { _hostVars } }
+    /// Names among `hostVars` that hold data (registered results, set_fact values): never rendered.
+    public var hostVarsData: Set<String> { lock.withLock { Set(_hostVars.keys).subtracting(_templateNames) } }
     public var failed: Bool { lock.withLock { _failed } }
     public var unreachable: Bool { lock.withLock { _unreachable } }
     /// end_host, end_play, or dropped by any_errors_fatal / max_fail_percentage.
@@ -36,8 +40,12 @@ public final class HostState: @unchecked Sendable {
         lock.withLock { for (key, value) in facts { _facts[key] = value } }
     }
 
-    public func setVariable(_ name: String, _ value: Value) {
-        lock.withLock { _hostVars[name] = value }
+    /// Sets a host variable: data unless `isTemplate` (a vars file the user wrote, read by include_vars).
+    public func setVariable(_ name: String, _ value: Value, isTemplate: Bool = false) {
+        lock.withLock {
+            _hostVars[name] = value
+            if isTemplate { _templateNames.insert(name) } else { _templateNames.remove(name) }
+        }
     }
 
     public func notify(_ names: [String]) {

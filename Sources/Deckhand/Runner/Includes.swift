@@ -62,7 +62,11 @@ extension PlaybookRunner {
             }
             var includeKeywords = include.apply.inheriting(from: keywords)
             includeKeywords.when = []
-            for (key, value) in group.vars { includeKeywords.vars[key] = value }
+            // The include's vars were rendered (and its loop items taken) on the host: data from here on.
+            for (key, value) in group.vars {
+                includeKeywords.vars[key] = value
+                includeKeywords.dataVars.insert(key)
+            }
             reporter.record(.notice("included: \(group.path) for \(group.hosts.map(\.name).joined(separator: ", "))"))
             await runItems(items, keywords: includeKeywords, hosts: group.hosts, context: context)
         }
@@ -87,5 +91,17 @@ extension TaskExecution {
             targets.append((path, vars))
         }
         return targets
+    }
+}
+
+extension PlaybookRunner {
+    /// The keywords an include runs its tasks with, its own place added to the chain of includes; nil when the
+    /// chain has run away (an include that includes itself without end), after failing `hosts` with the chain.
+    func enterInclude(_ task: PlaybookTask, keywords: TaskKeywords, hosts: [HostState]) -> TaskKeywords? {
+        var keywords = keywords
+        keywords.includeChain = keywords.includeChain.adding(task.location)
+        guard let runaway = keywords.includeChain.runawayMessage else { return keywords }
+        fail(hosts.map { ($0, runaway) }, at: TaskInfo(name: task.displayName, location: task.location, hostCount: hosts.count))
+        return nil
     }
 }

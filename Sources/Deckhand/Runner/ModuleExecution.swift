@@ -122,7 +122,7 @@ extension TaskExecution {
         }
         if !result.facts.isEmpty {
             if spec.setsHostVariables {
-                for (key, value) in result.facts { host.setVariable(key, value) }
+                for (key, value) in result.facts { host.setVariable(key, value, isTemplate: spec.hostVariablesAreTemplates) }
             } else {
                 host.mergeFacts(result.facts)
             }

@@ -19,7 +19,16 @@ extension PlaybookRunner {
             reporter.record(.notice("skipping: no hosts matched"))
             return
         }
-        let playVars = loadPlayVars(play)
+        let playVars: OrderedDictionary<String, Value>
+        do {
+            playVars = try loadPlayVars(play)
+        } catch {
+            // As in Ansible, the play does not run without its vars files: every host fails it.
+            let problem = error as? VarsFileError ?? VarsFileError(message: "\(error)", location: play.location)
+            fail(hosts.map { ($0, problem.message) }, at: TaskInfo(name: "vars_files", location: problem.location,
+                                                                   hostCount: hosts.count))
+            return
+        }
         for batch in batches(of: hosts, serial: play.serial) {
             let context = PlayContext(play: play, playVars: playVars, batch: batch, allPlayHosts: hosts.map(\.name))
             await run(play, context: context)
@@ -28,14 +37,15 @@ extension PlaybookRunner {
         }
     }
 
-    /// Play vars then vars_files (first existing candidate of each entry), read once per play.
-    func loadPlayVars(_ play: Play) -> OrderedDictionary<String, Value> {
+    /// Play vars then vars_files (first existing candidate of each entry), read once per play; an entry none
+    /// of whose candidates exists, or that cannot be read, fails the play (`VarsFileError`).
+    func loadPlayVars(_ play: Play) throws -> OrderedDictionary<String, Value> {
         var vars = play.vars
         for file in play.varsFiles {
             // Names may be templates of play and extra vars (`vars/{{ stage }}.yml`), as in Ansible.
             var layers = VariableLayers()
             layers.set(.playVars, vars)
-            layers.set(.extraVars, options.extraVars)
+            layers.set(.extraVars, options.extraVars, data: options.literalExtraVars)
             let scope = TemplatedScope(layers: layers, magic: ["playbook_dir": .string(play.playbookDirectory)],
                                        renderer: templating.renderer)
             var found = false
@@ -44,21 +54,21 @@ extension PlaybookRunner {
                 do {
                     candidate = try templating.renderText(template, scope)
                 } catch {
-                    reporter.record(.warning("\(file.location): vars_files entry \(template): \(error)"))
-                    continue
+                    throw VarsFileError(message: "vars_files entry \(template): \(error)", location: file.location)
                 }
                 let path = candidate.hasPrefix("/") ? candidate : (play.playbookDirectory as NSString).appendingPathComponent(candidate)
                 guard FileManager.default.fileExists(atPath: path) else { continue }
                 do {
                     for (key, value) in try VariablesFile.read(path: path) { vars[key] = value }
                 } catch {
-                    reporter.record(.warning("\(file.location): could not read \(path): \(error)"))
+                    throw VarsFileError(message: "could not read the vars file \(path): \(error)", location: file.location)
                 }
                 found = true
             }
             if !found {
-                reporter.record(.warning("\(file.location): none of the vars_files \(file.candidates.joined(separator: ", ")) exist "
-                                         + "beside the playbook; their variables are undefined"))
+                throw VarsFileError(message: "vars file \(file.candidates.joined(separator: " or ")) was not found beside "
+                                    + "the playbook (\(play.playbookDirectory)); create it, or remove it from vars_files",
+                                    location: file.location)
             }
         }
         return vars

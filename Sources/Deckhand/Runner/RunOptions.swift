@@ -14,6 +14,9 @@ public struct RunOptions: Sendable {
     public var verbosity = 0
     /// `-e` variables, highest precedence.
     public var extraVars: OrderedDictionary<String, Value> = [:]
+    /// Names among `extraVars` that are data, not templates: a verb's own option values (`--message`), used
+    /// as typed, never rendered.
+    public var literalExtraVars: Set<String> = []
     /// Answers to the plays' vars_prompt questions, asked before anything connects.
     public var promptedVars: OrderedDictionary<String, Value> = [:]
     public var limit: String?

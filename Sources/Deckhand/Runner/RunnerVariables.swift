@@ -38,7 +38,8 @@ extension PlaybookRunner {
         guard inventory.host(named: host) != nil else {
             throw ModuleArgumentError("delegate_to: \(host) is not in the inventory (nor localhost)")
         }
-        let scope = scope ?? TemplatedScope(layers: HostVariables.layers(of: host, inventory: inventory, extraVars: options.extraVars),
+        let scope = scope ?? TemplatedScope(layers: HostVariables.layers(of: host, inventory: inventory, extraVars: options.extraVars,
+                                                                              literalExtraVars: options.literalExtraVars),
                                             magic: ["inventory_hostname": .string(host)], renderer: templating.renderer)
         var variables = try HostVariables.connection(of: host, inventory: inventory, scope: scope)
         // remote_user on a play, block or task applies unless the inventory names ansible_user.

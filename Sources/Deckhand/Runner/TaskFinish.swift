@@ -32,7 +32,7 @@ extension TaskExecution {
             outcome.commands = []
             outcome.outputs = []
         }
-        return outcome
+        return SecretMask(scope: scope).masking(outcome)
     }
 
     static func censored(_ result: OrderedDictionary<String, Value>) -> OrderedDictionary<String, Value> {

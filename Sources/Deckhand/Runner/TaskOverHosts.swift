@@ -13,9 +13,11 @@ extension PlaybookRunner {
             await runMeta(action, task: task, keywords: keywords, hosts: hosts, context: context)
             return
         case .includeTasks(let include):
+            guard let keywords = enterInclude(task, keywords: keywords, hosts: hosts) else { return }
             await runInclude(include, task: task, keywords: keywords, hosts: hosts, context: context)
             return
         case .includeRole(let include):
+            guard let keywords = enterInclude(task, keywords: keywords, hosts: hosts) else { return }
             await runIncludeRole(include, task: task, keywords: keywords, hosts: hosts, context: context)
             return
         case .module:

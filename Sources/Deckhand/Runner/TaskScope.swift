@@ -13,14 +13,15 @@ extension TaskExecution {
             factVars["ansible_facts"] = .dict(facts)
         }
         let role = task.role
-        var layers = HostVariables.layers(of: host.name, inventory: runner.inventory, extraVars: options.extraVars)
+        var layers = HostVariables.layers(of: host.name, inventory: runner.inventory, extraVars: options.extraVars,
+                                          literalExtraVars: options.literalExtraVars)
         layers.set(.roleDefaults, role?.defaults ?? [:])
         layers.set(.facts, factVars)
         layers.set(.playVars, context.playVars)
         layers.set(.varsPrompt, options.promptedVars)
         layers.set(.roleVars, role?.vars ?? [:])
-        layers.set(.taskVars, keywords.vars)
-        layers.set(.setFacts, host.hostVars)
+        layers.set(.taskVars, keywords.vars, data: keywords.dataVars)
+        layers.set(.setFacts, host.hostVars, data: host.hostVarsData)
         layers.set(.roleParams, role?.params ?? [:])
         let checkMode = (try? flag(keywords.checkMode, scope: nil)) ?? options.checkMode
         let active = context.batch.filter { !$0.failed && !$0.unreachable }.map(\.name)

@@ -207,6 +207,11 @@ public struct StageConfig: Sendable {
                 reader.fail("'become' of \(what) must be true or false", at: valueNode)
                 continue
             }
+            // The domain names folders, nginx files and certificates and reaches shells and pages: a host name only.
+            if key == "domain", case .string(let domain) = value, !isHostName(domain) {
+                reader.fail("'domain' of \(what) must be a host name (letters, digits and '-' in labels joined by "
+                            + "dots, e.g. example.com), not '\(domain)'", at: valueNode)
+            }
             result[key] = value
         }
         return result
@@ -222,6 +227,15 @@ public struct StageConfig: Sendable {
             for (key, value) in free { variables[key] = value }
         }
         return variables
+    }
+
+    /// RFC 1123: dot-separated labels of letters, digits and inner '-', 1-63 characters each, 253 in all.
+    static func isHostName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 253 else { return false }
+        return name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-"
+                && label.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }
+        }
     }
 
     private static func isValidStageName(_ name: String) -> Bool {

@@ -17,12 +17,13 @@ public enum HostVariables {
         return vars
     }
 
-    /// The layers every scope of `host` starts from: its inventory variables and the extra (-e) variables.
-    public static func layers(of host: String, inventory: Inventory,
-                              extraVars: OrderedDictionary<String, Value>) -> VariableLayers {
+    /// The layers every scope of `host` starts from: its inventory variables and the extra (-e) variables,
+    /// of which `literalExtraVars` are data, never rendered (a verb's own option values).
+    public static func layers(of host: String, inventory: Inventory, extraVars: OrderedDictionary<String, Value>,
+                              literalExtraVars: Set<String> = []) -> VariableLayers {
         var layers = VariableLayers()
         layers.set(.inventory, inventoryVariables(of: host, in: inventory))
-        layers.set(.extraVars, extraVars)
+        layers.set(.extraVars, extraVars, data: literalExtraVars)
         return layers
     }
 

@@ -3,34 +3,53 @@ import Jinja
 import OrderedCollections
 
 /// The `VariableScope` a task renders with on one host: magic variables, then the layered variables in
-/// Ansible's precedence. Values are templated when read (lazily), recursively, with loop detection;
-/// magic variables are returned untouched.
+/// Ansible's precedence. Templates the user wrote are rendered when read (lazily), recursively, with loop
+/// detection; data (magic variables, loop items, registered results, facts, anything a template rendered to)
+/// is returned as it is, never rendered.
 public final class TemplatedScope: VariableScope, @unchecked Sendable {
     public let layers: VariableLayers
     /// Magic variables (inventory_hostname, groups, hostvars…); they cannot be overridden.
     public let magic: OrderedDictionary<String, Value>
-    /// Loop variables and the like, above every layer.
+    /// Loop variables and the like, above every layer: data (loop items are what a loop rendered to).
     public let overrides: OrderedDictionary<String, Value>
     public let renderer: TemplateRenderer
 
     private let lock = NSLock()
     private var rendered: [String: Value] = [:]
+    /// What templates rendered to, by name, in this scope and every scope `adding` made from it (loop items).
+    private let renderings: RenderedValues
     /// Names being rendered, per thread (a render never suspends, so one thread holds it start to end).
     private var inProgress: [UInt: Set<String>] = [:]
 
-    public init(layers: VariableLayers, magic: OrderedDictionary<String, Value> = [:],
-                overrides: OrderedDictionary<String, Value> = [:], renderer: TemplateRenderer = .shared) {
+    public convenience init(layers: VariableLayers, magic: OrderedDictionary<String, Value> = [:],
+                            overrides: OrderedDictionary<String, Value> = [:], renderer: TemplateRenderer = .shared) {
+        self.init(layers: layers, magic: magic, overrides: overrides, renderer: renderer, renderings: RenderedValues())
+    }
+
+    private init(layers: VariableLayers, magic: OrderedDictionary<String, Value>, overrides: OrderedDictionary<String, Value>,
+                 renderer: TemplateRenderer, renderings: RenderedValues) {
         self.layers = layers
         self.magic = magic
         self.overrides = overrides
         self.renderer = renderer
+        self.renderings = renderings
     }
 
     /// This scope with `vars` above every layer (loop item, index_var, ansible_loop).
     public func adding(_ vars: OrderedDictionary<String, Value>) -> TemplatedScope {
         var overrides = self.overrides
         for (key, value) in vars { overrides[key] = value }
-        return TemplatedScope(layers: layers, magic: magic, overrides: overrides, renderer: renderer)
+        return TemplatedScope(layers: layers, magic: magic, overrides: overrides, renderer: renderer, renderings: renderings)
+    }
+
+    /// The values `name` had for this task without rendering anything new: a plain value or data as it is, or
+    /// what its template rendered to here or in a loop item's scope. (Rendering it only to learn it could run
+    /// a lookup the task never asked for.)
+    public func knownValues(named name: String) -> [Value] {
+        if let value = magic[name] ?? overrides[name] { return [value] }
+        guard let (raw, isTemplate) = layers.variable(named: name) else { return [] }
+        guard isTemplate, raw.containsTemplate else { return [raw] }
+        return renderings.values(named: name)
     }
 
     /// The value before templating.
@@ -42,9 +61,10 @@ public final class TemplatedScope: VariableScope, @unchecked Sendable {
         // Magic values are returned as they are: `hostvars` holds other hosts' variables, which must not be
         // rendered with this host's scope (an undefined name there would fail every lookup of hostvars).
         if let value = magic[name] { return value }
+        if let value = overrides[name] { return value }
         if let cached = lock.withLock({ rendered[name] }) { return cached }
-        guard let raw = rawValue(named: name) else { return nil }
-        guard raw.containsTemplate else { return raw }
+        guard let (raw, isTemplate) = layers.variable(named: name) else { return nil }
+        guard isTemplate, raw.containsTemplate else { return raw }
         let thread = UInt(bitPattern: Int(bitPattern: pthread_self()))
         let entered = lock.withLock { inProgress[thread, default: []].insert(name).inserted }
         guard entered else {
@@ -59,8 +79,21 @@ public final class TemplatedScope: VariableScope, @unchecked Sendable {
         }
         let value = try renderer.renderDeep(raw, self)
         lock.withLock { rendered[name] = value }
+        renderings.record(value, named: name)
         return value
     }
+}
+
+/// What variables' templates rendered to, shared by a scope and the scopes made from it.
+private final class RenderedValues: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [String: [Value]] = [:]
+
+    func record(_ value: Value, named name: String) {
+        lock.withLock { if !(values[name]?.contains(value) ?? false) { values[name, default: []].append(value) } }
+    }
+
+    func values(named name: String) -> [Value] { lock.withLock { values[name] ?? [] } }
 }
 
 extension Value {

@@ -2,6 +2,9 @@ import Jinja
 import OrderedCollections
 
 /// The variables one host sees at one task, kept per source so Ansible's precedence decides each lookup.
+/// Each variable is either a template the user wrote (playbooks, inventory, vars files, `-e`), rendered when
+/// read, or data (what a host said, what a template rendered to, a verb's option), never rendered: Ansible's
+/// trust model, so text a host prints cannot run a lookup on the controller.
 public struct VariableLayers: Sendable {
     /// The supported sources, lowest precedence first, as Ansible documents them ("Understanding variable
     /// precedence"): role defaults < inventory (group_vars all → parent → child, then host_vars) < facts <
@@ -24,20 +27,29 @@ public struct VariableLayers: Sendable {
         case extraVars
 
         public static func < (lhs: Source, rhs: Source) -> Bool { lhs.rawValue < rhs.rawValue }
+
+        /// Gathered facts are what a host said: data whatever the caller says.
+        var holdsOnlyData: Bool { self == .facts }
     }
 
     private var layers: [OrderedDictionary<String, Value>] = Array(repeating: [:], count: Source.allCases.count)
+    /// Per source, the names whose values are data.
+    private var dataNames: [Set<String>] = Array(repeating: [], count: Source.allCases.count)
 
     public init() {}
 
-    /// Replaces the variables of `source`.
-    public mutating func set(_ source: Source, _ vars: OrderedDictionary<String, Value>) {
+    /// Replaces the variables of `source`; the names in `data` hold data, the others templates.
+    public mutating func set(_ source: Source, _ vars: OrderedDictionary<String, Value>, data: Set<String> = []) {
         layers[source.rawValue] = vars
+        dataNames[source.rawValue] = data
     }
 
-    /// Adds (overriding same names) to the variables of `source`.
-    public mutating func merge(_ source: Source, _ vars: OrderedDictionary<String, Value>) {
-        for (key, value) in vars { layers[source.rawValue][key] = value }
+    /// Adds (overriding same names) to the variables of `source`; the names in `data` hold data.
+    public mutating func merge(_ source: Source, _ vars: OrderedDictionary<String, Value>, data: Set<String> = []) {
+        for (key, value) in vars {
+            layers[source.rawValue][key] = value
+            if data.contains(key) { dataNames[source.rawValue].insert(key) } else { dataNames[source.rawValue].remove(key) }
+        }
     }
 
     public subscript(source: Source) -> OrderedDictionary<String, Value> {
@@ -48,6 +60,15 @@ public struct VariableLayers: Sendable {
     public func value(named name: String) -> Value? {
         for layer in layers.reversed() {
             if let value = layer[name] { return value }
+        }
+        return nil
+    }
+
+    /// The value of `name` from the highest source defining it, and whether it is a template the user wrote.
+    public func variable(named name: String) -> (value: Value, isTemplate: Bool)? {
+        for source in Source.allCases.reversed() {
+            guard let value = layers[source.rawValue][name] else { continue }
+            return (value, !source.holdsOnlyData && !dataNames[source.rawValue].contains(name))
         }
         return nil
     }

@@ -76,3 +76,10 @@ public enum VariablesFile {
         return files.sorted()
     }
 }
+
+/// A play's vars_files entry that cannot be read (none of its candidates exists, or one does not parse): the
+/// play does not run, as in Ansible.
+struct VarsFileError: Error {
+    var message: String
+    var location: SourceLocation
+}
