@@ -23,7 +23,7 @@ final class BecomePasswordTests: XCTestCase {
         removeUser()
         try root("useradd -m -s /bin/sh \(Self.user)")
         try root("chpasswd", input: "\(Self.user):\(Self.password)\n")
-        let rule = "Defaults>\(Self.user) targetpw, lecture=never\ndeckhand ALL=(\(Self.user)) PASSWD: ALL\n"
+        let rule = "Defaults>\(Self.user) targetpw, lecture=never, passwd_tries=1\ndeckhand ALL=(\(Self.user)) PASSWD: ALL\n"
         let draft = NSTemporaryDirectory() + "dh-secrets-sudoers-\(UUID().uuidString)"
         try rule.write(toFile: draft, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: draft) }

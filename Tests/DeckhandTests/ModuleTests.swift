@@ -355,7 +355,7 @@ final class MoreModuleTests: XCTestCase {
         XCTAssertTrue(plan.result.changed)
         let rendered = try XCTUnwrap(command(plan))
         XCTAssertTrue(rendered.contains("apt-get update -q && apt-get install -y -q"), rendered)
-        XCTAssertTrue(rendered.hasSuffix(" git'"), rendered)
+        XCTAssertTrue(rendered.hasSuffix(" git"), rendered)
         XCTAssertTrue(rendered.hasPrefix(CommandEnvironment.reader), "the environment is read from stdin: \(rendered)")
         if case .run(let command, _)? = plan.actions.first?.kind {
             XCTAssertEqual(command.environment, ["DEBIAN_FRONTEND": "noninteractive"])
