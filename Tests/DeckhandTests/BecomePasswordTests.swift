@@ -23,7 +23,8 @@ final class BecomePasswordTests: XCTestCase {
         removeUser()
         try root("useradd -m -s /bin/sh \(Self.user)")
         try root("chpasswd", input: "\(Self.user):\(Self.password)\n")
-        let rule = "Defaults>\(Self.user) targetpw, lecture=never, passwd_tries=1\ndeckhand ALL=(\(Self.user)) PASSWD: ALL\n"
+        // !env_reset: the command sees the caller's environment, so a password left in it would show.
+        let rule = "Defaults>\(Self.user) targetpw, lecture=never, passwd_tries=1, !env_reset\ndeckhand ALL=(\(Self.user)) PASSWD: ALL\n"
         let draft = NSTemporaryDirectory() + "dh-secrets-sudoers-\(UUID().uuidString)"
         try rule.write(toFile: draft, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: draft) }
@@ -99,6 +100,7 @@ final class BecomePasswordTests: XCTestCase {
                 - shell: printf '%s' "$GREETING" > @BASE@/environment
                   environment: { GREETING: "hello from the environment" }
                 - copy: { content: "{{ who.stdout }}|{{ echoed.stdout }}\\n", dest: "@BASE@/seen" }
+                - shell: env > @BASE@/environment-of-the-command
             """, password: Self.password)
         XCTAssertEqual(summary.exitCode, 0, output)
         XCTAssertEqual(contents("copied"), "payload\n", "the file holds what was written, no password line")

@@ -78,6 +78,9 @@ final class SecretOutputTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("sleep 1.5") }, "the watch saw the become command run")
         XCTAssertEqual(lines.filter { $0.contains(secret) }, [], "the secret is on the host's process list")
         XCTAssertEqual(contents("seen"), secret)
+        let reported = events.events.map { "\($0)" }.joined(separator: "\n")
+        XCTAssertTrue(reported.contains("(environment on stdin: OTHER SECRET)"), "-vv names the variables: \(reported)")
+        XCTAssertFalse(reported.contains(secret), "the run's output shows the value")
         XCTAssertEqual(contents("stdin"), "the task's own input\n")
         XCTAssertEqual(contents("seen-as-root"), secret + "|root")
     }

@@ -32,4 +32,9 @@ enum CommandEnvironment {
 extension ShellCommand {
     /// What must precede the command's own stdin: its environment script.
     var environmentInput: Data { CommandEnvironment.input(for: environment) }
+
+    /// The command as `-vv` shows it: the names of its variables (never their values), then the command line.
+    public var displayed: String {
+        environment.isEmpty ? rendered : "(environment on stdin: \(environment.keys.sorted().joined(separator: " "))) " + body
+    }
 }

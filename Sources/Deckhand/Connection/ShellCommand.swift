@@ -46,7 +46,7 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The command line without the environment reader.
-    private var body: String {
+    var body: String {
         var text = ""
         for part in parts {
             switch part {
@@ -167,8 +167,9 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
             guard become.password != nil else {
                 return ShellCommand(words: ["sudo", "-H", "-n", "-u", become.user, "--", "/bin/sh", "-c", rendered])
             }
+            // The password variable is gone before the command starts, even where sudoers keeps the environment.
             let sudo = ShellCommand(words: ["sudo", "-A", "-k", "-H", "-p", "", "-u", become.user, "--",
-                                            "/bin/sh", "-c", rendered])
+                                            "/bin/sh", "-c", "unset DECKHAND_BECOME_PW; " + rendered])
             return ShellCommand(parts: [
                 .syntax("IFS= read -r DECKHAND_BECOME_PW || exit 1; export DECKHAND_BECOME_PW;"),
                 .syntax("a=$(mktemp \"${HOME:-/tmp}/.deckhand-askpass.XXXXXX\") || exit 1;"),
