@@ -126,7 +126,7 @@ final class BecomePasswordTests: XCTestCase {
                 - copy: { content: "payload\\n", dest: "@BASE@/copied" }
             """, password: "not-the-password")
         XCTAssertEqual(summary.stats(of: "testhost")?.failed, 1, output)
-        XCTAssertTrue(output.contains("password"), "the failure says the password was refused: \(output)")
+        XCTAssertTrue(output.contains("the become password was refused"), output)
         XCTAssertFalse(output.contains("not-the-password"), output)
         XCTAssertNil(contents("copied"))
     }
@@ -141,7 +141,7 @@ final class BecomePasswordTests: XCTestCase {
                 - copy: { content: "payload\\n", dest: "@BASE@/copied" }
             """, password: nil)
         XCTAssertEqual(summary.stats(of: "testhost")?.failed, 1, output)
-        XCTAssertTrue(output.contains("a password is required"), output)
+        XCTAssertTrue(output.contains("a password is required; give it with -K"), output)
         XCTAssertNil(contents("copied"))
     }
 

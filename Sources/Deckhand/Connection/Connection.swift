@@ -82,7 +82,32 @@ extension Connection {
             }
             input = Data((password + "\n").utf8) + (input ?? Data())
         }
-        return try await run(command.becoming(become), stdin: input, output: output)
+        let result = try await run(command.becoming(become), stdin: input, output: output)
+        if result.exitStatus != 0, become.method == .sudo, let refusal = SudoRefusal(result.stderrText, become: become) {
+            throw CommandRefusal("\(hostName): sudo would not run the command as \(become.user): \(refusal)")
+        }
+        return result
+    }
+}
+
+/// What sudo's own refusal means, from its stderr (sudo's messages are fixed English text).
+enum SudoRefusal: CustomStringConvertible {
+    case wrongPassword, passwordRequired
+
+    init?(_ stderr: String, become: Become) {
+        if become.password != nil, stderr.contains("incorrect password attempt") { self = .wrongPassword }
+        else if become.password == nil, stderr.contains("sudo: a password is required") { self = .passwordRequired }
+        else { return nil }
+    }
+
+    var description: String {
+        switch self {
+        case .wrongPassword:
+            return "the become password was refused; check it (-K / --ask-become-pass, ansible_become_password)"
+        case .passwordRequired:
+            return "a password is required; give it with -K (--ask-become-pass) or ansible_become_password, "
+                + "or allow the login user NOPASSWD in sudoers"
+        }
     }
 }
 
