@@ -160,7 +160,8 @@ final class LibraryModuleTests: XCTestCase {
         XCTAssertTrue(try db.plan(output("db\tapp\tLATIN1\n"), ModuleContext()).result.failed)
         let dump = try make(PostgresqlDbModule.self, ["name": "app", "state": "dump", "target": "/var/backups/app.dump", "login_password": "s3cret"])
         let dumpCommands = commands(try dump.plan(output("db\tapp\tUTF8\n"), ModuleContext()))
-        XCTAssertEqual(dumpCommands, ["env 'PGPASSWORD=s3cret' /bin/sh -c 'pg_dump -U postgres -p 5432 -Fc -d app -f /var/backups/app.dump'"])
+        // The password travels on stdin (CommandEnvironment), never on the command line.
+        XCTAssertEqual(dumpCommands, [CommandEnvironment.reader + " pg_dump -U postgres -p 5432 -Fc -d app -f /var/backups/app.dump"])
         let restore = try make(PostgresqlDbModule.self, ["name": "app", "state": "restore", "target": "/b/app.sql.gz"])
         XCTAssertEqual(commands(try restore.plan(output("db\tapp\tUTF8\n"), ModuleContext())).last,
                        "gzip -dc -- /b/app.sql.gz | psql -q -v 'ON_ERROR_STOP=1' -U postgres -p 5432 -d app")

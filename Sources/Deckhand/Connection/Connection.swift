@@ -27,11 +27,11 @@ public typealias CommandOutputHandler = @Sendable (CommandStream, Data) -> Void
 
 extension Connection {
     public func run(_ command: ShellCommand) async throws -> CommandResult {
-        try await run(command, stdin: nil, output: nil)
+        try await run(command, become: nil, stdin: nil)
     }
 
     public func run(_ command: ShellCommand, stdin: Data?) async throws -> CommandResult {
-        try await run(command, stdin: stdin, output: nil)
+        try await run(command, become: nil, stdin: stdin)
     }
 
     /// Writes `data` to `path` atomically (temporary file beside it, then rename), in one round trip.
@@ -62,16 +62,60 @@ extension Connection {
         return result.stdout
     }
 
-    /// Runs `command` as another user when `become` is set; a become password goes first on stdin.
+    /// Runs `command` (as another user when `become` is set). Stdin carries, in order: the become password's
+    /// line, the command's environment script (see CommandEnvironment), then `stdin`; none of them reaches
+    /// the command line or the command's own input.
     public func run(_ command: ShellCommand, become: Become?, stdin: Data?,
                     output: CommandOutputHandler? = nil) async throws -> CommandResult {
-        guard let become else { return try await run(command, stdin: stdin, output: output) }
-        var input = stdin
-        if let password = become.password {
-            input = Data((password + "\n").utf8) + (stdin ?? Data())
+        if let bad = command.environment.keys.sorted().first(where: { !CommandEnvironment.isValidName($0) }) {
+            throw CommandRefusal("the environment variable name '\(bad)' is not a valid shell name: use letters, digits "
+                                 + "and _, not starting with a digit")
         }
-        return try await run(command.becoming(become), stdin: input, output: output)
+        var input = command.environment.isEmpty ? stdin : command.environmentInput + (stdin ?? Data())
+        guard let become else { return try await run(command, stdin: input, output: output) }
+        if let password = become.password {
+            guard become.method == .sudo else {
+                throw CommandRefusal("become_method su cannot be given a password: su reads it only from a terminal, "
+                                     + "and deckhand runs commands without one. Use become_method: sudo (deckhand "
+                                     + "passes the password to sudo), or allow the login user in sudoers with NOPASSWD "
+                                     + "and drop the become password")
+            }
+            input = Data((password + "\n").utf8) + (input ?? Data())
+        }
+        let result = try await run(command.becoming(become), stdin: input, output: output)
+        if result.exitStatus != 0, become.method == .sudo, let refusal = SudoRefusal(result.stderrText, become: become) {
+            throw CommandRefusal("\(hostName): sudo would not run the command as \(become.user): \(refusal)")
+        }
+        return result
     }
+}
+
+/// What sudo's own refusal means, from its stderr (sudo's messages are fixed English text).
+enum SudoRefusal: CustomStringConvertible {
+    case wrongPassword, passwordRequired
+
+    init?(_ stderr: String, become: Become) {
+        if become.password != nil, stderr.contains("incorrect password attempt") { self = .wrongPassword }
+        else if become.password == nil, stderr.contains("sudo: a password is required") { self = .passwordRequired }
+        else { return nil }
+    }
+
+    var description: String {
+        switch self {
+        case .wrongPassword:
+            return "the become password was refused; check it (-K / --ask-become-pass, ansible_become_password)"
+        case .passwordRequired:
+            return "a password is required; give it with -K (--ask-become-pass) or ansible_become_password, "
+                + "or allow the login user NOPASSWD in sudoers"
+        }
+    }
+}
+
+/// A command deckhand will not send as asked; the message says what to change.
+public struct CommandRefusal: Error, CustomStringConvertible, Sendable {
+    public var description: String
+
+    init(_ description: String) { self.description = description }
 }
 
 /// A host that could not be reached or talked to: the host is "unreachable", not "failed".

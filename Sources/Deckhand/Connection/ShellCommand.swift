@@ -13,6 +13,9 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
     var parts: [Part]
     /// True once operators join commands; such commands are grouped with `{ ...; }` when composed further.
     var compound: Bool
+    /// Variables exported before the command runs; their values travel on stdin, never on the command line
+    /// (see CommandEnvironment.swift).
+    var environment: [String: String] = [:]
 
     /// A simple command: the program and its arguments, each quoted as one word.
     public init(_ words: String...) {
@@ -24,9 +27,10 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
         self.compound = false
     }
 
-    init(parts: [Part], compound: Bool) {
+    init(parts: [Part], compound: Bool, environment: [String: String] = [:]) {
         self.parts = parts
         self.compound = compound
+        self.environment = environment
     }
 
     /// Shell text the user wrote (the `shell` and `raw` modules): passed through unquoted, on purpose.
@@ -36,8 +40,13 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
 
     public var isEmpty: Bool { parts.isEmpty }
 
-    /// The command line, every word quoted.
+    /// The command line, every word quoted; with an environment, it first reads the variables from stdin.
     public var rendered: String {
+        environment.isEmpty ? body : CommandEnvironment.reader + " " + body
+    }
+
+    /// The command line without the environment reader.
+    var body: String {
         var text = ""
         for part in parts {
             switch part {
@@ -79,11 +88,11 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
     }
 
     public func appending(words: [String]) -> ShellCommand {
-        ShellCommand(parts: parts + words.map(Part.word), compound: compound)
+        ShellCommand(parts: parts + words.map(Part.word), compound: compound, environment: environment)
     }
 
     private func appending(parts more: [Part]) -> ShellCommand {
-        ShellCommand(parts: parts + more, compound: compound)
+        ShellCommand(parts: parts + more, compound: compound, environment: environment)
     }
 
     /// Compound commands wrapped in `{ ...; }` so they compose without surprises of precedence.
@@ -98,7 +107,8 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
     private func joined(_ op: String, _ other: ShellCommand) -> ShellCommand {
         if isEmpty { return other }
         if other.isEmpty { return self }
-        return ShellCommand(parts: grouped + [.syntax(op)] + other.grouped, compound: true)
+        return ShellCommand(parts: grouped + [.syntax(op)] + other.grouped, compound: true,
+                            environment: other.environment.merging(environment) { own, _ in own })
     }
 
     /// `self && other`
@@ -112,22 +122,23 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
 
     /// `self > path` (or `>>` when appending).
     public func redirectingOutput(to path: String, append: Bool = false) -> ShellCommand {
-        ShellCommand(parts: grouped + [.syntax(append ? ">>" : ">"), .word(path)], compound: true)
+        ShellCommand(parts: grouped + [.syntax(append ? ">>" : ">"), .word(path)], compound: true, environment: environment)
     }
 
     /// `self 2>/dev/null`
     public var silencingErrors: ShellCommand {
-        ShellCommand(parts: grouped + [.syntax("2>/dev/null")], compound: true)
+        ShellCommand(parts: grouped + [.syntax("2>/dev/null")], compound: true, environment: environment)
     }
 
     /// `self 2>&1`
     public var mergingErrors: ShellCommand {
-        ShellCommand(parts: grouped + [.syntax("2>&1")], compound: true)
+        ShellCommand(parts: grouped + [.syntax("2>&1")], compound: true, environment: environment)
     }
 
-    /// `/bin/sh -c 'self'`: one word for wrappers that take a single command (sudo, su, env).
+    /// `/bin/sh -c 'self'`: one word for wrappers that take a single command (sudo, su). The environment
+    /// stays outside: the inner shell inherits the exported variables.
     public func wrappedInShell(executable: String = "/bin/sh") -> ShellCommand {
-        ShellCommand(executable, "-c", rendered)
+        ShellCommand(parts: [.word(executable), .word("-c"), .word(body)], compound: false, environment: environment)
     }
 
     /// `cd DIR && self`
@@ -136,25 +147,29 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
         return ShellCommand("cd", directory).and(self)
     }
 
-    /// `env K=V ... /bin/sh -c 'self'` (keys sorted so commands are reproducible).
-    public func withEnvironment(_ environment: [String: String]) -> ShellCommand {
-        guard !environment.isEmpty else { return self }
-        let assignments = environment.keys.sorted().map { "\($0)=\(environment[$0] ?? "")" }
-        return ShellCommand(words: ["env"] + assignments + ["/bin/sh", "-c", rendered])
+    /// The command with these variables exported for it. The values are not on the command line (anyone on
+    /// the host can read that in `ps`): `Connection.run` sends them on stdin ahead of the command's own input.
+    /// Variables the command already has win, as an inner `env` would.
+    public func withEnvironment(_ more: [String: String]) -> ShellCommand {
+        guard !more.isEmpty else { return self }
+        return ShellCommand(parts: parts, compound: compound, environment: more.merging(environment) { _, own in own })
     }
 
-    /// Runs the command as another user through sudo or su.
+    /// Runs the command as another user through sudo or su; its environment is read by the shell that runs
+    /// as that user (sudo and su reset the environment).
     ///
     /// With a password, the first line of stdin is the password: a tiny askpass helper hands it to sudo, so
     /// the rest of stdin still reaches the command, and a NOPASSWD rule never sees the password as input.
+    /// su reads a password only from a terminal: `Connection.run` refuses su with a password.
     public func becoming(_ become: Become) -> ShellCommand {
         switch become.method {
         case .sudo:
             guard become.password != nil else {
                 return ShellCommand(words: ["sudo", "-H", "-n", "-u", become.user, "--", "/bin/sh", "-c", rendered])
             }
+            // The password variable is gone before the command starts, even where sudoers keeps the environment.
             let sudo = ShellCommand(words: ["sudo", "-A", "-k", "-H", "-p", "", "-u", become.user, "--",
-                                            "/bin/sh", "-c", rendered])
+                                            "/bin/sh", "-c", "unset DECKHAND_BECOME_PW; " + rendered])
             return ShellCommand(parts: [
                 .syntax("IFS= read -r DECKHAND_BECOME_PW || exit 1; export DECKHAND_BECOME_PW;"),
                 .syntax("a=$(mktemp \"${HOME:-/tmp}/.deckhand-askpass.XXXXXX\") || exit 1;"),

@@ -158,12 +158,22 @@ public struct ModuleDiff: Sendable, Hashable {
     public var afterHeader: String
     public var before: String
     public var after: String
+    /// The texts were withheld (`no_log`): only that it changed is shown.
+    public var hidden = false
 
     public init(beforeHeader: String, afterHeader: String, before: String, after: String) {
         self.beforeHeader = beforeHeader
         self.afterHeader = afterHeader
         self.before = before
         self.after = after
+    }
+
+    /// The same change without its texts, for a `no_log` task; nil when nothing changed.
+    var withheld: ModuleDiff? {
+        guard before != after else { return nil }
+        var diff = ModuleDiff(beforeHeader: beforeHeader, afterHeader: afterHeader, before: "", after: "")
+        diff.hidden = true
+        return diff
     }
 }
 

@@ -130,6 +130,10 @@ public final class HumanReport: RunReporter, @unchecked Sendable {
             emit(paint(line, colour))
         }
         for diff in result.diffs {
+            if diff.hidden {
+                emit("--- \(diff.beforeHeader)\n+++ \(diff.afterHeader)\n(changed; diff hidden: no_log)")
+                continue
+            }
             let text = UnifiedDiff.render(before: diff.before, after: diff.after,
                                           beforeHeader: diff.beforeHeader, afterHeader: diff.afterHeader)
             if !text.isEmpty {

@@ -53,7 +53,7 @@ extension TaskExecution {
             : try await connectionTarget(for: host, scope: scope)
         if let probe = try module.probe(moduleContext) {
             let command = probe.withEnvironment(target.environment)
-            note(command.rendered)
+            note(command.displayed)
             probeResult = try await target.connection.run(command, become: target.become, stdin: nil)
             if let probeResult { answer(probeResult) }
         }
@@ -69,7 +69,7 @@ extension TaskExecution {
                 switch action.kind {
                 case .run(let command, let stdin):
                     let wrapped = command.withEnvironment(target.environment)
-                    note(wrapped.rendered)
+                    note(wrapped.displayed)
                     let started = Date()
                     let output = try await target.connection.run(wrapped, become: target.become, stdin: stdin)
                     answer(output)
@@ -89,7 +89,7 @@ extension TaskExecution {
                         if !lines.contains(where: { $0.trimmed.hasPrefix(marker) }) { markersSeen += 1 }
                     }
                     if action.reportsOutput {
-                        result.record(output, command: command.rendered)
+                        result.record(output, command: command.displayed)
                         result["delta"] = .string(String(format: "%.3fs", Date().timeIntervalSince(started)))
                         if output.exitStatus != 0 {
                             result.failed = true
@@ -101,8 +101,8 @@ extension TaskExecution {
                         result.values.removeValue(forKey: "stdout_lines")
                         result.values.removeValue(forKey: "stderr_lines")
                         let stderr = output.stderrText.trimmed
-                        result.msg = "\(command.rendered) failed (exit \(output.exitStatus))" + (stderr.isEmpty ? "" : ": \(stderr)")
-                        result["cmd"] = .string(command.rendered)
+                        result.msg = "\(command.displayed) failed (exit \(output.exitStatus))" + (stderr.isEmpty ? "" : ": \(stderr)")
+                        result["cmd"] = .string(command.displayed)
                     }
                 case .put(let write):
                     note(action.summary)

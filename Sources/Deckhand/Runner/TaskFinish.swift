@@ -28,7 +28,7 @@ extension TaskExecution {
         if (try? flag(keywords.noLog, scope: scope)) ?? false {
             outcome.result = TaskExecution.censored(outcome.result)
             outcome.items = outcome.items.map { ItemResult(label: "(item hidden)", status: $0.status, result: TaskExecution.censored($0.result)) }
-            outcome.diffs = []
+            outcome.diffs = outcome.diffs.compactMap(\.withheld)
             outcome.commands = []
             outcome.outputs = []
         }

@@ -75,9 +75,13 @@ public struct SecretMask: Sendable {
         var result = result
         result.result = masking(result.result)
         result.items = result.items.map { ItemResult(label: masking($0.label), status: $0.status, result: masking($0.result)) }
-        result.diffs = result.diffs.map {
-            ModuleDiff(beforeHeader: masking($0.beforeHeader), afterHeader: masking($0.afterHeader),
-                       before: masking($0.before), after: masking($0.after))
+        result.diffs = result.diffs.map { diff in
+            var masked = diff
+            masked.beforeHeader = masking(diff.beforeHeader)
+            masked.afterHeader = masking(diff.afterHeader)
+            masked.before = masking(diff.before)
+            masked.after = masking(diff.after)
+            return masked
         }
         result.commands = result.commands.map(masking)
         result.outputs = result.outputs.map(masking)
