@@ -12,6 +12,7 @@ public final class PlaybookRunner: @unchecked Sendable {
     let templating: Templating
     /// What set_stats tasks named, for the summary.
     let customStats = CustomStatsRecorder()
+    let connectionCut = ConnectionCut.fromEnvironment()
     private let lock = NSLock()
     private var states: OrderedDictionary<String, HostState> = [:]
     private var startReached: Bool

@@ -28,6 +28,7 @@ extension PlaybookRunner {
         let spec = task.moduleCall.flatMap { ModuleRegistry.spec(named: $0.name) }
         let info = TaskInfo(name: execution.title(on: hosts.first), location: task.location, isHandler: isHandler,
                             hostCount: hosts.count, noLog: noLog, showsResult: spec?.showsResult ?? false)
+        await connectionCut?.taskStarting(info.name, hosts: hosts, runner: self)
         reporter.record(.taskStart(info))
         var runOn = hosts
         if case .literal(true)? = keywords.runOnce, let first = hosts.first { runOn = [first] }
