@@ -1,4 +1,5 @@
 import Foundation
+import SSH
 
 /// Where the engine's commands and files go: every byte the engine reads from or writes to a host passes here.
 public protocol Connection: Sendable {
@@ -26,7 +27,8 @@ extension Connection {
     /// Writes a file atomically; a `validate` command that fails leaves the old file and says why.
     public func put(_ write: FileWrite, become: Become? = nil) async throws {
         let command = ShellCommand.atomicWrite(to: write.path, mode: write.mode, owner: write.owner, group: write.group,
-                                               validate: write.validate)
+                                               validate: write.validate, size: write.data.count,
+                                               sha256: SHA256.hex(write.data))
         let result = try await run(command, become: become, stdin: write.data)
         guard result.exitStatus == 0 else {
             let detail = (result.stderrText + result.stdoutText).trimmed
@@ -104,6 +106,9 @@ public struct FileWriteError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         var text = "could not write \(path) (exit \(exitStatus))"
         if !detail.isEmpty { text += ": \(detail)" }
+        if exitStatus == ShellCommand.uploadCutShortStatus {
+            return text + "; the old file was kept: run again"
+        }
         text += validated
             ? "; if the validate command rejected the new contents, the old file was kept"
             : "; check that the directory exists and the user may write there (become: true?)"
