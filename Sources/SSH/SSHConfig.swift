@@ -98,7 +98,8 @@ public struct SSHConfig: Sendable {
         } else if let seconds = settings.connectTimeout {
             options.connectTimeout = .seconds(seconds)
         }
-        options.serverAliveInterval = settings.serverAliveInterval ?? 0
+        options.serverAliveInterval = settings.serverAliveInterval ?? SSHConnectOptions.defaultServerAliveInterval
+        options.serverAliveCountMax = settings.serverAliveCountMax ?? SSHConnectOptions.defaultServerAliveCountMax
 
         guard withJumps, let (hops, location) = settings.proxyJump, !hops.isEmpty else { return options }
         let path = chain + [target.host]
@@ -185,6 +186,7 @@ struct AppliedSettings {
     var knownHostsFiles: [String]?
     var connectTimeout: Int?
     var serverAliveInterval: Int?
+    var serverAliveCountMax: Int?
 
     mutating func apply(_ directive: SSHConfigDirective) {
         switch directive.setting {
@@ -198,6 +200,7 @@ struct AppliedSettings {
         case .userKnownHostsFiles(let value): knownHostsFiles = knownHostsFiles ?? value
         case .connectTimeout(let value): connectTimeout = connectTimeout ?? value
         case .serverAliveInterval(let value): serverAliveInterval = serverAliveInterval ?? value
+        case .serverAliveCountMax(let value): serverAliveCountMax = serverAliveCountMax ?? value
         }
     }
 }

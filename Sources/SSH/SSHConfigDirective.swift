@@ -22,6 +22,7 @@ enum SSHConfigSetting: Sendable, Equatable {
     case userKnownHostsFiles([String])
     case connectTimeout(seconds: Int)
     case serverAliveInterval(seconds: Int)
+    case serverAliveCountMax(Int)
 }
 
 /// One `Match` criterion deckhand can evaluate.

@@ -81,7 +81,8 @@ struct SSHConfigParser {
     static func setting(_ keyword: String, _ arguments: [String], at location: SSHConfigLocation) throws -> SSHConfigSetting? {
         let name = keyword.lowercased()
         let known = ["hostname", "user", "port", "identityfile", "identitiesonly", "proxyjump",
-                     "stricthostkeychecking", "userknownhostsfile", "connecttimeout", "serveraliveinterval"]
+                     "stricthostkeychecking", "userknownhostsfile", "connecttimeout", "serveraliveinterval",
+                     "serveralivecountmax"]
         guard known.contains(name) else { return nil }
         guard let value = arguments.first else {
             throw error(location, "\(keyword) needs a value.")
@@ -137,6 +138,11 @@ struct SSHConfigParser {
             return .connectTimeout(seconds: seconds)
         case "serveraliveinterval":
             return .serverAliveInterval(seconds: try time(value, keyword: keyword, at: location))
+        case "serveralivecountmax":
+            guard let count = Int(value), count > 0, count <= 1000 else {
+                throw error(location, "ServerAliveCountMax '\(value)' is not a whole number from 1 to 1000.")
+            }
+            return .serverAliveCountMax(count)
         default:
             return nil
         }

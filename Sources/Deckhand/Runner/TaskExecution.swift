@@ -124,7 +124,8 @@ struct TaskExecution: Sendable {
             }
         } catch let error as ConnectionError {
             outcome = HostTaskResult(host: host.name, status: .unreachable,
-                                     result: ["unreachable": .bool(true), "msg": .string(error.message), "changed": .bool(false)])
+                                     result: ["unreachable": .bool(true), "changed": .bool(false),
+                                              "msg": .string(error.message + " (during task '\(title(on: host))')")])
         } catch {
             outcome = HostTaskResult(host: host.name, status: .failed,
                                      result: ["failed": .bool(true), "msg": .string(describe(error)), "changed": .bool(false)])
@@ -244,7 +245,7 @@ struct TaskExecution: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            var outcome = try await runModule(call, on: host, scope: scope)
+            var outcome = try await runModuleWithinTimeout(call, on: host, scope: scope)
             let resultScope = task.register.map { scope.adding([$0: .dict(outcome.result)]) } ?? scope
             try applyOverrides(&outcome, scope: resultScope)
             guard let until = task.until, outcome.status != .skipped else { return outcome }
@@ -265,7 +266,7 @@ struct TaskExecution: Sendable {
         }
     }
 
-    private func intValue(_ value: Value?, scope: TemplatedScope, default fallback: Int) throws -> Int {
+    func intValue(_ value: Value?, scope: TemplatedScope, default fallback: Int) throws -> Int {
         guard let value else { return fallback }
         switch try templating.renderDeep(value, scope) {
         case .int(let number): return number
@@ -296,7 +297,7 @@ struct TaskExecution: Sendable {
     }
 
     /// Probe, plan and (unless checking) change, through the host's connection.
-    private func runModule(_ call: ModuleCall, on host: HostState, scope: TemplatedScope) async throws -> HostTaskResult {
+    func runModule(_ call: ModuleCall, on host: HostState, scope: TemplatedScope) async throws -> HostTaskResult {
         guard let moduleType = ModuleRegistry.module(named: call.name) else {
             throw ModuleArgumentError("unknown module \(call.originalName)")
         }
