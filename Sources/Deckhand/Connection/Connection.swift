@@ -28,7 +28,7 @@ extension Connection {
     public func put(_ write: FileWrite, become: Become? = nil) async throws {
         let command = ShellCommand.atomicWrite(to: write.path, mode: write.mode, owner: write.owner, group: write.group,
                                                validate: write.validate, size: write.data.count,
-                                               sha256: SHA256.hex(write.data))
+                                               sha256: SHA256.hex(write.data), expected: write.expected)
         let result = try await run(command, become: become, stdin: write.data)
         guard result.exitStatus == 0 else {
             let detail = (result.stderrText + result.stdoutText).trimmed
@@ -84,9 +84,12 @@ public struct FileWrite: Sendable {
     public var group: String?
     /// Words of a command with `%s` for the new file (Ansible's `validate`).
     public var validate: [String]?
+    /// The file as the plan saw it: the write is refused when it no longer is (an edit made meanwhile).
+    public var expected: FileExpectation?
 
     public init(data: Data, path: String, mode: Int? = nil, owner: String? = nil, group: String? = nil,
-                validate: [String]? = nil) {
+                validate: [String]? = nil, expected: FileExpectation? = nil) {
+        self.expected = expected
         self.data = data
         self.path = path
         self.mode = mode
@@ -96,12 +99,22 @@ public struct FileWrite: Sendable {
     }
 }
 
+/// What a file held when a plan was made from it.
+public enum FileExpectation: Sendable, Hashable {
+    case absent
+    /// A regular file with this SHA-1 (as `sha1sum` prints it).
+    case sha1(String)
+}
+
 /// A write that did not happen: the old file (if any) is untouched.
 public struct FileWriteError: Error, CustomStringConvertible, Sendable {
     public var path: String
     public var exitStatus: Int32
     public var detail: String
     public var validated: Bool
+
+    /// Someone else changed the file after it was read: read it again and plan again.
+    public var contentChanged: Bool { exitStatus == ShellCommand.contentChangedStatus }
 
     public var description: String {
         var text = "could not write \(path) (exit \(exitStatus))"

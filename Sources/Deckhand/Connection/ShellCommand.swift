@@ -183,8 +183,13 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
     /// apart from a whole one here, on the host (it exits 75 and removes its temporary file). A temporary file
     /// carries the pid of the shell that writes it, so one left by a writer that was killed outright (its
     /// shell gone) is removed by the next write to the same path.
+    ///
+    /// With `expected`, the rename is a compare-and-swap: under a lock on the directory (flock, which other
+    /// deckhand writers take too) the file must still be as the caller read it, else it exits 76 and the
+    /// caller reads it again (two runs editing one file must not lose each other's lines).
     public static func atomicWrite(to path: String, mode: Int?, owner: String?, group: String?,
-                                   validate: [String]? = nil, size: Int, sha256: String) -> ShellCommand {
+                                   validate: [String]? = nil, size: Int, sha256: String,
+                                   expected: FileExpectation? = nil) -> ShellCommand {
         let directory = (path as NSString).deletingLastPathComponent
         let base = (path as NSString).lastPathComponent
         let prefix = quote((directory.isEmpty ? "" : directory + "/") + ".\(base).deckhand.")
@@ -224,10 +229,26 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
             script += [.syntax("{ ! test -e"), .word(path), .syntax("|| chown"), .word("--reference=" + path),
                        tmp, .syntax("2>/dev/null || true; }"), .syntax("&&")]
         }
-        script += [.word("mv"), .word("-f"), tmp, .word(path),
-                   .syntax("|| { rc=$?; rm -f \"$tmp\" 2>/dev/null; exit $rc; }")]
+        let rename: [Part] = [.word("mv"), .word("-f"), tmp, .word(path)]
+        if let expected {
+            let unchanged: String
+            switch expected {
+            case .absent: unchanged = "! test -e " + quote(path)
+            case .sha1(let hex):
+                unchanged = "test -f \(quote(path)) && test \"$(sha1sum <\(quote(path)) | cut -c1-40)\" = \(quote(hex))"
+            }
+            script += [.syntax("{ flock -x 9 2>/dev/null; if \(unchanged); then")] + rename
+                + [.syntax("; else echo"), .word("\(path) changed since deckhand read it"),
+                   .syntax(">&2; (exit \(contentChangedStatus)); fi; } 9<"), .word(directory.isEmpty ? "." : directory)]
+        } else {
+            script += rename
+        }
+        script.append(.syntax("|| { rc=$?; rm -f \"$tmp\" 2>/dev/null; exit $rc; }"))
         return ShellCommand(parts: script, compound: true)
     }
+
+    /// The exit status of `atomicWrite` when the file changed since the caller read it (nothing was written).
+    public static let contentChangedStatus: Int32 = 76
 
     /// The exit status of `atomicWrite` when fewer or other bytes arrived than were sent (EX_TEMPFAIL).
     public static let uploadCutShortStatus: Int32 = 75

@@ -6,9 +6,9 @@ extension TaskExecution {
     /// Ansible's message). The module's work is cancelled: a remote command's channel is closed.
     func runModuleWithinTimeout(_ call: ModuleCall, on host: HostState, scope: TemplatedScope) async throws -> HostTaskResult {
         let seconds = try intValue(keywords.timeout, scope: scope, default: 0)
-        guard seconds > 0 else { return try await runModule(call, on: host, scope: scope) }
+        guard seconds > 0 else { return try await runModuleRereadingChangedFiles(call, on: host, scope: scope) }
         return try await withThrowingTaskGroup(of: HostTaskResult?.self) { group in
-            group.addTask { try await runModule(call, on: host, scope: scope) }
+            group.addTask { try await runModuleRereadingChangedFiles(call, on: host, scope: scope) }
             group.addTask {
                 try await _Concurrency.Task.sleep(nanoseconds: UInt64(seconds) * 1_000_000_000)
                 return nil
