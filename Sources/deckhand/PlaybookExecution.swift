@@ -36,7 +36,8 @@ struct PlaybookExecution {
         var options = self.options
         options.sshConfigFile = connection.configFile
         let pool = ConnectionPool.standard { variables in try resolver.options(for: variables) }
-        let runner = PlaybookRunner(inventory: inventory, options: options, pool: pool, reporter: reporter)
+        let runner = PlaybookRunner(inventory: inventory, options: options, pool: pool,
+                                    reporter: TaskBoundaryStop.wrapping(reporter))
         return await runner.run(playbook)
     }
 
