@@ -7,7 +7,8 @@ import XCTest
 /// temporary file is left under /webapps/<domain> or in nginx's and supervisor's configuration, the deploy
 /// lock is free or names its holder, the same verb run again finishes, and a third run changes nothing.
 ///
-/// Cut points: every task of `maintenance on`, `maintenance off` and `backup create` (they are short).
+/// Cut points: every task of `maintenance on`, `maintenance off` and `backup create` (they are short); eight
+/// chosen tasks of `deploy` (`deployCutPoints`).
 /// Each test prints how many cut points it tried and what each left.
 final class ConnectionCutTests: XCTestCase {
     private var host: WebHost!
@@ -39,6 +40,70 @@ final class ConnectionCutTests: XCTestCase {
         // Every run makes a new dump: the third run is `backup verify` (every kept dump reads back) instead.
         try cutAtEveryTask(["backup", "create", "test"], before: nil, third: ["backup", "verify", "test"])
         XCTAssertEqual(partialDumps(), [], "no .partial dump outlives the next backup")
+    }
+
+    /// deploy has 44 tasks and takes ~22 s here: a cut at each would not fit make test's 30 minutes, so it is
+    /// cut at these boundaries (the first task whose name starts so): just after the lock is taken, before the
+    /// backup, mid-build (requirements), with the new vhost rendered, just before the switch, after the switch
+    /// before gunicorn runs the release, before maintenance goes off, and before the lock is released.
+    static let deployCutPoints = [
+        "Refuse to run while another run holds the lock", "Back up the database", "Install the release's Python requirements",
+        "Validate the nginx config", "Switch repo to", "Wait until every gunicorn worker runs", "Turn maintenance off",
+        "Record the deploy in the history and release the lock",
+    ]
+
+    func testDeployCutAtChosenTasksLeavesOldOrNewServingAndTheLockNamed() throws {
+        func otherRef() throws -> String { try host.liveVersion() == "2.0.0" ? "v1" : "v2" }
+        let versions = ["v1": "1.0.0", "v2": "2.0.0"]
+        let baseline = try host.deckhand(["deploy", "test", "--ref", try otherRef()])
+        XCTAssertEqual(baseline.status, 0, "the uncut deploy: \(baseline)")
+        let headers = baseline.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("TASK [") || $0.hasPrefix("RUNNING HANDLER [") }
+        var report: [String] = []
+        for point in Self.deployCutPoints {
+            guard let index = headers.firstIndex(where: { $0.hasPrefix("TASK [" + point) }) else {
+                XCTFail("deploy has no task named \(point)...; update deployCutPoints")
+                continue
+            }
+            let k = index + 1
+            let ref = try otherRef()
+            let running = try host.startDeckhand(["deploy", "test", "--ref", ref, "--message", "cut at \(k)"],
+                                                 environment: ["DECKHAND_TEST_STOP_AT_TASK": String(k)])
+            guard let task = waitForTask(k, of: running) else {
+                XCTFail("the deploy ended before task \(k) (\(point)): \(running.wait())")
+                continue
+            }
+            let killed = cutConnection(of: running.process.processIdentifier)
+            running.signal(SIGCONT)
+            let cut = running.wait(timeout: 120)
+            Thread.sleep(forTimeInterval: 1)
+
+            let site = try host.site()
+            let version = site.status == 200 ? WebHost.version(inPage: site.body) : nil
+            let temporaries = temporaryFiles()
+            var lock = "free"
+            if host.lockInfo != nil {
+                let status = try host.deckhand(["lock", "status", "test"])
+                lock = status.stdout.contains("\(running.process.processIdentifier)") ? "held, reported with its holder" : "held, holder NOT named"
+                XCTAssertTrue(status.stdout.contains("\(running.process.processIdentifier)"), "cut \(k): lock status names the cut run: \(status)")
+                XCTAssertEqual(try host.deckhand(["lock", "release", "test"]).status, 0)
+            }
+            let again = try host.deckhand(["deploy", "test", "--ref", ref])
+            let now = try host.liveVersion()
+            report.append("cut \(k) at [\(task)] (killed sshd \(killed.map(String.init).joined(separator: ","))): exit \(cut.status), "
+                          + "site \(site.status) \(version ?? ""), \(temporaries.count) temporary files, lock \(lock), "
+                          + "\(host.releases.count) release folders, next deploy exit \(again.status) serving \(now ?? "?")")
+
+            XCTAssertFalse(killed.isEmpty, "cut \(k): a connection was cut")
+            XCTAssertEqual(cut.status, 4, "cut \(k) at [\(task)]: the lost host: \(cut)")
+            XCTAssertTrue(cut.stdout.contains("(during task '"), "cut \(k): the lost host is reported with its task: \(cut)")
+            XCTAssertTrue((site.status == 200 && ["1.0.0", "2.0.0"].contains(version ?? ""))
+                          || (site.status == 503 && site.body.contains(WebHost.maintenanceTitle)),
+                          "cut \(k) at [\(task)]: the site answered \(site.status) \(version ?? "")")
+            XCTAssertEqual(temporaries, [], "cut \(k) at [\(task)]: temporary files left")
+            XCTAssertEqual(again.status, 0, "cut \(k) at [\(task)]: deploying \(ref) again: \(again)")
+            XCTAssertEqual(now, versions[ref], "cut \(k): the next deploy serves \(ref)")
+        }
+        print("deploy: tried \(report.count) cut points\n  " + report.joined(separator: "\n  "))
     }
 
     // MARK: The cut
