@@ -35,7 +35,8 @@ struct TrailerScanner {
         self.token = Data(token.utf8)
     }
 
-    /// Takes a chunk of the stream; returns the part to pass on (the tail that could begin the token waits).
+    /// Takes a chunk of the stream; returns the part to pass on. Only a tail that begins the token waits for
+    /// the next chunk: a live stream (`tail -f`) must not be held back.
     mutating func feed(_ chunk: Data) -> Data {
         if found {
             if !after.contains(UInt8(ascii: "\n")) { after.append(chunk) }
@@ -49,10 +50,20 @@ struct TrailerScanner {
             held = Data()
             return Data(before)
         }
-        let keep = min(held.count, token.count - 1)
+        let keep = tokenPrefixLength(atEndOf: held)
         let passed = held.prefix(held.count - keep)
         held = Data(held.suffix(keep))
         return Data(passed)
+    }
+
+    /// The length of the longest end of `data` that is the start of the token (0 when none is).
+    private func tokenPrefixLength(atEndOf data: Data) -> Int {
+        let bytes = [UInt8](data.suffix(token.count - 1))
+        let first = token[token.startIndex]
+        for start in bytes.indices where bytes[start] == first {
+            if bytes[start...].elementsEqual(token.prefix(bytes.count - start)) { return bytes.count - start }
+        }
+        return 0
     }
 
     /// The bytes kept back, at the end of a stream that carried no token.

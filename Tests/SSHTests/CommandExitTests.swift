@@ -46,9 +46,34 @@ final class CommandExitTests: XCTestCase {
         await session.close()
     }
 
+    func testALiveStreamIsPassedOnAtOnceNotHeldBackForTheToken() async throws {
+        let session = try await TestHost.connect()
+        let chunks = TimedChunks()
+        let started = Date()
+        _ = try await session.run("printf 'GET /health 200\\n'; sleep 1.5; printf 'deckhand-exit-'; sleep 0.5; echo done") { stream, data in
+            chunks.add(String(decoding: data, as: UTF8.self), at: Date().timeIntervalSince(started))
+        }
+        let first = try XCTUnwrap(chunks.firstTime { $0.contains("GET /health 200") })
+        XCTAssertLessThan(first, 1.2, "a whole line is passed on without waiting for more output")
+        XCTAssertEqual(chunks.text, "GET /health 200\ndeckhand-exit-done\n", "a tail like the token's start is passed on later")
+        await session.close()
+    }
+
     /// Ends the background process whose pid the command printed as "pid N".
     private func stop(_ line: Substring?, on session: SSHSession) async throws {
         let pid = try XCTUnwrap(line.flatMap { Int($0.dropFirst(4)) }, "the command printed its child's pid")
         _ = try await session.run("kill \(pid)")
+    }
+}
+
+/// Streamed chunks with the time each arrived.
+private final class TimedChunks: @unchecked Sendable {
+    private let lock = NSLock()
+    private var chunks: [(String, TimeInterval)] = []
+
+    func add(_ text: String, at time: TimeInterval) { lock.withLock { chunks.append((text, time)) } }
+    var text: String { lock.withLock { chunks.map(\.0).joined() } }
+    func firstTime(_ matching: (String) -> Bool) -> TimeInterval? {
+        lock.withLock { chunks.first { matching($0.0) }?.1 }
     }
 }
