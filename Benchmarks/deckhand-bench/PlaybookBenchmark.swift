@@ -131,7 +131,9 @@ struct Workload {
 
     /// Two runs of the playbook through the engine, one SSH connection per host per run.
     func timeDeckhand() async throws -> [Double] {
-        let config = try SSHConfig.load(file: testhost + "/ssh_config")
+        let sshConfig = folder + "/ssh_config"
+        try "Host *\n    UserKnownHostsFile \(knownHosts)\n".write(toFile: sshConfig, atomically: true, encoding: .utf8)
+        let connector = try HostConnector(settings: ConnectionSettings(sshConfigFile: sshConfig))
         var times: [Double] = []
         for _ in 0..<2 {
             let loader = PlaybookLoader()
@@ -139,12 +141,7 @@ struct Workload {
             let inventory = try Inventory.load(from: [folder + "/inventory.ini"])
             var options = RunOptions()
             options.loader = loader
-            let resolver = SSHOptionsResolver(config: config)
-            let pool = ConnectionPool.standard { variables in
-                var options = try resolver.options(for: variables)
-                options.knownHostsFiles = [knownHosts]
-                return options
-            }
+            let pool = ConnectionPool(connector: connector)
             let started = Date()
             let events = RecordingReporter()
             let summary = await PlaybookRunner(inventory: inventory, options: options, pool: pool, reporter: events).run(playbook)

@@ -1,3 +1,4 @@
+import Deckhand
 import Foundation
 import SSH
 
@@ -6,7 +7,7 @@ import SSH
 /// - Reused connection: N `true` commands on one deckhand session vs N `ssh` invocations through a
 ///   ControlMaster (started first, so every timed `ssh` reuses it).
 /// - Fresh connection: connect, authenticate, run `true`, close; deckhand vs plain `ssh`.
-/// - Upload: 10 MB written atomically through deckhand's session vs `scp` (SFTP) through the ControlMaster.
+/// - Upload: 10 MB written as the engine writes files (Connection.put) vs `scp` (SFTP) through the ControlMaster.
 enum SSHBenchmark {
     static let reusedCount = environmentInt("DECKHAND_BENCH_SSH_COMMANDS") ?? 200
     static let freshCount = environmentInt("DECKHAND_BENCH_SSH_CONNECTIONS") ?? 20
@@ -55,11 +56,12 @@ enum SSHBenchmark {
         let localCopy = controlDirectory.appendingPathComponent("payload")
         try payload.write(to: localCopy)
         let remote = "/tmp/deckhand-bench-upload-\(getpid())"
-        let uploader = try await SSHSession.connect(options)
-        try await uploader.upload(payload, to: remote)
-        let deckhandUpload = try await measure(uploadCount) { try await uploader.upload(payload, to: remote) }
+        // The engine's own way to write a file: a temporary file beside it, then rename.
+        let uploader = try HostConnector(settings: ConnectionSettings(sshConfigFile: sshConfig)).connection(to: "testhost")
+        try await uploader.put(payload, to: remote)
+        let deckhandUpload = try await measure(uploadCount) { try await uploader.put(payload, to: remote) }
         let scpUpload = try await measure(uploadCount) { try openSSH.copy(localCopy.path, to: remote) }
-        _ = try await uploader.run("rm -f \(remote)")
+        _ = try await uploader.run(ShellCommand("rm", "-f", remote))
         await uploader.close()
         openSSH.stopMaster()
         report("10 MB upload, \(uploadCount) times (deckhand: temporary file + rename)",

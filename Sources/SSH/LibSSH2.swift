@@ -43,8 +43,3 @@ extension Duration {
         return Double(s) + Double(atto) / 1e18
     }
 }
-
-/// Single-quotes `word` for a POSIX shell.
-func shellQuote(_ word: String) -> String {
-    "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
-}

@@ -78,7 +78,7 @@ public enum OutputStream: Sendable {
 /// `OutputStream` without the clash with Foundation's class of that name in files importing both.
 public typealias SSHOutputStream = OutputStream
 
-/// One authenticated SSH session: many commands and file transfers, concurrently, over one connection.
+/// One authenticated SSH session: many commands, concurrently, over one connection.
 ///
 /// Each session runs on a thread of its own (libssh2 in non-blocking mode under a poll() loop), so awaiting
 /// its work never blocks Swift's cooperative threads. `close()` ends it; dropping the last reference does too.
@@ -162,47 +162,6 @@ public final class SSHSession: Sendable {
         }
     }
 
-    /// Writes `data` to `path` atomically (temporary name beside it, then rename).
-    ///
-    /// The data goes over SFTP to `.<name>.deckhand-tmp-<random>` in the target's directory, gets `mode`
-    /// (and `owner`/`group`, which needs root), and is then renamed over `path`: a dropped connection leaves
-    /// the target untouched.
-    public func upload(_ data: Data, to path: String, mode: Int = 0o644, owner: String? = nil, group: String? = nil) async throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
-        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).deckhand-tmp-\(suffix)"
-        do {
-            _ = try await sftp(.write(data, path: temporary, mode: mode, target: path))
-        } catch {
-            if isOpen { _ = try? await sftp(.remove(path: temporary)) }
-            throw error
-        }
-        var steps: [String] = []
-        if owner != nil || group != nil {
-            let spec = (owner ?? "") + (group.map { ":" + $0 } ?? "")
-            steps.append("chown -- \(shellQuote(spec)) \(shellQuote(temporary))")
-        }
-        steps.append("mv -f -- \(shellQuote(temporary)) \(shellQuote(path))")
-        let command = steps.joined(separator: " && ") + " || { status=$?; rm -f -- \(shellQuote(temporary)); exit $status; }"
-        let result = try await run(command)
-        if result.exitStatus != 0 {
-            let reason = String(decoding: result.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw SSHError(.sftp, host: loop.label, "could not put \(path) in place on \(loop.label) (\(reason.isEmpty ? "exit status \(result.exitStatus)" : reason)); the old file is unchanged. Check that '\(options.user)' may write to \(directory.isEmpty ? "its home" : directory)\(owner != nil || group != nil ? " and change ownership (that needs root)" : "").")
-        }
-    }
-
-    /// Reads the whole file at `path`.
-    public func download(_ path: String) async throws -> Data {
-        try await sftp(.read(path: path))
-    }
-
-    private func sftp(_ job: SFTPFileOperation.Job) async throws -> Data {
-        try await withCheckedThrowingContinuation { continuation in
-            loop.submit(SFTPFileOperation(job, continuation: continuation))
-        }
-    }
-
     /// Disconnects; work still in flight fails with a `.disconnected` error.
     public func close() async {
         await loop.close()
@@ -214,7 +173,7 @@ public final class SSHSession: Sendable {
 public struct SSHError: Error, CustomStringConvertible, Sendable {
     public enum Kind: String, Sendable {
         case connectionRefused, timeout, resolve, handshake, hostKeyUnknown, hostKeyChanged
-        case authentication, channel, sftp, disconnected, config
+        case authentication, channel, disconnected, config
     }
     public var kind: Kind
     /// `host:port` (or the alias) the error concerns.

@@ -50,11 +50,9 @@ final class SessionLoop: @unchecked Sendable {
     private var broken: SSHError?
     private var socketErrno: Int32 = 0
     var setupOwner: ObjectIdentifier?
-    var sftp: OpaquePointer?
-    var sftpOwner: ObjectIdentifier?
     static let readBufferSize = 64 * 1024
     let readBuffer = UnsafeMutableRawPointer.allocate(byteCount: SessionLoop.readBufferSize, alignment: 16)
-    /// Bulk writers (uploads, stdin, forwarding) pause while this much is waiting for the socket.
+    /// Bulk writers (stdin, forwarding) pause while this much is waiting for the socket.
     static let outboundHighWater = 1 << 20
 
     private init(options: SSHConnectOptions, label: String) {
@@ -413,10 +411,6 @@ final class SessionLoop: @unchecked Sendable {
         if let session {
             let deadline = monotonicNow() + 1
             if graceful && socketErrno == 0 {
-                if let sftp {
-                    while libssh2_sftp_shutdown(sftp) == LIBSSH2_ERROR_EAGAIN && waitForSocket(until: deadline) {}
-                    self.sftp = nil
-                }
                 while libssh2_session_disconnect_ex(session, SSH_DISCONNECT_BY_APPLICATION, "deckhand closed the session", "") == LIBSSH2_ERROR_EAGAIN
                     && waitForSocket(until: deadline) {}
                 flushOutbound()
@@ -435,7 +429,7 @@ final class SessionLoop: @unchecked Sendable {
 
     // MARK: Session-wide libssh2 state
 
-    /// libssh2 keeps channel-open and SFTP-init state per session: one operation at a time may be in there.
+    /// libssh2 keeps channel-open state per session: one operation at a time may be in there.
     func acquireSetup(_ operation: AnyObject) -> Bool {
         let id = ObjectIdentifier(operation)
         if setupOwner == nil { setupOwner = id }
@@ -444,16 +438,5 @@ final class SessionLoop: @unchecked Sendable {
 
     func releaseSetup(_ operation: AnyObject) {
         if setupOwner == ObjectIdentifier(operation) { setupOwner = nil }
-    }
-
-    /// libssh2 keeps SFTP request state per SFTP instance: one SFTP operation at a time.
-    func acquireSFTP(_ operation: AnyObject) -> Bool {
-        let id = ObjectIdentifier(operation)
-        if sftpOwner == nil { sftpOwner = id }
-        return sftpOwner == id
-    }
-
-    func releaseSFTP(_ operation: AnyObject) {
-        if sftpOwner == ObjectIdentifier(operation) { sftpOwner = nil }
     }
 }

@@ -57,24 +57,24 @@ struct BackupCommand: AsyncParsableCommand {
         if let into { variables.append(("restore_database", .string(into))) }
         if let file { variables.append(("backup_file", .string(file))) }
         if yesOverwriteLive { variables.append(("backup_overwrite_live", .bool(true))) }
-        let run = try await VerbRun.run("backup.yml", stage: stage, variables: variables, options: options,
+        let run = try await VerbRun.run(.backup, stage: stage, variables: variables, options: options,
                                         connection: deckhand.connection)
         try run.finish({
             switch action {
             case .create:
-                return run.messages(ofTask: "Report the backup").first.map { "backup created: \($0)" }
+                return run.text(.backupCreated).map { "backup created: \($0)" }
                     ?? "backup create on \(stage) done"
             case .list:
-                let count = run.messages(ofTask: "Show the backups").filter { !$0.isEmpty }.count
+                let count = run.lines(.backups).filter { !$0.isEmpty }.count
                 return "\(count) backup\(count == 1 ? "" : "s") on \(stage)"
             case .verify:
-                let lines = run.messages(ofTask: "Report the verification").filter { !$0.isEmpty }
+                let lines = run.lines(.backupsVerified).filter { !$0.isEmpty }
                 return lines.isEmpty ? "no backups to verify on \(stage)"
                     : "all \(lines.count) backup\(lines.count == 1 ? "" : "s") on \(stage) read back with pg_restore --list"
             case .restore:
-                return run.messages(ofTask: "Report the restore").first ?? "restore on \(stage) done"
+                return run.text(.backupRestored) ?? "restore on \(stage) done"
             case .prune:
-                return run.messages(ofTask: "Report what was pruned").first.map { "pruned on \(stage): \($0)" }
+                return run.text(.backupsPruned).map { "pruned on \(stage): \($0)" }
                     ?? "nothing to prune on \(stage)"
             }
         }(), action: "backup \(action.rawValue)", changesHost: action == .create || action == .restore || action == .prune)

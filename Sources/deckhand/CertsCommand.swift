@@ -25,9 +25,9 @@ struct CertsCommand: AsyncParsableCommand {
     @OptionGroup var options: StageOptions
 
     func run() async throws {
-        let run = try await VerbRun.run("certs.yml", stage: stage, variables: [("certs_action", .string(action.rawValue))],
+        let run = try await VerbRun.run(.certs, stage: stage, variables: [("certs_action", .string(action.rawValue))],
                                         options: options, connection: deckhand.connection)
-        try run.finish(run.messages(ofTask: "Report the certificate").first
+        try run.finish(run.text(.certificate)
                            ?? "certs \(action.rawValue) on \(stage) done", action: "certs \(action.rawValue)", changesHost: action == .renew)
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
-import SSH
+import Deckhand
 
-extension HostKeyPolicy: ExpressibleByArgument {}
+extension HostKeyChecking: ExpressibleByArgument {}
 
 /// How to reach hosts: the ssh config and the command-line settings that win over it.
 struct ConnectionOptions: ParsableArguments {
@@ -13,7 +13,7 @@ struct ConnectionOptions: ParsableArguments {
         "strict: refuse unknown and changed host keys; accept-new: record unknown keys, refuse changed ones; "
             + "off: do not check (dangerous). Default: the ssh config's StrictHostKeyChecking, else strict.",
         valueName: "policy"))
-    var hostKeyChecking: HostKeyPolicy?
+    var hostKeyChecking: HostKeyChecking?
 
     @Option(help: ArgumentHelp(
         "Give up on a host after this long (TCP connect, handshake and login). Default: the ssh config's "
@@ -26,17 +26,28 @@ struct ConnectionOptions: ParsableArguments {
         }
     }
 
-    /// Connection options per target, in the order given; a bad target or config line fails before any connection.
-    func resolve(_ targets: [String]) throws -> [SSHConnectOptions] {
+    /// The settings as given on the command line.
+    var settings: ConnectionSettings {
+        ConnectionSettings(sshConfigFile: configFile, hostKeyChecking: hostKeyChecking, connectTimeout: connectTimeout)
+    }
+
+    /// Connections to `targets` (`[user@]host[:port]` or Host aliases), in the order given; a bad target or
+    /// config line is a usage error before any connection.
+    func connections(to targets: [String]) throws -> [SSHHostConnection] {
+        let connector = try connector()
         do {
-            let config = try SSHConfig.load(file: configFile)
-            let overrides = SSHConfigOverrides(
-                hostKeyPolicy: hostKeyChecking,
-                connectTimeout: connectTimeout.map { .milliseconds(Int(($0 * 1000).rounded())) }
-            )
-            // The SSH layer warns loudly about every host it connects to with host key checking off.
-            return try targets.map { try config.resolve($0, overrides: overrides) }
-        } catch let error as SSHError {
+            return try targets.map { try connector.connection(to: $0) }
+        } catch let error as ConnectionSettingsError {
+            throw DeckhandFailure(.usage, error.description)
+        }
+    }
+
+    /// The engine's way to hosts with these settings (over `ansible` for inventory hosts); a bad ssh config
+    /// line is a usage error naming file and line, before any connection.
+    func connector(over ansible: AnsibleConfig? = nil) throws -> HostConnector {
+        do {
+            return try HostConnector(settings: ansible.map { settings.over($0) } ?? settings)
+        } catch let error as ConnectionSettingsError {
             throw DeckhandFailure(.usage, error.description)
         }
     }

@@ -37,6 +37,7 @@ struct DeckhandCommand: AsyncParsableCommand {
             RollbackCommand.self,
             LockCommand.self,
             HistoryCommand.self,
+            VaultCommand.self,
         ]
     )
 

@@ -67,10 +67,10 @@ struct DeployCommand: AsyncParsableCommand {
         if noMaintenance { variables.append(("deploy_maintenance", .bool(false))) }
         if force { variables.append(("deploy_force", .bool(true))) }
         let (run, outcome, seconds, interrupted) = try await DeployRunner.run(
-            "deploy", stage: stage, variables: variables, options: options, connection: deckhand.connection)
+            .deploy, stage: stage, variables: variables, options: options, connection: deckhand.connection)
         try run.finish({
             if run.checkMode {
-                return run.messages(ofTask: "Report what a deploy would do").first.map { "check mode: deploy on \(stage) \($0)" }
+                return run.text(.deployPlan).map { "check mode: deploy on \(stage) \($0)" }
                     ?? "deploy of \(stage) checked"
             }
             let line = "deployed \(outcome["ref"] ?? ref ?? "?") (\(outcome["commit"] ?? "?")) to \(stage) as release \(outcome["release"] ?? "?") in \(seconds)s"
@@ -81,24 +81,26 @@ struct DeployCommand: AsyncParsableCommand {
 
 /// What deploy.yml and rollback.yml are told about who runs them, and where the user's hooks are.
 enum DeployRunner {
-    /// Runs `<action>.yml` (deploy or rollback) with Ctrl-C stopping it cleanly; a refused lock or a failed run
-    /// becomes the user's error. Returns the run, the fields of its "Report the <action>" task, the seconds
-    /// taken and whether Ctrl-C stopped it.
-    static func run(_ action: String, stage: String, variables: [(String, Jinja.Value)], options: StageOptions,
+    /// Runs the playbook of `verb` (deploy or rollback) with Ctrl-C stopping it cleanly; a refused lock or a
+    /// failed run becomes the user's error. Returns the run, the fields of its outcome (deployed, rolled_back),
+    /// the seconds taken and whether Ctrl-C stopped it.
+    static func run(_ verb: BuiltInVerb, stage: String, variables: [(String, Jinja.Value)], options: StageOptions,
                     connection: ConnectionOptions) async throws
         -> (run: VerbRun, outcome: [String: String], seconds: String, interrupted: Bool) {
+        let action = verb.rawValue
+        let (failed, done): (VerbOutcome, VerbOutcome) = verb == .deploy ? (.deployFailed, .deployed) : (.rollbackFailed, .rolledBack)
         let started = Date()
         let interruption = CtrlC.stopsRun(action)
-        let run = try await VerbRun.run(action + ".yml", stage: stage, variables: variables, options: options,
+        let run = try await VerbRun.run(verb, stage: stage, variables: variables, options: options,
                                         connection: connection, interruption: interruption, defaults: identity)
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
-        if let refusal = run.failureMessage(ofTask: "Refuse to run while another run holds the lock") {
+        if let refusal = run.text(.lockRefused) {
             throw DeckhandFailure(.failed, "\(action) refused: " + refusal)
         }
-        if let failure = run.failureMessage(ofTask: "Stop with what happened") {
+        if let failure = run.text(failed) {
             throw DeckhandFailure(.failed, summary(of: failure, action: action, stage: stage))
         }
-        return (run, run.messageFields(ofTask: "Report the \(action)"), seconds, interruption.wasRequested)
+        return (run, run.fields(done), seconds, interruption.wasRequested)
     }
 
     /// deploy_user, deploy_machine, deploy_pid (for the lock and the history) and deploy_hooks_dir

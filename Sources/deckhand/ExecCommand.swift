@@ -1,7 +1,6 @@
 import ArgumentParser
 import Deckhand
 import Foundation
-import SSH
 
 /// `deckhand exec STAGE -- COMMAND`: a command in the app's repo/ as the app user, venv and postactivate loaded.
 struct ExecCommand: AsyncParsableCommand {
@@ -35,26 +34,23 @@ struct ExecCommand: AsyncParsableCommand {
         let host = try StageHost.resolve(stage, options: options, verb: "exec")
         // The words after -- are shell text for the remote shell, as with ssh and `deckhand sh`: appended as
         // they are, after the wrapper's own (quoted) words.
-        let wrapper = ShellCommand("sudo", "-n", "-H", "-u", try host.text("app_user"), try host.text("app_dir") + "/bin/appenv")
-        let remote = wrapper.rendered + " " + command.joined(separator: " ")
+        let wrapper = ShellCommand("sudo", "-n", "-H", "-u", try host.requiredText("app_user"),
+                                   try host.requiredText("app_dir") + "/bin/appenv")
+        let remote = ShellCommand.script(wrapper.rendered + " " + command.joined(separator: " "))
         if options.check || options.verbose > 0 {
             print("\(stage): \(remote)")
             if options.check { return }
         }
-        let session = try await host.connect(deckhand.connection)
-        let result: SSH.CommandResult
+        let connection = try await host.connect(deckhand.connection)
+        let result: CommandResult
         do {
-            result = try await session.run(remote, stdin: nil) { stream, data in
-                Terminal.write(data, to: stream == .stdout ? STDOUT_FILENO : STDERR_FILENO)
-            }
-        } catch let error as SSHError {
-            await session.close()
-            throw DeckhandFailure(.unreachable, "\(stage): \(error.description)")
+            result = try await connection.run(remote, stdin: nil, output: Terminal.passThrough)
         } catch {
-            await session.close()
+            await connection.close()
+            if let error = error as? ConnectionError { throw DeckhandFailure(.unreachable, "\(stage): \(error.located)") }
             throw error
         }
-        await session.close()
+        await connection.close()
         if let signal = result.exitSignal {
             Terminal.error("\(stage): the command was killed by signal \(signal).")
         }

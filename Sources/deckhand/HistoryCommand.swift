@@ -24,11 +24,10 @@ struct HistoryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let run = try await VerbRun.run("history.yml", stage: stage, variables: [("history_limit", .int(limit))],
+        let run = try await VerbRun.run(.history, stage: stage, variables: [("history_limit", .int(limit))],
                                         options: options, connection: deckhand.connection)
-        let lines = (run.stdout(ofTask: "Read the history") ?? "").split(separator: "\n")
-            .compactMap { DeployHistoryLine(parsing: String($0)) }
-        let current = run.stdout(ofTask: "Find the current release")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let lines = run.lines(.history).compactMap(DeployHistoryLine.init(parsing:))
+        let current = run.text(.currentRelease)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if run.succeeded {
             if lines.isEmpty {
                 print("no deploys recorded on \(stage) yet")

@@ -29,9 +29,9 @@ struct LockCommand: AsyncParsableCommand {
     @OptionGroup var options: StageOptions
 
     func run() async throws {
-        let run = try await VerbRun.run("lock.yml", stage: stage, variables: [("lock_action", .string(action.rawValue))],
+        let run = try await VerbRun.run(.lock, stage: stage, variables: [("lock_action", .string(action.rawValue))],
                                         options: options, connection: deckhand.connection)
-        let text = run.stdout(ofTask: "Read the lock") ?? ""
+        let text = run.text(.lockInfo) ?? ""
         let info = DeployLockInfo(parsing: text)
         let held = text.split(separator: "\n").contains("held=yes")
         try run.finish({

@@ -1,8 +1,7 @@
 import Deckhand
 import Foundation
-import SSH
 
-/// Writes the lines of a running `logs tail` as they arrive (on the SSH session's thread) with their prefixes.
+/// Writes the lines of a running `logs tail` as they arrive (on the connection's thread) with their prefixes.
 final class LogTailPrinter: @unchecked Sendable {
     private let lock = NSLock()
     private var reader: LogTailReader
@@ -41,7 +40,7 @@ final class LogTailPrinter: @unchecked Sendable {
         return action != nil
     }
 
-    func receive(_ data: Data, from stream: SSHOutputStream) {
+    func receive(_ data: Data, from stream: CommandStream) {
         let events = lock.withLock { stream == .stdout ? reader.readOutput(data) : reader.readErrors(data) }
         show(events)
     }

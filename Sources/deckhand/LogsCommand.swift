@@ -1,7 +1,6 @@
 import ArgumentParser
 import Deckhand
 import Foundation
-import SSH
 
 /// `deckhand logs rotate|tail STAGE`: the logs of app_logs (defaults.yml), rotated or followed.
 struct LogsCommand: AsyncParsableCommand {
@@ -30,7 +29,7 @@ struct LogsRotateCommand: AsyncParsableCommand {
     @OptionGroup var options: StageOptions
 
     func run() async throws {
-        let run = try await VerbRun.run("logs_rotate.yml", stage: stage, variables: [], options: options,
+        let run = try await VerbRun.run(.logsRotate, stage: stage, variables: [], options: options,
                                         connection: deckhand.connection)
         try run.finish("logs of \(stage) rotated; every writer now logs to the new files", action: "logs rotate", changesHost: true)
     }
@@ -80,15 +79,14 @@ struct LogsTailCommand: AsyncParsableCommand {
         do {
             let wanted = services.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
                 .filter { !$0.isEmpty }
-            logs = try AppLog.selecting(wanted, from: AppLog.list(from: host.value("app_logs")))
+            logs = try AppLog.selecting(wanted, from: AppLog.list(from: host.requiredValue("app_logs")))
         } catch let error as AppLogError {
             throw DeckhandFailure(.usage, "\(stage): \(error)")
         }
         let tail = LogTail(logs: logs, lines: lines, follow: follow)
-        let become = host.becomeRoot
-        let remote = tail.command.becoming(become).rendered
+        let become = try host.root()
         if options.check || options.verbose > 0 {
-            print("\(stage): \(remote)")
+            print("\(stage): \(tail.command.becoming(become))")
             if options.check { return }
         }
         let printer = LogTailPrinter(tail: tail, stage: stage,
@@ -103,21 +101,22 @@ struct LogsTailCommand: AsyncParsableCommand {
             return source
         }
         defer { signals.forEach { $0.cancel() } }
-        let session = try await host.connect(deckhand.connection)
-        let stdin = become.password.map { Data(($0 + "\n").utf8) }
+        let connection = try await host.connect(deckhand.connection)
         let work = Task {
-            try await session.run(remote, stdin: stdin) { stream, data in printer.receive(data, from: stream) }
+            try await connection.run(tail.command, become: become, stdin: nil) { stream, data in
+                printer.receive(data, from: stream)
+            }
         }
         printer.onStop { work.cancel() }
         let outcome = await work.result
-        await session.close()
+        await connection.close()
         printer.finish()
 
         switch outcome {
         case .failure where printer.stopped:
             return
-        case .failure(let error as SSHError):
-            throw DeckhandFailure(.unreachable, "\(stage): \(error.description)")
+        case .failure(let error as ConnectionError):
+            throw DeckhandFailure(.unreachable, "\(stage): \(error.located)")
         case .failure(let error):
             throw error
         case .success(let result):

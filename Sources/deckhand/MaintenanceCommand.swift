@@ -40,7 +40,7 @@ struct MaintenanceCommand: AsyncParsableCommand {
     func run() async throws {
         var variables: [(String, Jinja.Value)] = [("maintenance_state", .string(state.rawValue))]
         if let message { variables.append(("maintenance_text", .string(message))) }
-        let run = try await VerbRun.run("maintenance.yml", stage: stage, variables: variables,
+        let run = try await VerbRun.run(.maintenance, stage: stage, variables: variables,
                                         options: options, connection: deckhand.connection)
         let since = UTCClock.hoursMinutes(Date())
         try run.finish({
@@ -48,10 +48,10 @@ struct MaintenanceCommand: AsyncParsableCommand {
             case .on:
                 return "maintenance is ON on \(stage) (503 served since \(since) UTC)"
             case .off:
-                let code = run.stdout(ofTask: "Ask the site through nginx")?.split(separator: "\n").last.map(String.init)
+                let code = run.text(.siteAnswer)
                 return "maintenance is OFF on \(stage)" + (code.map { " (the site answers \($0))" } ?? "")
             case .status:
-                return run.messages(ofTask: "Report the maintenance state").first.map { "\(stage): \($0)" }
+                return run.text(.maintenanceStatus).map { "\(stage): \($0)" }
                     ?? "\(stage): maintenance state unknown (see above)"
             }
         }(), action: "maintenance \(state.rawValue)", changesHost: state != .status)

@@ -1,6 +1,6 @@
 import ArgumentParser
+import Deckhand
 import Foundation
-import SSH
 
 /// `deckhand ping TARGET...`: can deckhand log in to these hosts and run a command?
 struct PingCommand: AsyncParsableCommand {
@@ -22,11 +22,11 @@ struct PingCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let resolved = try deckhand.connection.resolve(targets)
+        let resolved = try deckhand.connection.connections(to: targets)
         let width = targets.map(\.count).max() ?? 0
         let outcomes = await withTaskGroup(of: (Int, PingOutcome).self) { group in
-            for (index, options) in resolved.enumerated() {
-                group.addTask { (index, await Self.ping(options)) }
+            for (index, connection) in resolved.enumerated() {
+                group.addTask { (index, await Self.ping(connection)) }
             }
             // Lines come out in the order given, each as soon as it and all before it are known.
             var outcomes = [PingOutcome?](repeating: nil, count: resolved.count)
@@ -48,31 +48,24 @@ struct PingCommand: AsyncParsableCommand {
         if unreachable > 0 { throw DeckhandExit.unreachable.code }
     }
 
-    private static func ping(_ options: SSHConnectOptions) async -> PingOutcome {
+    private static func ping(_ connection: SSHHostConnection) async -> PingOutcome {
         let clock = ContinuousClock()
         let start = clock.now
+        let result: CommandResult
         do {
-            let session = try await SSHSession.connect(options)
-            let result: CommandResult
-            do {
-                result = try await session.run("true")
-            } catch {
-                await session.close()
-                throw error
-            }
-            let elapsed = clock.now - start
-            await session.close()
-            guard result.exitStatus == 0 else {
-                let detail = String(decoding: result.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                return .unreachable("logged in, but `true` exited with status \(result.exitStatus)"
-                    + (detail.isEmpty ? "" : ": \(detail)") + ". Check the login shell of \(options.user) on the host.")
-            }
-            return .ok(elapsed)
-        } catch let error as SSHError {
-            return .unreachable(error.description)
+            result = try await connection.run(ShellCommand("true"))
         } catch {
-            return .unreachable("\(options.host):\(options.port): \(error)")
+            await connection.close()
+            return .unreachable((error as? ConnectionError)?.located ?? "\(error)")
         }
+        let elapsed = clock.now - start
+        await connection.close()
+        guard result.exitStatus == 0 else {
+            let detail = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
+            return .unreachable("logged in, but `true` exited with status \(result.exitStatus)"
+                + (detail.isEmpty ? "" : ": \(detail)") + ". Check the login shell of \(connection.user) on the host.")
+        }
+        return .ok(elapsed)
     }
 
     private static func line(_ target: String, _ outcome: PingOutcome, width: Int) -> String {

@@ -1,47 +1,32 @@
 import ArgumentParser
 import Deckhand
 import Foundation
-import SSH
 
-/// What `run` and every verb share: a loaded playbook run against an inventory over ssh, as the user configured
-/// the connection (-F, --host-key-checking, --connect-timeout).
+/// What `run` and every verb share: a loaded playbook run against an inventory through the engine, as the user
+/// configured the connection (-F, --host-key-checking, --connect-timeout) and ansible.cfg says.
 struct PlaybookExecution {
     var playbook: Deckhand.Playbook
     var inventory: Inventory
     var options: RunOptions
+    /// ansible.cfg and Ansible's environment variables: login, roles, forks and become defaults.
+    var ansible: AnsibleConfig
 
-    /// Loads `path` and the playbook's group_vars/host_vars into `inventory`; a mistake throws before anything runs.
-    static func load(playbook path: String, inventory: Inventory, rolesPath: [String] = []) throws -> PlaybookExecution {
-        let loader = PlaybookLoader(rolesPath: rolesPath + environmentRolesPath)
-        let book = try loader.loadPlaybook(at: path)
+    /// Loads `path` and the playbook's group_vars/host_vars into `inventory`, finding roles in `rolesPath` then
+    /// ansible.cfg's roles_path; a mistake throws before anything runs.
+    static func load(playbook path: String, inventory: Inventory, rolesPath: [String] = [],
+                     ansible: AnsibleConfig) throws -> PlaybookExecution {
+        let options = ansible.runOptions(rolesPath: rolesPath)
+        let book = try options.loader.loadPlaybook(at: path)
         var inventory = inventory
         try inventory.loadPlaybookVariables(directory: book.directory)
-        var options = RunOptions()
-        options.loader = loader
-        return PlaybookExecution(playbook: book, inventory: inventory, options: options)
+        return PlaybookExecution(playbook: book, inventory: inventory, options: options, ansible: ansible)
     }
 
     /// Runs the playbook, reporting to `reporter`; the summary's exit code is ansible-playbook's.
     func run(connection: ConnectionOptions, reporter: RunReporter) async throws -> RunSummary {
-        let resolver: SSHOptionsResolver
-        do {
-            resolver = SSHOptionsResolver(config: try SSHConfig.load(file: connection.configFile),
-                                          overrides: SSHConfigOverrides(
-                                              hostKeyPolicy: connection.hostKeyChecking,
-                                              connectTimeout: connection.connectTimeout.map {
-                                                  .milliseconds(Int(($0 * 1000).rounded())) }))
-        } catch {
-            throw DeckhandFailure(.usage, "\(error)")
-        }
-        var options = self.options
-        options.sshConfigFile = connection.configFile
-        let pool = ConnectionPool.standard { variables in try resolver.options(for: variables) }
+        let pool = ConnectionPool(connector: try connection.connector(over: ansible))
         let runner = PlaybookRunner(inventory: inventory, options: options, pool: pool,
                                     reporter: TaskBoundaryStop.wrapping(reporter))
         return await runner.run(playbook)
-    }
-
-    static var environmentRolesPath: [String] {
-        (ProcessInfo.processInfo.environment["ANSIBLE_ROLES_PATH"] ?? "").split(separator: ":").map(String.init)
     }
 }

@@ -16,7 +16,7 @@ struct ProvisionCommand: AsyncParsableCommand {
     @OptionGroup var options: StageOptions
 
     func run() async throws {
-        let run = try await VerbRun.run("provision.yml", stage: stage, variables: [], options: options,
+        let run = try await VerbRun.run(.provision, stage: stage, variables: [], options: options,
                                         connection: deckhand.connection)
         try run.finish({
             let changed = run.summary.stats.reduce(0) { $0 + $1.stats.changed }

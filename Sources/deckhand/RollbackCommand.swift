@@ -46,10 +46,10 @@ struct RollbackCommand: AsyncParsableCommand {
         if let to { variables.append(("rollback_to", .string(to))) }
         if let message { variables.append(("deploy_message", .string(message))) }
         let (run, outcome, seconds, _) = try await DeployRunner.run(
-            "rollback", stage: stage, variables: variables, options: options, connection: deckhand.connection)
+            .rollback, stage: stage, variables: variables, options: options, connection: deckhand.connection)
         try run.finish({
             if run.checkMode {
-                return run.messages(ofTask: "Report what a rollback would do").first.map { "check mode: rollback on \(stage) \($0)" }
+                return run.text(.rollbackPlan).map { "check mode: rollback on \(stage) \($0)" }
                     ?? "rollback of \(stage) checked"
             }
             return "rolled back \(stage) to release \(outcome["release"] ?? "?") (\(outcome["commit"] ?? "?")) in \(seconds)s"

@@ -2,7 +2,6 @@ import ArgumentParser
 import Deckhand
 import Foundation
 import Jinja
-import SSH
 
 /// `deckhand run PLAYBOOK -i INVENTORY`: ansible-playbook's job, with its options and exit codes.
 struct RunCommand: AsyncParsableCommand {
@@ -15,14 +14,19 @@ struct RunCommand: AsyncParsableCommand {
             Exit status: 0 all hosts fine, 2 a host failed, 4 a host was unreachable, \
             5 the playbook or inventory is invalid (nothing was run), 1 any other error. \
             Hosts are reached through the ssh config (-F, --host-key-checking, --connect-timeout; see deckhand --help); \
-            the inventory's ansible_host, ansible_port, ansible_user and ansible_ssh_private_key_file win over it.
+            the inventory's ansible_host, ansible_port, ansible_user and ansible_ssh_private_key_file win over it. \
+            ansible.cfg is read as Ansible finds it (ANSIBLE_CONFIG, ./ansible.cfg, ~/.ansible.cfg, \
+            /etc/ansible/ansible.cfg): inventory, roles_path, remote_user, private_key_file, forks, host_key_checking \
+            and [privilege_escalation] become, become_method, become_user, become_ask_pass, with Ansible's \
+            environment variables (ANSIBLE_REMOTE_USER, ANSIBLE_ROLES_PATH, ...) over it; the options here win over both.
             """)
 
     @Argument(help: ArgumentHelp("The playbook file.", valueName: "playbook"))
     var playbook: String
 
     @Option(name: [.short, .customLong("inventory")], help: ArgumentHelp(
-        "Inventory file, folder, or comma-separated host list (repeatable).", valueName: "inventory"))
+        "Inventory file, folder, or comma-separated host list (repeatable; default: ansible.cfg's inventory).",
+        valueName: "inventory"))
     var inventory: [String] = []
 
     @Option(name: [.short, .customLong("extra-vars")], help: ArgumentHelp(
@@ -47,8 +51,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("start-at-task"), help: ArgumentHelp("Start at the task with this name.", valueName: "name"))
     var startAtTask: String?
 
-    @Option(name: [.short, .customLong("forks")], help: "How many hosts run a task at once.")
-    var forks = 50
+    @Option(name: [.short, .customLong("forks")], help: "How many hosts run a task at once (default: ansible.cfg's forks, else 50).")
+    var forks: Int?
 
     @Flag(name: .short, help: "More output: -v results, -vv commands, -vvv commands and their output.")
     var verbose: Int
@@ -71,12 +75,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("roles-path"), help: ArgumentHelp("Extra folders to find roles in (repeatable).", valueName: "dir"))
     var rolesPath: [String] = []
 
+    @OptionGroup(title: "Ansible Vault") var vault: VaultOptions
+
     enum OutputFormat: String, ExpressibleByArgument {
         case human, json
     }
 
     func validate() throws {
-        guard forks >= 1 else { throw ValidationError("--forks must be at least 1, got \(forks).") }
+        if let forks, forks < 1 { throw ValidationError("--forks must be at least 1, got \(forks).") }
     }
 
     func run() async throws {
@@ -88,8 +94,13 @@ struct RunCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: playbook) else {
             throw fail(1, "the playbook \(playbook) does not exist; give the path of a playbook file")
         }
+        do {
+            try vault.install()
+        } catch let failure as DeckhandFailure {
+            throw fail(failure.exitCode.rawValue, failure.message)
+        }
         // Everything is read and checked before any connection, so a bad playbook changes nothing.
-        let loaded: (Deckhand.Playbook, Inventory, RunOptions)
+        let loaded: PlaybookExecution
         do {
             loaded = try prepare()
         } catch let error as ValidationErrors {
@@ -101,7 +112,7 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw fail(5, "\(error)")
         }
-        let (book, inventory, options) = loaded
+        let (book, inventory) = (loaded.playbook, loaded.inventory)
         if listHosts {
             do {
                 print(try PlaybookListing.hosts(book, inventory: inventory, limit: limit), terminator: "")
@@ -118,17 +129,18 @@ struct RunCommand: AsyncParsableCommand {
             : HumanReport.standardOutput(verbosity: verbose)
         let summary: RunSummary
         do {
-            summary = try await PlaybookExecution(playbook: book, inventory: inventory, options: options)
-                .run(connection: deckhand.connection, reporter: reporter)
+            summary = try await loaded.run(connection: deckhand.connection, reporter: reporter)
         } catch let failure as DeckhandFailure {
             throw fail(failure.exitCode.rawValue, failure.message)
         }
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
 
-    private func prepare() throws -> (Deckhand.Playbook, Inventory, RunOptions) {
-        let execution = try PlaybookExecution.load(playbook: playbook, inventory: try Inventory.load(from: self.inventory),
-                                                   rolesPath: rolesPath)
+    private func prepare() throws -> PlaybookExecution {
+        let ansible = try AnsibleConfig.load()
+        var execution = try PlaybookExecution.load(
+            playbook: playbook, inventory: try Inventory.load(from: self.inventory.isEmpty ? ansible.inventory : self.inventory),
+            rolesPath: rolesPath, ansible: ansible)
         let (book, inventory) = (execution.playbook, execution.inventory)
         var options = execution.options
         options.checkMode = check
@@ -136,7 +148,7 @@ struct RunCommand: AsyncParsableCommand {
         options.tags = tags.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         options.skipTags = skipTags.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         options.startAtTask = startAtTask
-        options.forks = forks
+        if let forks { options.forks = forks }
         options.verbosity = verbose
         options.limit = limit
         options.forceHandlers = !noForceHandlers
@@ -145,7 +157,7 @@ struct RunCommand: AsyncParsableCommand {
             let answers = try VarsPromptReader.answers(for: play.varsPrompt, extraVars: options.extraVars.merging(options.promptedVars) { $1 })
             for (key, value) in answers { options.promptedVars[key] = value }
         }
-        if askBecomePass {
+        if askBecomePass || ansible.becomeAskPass == true {
             guard let password = VarsPromptReader.readFromTerminal("BECOME password: ", true) else {
                 throw ExitCode(1)
             }
@@ -157,6 +169,7 @@ struct RunCommand: AsyncParsableCommand {
         for play in book.plays {
             _ = try inventory.hostNames(matching: HostPattern(play.hosts), limit: limit)
         }
-        return (book, inventory, options)
+        execution.options = options
+        return execution
     }
 }

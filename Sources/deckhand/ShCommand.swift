@@ -1,6 +1,6 @@
 import ArgumentParser
+import Deckhand
 import Foundation
-import SSH
 
 /// `deckhand sh TARGET -- COMMAND`: one ad-hoc command, its output and exit status passed through.
 struct ShCommand: AsyncParsableCommand {
@@ -34,26 +34,20 @@ struct ShCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let options = try deckhand.connection.resolve([target]).first else { return }
+        guard let connection = try deckhand.connection.connections(to: [target]).first else { return }
         let input = stdin ? FileHandle.standardInput.readDataToEndOfFile() : nil
 
         let result: CommandResult
         do {
-            let session = try await SSHSession.connect(options)
-            do {
-                result = try await session.run(command.joined(separator: " "), stdin: input) { stream, data in
-                    Terminal.write(data, to: stream == .stdout ? STDOUT_FILENO : STDERR_FILENO)
-                }
-            } catch {
-                await session.close()
-                throw error
-            }
-            await session.close()
-        } catch let error as SSHError {
-            throw DeckhandFailure(.unreachable, error.description)
+            // The words are the remote shell's text, as with ssh.
+            result = try await connection.run(.script(command.joined(separator: " ")), stdin: input, output: Terminal.passThrough)
+        } catch {
+            await connection.close()
+            if let error = error as? ConnectionError { throw DeckhandFailure(.unreachable, error.located) }
+            throw error
         }
+        await connection.close()
 
-        // The SSH layer already reports a signal N as status 128+N, the shell's convention.
         if let signal = result.exitSignal {
             Terminal.error("\(target): the command was killed by signal \(signal).")
         }

@@ -1,15 +1,10 @@
 import Deckhand
 import Foundation
 import Jinja
-import SSH
 
-/// The one host of a stage and its variables as the built-in playbooks see them (defaults.yml, the stage, -e):
-/// what the verbs that talk to the host themselves, without a playbook (exec, logs tail), start from.
-struct StageHost {
-    let stage: String
-    let connection: ConnectionVariables
-    let scope: TemplatedScope
-
+/// The verbs that talk to a stage's host without a playbook (exec, logs tail) start from the engine's
+/// `StageHost`: the variables the built-in playbooks see (defaults.yml, the stage, -e) and its connection.
+extension StageHost {
     /// Resolves `stage` to its single host; `verb` names the command in messages. Mistakes exit 1 or 5, as
     /// with the verbs that run playbooks.
     static func resolve(_ stage: String, options: StageOptions, verb: String) throws -> StageHost {
@@ -17,6 +12,8 @@ struct StageHost {
             return try DeckhandFailure.reportingInputErrors { try resolveHost(stage, options: options, verb: verb) }
         } catch let error as DeckhandFailure {
             throw error
+        } catch let error as StageHostError {
+            throw DeckhandFailure(.usage, error.description)
         } catch {
             throw DeckhandFailure(.usage, "\(stage): \(error)")
         }
@@ -28,77 +25,59 @@ struct StageHost {
         guard hosts.count == 1, let host = hosts.first else {
             throw DeckhandFailure(.usage, "\(verb) runs on one host; '\(stage)' names \(hosts.count): \(hosts.joined(separator: ", "))")
         }
-        var inventory = target.inventory
         let defaults = try BuiltInPlaybooks.locate("defaults.yml", explicit: options.playbooks,
                                                    configDirectory: target.configDirectory)
-        try inventory.loadPlaybookVariables(directory: (defaults as NSString).deletingLastPathComponent)
-        var layers = VariableLayers()
-        layers.set(.inventory, inventory.variables(for: host))
-        let extraVars = try ExtraVars.parse(options.extraVars)
-        layers.set(.extraVars, extraVars)
-        let scope = TemplatedScope(layers: layers, magic: ["inventory_hostname": .string(host)])
-        guard case .string(let domain)? = scope.rawValue(named: "domain"), !domain.isEmpty else {
+        let stageHost = try StageHost(stage: stage, host: host, inventory: target.inventory,
+                                      playbookDirectory: (defaults as NSString).deletingLastPathComponent,
+                                      extraVars: try ExtraVars.parse(options.extraVars), ansible: try AnsibleConfig.load())
+        guard case .string(let domain)? = try? stageHost.variables.value(named: "domain"), !domain.isEmpty else {
             throw DeckhandFailure(.usage, "\(stage) has no domain: set 'domain:' for the stage in deckhand.yml (or -e domain=...)")
         }
-        // -e wins over the inventory for the connection too (ansible_become_method=su…), as in Ansible.
-        var connectionVariables = inventory.variables(for: host)
-        for (name, value) in extraVars { connectionVariables[name] = value }
-        let connection = ConnectionVariables(hostName: host, variables: connectionVariables)
-        return StageHost(stage: stage, connection: connection, scope: scope)
+        return stageHost
     }
 
-    /// A variable templated as a playbook would see it; empty or undefined says where to set it.
-    func text(_ name: String) throws -> String {
-        let value: String
+    /// A variable as text, a mistake exiting 1 with where to set it.
+    func requiredText(_ name: String) throws -> String {
         do {
-            value = try TemplateRenderer.shared.render("{{ \(name) }}", scope).plainText
-        } catch {
-            throw DeckhandFailure(.usage, "\(stage): could not work out \(name): \(error)")
-        }
-        guard !value.isEmpty else {
-            throw DeckhandFailure(.usage, "\(stage) has no \(name): set it in deckhand.yml (domain:, app_user:) or with -e \(name)=...")
-        }
-        return value
-    }
-
-    /// A variable with its structure (lists, mappings), every string in it templated.
-    func value(_ name: String) throws -> Value {
-        do {
-            guard let value = try scope.value(named: name) else {
-                throw DeckhandFailure(.usage, "\(stage) has no \(name): the built-in playbooks' defaults.yml sets it; set it in deckhand.yml or with -e")
-            }
-            return value
-        } catch let error as DeckhandFailure {
-            throw error
-        } catch {
-            throw DeckhandFailure(.usage, "\(stage): could not work out \(name): \(error)")
+            return try text(name)
+        } catch let error as StageHostError {
+            throw DeckhandFailure(.usage, error.description)
         }
     }
 
-    /// Root, as `become: true` in the built-in playbooks: the stage's ansible_become_method/_password, or
-    /// DECKHAND_BECOME_PASSWORD.
-    var becomeRoot: Become {
-        let method = connection.becomeMethod.flatMap { Become.Method(rawValue: $0) } ?? .sudo
-        let password = connection.becomePassword ?? ProcessInfo.processInfo.environment["DECKHAND_BECOME_PASSWORD"]
-        return Become(method: method, user: "root", password: password)
+    /// A variable with its structure, a mistake exiting 1 with where to set it.
+    func requiredValue(_ name: String) throws -> Value {
+        do {
+            return try value(name)
+        } catch let error as StageHostError {
+            throw DeckhandFailure(.usage, error.description)
+        }
     }
 
-    /// Logs in as the connection options (-F, --host-key-checking, --connect-timeout) and the stage say.
-    func connect(_ options: ConnectionOptions) async throws -> SSHSession {
-        let sshOptions: SSHConnectOptions
+    /// Root, as `become: true` in the built-in playbooks, the password from DECKHAND_BECOME_PASSWORD when the
+    /// stage sets none.
+    func root() throws -> Become {
         do {
-            let config = try SSHConfig.load(file: options.configFile)
-            let resolver = SSHOptionsResolver(config: config, overrides: SSHConfigOverrides(
-                hostKeyPolicy: options.hostKeyChecking,
-                connectTimeout: options.connectTimeout.map { .milliseconds(Int(($0 * 1000).rounded())) }))
-            sshOptions = try resolver.options(for: connection)
-        } catch {
-            throw DeckhandFailure(.usage, "\(error)")
+            return try becomeRoot(defaultPassword: ProcessInfo.processInfo.environment["DECKHAND_BECOME_PASSWORD"])
+        } catch let error as StageHostError {
+            throw DeckhandFailure(.usage, error.description)
+        }
+    }
+
+    /// Logs in as the connection options (-F, --host-key-checking, --connect-timeout), ansible.cfg and the
+    /// stage say; unreachable exits 4.
+    func connect(_ options: ConnectionOptions) async throws -> Connection {
+        let connection: Connection
+        do {
+            connection = try self.connection(through: try options.connector(over: ansible))
+        } catch let error as ConnectionError {
+            throw DeckhandFailure(.usage, error.description)
         }
         do {
-            return try await SSHSession.connect(sshOptions)
-        } catch let error as SSHError {
-            throw DeckhandFailure(.unreachable, "\(stage): \(error.description)")
+            try await connection.connect()
+        } catch let error as ConnectionError {
+            throw DeckhandFailure(.unreachable, "\(stage): \(error.located)")
         }
+        return connection
     }
 }

@@ -30,4 +30,6 @@ struct StageOptions: ParsableArguments {
 
     @Flag(name: .short, help: "More output: -v results, -vv commands, -vvv commands and their output.")
     var verbose: Int
+
+    @OptionGroup(title: "Ansible Vault") var vault: VaultOptions
 }

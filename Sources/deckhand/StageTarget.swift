@@ -14,6 +14,7 @@ struct StageTarget {
 
     /// Reads deckhand.yml (or the -i inventories) and picks `name`; mistakes are `ValidationErrors` (exit 5).
     static func resolve(_ name: String, options: StageOptions) throws -> StageTarget {
+        try options.vault.install()
         if !options.inventory.isEmpty {
             if options.config != nil {
                 throw DeckhandFailure(.usage, "give either --config or -i, not both")

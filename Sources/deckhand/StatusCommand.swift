@@ -16,9 +16,9 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var options: StageOptions
 
     func run() async throws {
-        let run = try await VerbRun.run("status.yml", stage: stage, variables: [], options: options,
+        let run = try await VerbRun.run(.status, stage: stage, variables: [], options: options,
                                         connection: deckhand.connection)
-        let lines = run.messages(ofTask: "Show the status")
+        let lines = run.lines(.statusLines)
         // The screen itself, one fact per line (the report above prints the registered list as data).
         if run.succeeded && !lines.isEmpty { print("\n" + lines.joined(separator: "\n")) }
         try run.finish({

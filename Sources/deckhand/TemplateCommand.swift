@@ -29,18 +29,15 @@ struct TemplateCommand: ParsableCommand {
         guard let source = try? String(contentsOf: url, encoding: .utf8) else {
             fail("cannot read template \(file): it is not readable UTF-8 text. Check its permissions and encoding.")
         }
-        var variables = ExtraVariables()
-        let workingFolder = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        for argument in extraVars {
-            do {
-                try variables.add(argument, relativeTo: workingFolder)
-            } catch {
-                fail("\(error)")
-            }
+        let variables: [String: Value]
+        do {
+            variables = try ExtraVars.parse(extraVars).reduce(into: [:]) { $0[$1.key] = $1.value }
+        } catch {
+            fail("\(error)")
         }
         do {
             // As the template module renders it (trailing newline kept, lookups beside the template).
-            let output = try TemplateFile.render(source, path: file, variables: variables.values)
+            let output = try TemplateFile.render(source, path: file, variables: variables)
             FileHandle.standardOutput.write(Data(output.utf8))
         } catch let error as TemplateError {
             fail("\(error.templateName):\(error.line): \(error.message)")

@@ -10,20 +10,20 @@ struct VerbRun {
     let summary: RunSummary
     /// --check: the final line says nothing was changed.
     let checkMode: Bool
-    private let recorder: RecordingReporter
 
-    /// Runs `playbook` (a file name of the built-in playbooks) against `stage` with `variables` (the verb's
+    /// Runs the playbook of `verb` (one of the built-in playbooks) against `stage` with `variables` (the verb's
     /// own, above the user's -e). Invalid input exits 5 before anything runs, as `deckhand run` does.
     /// `interruption` stops the run at the next task boundary when requested (Ctrl-C), rescue/always still run.
-    static func run(_ playbook: String, stage: String, variables: [(String, Value)],
+    static func run(_ verb: BuiltInVerb, stage: String, variables: [(String, Value)],
                     options: StageOptions, connection: ConnectionOptions,
                     interruption: RunInterruption? = nil,
                     defaults: (StageTarget) -> [(String, Value)] = { _ in [] }) async throws -> VerbRun {
         let (target, loaded) = try DeckhandFailure.reportingInputErrors { () throws -> (StageTarget, PlaybookExecution) in
             let target = try StageTarget.resolve(stage, options: options)
-            let path = try BuiltInPlaybooks.locate(playbook, explicit: options.playbooks,
+            let path = try BuiltInPlaybooks.locate(verb.playbook, explicit: options.playbooks,
                                                    configDirectory: target.configDirectory)
-            var execution = try PlaybookExecution.load(playbook: path, inventory: target.inventory)
+            var execution = try PlaybookExecution.load(playbook: path, inventory: target.inventory,
+                                                       ansible: try AnsibleConfig.load())
             execution.options.extraVars = try ExtraVars.parse(options.extraVars)
             return (target, execution)
         }
@@ -41,58 +41,12 @@ struct VerbRun {
         if let password = ProcessInfo.processInfo.environment["DECKHAND_BECOME_PASSWORD"] {
             execution.options.becomePassword = password
         }
-        let recorder = RecordingReporter()
-        let reporter = TeeReporter([HumanReport.standardOutput(verbosity: options.verbose), recorder])
-        let summary = try await execution.run(connection: connection, reporter: reporter)
-        return VerbRun(target: target, summary: summary, checkMode: options.check, recorder: recorder)
+        let summary = try await execution.run(connection: connection,
+                                              reporter: HumanReport.standardOutput(verbosity: options.verbose))
+        return VerbRun(target: target, summary: summary, checkMode: options.check)
     }
 
     var succeeded: Bool { summary.exitCode == 0 }
-
-    /// The registered results of the task named `task` that ran (not skipped), in host order.
-    func results(ofTask task: String) -> [[(key: String, value: Value)]] {
-        recorder.results(ofTask: task).filter { $0.status != .skipped }.map { $0.result.map { (key: $0.key, value: $0.value) } }
-    }
-
-    /// What a debug task printed (`msg`, or the lines of its `var`), for the final line.
-    func messages(ofTask task: String) -> [String] {
-        results(ofTask: task).flatMap { result -> [String] in
-            for (key, value) in result where !["changed", "failed", "skipped", "_ansible_verbose_always"].contains(key) {
-                switch value {
-                case .string(let text): return [text]
-                case .list(let items): return items.map(\.plainText)
-                default: continue
-                }
-            }
-            return []
-        }
-    }
-
-    /// The `msg` of a debug task that printed a dict (a verb's structured outcome).
-    func messageFields(ofTask task: String) -> [String: String] {
-        guard case .dict(let fields)? = results(ofTask: task).first?.first(where: { $0.key == "msg" })?.value else {
-            return [:]
-        }
-        var plain: [String: String] = [:]
-        for (key, value) in fields { plain[key] = value.plainText }
-        return plain
-    }
-
-    /// The `msg` of the task named `task` where it failed (a `fail` task's explanation), if it did.
-    func failureMessage(ofTask task: String) -> String? {
-        for result in recorder.results(ofTask: task) where result.status == .failed {
-            if case .string(let text)? = result.result["msg"] { return text }
-        }
-        return nil
-    }
-
-    /// The stdout of a command task that ran.
-    func stdout(ofTask task: String) -> String? {
-        guard case .string(let text)? = results(ofTask: task).first?.first(where: { $0.key == "stdout" })?.value else {
-            return nil
-        }
-        return text
-    }
 
     /// Prints the verb's outcome as the last line and exits with the run's status: `success` when every host
     /// was fine, a failure line naming the stage otherwise. A verb that `changesHost` says, under --check,

@@ -19,13 +19,16 @@ enum DeckhandBinary {
     }
 
     /// Runs deckhand in `folder`; skips the test when the executable has not been built.
-    static func run(_ arguments: [String], in folder: String) throws -> (status: Int32, stdout: String, stderr: String) {
+    /// `input`, when given, is standard input (a pipe, never a terminal).
+    static func run(_ arguments: [String], in folder: String, input: String? = nil,
+                    environment extra: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
+        environment.merge(extra) { $1 }
         process.environment = environment
         // stderr goes to a file, so a command that writes much to both streams cannot fill one pipe and stall.
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("deckhand-stderr-\(UUID().uuidString)")
@@ -34,7 +37,13 @@ enum DeckhandBinary {
         let out = Pipe()
         process.standardOutput = out
         process.standardError = try FileHandle(forWritingTo: errorFile)
+        let stdin = Pipe()
+        if input != nil { process.standardInput = stdin }
         try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let stderr = (try? Data(contentsOf: errorFile)) ?? Data()

@@ -24,7 +24,7 @@ final class HostileArgumentTests: XCTestCase {
     }
 
     private func module<M: Module>(_ type: M.Type, _ args: OrderedDictionary<String, Value>) throws -> M {
-        try M(ModuleArguments(args))
+        try M.make(args)
     }
 
     /// Probe, plan and act through a local connection; returns the plan.

@@ -18,7 +18,7 @@ final class LibraryModuleTests: XCTestCase {
     private func make<M: Module>(_ type: M.Type, _ args: KeyValuePairs<String, Any>) throws -> M {
         var values = OrderedDictionary<String, Value>()
         for (key, value) in args { values[key] = testValue(value) }
-        return try M(ModuleArguments(values))
+        return try M.make(values)
     }
 
     private func commands(_ plan: ModulePlan) -> [String] {
@@ -293,15 +293,43 @@ final class LibraryModuleTests: XCTestCase {
         XCTAssertThrowsError(try make(AddHostModule.self, ["name": "[]:22"]))
     }
 
-    func testEveryModuleIsRegisteredWithDocAndExample() {
-        for name in ["stat", "slurp", "fetch", "find", "replace", "blockinfile", "script", "apt", "pip", "group", "cron", "service",
-                     "supervisorctl", "hostname", "authorized_key", "git", "django_manage", "postgresql_db", "uri", "wait_for",
-                     "get_url", "pause", "include_vars", "add_host", "group_by", "community.general.supervisorctl",
-                     "community.postgresql.postgresql_db", "ansible.builtin.systemd"] {
-            let spec = ModuleRegistry.spec(named: name)
-            XCTAssertNotNil(spec, name)
-            XCTAssertFalse(spec?.doc.isEmpty ?? true, name)
-            XCTAssertFalse(spec?.example.isEmpty ?? true, name)
+    func testEveryRegisteredModuleIsFoundByNameAndItsExampleLoads() throws {
+        var names = Set<String>()
+        for type in ModuleRegistry.modules {
+            let spec = type.spec
+            XCTAssertTrue(names.insert(spec.name).inserted, "\(spec.name) is registered twice")
+            for name in [spec.name, "ansible.builtin." + spec.name] + spec.aliases {
+                XCTAssertEqual(ModuleRegistry.module(named: name).map(ObjectIdentifier.init), ObjectIdentifier(type), name)
+            }
+            XCTAssertFalse(spec.doc.isEmpty, spec.name)
+            let folder = NSTemporaryDirectory() + "deckhand-example-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let tasks = spec.example.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
+            // The template example notifies a handler.
+            let play = "- hosts: all\n  tasks:\n" + tasks.joined(separator: "\n")
+                + "\n  handlers:\n    - name: reload nginx\n      debug: msg=reloaded\n"
+            try play.write(toFile: folder + "/play.yml", atomically: true, encoding: .utf8)
+            XCTAssertNoThrow(try PlaybookLoader().loadPlaybook(at: folder + "/play.yml"), "the example of \(spec.name)")
+        }
+        XCTAssertEqual(Set(ModuleRegistry.specs.map(\.name)), names)
+        for name in ["community.general.supervisorctl", "community.postgresql.postgresql_db", "ansible.builtin.systemd"] {
+            XCTAssertNotNil(ModuleRegistry.module(named: name), name)
+        }
+    }
+
+    func testEverySpecDeclaresEachNameOnceAndDefaultsItsOwnChoicesAllow() {
+        for spec in ModuleRegistry.specs {
+            var names = Set<String>()
+            for argument in spec.arguments {
+                for name in [argument.name] + argument.aliases {
+                    XCTAssertTrue(names.insert(name).inserted, "\(spec.name) declares \(name) twice")
+                }
+                XCTAssertFalse(argument.required && argument.defaultValue != nil, "\(spec.name).\(argument.name)")
+                if let fallback = argument.defaultValue, !argument.choices.isEmpty {
+                    XCTAssertTrue(fallback.choiceText.map(argument.choices.contains) ?? false, "\(spec.name).\(argument.name)")
+                }
+            }
         }
     }
 }
@@ -317,7 +345,7 @@ extension LibraryModuleTests {
             throw ModuleArgumentError("'\(expression)' is undefined")
         })
         for expression in ["r.stdout_lines", "missing"] {
-            let debug = try DebugModule(ModuleArguments(["var": .string(expression)]))
+            let debug = try DebugModule.make(["var": .string(expression)])
             XCTAssertEqual(try debug.plan(nil, context).result[expression], .string("VARIABLE IS NOT DEFINED!"), expression)
         }
     }

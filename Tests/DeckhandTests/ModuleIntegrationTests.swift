@@ -199,11 +199,11 @@ final class ModuleIntegrationTests: XCTestCase {
 
     func testWaitForReadsAPortsGreeting() async throws {
         // The test host's sshd listens on 127.0.0.1:22022 and greets with its version line.
-        let banner = try WaitForModule(ModuleArguments(["port": .int(22022), "search_regex": .string("^SSH-2\\.0"), "timeout": .int(5)]))
+        let banner = try WaitForModule.make(["port": .int(22022), "search_regex": .string("^SSH-2\\.0"), "timeout": .int(5)])
         let probe = try await LocalConnection().run(try XCTUnwrap(banner.probe(ModuleContext())))
         let plan = try banner.plan(probe, ModuleContext())
         XCTAssertFalse(plan.result.failed, plan.result.msg ?? "")
-        let wrong = try WaitForModule(ModuleArguments(["port": .int(22022), "search_regex": .string("^HTTP/"), "timeout": .int(1)]))
+        let wrong = try WaitForModule.make(["port": .int(22022), "search_regex": .string("^HTTP/"), "timeout": .int(1)])
         let refused = try wrong.plan(try await LocalConnection().run(try XCTUnwrap(wrong.probe(ModuleContext()))), ModuleContext())
         XCTAssertTrue(refused.result.failed, "sshd never says HTTP/")
     }

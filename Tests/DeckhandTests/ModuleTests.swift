@@ -13,13 +13,13 @@ final class ModuleTests: XCTestCase {
     private func make<M: Module>(_ type: M.Type, _ args: KeyValuePairs<String, Any>) throws -> M {
         var values = OrderedDictionary<String, Value>()
         for (key, value) in args { values[key] = testValue(value) }
-        return try M(ModuleArguments(values))
+        return try M.make(values)
     }
 
     // MARK: FileState
 
     func testFileStateReadsKindModeOwnerChecksumAndContent() throws {
-        let output = "kind file\nstat 644 0 0 root root 6\nsha1 f572d396fae9206628714fb2ce00f72e94f2258f\n@@deckhand-content@@\nhello\n"
+        let output = "kind file\nstat 644 0 0 root root\nsha1 f572d396fae9206628714fb2ce00f72e94f2258f\n@@deckhand-content@@\nhello\n"
         let state = try FileState(probeOutput: Data(output.utf8))
         XCTAssertEqual(state.kind, .file)
         XCTAssertEqual(state.mode, 0o644)
@@ -56,14 +56,14 @@ final class ModuleTests: XCTestCase {
 
     func testCopyLeavesAnIdenticalFileAlone() throws {
         let copy = try make(CopyModule.self, ["content": "hello\n", "dest": "/tmp/x", "mode": "0644"])
-        let plan = try copy.plan(probeOutput("kind file\nstat 644 0 0 root root 6\nsha1 \(SHA1.hex(Data("hello\n".utf8)))\n"), ModuleContext())
+        let plan = try copy.plan(probeOutput("kind file\nstat 644 0 0 root root\nsha1 \(SHA1.hex(Data("hello\n".utf8)))\n"), ModuleContext())
         XCTAssertFalse(plan.result.changed)
         XCTAssertTrue(plan.actions.isEmpty)
     }
 
     func testCopyFixesOnlyTheModeWhenContentMatches() throws {
         let copy = try make(CopyModule.self, ["content": "hello\n", "dest": "/tmp/x", "mode": "u=rw,g=,o="])
-        let plan = try copy.plan(probeOutput("kind file\nstat 644 0 0 root root 6\nsha1 \(SHA1.hex(Data("hello\n".utf8)))\n"), ModuleContext())
+        let plan = try copy.plan(probeOutput("kind file\nstat 644 0 0 root root\nsha1 \(SHA1.hex(Data("hello\n".utf8)))\n"), ModuleContext())
         XCTAssertTrue(plan.result.changed)
         guard case .run(let command, _)? = plan.actions.first?.kind else { return XCTFail("no chmod") }
         XCTAssertEqual(command.rendered, "chmod 600 -- /tmp/x")
@@ -71,7 +71,7 @@ final class ModuleTests: XCTestCase {
 
     func testCopyShowsAUnifiedDiffInDiffMode() throws {
         let copy = try make(CopyModule.self, ["content": "a\nB\nc\n", "dest": "/tmp/x"])
-        let plan = try copy.plan(probeOutput("kind file\nstat 644 0 0 root root 6\nsha1 0\n@@deckhand-content@@\na\nb\nc\n"),
+        let plan = try copy.plan(probeOutput("kind file\nstat 644 0 0 root root\nsha1 0\n@@deckhand-content@@\na\nb\nc\n"),
                                  ModuleContext(diffMode: true))
         let diff = try XCTUnwrap(plan.result.diffs.first)
         let text = UnifiedDiff.render(before: diff.before, after: diff.after, beforeHeader: "before", afterHeader: "after")
@@ -95,16 +95,16 @@ final class ModuleTests: XCTestCase {
 
     func testFileDirectoryAlreadyRightIsOk() throws {
         let file = try make(FileModule.self, ["path": "/srv", "state": "directory", "owner": "app", "mode": "0755"])
-        let plan = try file.plan(probeOutput("kind directory\nstat 755 1000 1000 app app 4096\n"), ModuleContext())
+        let plan = try file.plan(probeOutput("kind directory\nstat 755 1000 1000 app app\n"), ModuleContext())
         XCTAssertFalse(plan.result.changed)
     }
 
     func testFileTouchWithPreservedTimesIsIdempotent() throws {
         let file = try make(FileModule.self, ["path": "/tmp/log", "state": "touch", "modification_time": "preserve", "access_time": "preserve"])
         XCTAssertTrue(try file.plan(probeOutput("kind absent\n"), ModuleContext()).result.changed)
-        XCTAssertFalse(try file.plan(probeOutput("kind file\nstat 644 0 0 root root 0\n"), ModuleContext()).result.changed)
+        XCTAssertFalse(try file.plan(probeOutput("kind file\nstat 644 0 0 root root\n"), ModuleContext()).result.changed)
         let plain = try make(FileModule.self, ["path": "/tmp/log", "state": "touch"])
-        XCTAssertTrue(try plain.plan(probeOutput("kind file\nstat 644 0 0 root root 0\n"), ModuleContext()).result.changed)
+        XCTAssertTrue(try plain.plan(probeOutput("kind file\nstat 644 0 0 root root\n"), ModuleContext()).result.changed)
     }
 
     func testFileLinkPointsOrRepoints() throws {
@@ -153,9 +153,9 @@ final class ModuleTests: XCTestCase {
 
     func testLineInFilePlanFromProbe() throws {
         let module = try make(LineInFileModule.self, ["path": "/etc/hosts", "line": "127.0.1.1 web"])
-        let unchanged = try module.plan(probeOutput("kind file\nstat 644 0 0 root root 20\n@@deckhand-content@@\n127.0.1.1 web\n"), ModuleContext())
+        let unchanged = try module.plan(probeOutput("kind file\nstat 644 0 0 root root\n@@deckhand-content@@\n127.0.1.1 web\n"), ModuleContext())
         XCTAssertFalse(unchanged.result.changed)
-        let added = try module.plan(probeOutput("kind file\nstat 644 0 0 root root 20\n@@deckhand-content@@\n127.0.0.1 localhost\n"), ModuleContext())
+        let added = try module.plan(probeOutput("kind file\nstat 644 0 0 root root\n@@deckhand-content@@\n127.0.0.1 localhost\n"), ModuleContext())
         XCTAssertTrue(added.result.changed)
         XCTAssertEqual(added.result.msg, "line added")
         let missing = try module.plan(probeOutput("kind absent\n@@deckhand-content@@\n"), ModuleContext())
@@ -261,7 +261,7 @@ final class ModuleTests: XCTestCase {
     }
 
     func testSetupProbeRunsOnThisMachine() async throws {
-        let result = try await LocalConnection().run(try SetupModule(ModuleArguments([:])).probe(ModuleContext())!)
+        let result = try await LocalConnection().run(try SetupModule.make([:]).probe(ModuleContext())!)
         let facts = SetupModule.facts(from: result.stdoutText)
         XCTAssertEqual(facts["system"], .string("Linux"))
         XCTAssertNotEqual(facts["hostname"], .string(""))
@@ -302,7 +302,7 @@ final class MoreModuleTests: XCTestCase {
     private func make<M: Module>(_ type: M.Type, _ args: KeyValuePairs<String, Any>) throws -> M {
         var values = OrderedDictionary<String, Value>()
         for (key, value) in args { values[key] = testValue(value) }
-        return try M(ModuleArguments(values))
+        return try M.make(values)
     }
 
     private func command(_ plan: ModulePlan) -> String? {
@@ -395,7 +395,7 @@ final class MoreModuleTests: XCTestCase {
     func testReplaceWithPythonStyleGroups() throws {
         let module = try make(ReplaceModule.self, ["path": "/x", "regexp": "^(worker_processes) \\d+;", "replace": "\\1 auto; # $cost"])
         XCTAssertEqual(module.edit("worker_processes 4;\nevents {}\n").0, "worker_processes auto; # $cost\nevents {}\n")
-        let plan = try module.plan(probe("kind file\nstat 644 0 0 root root 5\n@@deckhand-content@@\nworker_processes auto;\n"), ModuleContext())
+        let plan = try module.plan(probe("kind file\nstat 644 0 0 root root\n@@deckhand-content@@\nworker_processes auto;\n"), ModuleContext())
         XCTAssertFalse(plan.result.changed)
     }
 
@@ -415,7 +415,7 @@ final class DjangoHostModuleTests: XCTestCase {
     private func make<M: Module>(_ type: M.Type, _ args: KeyValuePairs<String, Any>) throws -> M {
         var values = OrderedDictionary<String, Value>()
         for (key, value) in args { values[key] = testValue(value) }
-        return try M(ModuleArguments(values))
+        return try M.make(values)
     }
 
     private func commands(_ plan: ModulePlan) -> [String] {

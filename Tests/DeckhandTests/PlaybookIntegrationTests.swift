@@ -64,21 +64,27 @@ enum LoopbackHost {
         options.extraVars = extraVars
         configure(&options)
         let reporter = RecordingReporter()
-        let runner = PlaybookRunner(inventory: inventory, options: options, pool: pool(), reporter: reporter)
+        let runner = PlaybookRunner(inventory: inventory, options: options, pool: try pool(), reporter: reporter)
         return (await runner.run(playbook), reporter)
     }
 
-    static func pool() -> ConnectionPool {
-        ConnectionPool.standard { variables in
-            var options = SSHConnectOptions(host: variables.address, port: variables.port ?? 22022,
-                                            user: variables.user ?? "deckhand")
-            options.identityFiles = [directory + "/client/id_ed25519"]
-            options.identitiesOnly = true
-            options.useAgent = false
-            options.knownHostsFiles = [directory + "/client/known_hosts"]
-            return options
-        }
+    /// The engine's own way to the test host: an ssh config naming its key and known_hosts for both addresses.
+    static func pool() throws -> ConnectionPool {
+        ConnectionPool(connector: try HostConnector(settings: ConnectionSettings(sshConfigFile: sshConfig)))
     }
+
+    static let sshConfig: String = {
+        let path = NSTemporaryDirectory() + "deckhand-ssh-config-\(UUID().uuidString)"
+        try? """
+            Host 127.0.0.1 127.0.0.2
+                Port 22022
+                User deckhand
+                IdentityFile \(directory)/client/id_ed25519
+                IdentitiesOnly yes
+                UserKnownHostsFile \(directory)/client/known_hosts
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }()
 }
 
 final class PlaybookIntegrationTests: XCTestCase {
@@ -348,7 +354,7 @@ final class PlaybookIntegrationTests: XCTestCase {
         var options = RunOptions()
         options.extraVars = ["base": .string(base), "cron_state": .string("absent")]
         let runner = PlaybookRunner(inventory: try Inventory.load(from: [inventoryPath]), options: options,
-                                    pool: LoopbackHost.pool(), reporter: SilentReporter())
+                                    pool: try LoopbackHost.pool(), reporter: SilentReporter())
         _ = await runner.run(playbook)
         XCTAssertFalse(try shellRun("crontab -u deckhand -l").stdoutText.contains(job))
     }

@@ -4,7 +4,7 @@ import XCTest
 
 final class PlaybookLoaderTests: XCTestCase {
     func testSitePlaybookLoadsIntoTheTypedModel() throws {
-        let playbook = try TestModuleSpecs.loader.loadPlaybook(at: Fixtures.path("site/site.yml"))
+        let playbook = try PlaybookLoader().loadPlaybook(at: Fixtures.path("site/site.yml"))
         XCTAssertEqual(playbook.plays.count, 2, "import_playbook brings base.yml's play first")
 
         let base = playbook.plays[0]
@@ -31,7 +31,7 @@ final class PlaybookLoaderTests: XCTestCase {
     }
 
     func testBlocksImportsLoopsAndIncludesKeepTheirShapeAndLocations() throws {
-        let web = try TestModuleSpecs.loader.loadPlaybook(at: Fixtures.path("site/site.yml")).plays[1]
+        let web = try PlaybookLoader().loadPlaybook(at: Fixtures.path("site/site.yml")).plays[1]
         guard case .block(let deploy) = web.tasks[0] else { return XCTFail("first task is the block") }
         XCTAssertEqual(deploy.name, "Deploy app")
         XCTAssertEqual(deploy.keywords.becomeUser, "root")
@@ -70,7 +70,7 @@ final class PlaybookLoaderTests: XCTestCase {
             return XCTFail("include_tasks stays dynamic")
         }
         XCTAssertEqual(dynamic.file, "tasks/dynamic.yml")
-        let included = try TestModuleSpecs.loader.loadIncludedTasks(
+        let included = try PlaybookLoader().loadIncludedTasks(
             dynamic, file: dynamic.file, role: nil, playbookDirectory: web.playbookDirectory, location: include.location)
         XCTAssertEqual(included.count, 1)
 
@@ -90,7 +90,7 @@ final class PlaybookLoaderTests: XCTestCase {
     }
 
     func testRolesRunTheirDependenciesFirstAndCarryTheirContext() throws {
-        let web = try TestModuleSpecs.loader.loadPlaybook(at: Fixtures.path("site/site.yml")).plays[1]
+        let web = try PlaybookLoader().loadPlaybook(at: Fixtures.path("site/site.yml")).plays[1]
         XCTAssertEqual(web.roles.count, 1)
         let nginx = web.roles[0]
         XCTAssertEqual(nginx.params["nginx_port"], .int(8080))
@@ -128,7 +128,7 @@ final class PlaybookLoaderTests: XCTestCase {
                 - r
                 - { role: r, x: 1 }
             """, in: folder)
-        let play = try TestModuleSpecs.loader.loadPlaybook(at: folder + "/play.yml").plays[0]
+        let play = try PlaybookLoader().loadPlaybook(at: folder + "/play.yml").plays[0]
         XCTAssertEqual(play.roleTasks.count, 2)
     }
 
@@ -146,14 +146,14 @@ final class PlaybookLoaderTests: XCTestCase {
                     name: r
                     tasks_from: main
             """, in: folder)
-        let play = try TestModuleSpecs.loader.loadPlaybook(at: folder + "/play.yml").plays[0]
+        let play = try PlaybookLoader().loadPlaybook(at: folder + "/play.yml").plays[0]
         guard case .block(let imported) = play.tasks[0] else { return XCTFail("import_role is a block") }
         XCTAssertEqual(imported.keywords.when, ["yes_please"])
         XCTAssertEqual(play.allHandlers.compactMap(\.task.name), ["role handler"])
         guard case .task(let include) = play.tasks[1], case .includeRole(let role) = include.action else {
             return XCTFail("include_role stays dynamic")
         }
-        let reference = try TestModuleSpecs.loader.loadIncludedRole(
+        let reference = try PlaybookLoader().loadIncludedRole(
             role, name: role.name, params: [:], playbookDirectory: play.playbookDirectory, location: include.location)
         XCTAssertEqual(reference.role.tasks.count, 1)
     }
@@ -167,7 +167,7 @@ final class PlaybookLoaderTests: XCTestCase {
               tags: deploy
               when: enabled
             """, in: folder)
-        let play = try TestModuleSpecs.loader.loadPlaybook(at: folder + "/outer.yml").plays[0]
+        let play = try PlaybookLoader().loadPlaybook(at: folder + "/outer.yml").plays[0]
         XCTAssertEqual(play.vars, ["a": .int(1), "b": .int(2)])
         XCTAssertEqual(play.keywords.tags, ["deploy"])
         XCTAssertEqual(play.keywords.when, ["enabled"])
@@ -224,7 +224,7 @@ final class PlaybookLoaderTests: XCTestCase {
                 - name: other
                   ping:
             """, in: folder)
-        let play = try TestModuleSpecs.loader.loadPlaybook(at: folder + "/play.yml").plays[0]
+        let play = try PlaybookLoader().loadPlaybook(at: folder + "/play.yml").plays[0]
         XCTAssertEqual(play.vars, ["a": .int(1), "b": .int(2)])
         XCTAssertEqual(play.remoteUser, "admin")
         XCTAssertEqual(play.keywords.remoteUser, nil)
@@ -275,6 +275,16 @@ final class PlaybookLoaderTests: XCTestCase {
         XCTAssertEqual(command.pairs.map(\.key), ["creates"])
         XCTAssertEqual(command.freeForm, "echo a=b")
         XCTAssertThrowsError(try KeyValueArguments.parse("msg='unclosed"))
+    }
+
+    func testKeyValueWordsDecodePythonEscapesAndKeepAnEscapedQuoteAsAnsiblesParseKvDoes() throws {
+        let parsed = try KeyValueArguments.parse(#"a='it\'s' b="tab\there" c=caf\u00e9 d=x\=y e='\n'"# + " f=1\tg=2")
+        XCTAssertEqual(parsed.pairs.map(\.key), ["a", "b", "c", "d", "e", "f"])
+        XCTAssertEqual(parsed.pairs.map(\.value), ["it's", "tab\there", "café", #"x\=y"#, "\n", "1\tg=2"],
+                       "a tab does not separate words in Ansible's split_args")
+        XCTAssertNil(parsed.freeForm)
+        XCTAssertEqual(try KeyValueArguments.parse(#"echo "a b"  c\"d"#).freeForm, #"echo "a b"  c\"d"#,
+                       "free-form text is kept as written")
     }
 
     // MARK: Helpers

@@ -79,6 +79,30 @@ final class RunCommandTests: XCTestCase {
         XCTAssertTrue(unreachable.stdout.contains("unreachable: [far]"), unreachable.stdout)
     }
 
+    func testAnsibleCfgGivesTheLoginKeyInventoryAndRolesOfARun() throws {
+        try LoopbackHost.requireUp()
+        // The ssh config knows the host key only: user, key, inventory and roles come from ansible.cfg.
+        try write("ssh_config", "Host 127.0.0.1\n    UserKnownHostsFile \(LoopbackHost.directory)/client/known_hosts\n")
+        try write("ansible.cfg", """
+            [defaults]
+            inventory = hosts.ini
+            remote_user = deckhand
+            private_key_file = \(LoopbackHost.directory)/client/id_ed25519
+            roles_path = ./shared-roles
+            """)
+        try write("hosts.ini", "[web]\ntesthost ansible_host=127.0.0.1 ansible_port=22022\n")
+        try FileManager.default.createDirectory(atPath: folder + "/shared-roles/greeter/tasks", withIntermediateDirectories: true)
+        try write("shared-roles/greeter/tasks/main.yml", """
+            - name: who logged in
+              shell: "mkdir -p @BASE@ && id -un > @BASE@/{{ role_name }}"
+            """)
+        try write("site.yml", "- hosts: web\n  gather_facts: false\n  roles: [greeter]\n")
+        let run = try deckhand(["run", "site.yml", "-F", folder + "/ssh_config"])
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        XCTAssertEqual(try String(contentsOfFile: base + "/greeter", encoding: .utf8), "deckhand\n",
+                       "the role from roles_path ran on the host, logged in as remote_user with private_key_file")
+    }
+
     func testListingHostsAndTasksConnectsNowhere() throws {
         try write("hosts.ini", "[web]\nweb1 ansible_host=127.0.0.1 ansible_port=1\nweb2 ansible_host=127.0.0.1 ansible_port=1\n")
         try write("site.yml", "- hosts: web\n  tasks:\n    - name: first\n      ping:\n      tags: [a]\n")

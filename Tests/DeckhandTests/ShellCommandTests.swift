@@ -156,4 +156,13 @@ final class ShellCommandTests: XCTestCase {
         XCTAssertEqual(try ShellWords.split("echo 'a b' \"c \\\"d\\\"\" e\\ f"), ["echo", "a b", "c \"d\"", "e f"])
         XCTAssertThrowsError(try ShellWords.split("echo 'unterminated"))
     }
+
+    func testShellWordsKeepABackslashInDoubleQuotesUnlessItEscapesAQuoteOrABackslashAsShlexDoes() throws {
+        XCTAssertEqual(try ShellWords.split(#"echo "a\$b" "c\\d" 'e\f' g\ h '' "i\"j""#),
+                       ["echo", #"a\$b"#, #"c\d"#, #"e\f"#, "g h", "", #"i"j"#])
+        XCTAssertEqual(try ShellWords.split("manage.py\tcheck\n--deploy"), ["manage.py", "check", "--deploy"])
+        XCTAssertThrowsError(try ShellWords.split(#"echo trailing\"#)) {
+            XCTAssertTrue("\($0)".contains("backslash"), "\($0)")
+        }
+    }
 }

@@ -65,9 +65,11 @@ final class StageConfigTests: XCTestCase {
         let inventory = stage.inventory
         XCTAssertEqual(try inventory.hostNames(matching: HostPattern("all"), limit: nil), ["production"])
         XCTAssertEqual(inventory.variables(for: "production")["domain"], .string("example.com"))
-        XCTAssertEqual(stage.connection.address, "web1.example.com")
-        XCTAssertEqual(stage.connection.port, 2222)
-        XCTAssertEqual(stage.connection.user, "deploy")
+        let host = try StageHost(stage: "production", host: "production", inventory: inventory,
+                                 playbookDirectory: NSTemporaryDirectory(), extraVars: [:])
+        XCTAssertEqual(host.connection.address, "web1.example.com")
+        XCTAssertEqual(host.connection.port, 2222)
+        XCTAssertEqual(host.connection.user, "deploy")
         XCTAssertEqual(stage.location.line, 2)
     }
 

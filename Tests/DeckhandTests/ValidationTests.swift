@@ -4,7 +4,7 @@ import XCTest
 final class ValidationTests: XCTestCase {
     func errors(_ fixture: String) -> [ValidationError] {
         do {
-            _ = try TestModuleSpecs.loader.loadPlaybook(at: Fixtures.path(fixture))
+            _ = try PlaybookLoader().loadPlaybook(at: Fixtures.path(fixture))
             XCTFail("\(fixture) should not load")
             return []
         } catch let error as ValidationErrors {
@@ -79,7 +79,7 @@ final class ValidationTests: XCTestCase {
         try "- ping:\n".write(toFile: folder + "/roles/nginx/tasks/main.yml", atomically: true, encoding: .utf8)
         try String(contentsOfFile: Fixtures.path("invalid/missing_role.yml"), encoding: .utf8)
             .write(toFile: folder + "/play.yml", atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try TestModuleSpecs.loader.loadPlaybook(at: folder + "/play.yml")) { error in
+        XCTAssertThrowsError(try PlaybookLoader().loadPlaybook(at: folder + "/play.yml")) { error in
             let errors = (error as? ValidationErrors)?.errors ?? []
             XCTAssertEqual(errors.count, 1)
             XCTAssertEqual(errors.first?.suggestion, "nginx")
@@ -99,7 +99,7 @@ final class ValidationTests: XCTestCase {
                 - apt: name=nginx state=present update_cache=yes cache_valid_time=60
                 - set_fact: anything=1 goes=here
             """.write(toFile: folder + "/play.yml", atomically: true, encoding: .utf8)
-        XCTAssertNoThrow(try TestModuleSpecs.loader.loadPlaybook(at: folder + "/play.yml"))
+        XCTAssertNoThrow(try PlaybookLoader().loadPlaybook(at: folder + "/play.yml"))
     }
 
     func testMistakesInHandlersIncludesAndTemplatesAreFoundBeforeTheRun() throws {
@@ -127,7 +127,7 @@ final class ValidationTests: XCTestCase {
                 - name: restart nginx
                   service: name=nginx state=restarted
             """.write(toFile: folder + "/play.yml", atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try TestModuleSpecs.loader.loadPlaybook(at: folder + "/play.yml")) { error in
+        XCTAssertThrowsError(try PlaybookLoader().loadPlaybook(at: folder + "/play.yml")) { error in
             let errors = (error as? ValidationErrors)?.errors ?? []
             let text = errors.map(\.description).joined(separator: "\n")
             XCTAssertTrue(text.contains("inc.yml:2:"), text)
@@ -155,7 +155,7 @@ final class ValidationTests: XCTestCase {
                   listen: app changed
                   service: name=app state=restarted
             """.write(toFile: folder + "/play.yml", atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try TestModuleSpecs.loader.loadPlaybook(at: folder + "/play.yml")) { error in
+        XCTAssertThrowsError(try PlaybookLoader().loadPlaybook(at: folder + "/play.yml")) { error in
             let errors = (error as? ValidationErrors)?.errors ?? []
             XCTAssertEqual(errors.count, 1)
             XCTAssertEqual(errors.first?.offendingText, "restart ngnix")
@@ -168,7 +168,7 @@ final class ValidationTests: XCTestCase {
         let path = NSTemporaryDirectory() + "deckhand-empty-" + UUID().uuidString + ".yml"
         try "---\n# nothing yet\n".write(toFile: path, atomically: true, encoding: .utf8)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        XCTAssertThrowsError(try TestModuleSpecs.loader.loadPlaybook(at: path)) { error in
+        XCTAssertThrowsError(try PlaybookLoader().loadPlaybook(at: path)) { error in
             XCTAssertTrue("\(error)".contains("no plays"), "\(error)")
         }
     }

@@ -20,7 +20,7 @@ final class VariablesTests: XCTestCase {
         XCTAssertThrowsError(try ExtraVars.parse(["not-key-value"], relativeTo: folder))
     }
 
-    func testVaultEncryptedValuesAreRefusedWithAdvice() throws {
+    func testVaultEncryptedValuesWithoutAPasswordAreRefusedWithAdvice() throws {
         let folder = NSTemporaryDirectory() + "deckhand-vars-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: folder) }
@@ -30,7 +30,7 @@ final class VariablesTests: XCTestCase {
             let failure = error as? ValidationError
             XCTAssertEqual(failure?.location.line, 2)
             XCTAssertEqual(failure?.location.column, 11)
-            XCTAssertTrue(failure?.message.contains("-e") ?? false)
+            XCTAssertTrue(failure?.message.contains("--vault-password-file") ?? false, "\(error)")
         }
     }
 

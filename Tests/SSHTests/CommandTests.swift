@@ -64,7 +64,7 @@ final class CommandTests: XCTestCase {
         let random = FileHandle(forReadingAtPath: "/dev/urandom")
         let inputs = (0..<12).map { index in random?.readData(ofLength: 1_500_000 + index * 10_000) ?? Data() }
         let expected = try inputs.map { try shell(["sha256sum"], input: $0) }
-        let upload = Task { try await session.upload(Data(count: 8_000_000), to: "/tmp/deckhand-bulk-\(getpid())") }
+        let upload = Task { try await session.run("cat > /tmp/deckhand-bulk-\(getpid())", stdin: Data(count: 8_000_000)) }
         let results = try await withThrowingTaskGroup(of: (Int, CommandResult).self) { group in
             for (index, input) in inputs.enumerated() {
                 group.addTask {
@@ -74,7 +74,8 @@ final class CommandTests: XCTestCase {
             }
             return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
-        try await upload.value
+        let written = try await upload.value
+        XCTAssertEqual(written.exitStatus, 0)
         _ = try await session.run("rm -f /tmp/deckhand-bulk-\(getpid())")
         for index in inputs.indices {
             let result = try XCTUnwrap(results[index])

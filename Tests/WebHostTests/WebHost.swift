@@ -199,11 +199,3 @@ struct Output: CustomStringConvertible {
     }
 }
 
-/// Engine features the built-in playbooks use that deckhand's Jinja does not have yet (being added): a test that
-/// hits one is skipped with the reason, and passes by itself once the feature lands.
-func skipIfEngineLacksFeature(_ output: Output) throws {
-    for missing in ["No test named 'changed'", "No filter named 'strftime'"] where output.stdout.contains(missing) {
-        throw XCTSkip("deckhand's Jinja lacks what the playbook uses: \(missing)")
-    }
-}
-

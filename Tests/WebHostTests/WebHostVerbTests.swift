@@ -50,7 +50,6 @@ final class WebHostVerbTests: XCTestCase {
 
         XCTAssertEqual(try host.deckhand(["maintenance", "on", "test"]).status, 0)
         let on = try host.deckhand(["maintenance", "status", "test"])
-        try skipIfEngineLacksFeature(on)
         XCTAssertEqual(on.status, 0, "\(on)")
         XCTAssertTrue(on.lastLine.hasPrefix("test: maintenance is ON since 20"), on.lastLine)
         XCTAssertTrue(on.lastLine.hasSuffix(" UTC"), on.lastLine)
@@ -109,7 +108,6 @@ final class WebHostVerbTests: XCTestCase {
     func testBackupCreateThenListShowsTheNewDumpAndVerifyPasses() throws {
         let before = Set(dumps())
         let create = try host.deckhand(["backup", "create", "test"])
-        try skipIfEngineLacksFeature(create)
         XCTAssertEqual(create.status, 0, "\(create)")
         let new = Set(dumps()).subtracting(before)
         XCTAssertEqual(new.count, 1, "one new dump in DB_backups: \(dumps())")
@@ -129,7 +127,6 @@ final class WebHostVerbTests: XCTestCase {
 
     func testRestoreRefusesTheLiveDatabaseWithoutTheFlag() throws {
         let refused = try host.deckhand(["backup", "restore", "test", "--into", host.liveDatabase])
-        try skipIfEngineLacksFeature(refused)
         XCTAssertEqual(refused.status, 2, "\(refused)")
         XCTAssertTrue(refused.stdout.contains("is the live database"), refused.stdout)
         XCTAssertTrue(refused.stderr.contains("backup restore failed on test"), refused.stderr)

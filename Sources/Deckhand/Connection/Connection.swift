@@ -6,16 +6,33 @@ public protocol Connection: Sendable {
     /// The inventory name of the host, for messages.
     var hostName: String { get }
 
-    /// Runs `command` through the host's shell; `stdin` is fed to it and closed.
-    func run(_ command: ShellCommand, stdin: Data?) async throws -> CommandResult
+    /// Runs `command` through the host's shell; `stdin` is fed to it and closed. `output` sees stdout and
+    /// stderr as they arrive (on another thread: keep it quick); the result holds them too. Cancelling the
+    /// task ends the command on the host and throws `CancellationError`.
+    func run(_ command: ShellCommand, stdin: Data?, output: CommandOutputHandler?) async throws -> CommandResult
+
+    /// Logs in now rather than at the first command, so an unreachable host is known before anything starts.
+    func connect() async throws
 
     /// Releases the underlying session; further calls fail.
     func close() async
 }
 
+/// Which stream a piece of a command's output came from.
+public enum CommandStream: Sendable {
+    case stdout, stderr
+}
+
+/// Receives a command's output as it arrives.
+public typealias CommandOutputHandler = @Sendable (CommandStream, Data) -> Void
+
 extension Connection {
     public func run(_ command: ShellCommand) async throws -> CommandResult {
-        try await run(command, stdin: nil)
+        try await run(command, stdin: nil, output: nil)
+    }
+
+    public func run(_ command: ShellCommand, stdin: Data?) async throws -> CommandResult {
+        try await run(command, stdin: stdin, output: nil)
     }
 
     /// Writes `data` to `path` atomically (temporary file beside it, then rename), in one round trip.
@@ -48,27 +65,35 @@ extension Connection {
     }
 
     /// Runs `command` as another user when `become` is set; a become password goes first on stdin.
-    public func run(_ command: ShellCommand, become: Become?, stdin: Data?) async throws -> CommandResult {
-        guard let become else { return try await run(command, stdin: stdin) }
+    public func run(_ command: ShellCommand, become: Become?, stdin: Data?,
+                    output: CommandOutputHandler? = nil) async throws -> CommandResult {
+        guard let become else { return try await run(command, stdin: stdin, output: output) }
         var input = stdin
         if let password = become.password {
             input = Data((password + "\n").utf8) + (stdin ?? Data())
         }
-        return try await run(command.becoming(become), stdin: input)
+        return try await run(command.becoming(become), stdin: input, output: output)
     }
 }
 
 /// A host that could not be reached or talked to: the host is "unreachable", not "failed".
 public struct ConnectionError: Error, CustomStringConvertible, Sendable {
+    /// The inventory name (or the target as given).
     public var host: String
     public var message: String
+    /// Where it failed as the SSH layer names it (`host:port`, a jump host), when known.
+    public var place: String?
 
-    public init(host: String, message: String) {
+    public init(host: String, message: String, place: String? = nil) {
         self.host = host
         self.message = message
+        self.place = place
     }
 
     public var description: String { "\(host): \(message)" }
+
+    /// The message after the place it failed, for a command that names the host itself (`sh`, `exec`).
+    public var located: String { place.map { "\($0): \(message)" } ?? message }
 }
 
 extension String {

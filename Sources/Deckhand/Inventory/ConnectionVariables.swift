@@ -25,6 +25,14 @@ public struct ConnectionVariables: Sendable, Hashable {
     public var becomeMethod: String?
     public var kind: Kind
 
+    /// The variables read here, as Ansible names them (with the older spellings it still reads).
+    public static let names = [
+        "ansible_host", "ansible_ssh_host", "ansible_port", "ansible_ssh_port", "ansible_user", "ansible_ssh_user",
+        "ansible_ssh_private_key_file", "ansible_private_key_file", "ansible_password", "ansible_ssh_pass",
+        "ansible_become_password", "ansible_become_pass", "ansible_sudo_pass", "ansible_connection",
+        "ansible_become", "ansible_become_user", "ansible_become_method",
+    ]
+
     public init(hostName: String, variables: OrderedDictionary<String, Value>) {
         func text(_ names: String...) -> String? {
             for name in names {

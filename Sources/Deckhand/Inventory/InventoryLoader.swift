@@ -72,8 +72,11 @@ extension Inventory {
 
     private mutating func readFile(_ path: String) throws {
         guard let data = FileManager.default.contents(atPath: path),
-              let text = String(data: data, encoding: .utf8) else {
+              var text = String(data: data, encoding: .utf8) else {
             throw ValidationError("cannot read the inventory file (is it readable UTF-8 text?)", at: .synthetic(path))
+        }
+        if VaultText.isEncrypted(text) {
+            text = try VaultedYAML.decryptFile(text, path: path, vault: .installed)
         }
         if text.hasPrefix("#!") {
             throw ValidationError("dynamic inventory scripts are not supported; write the hosts to a YAML or INI file",

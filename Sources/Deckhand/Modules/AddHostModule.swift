@@ -8,6 +8,7 @@ import OrderedCollections
 public struct AddHostModule: Module {
     public static let spec = ModuleSpec(
         name: "add_host",
+        runsOnController: true, bypassesHostLoop: true,
         arguments: [
             ArgumentSpec("name", required: true, aliases: ["host", "hostname"],
                          doc: "The host's inventory name; `name:port` (or `[v6]:port`) also sets ansible_port."),
@@ -20,19 +21,17 @@ public struct AddHostModule: Module {
             + "inventory changed. The inventory files are not modified.",
         example: "- add_host:\n    name: \"{{ new_ip }}\"\n    groups: web\n    ansible_user: admin")
 
-    static let ownArguments: Set<String> = ["name", "host", "hostname", "groups", "group", "groupname"]
-
     var name: String
     var port: Int?
     var groups: [String]
     var variables: OrderedDictionary<String, Value>
 
     public init(_ arguments: ModuleArguments) throws {
-        let written = try arguments.requiredString("name", "host", "hostname")
+        let written = try arguments.requiredString("name")
         (name, port) = InventoryChange.splitHostAndPort(written)
         guard !name.isEmpty else { throw ModuleArgumentError("name is empty: add_host needs the new host's name") }
-        groups = try arguments.list("groups", "group", "groupname") ?? []
-        variables = arguments.values.filter { !AddHostModule.ownArguments.contains($0.key) }
+        groups = try arguments.list("groups") ?? []
+        variables = arguments.values.filter { key, _ in AddHostModule.spec.argument(named: key) == nil }
         if let port, variables["ansible_port"] == nil, variables["ansible_ssh_port"] == nil {
             variables["ansible_port"] = .int(port)
         }

@@ -30,15 +30,14 @@ public struct AptModule: Module {
     var deb: String?
 
     public init(_ arguments: ModuleArguments) throws {
-        packages = try arguments.list("name", "package", "pkg") ?? []
-        state = try arguments.choice("state", ["present", "absent", "latest", "installed", "removed"], default: "present") ?? "present"
+        packages = try arguments.list("name") ?? []
+        state = try arguments.requiredString("state")
         if state == "installed" { state = "present" }
         if state == "removed" { state = "absent" }
-        updateCache = try arguments.bool("update_cache", "update-cache", default: false)
-        cacheValidTime = try arguments.int("cache_valid_time") ?? 0
-        installRecommends = arguments.has("install_recommends", "install-recommends")
-            ? try arguments.bool("install_recommends", "install-recommends", default: false) : nil
-        purge = try arguments.bool("purge", default: false)
+        updateCache = try arguments.bool("update_cache")
+        cacheValidTime = try arguments.requiredInt("cache_valid_time")
+        installRecommends = try arguments.optionalBool("install_recommends")
+        purge = try arguments.bool("purge")
         deb = try arguments.string("deb")
         if packages.isEmpty && !updateCache && deb == nil {
             throw ModuleArgumentError("give name, deb or update_cache")

@@ -9,6 +9,7 @@ import Jinja
 public struct AssertModule: Module {
     public static let spec = ModuleSpec(
         name: "assert",
+        runsOnController: true,
         arguments: [
             ArgumentSpec("that", type: .list, required: true, doc: "Expressions (no braces) that must all be true."),
             ArgumentSpec("fail_msg", aliases: ["msg"], doc: "The message when an expression is false."),
@@ -24,9 +25,9 @@ public struct AssertModule: Module {
 
     public init(_ arguments: ModuleArguments) throws {
         conditions = try arguments.list("that") ?? []
-        if case .string(let text)? = arguments.raw(["that"])?.1 { conditions = [text] }
+        if case .string(let text)? = arguments.value("that") { conditions = [text] }
         guard !conditions.isEmpty else { throw ModuleArgumentError("missing required argument: that") }
-        failMessage = try arguments.string("fail_msg", "msg")
+        failMessage = try arguments.string("fail_msg")
         successMessage = try arguments.string("success_msg")
     }
 

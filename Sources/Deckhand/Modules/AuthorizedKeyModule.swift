@@ -29,10 +29,10 @@ public struct AuthorizedKeyModule: Module {
         user = try arguments.requiredString("user")
         keys = try arguments.requiredString("key").splitLines.map(\.trimmed).filter { !$0.isEmpty && !$0.hasPrefix("#") }
         guard !keys.isEmpty else { throw ModuleArgumentError("key is empty") }
-        present = try arguments.choice("state", ["present", "absent"], default: "present") == "present"
+        present = try arguments.requiredString("state") == "present"
         path = try arguments.string("path")
-        exclusive = try arguments.bool("exclusive", default: false)
-        manageDirectory = try arguments.bool("manage_dir", default: true)
+        exclusive = try arguments.bool("exclusive")
+        manageDirectory = try arguments.bool("manage_dir")
     }
 
     /// The user's home and group, then the current file.

@@ -44,16 +44,16 @@ public struct BlockInFileModule: Module {
     var group: String?
 
     public init(_ arguments: ModuleArguments) throws {
-        path = try arguments.requiredString("path", "dest", "destfile", "name")
-        block = try arguments.string("block", "content") ?? ""
-        let marker = try arguments.string("marker") ?? "# {mark} ANSIBLE MANAGED BLOCK"
-        begin = marker.replacingOccurrences(of: "{mark}", with: try arguments.string("marker_begin") ?? "BEGIN")
-        end = marker.replacingOccurrences(of: "{mark}", with: try arguments.string("marker_end") ?? "END")
-        present = try arguments.choice("state", ["present", "absent"], default: "present") == "present"
+        path = try arguments.requiredString("path")
+        block = try arguments.requiredString("block")
+        let marker = try arguments.requiredString("marker")
+        begin = marker.replacingOccurrences(of: "{mark}", with: try arguments.requiredString("marker_begin"))
+        end = marker.replacingOccurrences(of: "{mark}", with: try arguments.requiredString("marker_end"))
+        present = try arguments.requiredString("state") == "present"
         insertAfter = try arguments.string("insertafter")
         insertBefore = try arguments.string("insertbefore")
-        create = try arguments.bool("create", default: false)
-        backup = try arguments.bool("backup", default: false)
+        create = try arguments.bool("create")
+        backup = try arguments.bool("backup")
         mode = try arguments.mode()
         owner = try arguments.string("owner")
         group = try arguments.string("group")

@@ -26,7 +26,7 @@ public struct CommandModule: Module {
         if let argv = try arguments.list("argv") {
             words = argv
         } else {
-            words = try ShellWords.split(try arguments.requiredString("cmd", "_raw_params"))
+            words = try ShellWords.split(try arguments.requiredString("cmd"))
         }
         guard !words.isEmpty else { throw ModuleArgumentError("no command given") }
         invocation = try CommandInvocation(ShellCommand(words: words), arguments)
@@ -58,7 +58,7 @@ public struct ShellModule: Module {
     var invocation: CommandInvocation
 
     public init(_ arguments: ModuleArguments) throws {
-        let script = try arguments.requiredString("cmd", "_raw_params")
+        let script = try arguments.requiredString("cmd")
         let executable = try arguments.string("executable")
         let command = executable.map { ShellCommand($0, "-c", script) } ?? ShellCommand.script(script)
         invocation = try CommandInvocation(command, arguments)
@@ -88,7 +88,7 @@ public struct RawModule: Module {
     var command: ShellCommand
 
     public init(_ arguments: ModuleArguments) throws {
-        let script = try arguments.requiredString("cmd", "_raw_params")
+        let script = try arguments.requiredString("cmd")
         command = try arguments.string("executable").map { ShellCommand($0, "-c", script) } ?? .script(script)
     }
 
@@ -125,7 +125,7 @@ struct CommandInvocation: Sendable {
         creates = try arguments.string("creates")
         removes = try arguments.string("removes")
         if let text = try arguments.string("stdin") {
-            stdin = Data((text + (try arguments.bool("stdin_add_newline", default: true) ? "\n" : "")).utf8)
+            stdin = Data((text + (try arguments.bool("stdin_add_newline") ? "\n" : "")).utf8)
         }
     }
 

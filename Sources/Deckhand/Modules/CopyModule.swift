@@ -31,10 +31,9 @@ public struct CopyModule: Module {
     enum Source { case content(Data), file(String) }
 
     public init(_ arguments: ModuleArguments) throws {
-        destination = try arguments.requiredString("dest", "path")
+        destination = try arguments.requiredString("dest")
         writtenDestination = destination
-        if arguments.has("content") {
-            guard let (_, value) = arguments.raw(["content"]) else { throw ModuleArgumentError("content is empty") }
+        if let value = arguments.value("content") {
             // Ansible writes structured content as JSON.
             if case .string(let text) = value { source = .content(Data(text.utf8)) }
             else { source = .content(Data(value.jsonText.utf8)) }

@@ -34,17 +34,16 @@ public struct CronModule: Module {
 
     public init(_ arguments: ModuleArguments) throws {
         name = try arguments.requiredString("name")
-        job = try arguments.string("job", "value")
+        job = try arguments.string("job")
         if let special = try arguments.string("special_time") {
             schedule = "@" + special
         } else {
-            schedule = try [arguments.string("minute") ?? "*", arguments.string("hour") ?? "*", arguments.string("day", "dom") ?? "*",
-                            arguments.string("month") ?? "*", arguments.string("weekday", "dow") ?? "*"].joined(separator: " ")
+            schedule = try ["minute", "hour", "day", "month", "weekday"].map(arguments.requiredString).joined(separator: " ")
         }
         user = try arguments.string("user")
         cronFile = try arguments.string("cron_file").map { $0.hasPrefix("/") ? $0 : "/etc/cron.d/" + $0 }
-        present = try arguments.choice("state", ["present", "absent"], default: "present") == "present"
-        disabled = try arguments.bool("disabled", default: false)
+        present = try arguments.requiredString("state") == "present"
+        disabled = try arguments.bool("disabled")
         if present && job == nil { throw ModuleArgumentError("job is required with state=present") }
         if cronFile != nil && user == nil && present { throw ModuleArgumentError("cron_file needs user") }
     }

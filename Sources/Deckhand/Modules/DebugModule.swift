@@ -8,6 +8,7 @@ import Jinja
 public struct DebugModule: Module {
     public static let spec = ModuleSpec(
         name: "debug",
+        runsOnController: true, verbosityArgument: "verbosity", showsResult: true,
         arguments: [
             ArgumentSpec("msg", type: .raw, default: .string("Hello world!"), doc: "The message to print."),
             ArgumentSpec("var", doc: "A variable name or expression whose value is printed (no braces)."),
@@ -22,9 +23,9 @@ public struct DebugModule: Module {
     public var verbosity: Int
 
     public init(_ arguments: ModuleArguments) throws {
-        message = arguments.raw(["msg"])?.1 ?? .string("Hello world!")
+        message = try arguments.requiredValue("msg")
         variable = try arguments.string("var")
-        verbosity = try arguments.int("verbosity") ?? 0
+        verbosity = try arguments.requiredInt("verbosity")
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {

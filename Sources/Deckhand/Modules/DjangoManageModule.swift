@@ -36,14 +36,14 @@ public struct DjangoManageModule: Module {
     public init(_ arguments: ModuleArguments) throws {
         words = try ShellWords.split(try arguments.requiredString("command"))
         guard !words.isEmpty else { throw ModuleArgumentError("command is empty") }
-        projectPath = try arguments.requiredString("project_path", "app_path", "chdir")
-        virtualenv = try arguments.string("virtualenv", "virtual_env")
+        projectPath = try arguments.requiredString("project_path")
+        virtualenv = try arguments.string("virtualenv")
         settings = try arguments.string("settings")
-        pythonPath = try arguments.string("pythonpath", "python_path")
+        pythonPath = try arguments.string("pythonpath")
         database = try arguments.string("database")
         fixtures = (try arguments.string("fixtures") ?? "").split(separator: " ").map(String.init)
-        clear = try arguments.bool("clear", default: false)
-        link = try arguments.bool("link", default: false)
+        clear = try arguments.bool("clear")
+        link = try arguments.bool("link")
     }
 
     var command: ShellCommand {

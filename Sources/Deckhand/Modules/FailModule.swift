@@ -8,6 +8,7 @@ import Jinja
 public struct FailModule: Module {
     public static let spec = ModuleSpec(
         name: "fail",
+        runsOnController: true,
         arguments: [ArgumentSpec("msg", default: .string("Failed as requested from task"), doc: "The failure message.")],
         doc: "Fails the host with a custom message.",
         example: "- fail:\n    msg: domain must be set\n  when: domain is not defined")
@@ -15,7 +16,7 @@ public struct FailModule: Module {
     var message: String
 
     public init(_ arguments: ModuleArguments) throws {
-        message = try arguments.string("msg") ?? "Failed as requested from task"
+        message = try arguments.requiredString("msg")
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {

@@ -27,9 +27,9 @@ public struct FetchModule: Module {
     public init(_ arguments: ModuleArguments) throws {
         source = try arguments.requiredString("src")
         dest = try arguments.requiredString("dest")
-        flat = try arguments.bool("flat", default: false)
-        failOnMissing = try arguments.bool("fail_on_missing", default: true)
-        validateChecksum = try arguments.bool("validate_checksum", default: true)
+        flat = try arguments.bool("flat")
+        failOnMissing = try arguments.bool("fail_on_missing")
+        validateChecksum = try arguments.bool("validate_checksum")
     }
 
     /// Where the file lands on the controller for `host` (a relative dest is relative to the playbook).

@@ -80,7 +80,7 @@ public enum FileMode: Sendable, Hashable {
 extension ModuleArguments {
     /// The `mode` argument, if given.
     func mode(_ name: String = "mode") throws -> FileMode? {
-        guard let (_, value) = raw([name]) else { return nil }
+        guard let value = value(name) else { return nil }
         if case .int(let number) = value { return try FileMode(integer: number) }
         guard let text = try string(name) else { return nil }
         return try FileMode(argument: text)

@@ -36,16 +36,16 @@ public struct FileModule: Module {
     var preserveTimes: Bool
 
     public init(_ arguments: ModuleArguments) throws {
-        path = try arguments.requiredString("path", "dest", "name")
-        if let text = try arguments.choice("state", State.allCases.map(\.rawValue), default: nil) {
+        path = try arguments.requiredString("path")
+        if let text = try arguments.string("state") {
             state = State(rawValue: text)
         }
         source = try arguments.string("src")
         mode = try arguments.mode()
         owner = try arguments.string("owner")
         group = try arguments.string("group")
-        force = try arguments.bool("force", default: false)
-        recurse = try arguments.bool("recurse", default: false)
+        force = try arguments.bool("force")
+        recurse = try arguments.bool("recurse")
         preserveTimes = try arguments.string("modification_time") == "preserve"
             && arguments.string("access_time") == "preserve"
         if (state == .link || state == .hard) && source == nil {

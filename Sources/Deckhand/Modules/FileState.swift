@@ -1,6 +1,6 @@
 import Foundation
 
-/// What a path is on the host, read by one probe command: kind, link target, mode, owner, group, size,
+/// What a path is on the host, read by one probe command: kind, link target, mode, owner, group,
 /// optionally its SHA-1 and its contents.
 public struct FileState: Sendable, Hashable {
     public enum Kind: String, Sendable { case absent, file, directory, link, other }
@@ -12,7 +12,6 @@ public struct FileState: Sendable, Hashable {
     public var gid: Int?
     public var owner: String?
     public var group: String?
-    public var size: Int?
     public var checksum: String?
     /// The file's bytes when the probe asked for them (lineinfile, --diff).
     public var content: Data?
@@ -29,7 +28,7 @@ public struct FileState: Sendable, Hashable {
             if test -L "$p"; then echo kind link; printf 'target %s\\n' "$(readlink -- "$p")"; \
             elif test -d "$p"; then echo kind directory; elif test -f "$p"; then echo kind file; \
             elif test -e "$p"; then echo kind other; else echo kind absent; fi; \
-            stat -c 'stat %a %u %g %U %G %s' -- "$p" 2>/dev/null;
+            stat -c 'stat %a %u %g %U %G' -- "$p" 2>/dev/null;
             """),
         ]
         if checksum {
@@ -42,7 +41,7 @@ public struct FileState: Sendable, Hashable {
         return ShellCommand(parts: parts, compound: true)
     }
 
-    /// Reads the probe's output; `nil` output (check mode without a probe) means absent.
+    /// Reads the probe's output; empty output means absent.
     public init(probeOutput: Data) throws {
         var header = probeOutput
         var body: Data?
@@ -60,18 +59,16 @@ public struct FileState: Sendable, Hashable {
             case "sha1": checksum = fields[1]
             case "stat":
                 let parts = fields[1].split(separator: " ").map(String.init)
-                guard parts.count == 6 else { continue }
+                guard parts.count == 5 else { continue }
                 mode = Int(parts[0], radix: 8)
                 uid = Int(parts[1])
                 gid = Int(parts[2])
                 owner = parts[3]
                 group = parts[4]
-                size = Int(parts[5])
             default: continue
             }
         }
-        if kind == .file { content = body ?? nil } else { content = nil }
-        if kind != .file, body != nil { content = nil }
+        if kind == .file { content = body }
     }
 
     public init(kind: Kind) {

@@ -22,8 +22,8 @@ struct FileWriteOptions {
         mode = try arguments.mode()
         owner = try arguments.string("owner")
         group = try arguments.string("group")
-        backup = try arguments.bool("backup", default: false)
-        force = try arguments.bool("force", default: true)
+        backup = try arguments.bool("backup")
+        force = try arguments.bool("force")
         if let text = try arguments.string("validate") {
             let words = try ShellWords.split(text)
             guard words.contains(where: { $0.contains("%s") }) else {

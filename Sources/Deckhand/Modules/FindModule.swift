@@ -53,20 +53,20 @@ public struct FindModule: Module {
     var useRegex: Bool
 
     public init(_ arguments: ModuleArguments) throws {
-        paths = try arguments.list("paths", "name", "path") ?? []
+        paths = try arguments.requiredList("paths")
         guard !paths.isEmpty else { throw ModuleArgumentError("missing required argument: paths") }
-        patterns = try arguments.list("patterns", "pattern") ?? []
-        excludes = try arguments.list("excludes", "exclude") ?? []
+        patterns = try arguments.requiredList("patterns")
+        excludes = try arguments.list("excludes") ?? []
         contains = try arguments.string("contains")
         age = try arguments.string("age").map { try FindModule.amount($0, units: ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800], name: "age") }
-        ageStamp = try arguments.choice("age_stamp", ["atime", "ctime", "mtime"], default: "mtime") ?? "mtime"
+        ageStamp = try arguments.requiredString("age_stamp")
         size = try arguments.string("size").map { try FindModule.amount($0, units: ["b": 1, "k": 1024, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40], name: "size") }
-        fileType = FileType(rawValue: try arguments.choice("file_type", ["any", "directory", "file", "link"], default: "file") ?? "file") ?? .file
-        recurse = try arguments.bool("recurse", default: false)
+        fileType = FileType(rawValue: try arguments.requiredString("file_type")) ?? .file
+        recurse = try arguments.bool("recurse")
         depth = try arguments.int("depth")
-        hidden = try arguments.bool("hidden", default: false)
-        follow = try arguments.bool("follow", default: false)
-        useRegex = try arguments.bool("use_regex", default: false)
+        hidden = try arguments.bool("hidden")
+        follow = try arguments.bool("follow")
+        useRegex = try arguments.bool("use_regex")
         if useRegex {
             for pattern in patterns + excludes where (try? NSRegularExpression(pattern: pattern)) == nil {
                 throw ModuleArgumentError("pattern \(pattern) is not a valid regular expression")

@@ -38,7 +38,7 @@ public struct GetUrlModule: Module {
     public init(_ arguments: ModuleArguments) throws {
         url = try arguments.requiredString("url")
         dest = try arguments.requiredString("dest")
-        let checksum = try arguments.string("checksum") ?? ""
+        let checksum = try arguments.requiredString("checksum")
         if !checksum.isEmpty {
             let pair = checksum.split(separator: ":", maxSplits: 1).map(String.init)
             guard pair.count == 2, ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"].contains(pair[0].lowercased()),
@@ -48,16 +48,16 @@ public struct GetUrlModule: Module {
             algorithm = pair[0].lowercased()
             digest = pair[1].lowercased()
         }
-        force = try arguments.bool("force", default: false)
+        force = try arguments.bool("force")
         mode = try arguments.mode()
         owner = try arguments.string("owner")
         group = try arguments.string("group")
-        var words = ["curl", "-sS", "-f", "-L", "--max-time", String(try arguments.int("timeout") ?? 10)]
-        if !(try arguments.bool("validate_certs", default: true)) { words.append("-k") }
-        if let user = try arguments.string("url_username", "username") {
-            words += ["-u", user + ":" + (try arguments.string("url_password", "password") ?? "")]
+        var words = ["curl", "-sS", "-f", "-L", "--max-time", String(try arguments.requiredInt("timeout"))]
+        if !(try arguments.bool("validate_certs")) { words.append("-k") }
+        if let user = try arguments.string("url_username") {
+            words += ["-u", user + ":" + (try arguments.string("url_password") ?? "")]
         }
-        if case .dict(let headers)? = arguments.raw(["headers"])?.1 {
+        if case .dict(let headers)? = arguments.value("headers") {
             for (key, value) in headers {
                 let header = key + ": " + value.displayText
                 guard !header.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" }), !key.contains(":") else {

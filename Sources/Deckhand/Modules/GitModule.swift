@@ -30,13 +30,13 @@ public struct GitModule: Module {
     var keyFile: String?
 
     public init(_ arguments: ModuleArguments) throws {
-        repo = try arguments.requiredString("repo", "name")
+        repo = try arguments.requiredString("repo")
         dest = try arguments.requiredString("dest")
-        version = try arguments.string("version") ?? "HEAD"
-        force = try arguments.bool("force", default: false)
+        version = try arguments.requiredString("version")
+        force = try arguments.bool("force")
         depth = try arguments.int("depth")
-        update = try arguments.bool("update", default: true)
-        acceptHostKey = try arguments.bool("accept_hostkey", default: false)
+        update = try arguments.bool("update")
+        acceptHostKey = try arguments.bool("accept_hostkey")
         keyFile = try arguments.string("key_file")
     }
 

@@ -7,6 +7,7 @@ import Jinja
 public struct GroupByModule: Module {
     public static let spec = ModuleSpec(
         name: "group_by",
+        runsOnController: true,
         arguments: [
             ArgumentSpec("key", required: true, doc: "The group's name (templated per host; spaces become dashes)."),
             ArgumentSpec("parents", type: .list, default: .list([.string("all")]), doc: "Parent groups of the new group."),
@@ -21,7 +22,7 @@ public struct GroupByModule: Module {
     public init(_ arguments: ModuleArguments) throws {
         key = try arguments.requiredString("key").trimmed.replacingOccurrences(of: " ", with: "-")
         guard !key.isEmpty else { throw ModuleArgumentError("key is empty: group_by needs the group's name") }
-        parents = try arguments.list("parents") ?? ["all"]
+        parents = try arguments.requiredList("parents")
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {

@@ -24,8 +24,8 @@ public struct GroupModule: Module {
     public init(_ arguments: ModuleArguments) throws {
         name = try arguments.requiredString("name")
         gid = try arguments.int("gid")
-        present = try arguments.choice("state", ["present", "absent"], default: "present") == "present"
-        system = try arguments.bool("system", default: false)
+        present = try arguments.requiredString("state") == "present"
+        system = try arguments.bool("system")
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {

@@ -8,8 +8,9 @@ import OrderedCollections
 public struct IncludeVarsModule: Module {
     public static let spec = ModuleSpec(
         name: "include_vars",
+        runsOnController: true, setsHostVariables: true,
         arguments: [
-            ArgumentSpec("file", type: .path, aliases: ["_raw_params"], doc: "The file (looked up in the role's files/, then beside the playbook) (free form)."),
+            ArgumentSpec("file", type: .path, doc: "The file (looked up in the role's files/, then beside the playbook) (free form)."),
             ArgumentSpec("name", doc: "Put all the file's variables under this one variable."),
         ],
         freeFormArgument: "file",
@@ -22,7 +23,7 @@ public struct IncludeVarsModule: Module {
     var name: String?
 
     public init(_ arguments: ModuleArguments) throws {
-        file = try arguments.requiredString("file", "_raw_params")
+        file = try arguments.requiredString("file")
         name = try arguments.string("name")
         if let name, !SetFactModule.isIdentifier(name) {
             throw ModuleArgumentError("name \(name) is not a valid variable name")

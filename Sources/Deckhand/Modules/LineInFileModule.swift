@@ -43,21 +43,21 @@ public struct LineInFileModule: Module {
     var group: String?
 
     public init(_ arguments: ModuleArguments) throws {
-        path = try arguments.requiredString("path", "dest", "destfile", "name")
-        line = try arguments.string("line", "value")
-        if let pattern = try arguments.string("regexp", "regex") {
+        path = try arguments.requiredString("path")
+        line = try arguments.string("line")
+        if let pattern = try arguments.string("regexp") {
             do { regexp = try NSRegularExpression(pattern: pattern) } catch {
                 throw ModuleArgumentError("regexp \(pattern) is not a valid regular expression")
             }
         }
         searchString = try arguments.string("search_string")
-        present = try arguments.choice("state", ["present", "absent"], default: "present") == "present"
+        present = try arguments.requiredString("state") == "present"
         insertAfter = try arguments.string("insertafter")
         insertBefore = try arguments.string("insertbefore")
-        create = try arguments.bool("create", default: false)
-        backrefs = try arguments.bool("backrefs", default: false)
-        firstMatch = try arguments.bool("firstmatch", default: false)
-        backup = try arguments.bool("backup", default: false)
+        create = try arguments.bool("create")
+        backrefs = try arguments.bool("backrefs")
+        firstMatch = try arguments.bool("firstmatch")
+        backup = try arguments.bool("backup")
         mode = try arguments.mode()
         owner = try arguments.string("owner")
         group = try arguments.string("group")
@@ -107,7 +107,6 @@ public struct LineInFileModule: Module {
     /// The edited text and Ansible's message for what happened ("line added", "line replaced", ...).
     func edit(_ text: String) -> (String, String) {
         var lines = text.splitLines
-        let endsWithNewline = text.isEmpty || text.hasSuffix("\n")
         func matches(_ candidate: String) -> Bool {
             if let regexp {
                 return regexp.firstMatch(in: candidate, range: NSRange(candidate.startIndex..., in: candidate)) != nil
@@ -153,7 +152,6 @@ public struct LineInFileModule: Module {
             if let index = firstMatch ? found.first : found.last { position = index + 1 }
         }
         lines.insert(line, at: position)
-        _ = endsWithNewline
         return (join(lines), "line added")
     }
 }

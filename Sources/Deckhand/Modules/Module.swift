@@ -72,8 +72,6 @@ public struct HostAction: Sendable {
     public var kind: Kind
     /// When set, the action's rc/stdout/stderr become the task's (command, shell, raw).
     public var reportsOutput: Bool
-    /// A non-zero exit is the module's answer, not a failure of the action (command's own rc).
-    public var exitStatusIsResult: Bool
     /// Reads the action's output into the result (django_manage's applied migrations, git's new HEAD, fetch's
     /// bytes); runs before the exit status is judged, and a thrown error fails the task with its message.
     public var interpret: (@Sendable (CommandResult, inout ModuleResult) throws -> Void)? = nil
@@ -84,7 +82,7 @@ public struct HostAction: Sendable {
     public var unchangedMarker: String?
 
     public static func run(_ command: ShellCommand, stdin: Data? = nil) -> HostAction {
-        HostAction(kind: .run(command, stdin: stdin), reportsOutput: false, exitStatusIsResult: false)
+        HostAction(kind: .run(command, stdin: stdin), reportsOutput: false)
     }
 
     /// A command that changed something only when its output contains `marker`.
@@ -96,14 +94,14 @@ public struct HostAction: Sendable {
 
     /// A command whose output is the task's result (command, shell, raw).
     public static func runReporting(_ command: ShellCommand, stdin: Data? = nil) -> HostAction {
-        HostAction(kind: .run(command, stdin: stdin), reportsOutput: true, exitStatusIsResult: true)
+        HostAction(kind: .run(command, stdin: stdin), reportsOutput: true)
     }
 
     public static func put(_ data: Data, to path: String, mode: Int? = nil, owner: String? = nil,
                            group: String? = nil, validate: [String]? = nil, expected: FileExpectation? = nil) -> HostAction {
         HostAction(kind: .put(FileWrite(data: data, path: path, mode: mode, owner: owner, group: group, validate: validate,
                                         expected: expected)),
-                   reportsOutput: false, exitStatusIsResult: false)
+                   reportsOutput: false)
     }
 
     /// This action, its output read by `interpret`.

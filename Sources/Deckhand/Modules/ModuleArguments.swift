@@ -2,46 +2,83 @@ import Foundation
 import Jinja
 import OrderedCollections
 
-/// A module's arguments after templating, read through typed accessors that name the argument on error.
+/// A module's arguments after templating, normalised by its spec: every alias folded onto the argument's own
+/// name, every default filled in, every choice and single-line field checked. So a module reads canonical
+/// names only and never restates a default, an alias or a choice list; the spec is the one place for them.
 public struct ModuleArguments: Sendable {
-    public var values: OrderedDictionary<String, Value>
+    public private(set) var values: OrderedDictionary<String, Value>
 
-    public init(_ values: OrderedDictionary<String, Value>) {
+    /// Reads `given` (a task's rendered arguments, module_defaults first) through `spec`; `task` names the task
+    /// in errors.
+    public init(_ given: OrderedDictionary<String, Value>, spec: ModuleSpec, task: String? = nil) throws {
+        let place = task.map { " in task '\($0)'" } ?? ""
+        /// The argument `key` is another name of (an alias, or free-form text given as `_raw_params`).
+        func aliased(_ key: String) -> String? {
+            if let argument = spec.argument(named: key) { return argument.name == key ? nil : argument.name }
+            return key == "_raw_params" ? spec.freeFormArgument : nil
+        }
+        var values = OrderedDictionary<String, Value>()
+        // As Ansible's _handle_aliases: an alias given beside the argument's own name wins.
+        for (key, value) in given where aliased(key) == nil { values[key] = value }
+        for (key, value) in given { if let name = aliased(key) { values[name] = value } }
+        for argument in spec.arguments {
+            if values[argument.name] == .some(.none) { values.removeValue(forKey: argument.name) }
+            guard let value = values[argument.name] else {
+                if let fallback = argument.defaultValue {
+                    values[argument.name] = fallback
+                } else if argument.required {
+                    throw ModuleArgumentError("'\(spec.name)' needs the argument '\(argument.name)'\(place)")
+                }
+                continue
+            }
+            if !argument.choices.isEmpty {
+                guard let text = value.choiceText, argument.choices.contains(text) else {
+                    let hint = value.choiceText.flatMap { Suggestion.nearest($0, in: argument.choices) }
+                    throw ModuleArgumentError("argument '\(argument.name)' of '\(spec.name)'\(place) must be one of "
+                        + argument.choices.joined(separator: ", ") + ", not '\(value.shortText)'"
+                        + (hint.map { " (did you mean '\($0)'?)" } ?? ""))
+                }
+                values[argument.name] = .string(text)
+            }
+            if argument.singleLine, case .string(let text) = value, text.contains(where: \.isNewline) {
+                throw ModuleArgumentError("argument '\(argument.name)' of '\(spec.name)'\(place) must be a single line, "
+                    + "but it holds a line break: remove it (a newline here would start another entry in the file)")
+            }
+        }
         self.values = values
     }
 
-    /// The first of `names` present (the argument, then its aliases).
-    public func raw(_ names: [String]) -> (String, Value)? {
-        for name in names {
-            if let value = values[name], value != .none { return (name, value) }
-        }
-        return nil
+    /// The value of the argument called `name`, nil when it is not set.
+    public func value(_ name: String) -> Value? {
+        guard let value = values[name], value != .none else { return nil }
+        return value
     }
 
-    public func has(_ names: String...) -> Bool { raw(names) != nil }
-
-    public func string(_ names: String...) throws -> String? {
-        guard let (name, value) = raw(names) else { return nil }
-        switch value {
-        case .string(let text): return text
-        case .int(let number): return String(number)
-        case .double(let number): return String(number)
-        case .bool(let flag): return flag ? "True" : "False"
-        default:
-            throw ModuleArgumentError("argument \(name) must be a string, got \(value.typeName)")
-        }
+    /// The value of an argument the spec requires or gives a default, so it is always set.
+    public func requiredValue(_ name: String) throws -> Value {
+        guard let value = value(name) else { throw ModuleArgumentError("missing required argument: \(name)") }
+        return value
     }
 
-    public func requiredString(_ names: String...) throws -> String {
-        guard let (name, value) = raw(names) else {
-            throw ModuleArgumentError("missing required argument: \(names[0])")
-        }
-        return try ModuleArguments([name: value]).string(name) ?? ""
+    public func has(_ name: String) -> Bool { value(name) != nil }
+
+    public func string(_ name: String) throws -> String? {
+        try value(name).map { try Self.text($0, name) }
     }
 
-    /// Ansible's booleans: yes/no, true/false, on/off, 1/0, in any case.
-    public func bool(_ names: String..., default fallback: Bool) throws -> Bool {
-        guard let (name, value) = raw(names) else { return fallback }
+    /// An argument the spec requires or gives a default, so it is always set.
+    public func requiredString(_ name: String) throws -> String {
+        try Self.text(requiredValue(name), name)
+    }
+
+    /// Ansible's booleans: yes/no, true/false, on/off, 1/0, in any case. Unset is false, as Ansible's None.
+    public func bool(_ name: String) throws -> Bool {
+        try optionalBool(name) ?? false
+    }
+
+    /// A boolean whose absence means "leave it as it is" (service's enabled).
+    public func optionalBool(_ name: String) throws -> Bool? {
+        guard let value = value(name) else { return nil }
         switch value {
         case .bool(let flag): return flag
         case .int(let number) where number == 0 || number == 1: return number == 1
@@ -56,8 +93,8 @@ public struct ModuleArguments: Sendable {
         throw ModuleArgumentError("argument \(name) must be a boolean (yes/no, true/false), got \(value.shortText)")
     }
 
-    public func int(_ names: String...) throws -> Int? {
-        guard let (name, value) = raw(names) else { return nil }
+    public func int(_ name: String) throws -> Int? {
+        guard let value = value(name) else { return nil }
         switch value {
         case .int(let number): return number
         case .string(let text) where Int(text.trimmed) != nil: return Int(text.trimmed)
@@ -65,15 +102,18 @@ public struct ModuleArguments: Sendable {
         }
     }
 
+    /// An integer the spec gives a default, so it is always set.
+    public func requiredInt(_ name: String) throws -> Int {
+        guard let number = try int(name) else { throw ModuleArgumentError("missing required argument: \(name)") }
+        return number
+    }
+
     /// A list argument: a YAML list, or a comma-separated string as Ansible accepts.
-    public func list(_ names: String...) throws -> [String]? {
-        guard let (name, value) = raw(names) else { return nil }
+    public func list(_ name: String) throws -> [String]? {
+        guard let value = value(name) else { return nil }
         switch value {
         case .list(let items):
-            return try items.map { item in
-                guard let text = try ModuleArguments(["item": item]).string("item") else { return "" }
-                return text
-            }
+            return try items.map { item in item == .none ? "" : try Self.text(item, name) }
         case .string(let text):
             return text.split(separator: ",").map { String($0).trimmed }.filter { !$0.isEmpty }
         default:
@@ -81,13 +121,28 @@ public struct ModuleArguments: Sendable {
         }
     }
 
-    /// One of a fixed set of words.
-    public func choice(_ name: String, _ choices: [String], default fallback: String?) throws -> String? {
-        guard let text = try string(name) else { return fallback }
-        guard choices.contains(text) else {
-            throw ModuleArgumentError("argument \(name) must be one of \(choices.joined(separator: ", ")), got \(text)")
+    /// A list the spec requires or gives a default, so it is always set.
+    public func requiredList(_ name: String) throws -> [String] {
+        guard let items = try list(name) else { throw ModuleArgumentError("missing required argument: \(name)") }
+        return items
+    }
+
+    private static func text(_ value: Value, _ name: String) throws -> String {
+        switch value {
+        case .string(let text): return text
+        case .int(let number): return String(number)
+        case .double(let number): return String(number)
+        case .bool(let flag): return flag ? "True" : "False"
+        default:
+            throw ModuleArgumentError("argument \(name) must be a string, got \(value.typeName)")
         }
-        return text
+    }
+}
+
+extension Module {
+    /// The module for a task's rendered arguments, read through its spec first (see `ModuleArguments`).
+    public static func make(_ arguments: OrderedDictionary<String, Value>, task: String? = nil) throws -> Self {
+        try Self(ModuleArguments(arguments, spec: spec, task: task))
     }
 }
 

@@ -32,6 +32,7 @@ public enum ModuleRegistry {
         ScriptModule.self,
         ServiceModule.self,
         SetFactModule.self,
+        SetStatsModule.self,
         SetupModule.self,
         ShellModule.self,
         SlurpModule.self,

@@ -22,11 +22,37 @@ public struct ModuleSpec: Sendable {
     /// A task using it, in YAML.
     public var example: String
 
-    public init(name: String, aliases: [String] = [], arguments: [ArgumentSpec] = [], freeFormArgument: String? = nil,
+    // What the runner does for the module besides probe, plan and actions. The runner reads these, never a
+    // module's name.
+
+    /// Needs no connection: its plan comes from its arguments and the host's variables alone (debug, set_fact,
+    /// assert), so the runner opens none, even for an unreachable host.
+    public var runsOnController: Bool
+    /// The facts it returns become host variables, above play vars (set_fact, include_vars), not gathered facts.
+    public var setsHostVariables: Bool
+    /// Its registered result keeps the facts it returns as `ansible_facts` (set_fact's does not).
+    public var registersFacts: Bool
+    /// Runs once, for the first host of the batch, its result that host's alone (add_host).
+    public var bypassesHostLoop: Bool
+    /// The argument naming the -v level below which the task is skipped (debug's `verbosity`).
+    public var verbosityArgument: String?
+    /// Its result is printed at every verbosity, not only with -v (debug; Ansible's `_ansible_verbose_always`).
+    public var showsResult: Bool
+
+    public init(name: String, aliases: [String] = [],
+                runsOnController: Bool = false, setsHostVariables: Bool = false, registersFacts: Bool = true,
+                bypassesHostLoop: Bool = false, verbosityArgument: String? = nil, showsResult: Bool = false,
+                arguments: [ArgumentSpec] = [], freeFormArgument: String? = nil,
                 acceptsAnyArguments: Bool = false, requiredOneOf: [[String]] = [], mutuallyExclusive: [[String]] = [],
                 doc: String, example: String) {
         self.name = name
         self.aliases = aliases
+        self.runsOnController = runsOnController
+        self.setsHostVariables = setsHostVariables
+        self.registersFacts = registersFacts
+        self.bypassesHostLoop = bypassesHostLoop
+        self.verbosityArgument = verbosityArgument
+        self.showsResult = showsResult
         self.arguments = arguments
         self.freeFormArgument = freeFormArgument
         self.acceptsAnyArguments = acceptsAnyArguments
@@ -53,10 +79,13 @@ public struct ArgumentSpec: Sendable {
     public var choices: [String]
     /// Never shown in output (passwords).
     public var noLog: Bool
+    /// Refused when it holds a line break (a field written as one line of a file, such as a cron job's name).
+    public var singleLine: Bool
     public var doc: String
 
     public init(_ name: String, type: ArgumentType = .string, required: Bool = false, default defaultValue: Value? = nil,
-                aliases: [String] = [], choices: [String] = [], noLog: Bool = false, doc: String) {
+                aliases: [String] = [], choices: [String] = [], noLog: Bool = false, singleLine: Bool = false,
+                doc: String) {
         self.name = name
         self.type = type
         self.required = required
@@ -64,6 +93,7 @@ public struct ArgumentSpec: Sendable {
         self.aliases = aliases
         self.choices = choices
         self.noLog = noLog
+        self.singleLine = singleLine
         self.doc = doc
     }
 }

@@ -19,7 +19,7 @@ public struct PauseModule: Module {
     var seconds: Int
 
     public init(_ arguments: ModuleArguments) throws {
-        if arguments.has("prompt") && !arguments.has("seconds", "minutes") {
+        if arguments.has("prompt") && !arguments.has("seconds") && !arguments.has("minutes") {
             throw ModuleArgumentError("pause with a prompt is not supported; give seconds or minutes")
         }
         seconds = try arguments.int("seconds") ?? (try arguments.int("minutes")).map { $0 * 60 } ?? 0

@@ -14,7 +14,7 @@ public struct PingModule: Module {
     var data: String
 
     public init(_ arguments: ModuleArguments) throws {
-        data = try arguments.string("data") ?? "pong"
+        data = try arguments.requiredString("data")
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? { ShellCommand("true") }

@@ -37,9 +37,9 @@ public struct PipModule: Module {
         packages = try arguments.list("name") ?? []
         requirements = try arguments.string("requirements")
         virtualenv = try arguments.string("virtualenv")
-        virtualenvCommand = try arguments.string("virtualenv_command") ?? "python3 -m venv"
+        virtualenvCommand = try arguments.requiredString("virtualenv_command")
         virtualenvPython = try arguments.string("virtualenv_python")
-        state = try arguments.choice("state", ["present", "absent", "latest", "forcereinstall"], default: "present") ?? "present"
+        state = try arguments.requiredString("state")
         extraArgs = try ShellWords.split(try arguments.string("extra_args") ?? "")
         chdir = try arguments.string("chdir")
         executable = try arguments.string("executable")

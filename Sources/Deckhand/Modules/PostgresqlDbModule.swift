@@ -45,8 +45,8 @@ public struct PostgresqlDbModule: Module {
     var maintenance: String
 
     public init(_ arguments: ModuleArguments) throws {
-        name = try arguments.requiredString("name", "db")
-        state = try arguments.choice("state", PostgresqlDbModule.states, default: "present") ?? "present"
+        name = try arguments.requiredString("name")
+        state = try arguments.requiredString("state")
         owner = try arguments.string("owner")
         encoding = try arguments.string("encoding")
         collate = try arguments.string("lc_collate")
@@ -54,11 +54,11 @@ public struct PostgresqlDbModule: Module {
         template = try arguments.string("template")
         target = try arguments.string("target")
         targetOptions = try ShellWords.split(try arguments.string("target_opts") ?? "")
-        var connection = ["-U", try arguments.string("login_user", "login") ?? "postgres", "-p", String(try arguments.int("port", "login_port") ?? 5432)]
+        var connection = ["-U", try arguments.requiredString("login_user"), "-p", String(try arguments.requiredInt("port"))]
         if let host = try arguments.string("login_host") ?? arguments.string("login_unix_socket") { connection += ["-h", host] }
         self.connection = connection
         environment = [:]
-        maintenance = try arguments.string("maintenance_db") ?? "postgres"
+        maintenance = try arguments.requiredString("maintenance_db")
         if let password = try arguments.string("login_password") { environment["PGPASSWORD"] = password }
         if (state == "dump" || state == "restore") && target == nil { throw ModuleArgumentError("state \(state) needs target") }
     }

@@ -28,13 +28,13 @@ public struct ReplaceModule: Module {
     var group: String?
 
     public init(_ arguments: ModuleArguments) throws {
-        path = try arguments.requiredString("path", "dest", "destfile", "name")
+        path = try arguments.requiredString("path")
         let pattern = try arguments.requiredString("regexp")
         do { regexp = try NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines]) } catch {
             throw ModuleArgumentError("regexp \(pattern) is not a valid regular expression")
         }
-        replacement = ReplaceModule.template(fromPython: try arguments.string("replace") ?? "")
-        backup = try arguments.bool("backup", default: false)
+        replacement = ReplaceModule.template(fromPython: try arguments.requiredString("replace"))
+        backup = try arguments.bool("backup")
         mode = try arguments.mode()
         owner = try arguments.string("owner")
         group = try arguments.string("group")

@@ -29,7 +29,7 @@ public struct ScriptModule: Module {
     var invocation: CommandInvocation
 
     public init(_ arguments: ModuleArguments) throws {
-        words = try ShellWords.split(try arguments.requiredString("cmd", "_raw_params"))
+        words = try ShellWords.split(try arguments.requiredString("cmd"))
         guard !words.isEmpty else { throw ModuleArgumentError("script needs the script's name") }
         chdir = try arguments.string("chdir")
         creates = try arguments.string("creates")

@@ -25,10 +25,10 @@ public struct ServiceModule: Module {
     var daemonReload: Bool
 
     public init(_ arguments: ModuleArguments) throws {
-        name = try arguments.requiredString("name", "service", "unit")
-        state = try arguments.choice("state", ["started", "stopped", "restarted", "reloaded"], default: nil)
-        enabled = arguments.has("enabled") ? try arguments.bool("enabled", default: false) : nil
-        daemonReload = try arguments.bool("daemon_reload", default: false)
+        name = try arguments.requiredString("name")
+        state = try arguments.string("state")
+        enabled = try arguments.optionalBool("enabled")
+        daemonReload = try arguments.bool("daemon_reload")
         if state == nil && enabled == nil && !daemonReload {
             throw ModuleArgumentError("give state, enabled or daemon_reload")
         }

@@ -8,6 +8,7 @@ import OrderedCollections
 public struct SetFactModule: Module {
     public static let spec = ModuleSpec(
         name: "set_fact",
+        runsOnController: true, setsHostVariables: true, registersFacts: false,
         arguments: [ArgumentSpec("cacheable", type: .bool, default: .bool(false), doc: "Accepted and ignored (no fact cache).")],
         acceptsAnyArguments: true,
         doc: "Sets variables on the host for the rest of the run; each argument is one variable.",
@@ -16,7 +17,7 @@ public struct SetFactModule: Module {
     var facts: OrderedDictionary<String, Value>
 
     public init(_ arguments: ModuleArguments) throws {
-        facts = arguments.values.filter { $0.key != "cacheable" }
+        facts = arguments.values.filter { key, _ in SetFactModule.spec.argument(named: key) == nil }
         guard !facts.isEmpty else { throw ModuleArgumentError("set_fact needs at least one variable to set") }
         for name in facts.keys where !SetFactModule.isIdentifier(name) {
             throw ModuleArgumentError("\(name) is not a valid variable name (letters, digits and _; not starting with a digit)")

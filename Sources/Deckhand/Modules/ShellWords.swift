@@ -1,4 +1,6 @@
-/// Splits a `command:` line into words the way Python's shlex (POSIX mode) does, as Ansible does.
+/// Splits a `command:` line (and pip's extra_args, validate, ...) into words exactly as Python's
+/// `shlex.split` (POSIX mode) does, which is what Ansible runs: quotes group, a backslash outside quotes keeps
+/// the next character, inside double quotes it escapes only `"` and `\`, inside single quotes nothing.
 enum ShellWords {
     static func split(_ text: String) throws -> [String] {
         var words: [String] = []
@@ -8,22 +10,21 @@ enum ShellWords {
         var escaping = false
         for character in text {
             if escaping {
-                // Inside double quotes a backslash only escapes ", \, $ and `.
-                if quote == "\"" && !"\"\\$`\n".contains(character) { current.append("\\") }
+                if quote == "\"" && character != "\"" && character != "\\" { current.append("\\") }
                 current.append(character)
                 escaping = false
-                inWord = true
                 continue
             }
             switch (quote, character) {
             case (nil, "\\"), ("\"", "\\"):
                 escaping = true
+                inWord = true
             case (nil, "'"), (nil, "\""):
                 quote = character
                 inWord = true
             case ("'", "'"), ("\"", "\""):
                 quote = nil
-            case (nil, _) where character.isWhitespace:
+            case (nil, " "), (nil, "\t"), (nil, "\r"), (nil, "\n"), (nil, "\r\n"):
                 if inWord { words.append(current) }
                 current = ""
                 inWord = false
@@ -32,8 +33,8 @@ enum ShellWords {
                 inWord = true
             }
         }
-        if quote != nil { throw ModuleArgumentError("unbalanced quotes in: \(text)") }
-        if escaping { current.append("\\") }
+        if quote != nil { throw ModuleArgumentError("a quote is not closed in: \(text)") }
+        if escaping { throw ModuleArgumentError("a backslash ends the line with nothing to escape in: \(text)") }
         if inWord { words.append(current) }
         return words
     }

@@ -16,7 +16,7 @@ public struct SlurpModule: Module {
     var source: String
 
     public init(_ arguments: ModuleArguments) throws {
-        source = try arguments.requiredString("src", "path")
+        source = try arguments.requiredString("src")
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {

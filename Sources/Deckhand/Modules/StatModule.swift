@@ -28,11 +28,10 @@ public struct StatModule: Module {
     var algorithm: String
 
     public init(_ arguments: ModuleArguments) throws {
-        path = try arguments.requiredString("path", "dest", "name")
-        follow = try arguments.bool("follow", default: false)
-        checksum = try arguments.bool("get_checksum", default: true)
-        algorithm = try arguments.choice("checksum_algorithm", ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"], default: nil)
-            ?? arguments.string("checksum", "checksum_algo") ?? "sha1"
+        path = try arguments.requiredString("path")
+        follow = try arguments.bool("follow")
+        checksum = try arguments.bool("get_checksum")
+        algorithm = try arguments.requiredString("checksum_algorithm")
     }
 
     static let statFormat = "stat %f %u %g %s %Y %X %Z %i %h %d\\nowner %U\\ngroup %G\\n"

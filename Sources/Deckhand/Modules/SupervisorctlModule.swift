@@ -25,7 +25,7 @@ public struct SupervisorctlModule: Module {
 
     public init(_ arguments: ModuleArguments) throws {
         name = try arguments.requiredString("name")
-        state = try arguments.choice("state", ["present", "started", "stopped", "restarted", "absent", "signalled"], default: nil) ?? "started"
+        state = try arguments.requiredString("state")
         signal = try arguments.string("signal")
         config = try arguments.string("config")
         binary = try arguments.string("supervisorctl_path") ?? "supervisorctl"

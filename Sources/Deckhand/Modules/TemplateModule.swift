@@ -20,7 +20,7 @@ public struct TemplateModule: Module {
 
     public init(_ arguments: ModuleArguments) throws {
         source = try arguments.requiredString("src")
-        destination = try arguments.requiredString("dest", "path")
+        destination = try arguments.requiredString("dest")
         if destination.hasSuffix("/") {
             var name = (source as NSString).lastPathComponent
             if name.hasSuffix(".j2") { name.removeLast(3) }

@@ -44,10 +44,10 @@ public struct UriModule: Module {
 
     public init(_ arguments: ModuleArguments) throws {
         url = try arguments.requiredString("url")
-        method = (try arguments.string("method") ?? "GET").uppercased()
+        method = try arguments.requiredString("method").uppercased()
         guard method.allSatisfy({ $0.isLetter }) else { throw ModuleArgumentError("method \(method) is not an HTTP method") }
-        let format = try arguments.choice("body_format", ["raw", "json", "form-urlencoded"], default: "raw") ?? "raw"
-        if let (_, value) = arguments.raw(["body"]) {
+        let format = try arguments.requiredString("body_format")
+        if let value = arguments.value("body") {
             switch (format, value) {
             case ("json", .string(let text)): body = text
             case ("json", _): body = value.jsonText
@@ -62,7 +62,7 @@ public struct UriModule: Module {
             if format == "form-urlencoded" { contentType = "application/x-www-form-urlencoded" }
         }
         headers = []
-        if case .dict(let given)? = arguments.raw(["headers"])?.1 {
+        if case .dict(let given)? = arguments.value("headers") {
             for (key, value) in given {
                 // Scalars, not Characters: "\r\n" is one Character and would slip past a Character test.
                 let breaks: (String) -> Bool = { $0.unicodeScalars.contains { $0 == "\n" || $0 == "\r" } }
@@ -73,17 +73,17 @@ public struct UriModule: Module {
             }
         }
         if headers.contains(where: { $0.0.lowercased() == "content-type" }) { contentType = nil }
-        statusCodes = try (arguments.list("status_code") ?? ["200"]).map { text in
+        statusCodes = try arguments.requiredList("status_code").map { text in
             guard let code = Int(text) else { throw ModuleArgumentError("status_code must be numbers, got \(text)") }
             return code
         }
-        returnContent = try arguments.bool("return_content", default: false)
-        validateCerts = try arguments.bool("validate_certs", default: true)
-        timeout = try arguments.int("timeout") ?? 30
-        let follow = try arguments.string("follow_redirects") ?? "safe"
+        returnContent = try arguments.bool("return_content")
+        validateCerts = try arguments.bool("validate_certs")
+        timeout = try arguments.requiredInt("timeout")
+        let follow = try arguments.requiredString("follow_redirects")
         followRedirects = ["all", "yes"].contains(follow) || (["safe", "urllib2"].contains(follow) && ["GET", "HEAD"].contains(method))
-        if let user = try arguments.string("url_username", "user") {
-            credentials = user + ":" + (try arguments.string("url_password", "password") ?? "")
+        if let user = try arguments.string("url_username") {
+            credentials = user + ":" + (try arguments.string("url_password") ?? "")
         }
         unixSocket = try arguments.string("unix_socket")
     }

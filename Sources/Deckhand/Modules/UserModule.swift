@@ -40,19 +40,19 @@ public struct UserModule: Module {
     var remove: Bool
 
     public init(_ arguments: ModuleArguments) throws {
-        name = try arguments.requiredString("name", "user")
-        present = try arguments.choice("state", ["present", "absent"], default: "present") == "present"
+        name = try arguments.requiredString("name")
+        present = try arguments.requiredString("state") == "present"
         uid = try arguments.int("uid")
         group = try arguments.string("group")
         groups = try arguments.list("groups")
-        append = try arguments.bool("append", default: false)
+        append = try arguments.bool("append")
         shell = try arguments.string("shell")
         home = try arguments.string("home")
         comment = try arguments.string("comment")
-        system = try arguments.bool("system", default: false)
-        createHome = try arguments.bool("create_home", "createhome", default: true)
+        system = try arguments.bool("system")
+        createHome = try arguments.bool("create_home")
         password = try arguments.string("password")
-        remove = try arguments.bool("remove", default: false)
+        remove = try arguments.bool("remove")
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {

@@ -35,13 +35,13 @@ public struct WaitForModule: Module {
     var message: String?
 
     public init(_ arguments: ModuleArguments) throws {
-        host = try arguments.string("host") ?? "127.0.0.1"
+        host = try arguments.requiredString("host")
         port = try arguments.int("port")
         path = try arguments.string("path")
-        state = try arguments.choice("state", ["started", "stopped", "present", "absent", "drained"], default: "started") ?? "started"
-        timeout = try arguments.int("timeout") ?? 300
-        delay = try arguments.int("delay") ?? 0
-        sleep = max(1, try arguments.int("sleep") ?? 1)
+        state = try arguments.requiredString("state")
+        timeout = try arguments.requiredInt("timeout")
+        delay = try arguments.requiredInt("delay")
+        sleep = max(1, try arguments.requiredInt("sleep"))
         searchRegex = try arguments.string("search_regex")
         message = try arguments.string("msg")
         if port == nil && path == nil && delay == 0 { throw ModuleArgumentError("give port or path (or a delay)") }

@@ -1,8 +1,10 @@
 import Foundation
 
 /// The settings deckhand honours from an existing `ansible.cfg`, so a project's playbooks run unchanged:
-/// roles_path, inventory, remote_user, private_key_file, forks and the privilege_escalation section.
-/// Found as Ansible finds it: `$ANSIBLE_CONFIG`, `./ansible.cfg`, `~/.ansible.cfg` (first that exists).
+/// roles_path, inventory, remote_user, private_key_file, forks, host_key_checking and the
+/// privilege_escalation section. Found as Ansible finds it: `$ANSIBLE_CONFIG`, `./ansible.cfg`,
+/// `~/.ansible.cfg`, `/etc/ansible/ansible.cfg` (the first that exists); Ansible's environment variables
+/// (ANSIBLE_REMOTE_USER, ANSIBLE_ROLES_PATH, ...) win over the file.
 public struct AnsibleConfig: Sendable, Hashable {
     /// The file read, if any.
     public var path: String?
@@ -13,23 +15,52 @@ public struct AnsibleConfig: Sendable, Hashable {
     public var remoteUser: String?
     public var privateKeyFile: String?
     public var forks: Int?
+    /// `host_key_checking`: false turns checking off; true leaves it to the ssh config.
+    public var hostKeyChecking: Bool?
     public var become: Bool?
     public var becomeUser: String?
     public var becomeMethod: String?
+    public var becomeAskPass: Bool?
 
     public init() {}
 
-    /// The config Ansible would use from `directory` (default: the current one), or an empty one.
+    public static let systemFile = "/etc/ansible/ansible.cfg"
+
+    /// The settings Ansible would use from `directory` (default: the current one): the config file found
+    /// there, then the environment's ANSIBLE_* variables over it.
+    public static func load(from directory: String = FileManager.default.currentDirectoryPath,
+                            environment: [String: String] = ProcessInfo.processInfo.environment,
+                            systemFile: String = AnsibleConfig.systemFile) throws -> AnsibleConfig {
+        var config = try find(from: directory, environment: environment, systemFile: systemFile)
+        try config.apply(environment: environment, directory: directory)
+        return config
+    }
+
+    /// The config file Ansible would use from `directory` (default: the current one), or an empty one.
     public static func find(from directory: String = FileManager.default.currentDirectoryPath,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AnsibleConfig {
+                            environment: [String: String] = ProcessInfo.processInfo.environment,
+                            systemFile: String = AnsibleConfig.systemFile) throws -> AnsibleConfig {
         var candidates: [String] = []
         if let explicit = environment["ANSIBLE_CONFIG"], !explicit.isEmpty { candidates.append(explicit) }
         candidates.append((directory as NSString).appendingPathComponent("ansible.cfg"))
         if let home = environment["HOME"] { candidates.append((home as NSString).appendingPathComponent(".ansible.cfg")) }
+        candidates.append(systemFile)
         for candidate in candidates where FileManager.default.fileExists(atPath: candidate) {
             return try read(path: candidate)
         }
         return AnsibleConfig()
+    }
+
+    /// Run options with this config's defaults: roles found in `rolesPath` then roles_path, forks, and the
+    /// become of plays, blocks and tasks that do not say.
+    public func runOptions(rolesPath: [String] = []) -> RunOptions {
+        var options = RunOptions()
+        options.loader = PlaybookLoader(rolesPath: rolesPath + self.rolesPath)
+        options.forks = forks ?? options.forks
+        options.defaultBecome = become
+        options.defaultBecomeMethod = becomeMethod
+        options.defaultBecomeUser = becomeUser
+        return options
     }
 
     /// Reads `path` (INI: `[defaults]`, `[privilege_escalation]`; other sections are ignored).
@@ -57,30 +88,71 @@ public struct AnsibleConfig: Sendable, Hashable {
             if let comment = value.range(of: " ;") ?? value.range(of: " #") {
                 value = value[..<comment.lowerBound].trimmingCharacters(in: .whitespaces)
             }
-            switch (section, key) {
-            case ("defaults", "roles_path"):
-                config.rolesPath = paths(value, relativeTo: folder)
-            case ("defaults", "inventory"), ("defaults", "hostfile"):
-                config.inventory = value.split(separator: ",").map {
-                    resolve(String($0).trimmingCharacters(in: .whitespaces), relativeTo: folder)
-                }
-            case ("defaults", "remote_user"):
-                config.remoteUser = value
-            case ("defaults", "private_key_file"):
-                config.privateKeyFile = resolve(value, relativeTo: folder)
-            case ("defaults", "forks"):
-                config.forks = Int(value)
-            case ("privilege_escalation", "become"):
-                config.become = NodeReader.truth(value)
-            case ("privilege_escalation", "become_user"):
-                config.becomeUser = value
-            case ("privilege_escalation", "become_method"):
-                config.becomeMethod = value
-            default:
-                continue
-            }
+            let location = SourceLocation(file: path, line: index + 1, column: 1)
+            try config.set(section: section, key: key, value: value, relativeTo: folder, at: location)
         }
         return config
+    }
+
+    /// Ansible's environment variables for these settings, which win over the file's. Relative paths in
+    /// them are taken from `directory`, as Ansible takes them from where it runs.
+    mutating func apply(environment: [String: String], directory: String) throws {
+        let variables: [(name: String, section: String, key: String)] = [
+            ("ANSIBLE_ROLES_PATH", "defaults", "roles_path"),
+            ("ANSIBLE_INVENTORY", "defaults", "inventory"),
+            ("ANSIBLE_REMOTE_USER", "defaults", "remote_user"),
+            ("ANSIBLE_PRIVATE_KEY_FILE", "defaults", "private_key_file"),
+            ("ANSIBLE_FORKS", "defaults", "forks"),
+            ("ANSIBLE_HOST_KEY_CHECKING", "defaults", "host_key_checking"),
+            ("ANSIBLE_BECOME", "privilege_escalation", "become"),
+            ("ANSIBLE_BECOME_USER", "privilege_escalation", "become_user"),
+            ("ANSIBLE_BECOME_METHOD", "privilege_escalation", "become_method"),
+            ("ANSIBLE_BECOME_ASK_PASS", "privilege_escalation", "become_ask_pass"),
+        ]
+        for variable in variables {
+            guard let value = environment[variable.name], !value.isEmpty else { continue }
+            try set(section: variable.section, key: variable.key, value: value, relativeTo: directory,
+                    at: .synthetic("the environment variable \(variable.name)"))
+        }
+    }
+
+    private mutating func set(section: String, key: String, value: String, relativeTo folder: String,
+                              at location: SourceLocation) throws {
+        func truth() throws -> Bool {
+            guard let flag = NodeReader.truth(value) else {
+                throw ValidationError("\(key) must be true or false", at: location, offendingText: value)
+            }
+            return flag
+        }
+        switch (section, key) {
+        case ("defaults", "roles_path"):
+            rolesPath = AnsibleConfig.paths(value, relativeTo: folder)
+        case ("defaults", "inventory"), ("defaults", "hostfile"):
+            inventory = value.split(separator: ",").map {
+                AnsibleConfig.resolve(String($0).trimmingCharacters(in: .whitespaces), relativeTo: folder)
+            }
+        case ("defaults", "remote_user"):
+            remoteUser = value
+        case ("defaults", "private_key_file"):
+            privateKeyFile = AnsibleConfig.resolve(value, relativeTo: folder)
+        case ("defaults", "forks"):
+            guard let number = Int(value), number >= 1 else {
+                throw ValidationError("forks must be a whole number of at least 1", at: location, offendingText: value)
+            }
+            forks = number
+        case ("defaults", "host_key_checking"):
+            hostKeyChecking = try truth()
+        case ("privilege_escalation", "become"):
+            become = try truth()
+        case ("privilege_escalation", "become_user"):
+            becomeUser = value
+        case ("privilege_escalation", "become_method"):
+            becomeMethod = value
+        case ("privilege_escalation", "become_ask_pass"):
+            becomeAskPass = try truth()
+        default:
+            return
+        }
     }
 
     static func paths(_ value: String, relativeTo folder: String) -> [String] {

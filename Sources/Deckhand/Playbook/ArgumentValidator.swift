@@ -98,6 +98,9 @@ enum ArgumentValidator {
             return "must be one of \(argument.choices.joined(separator: ", ")), not '\(text)'"
                 + (Suggestion.nearest(text, in: argument.choices).map { " (did you mean '\($0)'?)" } ?? "")
         }
+        if argument.singleLine, case .string(let text) = value, text.contains(where: \.isNewline) {
+            return "must be a single line, but it holds a line break"
+        }
         return nil
     }
 

@@ -23,32 +23,19 @@ struct YAMLDocument {
         return try parse(text, path: path)
     }
 
-    /// Composes `text`, naming it `path` in errors.
-    static func parse(_ text: String, path: String) throws -> YAMLDocument {
-        try refuseVault(text, path: path)
+    /// Composes `text`, naming it `path` in errors. Vault data (a whole vaulted file, `!vault` values) is
+    /// decrypted with `vault`'s passwords; a value that cannot be is an error at its position.
+    static func parse(_ text: String, path: String, vault: VaultSecrets = .installed) throws -> YAMLDocument {
+        let vaulted = VaultText.isEncrypted(text)
+        let plaintext = vaulted ? try VaultedYAML.decryptFile(text, path: path, vault: vault) : text
         do {
-            return YAMLDocument(path: path, root: try Yams.compose(yaml: text, resolver))
+            let root = try Yams.compose(yaml: plaintext, resolver)
+            guard vaulted || plaintext.contains(VaultedYAML.tag) else { return YAMLDocument(path: path, root: root) }
+            return YAMLDocument(path: path, root: try root.map {
+                try VaultedYAML.decryptValues(in: $0, path: path, vault: vault, revealingStrings: vaulted)
+            })
         } catch let error as YamlError {
-            throw syntaxError(error, path: path, text: text)
-        }
-    }
-
-    /// Ansible Vault is not supported; saying so beats handing a module the ciphertext.
-    private static func refuseVault(_ text: String, path: String) throws {
-        let advice = "deckhand cannot decrypt Ansible Vault; decrypt it (ansible-vault decrypt) or pass the secret with -e"
-        if text.hasPrefix("$ANSIBLE_VAULT;") {
-            throw ValidationError("the file is encrypted with Ansible Vault: \(advice)",
-                                  at: SourceLocation(file: path, line: 1, column: 1))
-        }
-        guard text.contains("!vault") else { return }
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            guard let range = line.range(of: "!vault") else { continue }
-            let before = line[..<range.lowerBound]
-            if before.contains("#") || before.filter({ $0 == "\"" || $0 == "'" }).count % 2 == 1 { continue }
-            throw ValidationError("a value is encrypted with Ansible Vault (!vault): \(advice)",
-                                  at: SourceLocation(file: path, line: index + 1,
-                                                     column: line.distance(from: line.startIndex, to: range.lowerBound) + 1),
-                                  offendingText: String(line).trimmingCharacters(in: .whitespaces))
+            throw syntaxError(error, path: path, text: plaintext)
         }
     }
 

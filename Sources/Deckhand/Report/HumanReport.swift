@@ -142,7 +142,7 @@ public final class HumanReport: RunReporter, @unchecked Sendable {
             line += " => " + (result.msg ?? "unreachable")
             line += "\n    Check that the host is up and reachable over SSH (try: deckhand ping \(result.host))."
         default:
-            if task.module == "debug", !task.noLog, result.status != .skipped {
+            if task.showsResult, !task.noLog, result.status != .skipped {
                 let shown = result.result.filter { !["changed", "failed", "skipped"].contains($0.key) }
                 if !shown.isEmpty { line += " => " + shown.map { "\($0.key): \(prettyValue($0.value))" }.joined(separator: "\n") }
             } else if verbosity >= 1 {

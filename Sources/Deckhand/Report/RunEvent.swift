@@ -23,13 +23,13 @@ public struct TaskInfo: Sendable {
     /// How many hosts run it (for the progress line).
     public var hostCount: Int
     public var noLog: Bool
-    /// The module's canonical name (debug results print their message).
-    public var module: String?
+    /// Its results are printed at every verbosity (debug's, as its spec declares).
+    public var showsResult: Bool
 
     public init(name: String, location: SourceLocation?, isHandler: Bool = false, hostCount: Int, noLog: Bool = false,
-                module: String? = nil) {
+                showsResult: Bool = false) {
         self.name = name
-        self.module = module
+        self.showsResult = showsResult
         self.location = location
         self.isHandler = isHandler
         self.hostCount = hostCount
@@ -60,12 +60,4 @@ public final class RecordingReporter: RunReporter, @unchecked Sendable {
     public func record(_ event: RunEvent) { lock.withLock { _events.append(event) } }
     public func finish() {}
     public var events: [RunEvent] { lock.withLock { _events } }
-
-    /// Host results of the tasks named `name`.
-    public func results(ofTask name: String) -> [HostTaskResult] {
-        events.compactMap { event in
-            if case .hostResult(let task, let result) = event, task.name == name { return result }
-            return nil
-        }
-    }
 }

@@ -4,10 +4,10 @@ import Glibc
 #endif
 
 /// Writes report text to stdout with write(2): whole chunks, and quietly nothing once the reader is gone
-/// (`deckhand run ... | head` must not crash).
+/// (`deckhand run ... | head` must not crash). Values decrypted from Ansible Vault are masked.
 enum StandardOutput {
     static func write(_ text: String) {
-        let data = Data(text.utf8)
+        let data = Data(VaultSecrets.revealed.mask(text).utf8)
         data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
             guard var pointer = buffer.baseAddress else { return }
             var remaining = buffer.count

@@ -1,9 +1,8 @@
 import Foundation
-import SSH
 
 /// One connection per host for the whole run, created on first use; SSH sessions open lazily and in parallel.
 public final class ConnectionPool: @unchecked Sendable {
-    /// Builds the connection for a host from its connection variables (ssh_config applied by the caller).
+    /// Builds the connection for a host from its connection variables.
     public typealias Factory = @Sendable (ConnectionVariables) throws -> Connection
 
     private let factory: Factory
@@ -14,25 +13,9 @@ public final class ConnectionPool: @unchecked Sendable {
         self.factory = factory
     }
 
-    /// SSH for inventory hosts (options from their variables), local for `ansible_connection=local`.
-    public static func standard(sshOptions: @escaping @Sendable (ConnectionVariables) throws -> SSHConnectOptions)
-        -> ConnectionPool {
-        ConnectionPool { variables in
-            switch variables.kind {
-            case .local: return LocalConnection(hostName: variables.hostName)
-            case .ssh: return SSHHostConnection(hostName: variables.hostName, options: try sshOptions(variables))
-            }
-        }
-    }
-
-    /// Plain options from the inventory variables alone (no ssh_config).
-    public static func defaultSSHOptions(_ variables: ConnectionVariables) -> SSHConnectOptions {
-        var options = SSHConnectOptions(host: variables.address, port: variables.port ?? 22,
-                                        user: variables.user ?? ProcessInfo.processInfo.environment["USER"] ?? "root")
-        if let key = variables.privateKeyFile { options.identityFiles = [key]; options.identitiesOnly = true }
-        let home = ProcessInfo.processInfo.environment["HOME"] ?? "/root"
-        options.knownHostsFiles = [home + "/.ssh/known_hosts"]
-        return options
+    /// SSH for inventory hosts as `connector` reaches them, local for `ansible_connection=local`.
+    public convenience init(connector: HostConnector) {
+        self.init { variables in try connector.connection(for: variables) }
     }
 
     public func connection(for variables: ConnectionVariables) throws -> Connection {

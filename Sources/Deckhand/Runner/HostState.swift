@@ -49,8 +49,6 @@ public final class HostState: @unchecked Sendable {
         lock.withLock { defer { _notified = [] }; return _notified }
     }
 
-    public var notified: [String] { lock.withLock { _notified } }
-
     public func markFailed(_ failed: Bool = true) { lock.withLock { _failed = failed } }
     public func markUnreachable() { lock.withLock { _unreachable = true } }
     public func markEnded(_ ended: Bool = true) { lock.withLock { _ended = ended } }
@@ -58,8 +56,18 @@ public final class HostState: @unchecked Sendable {
     /// The last failed task and its result, for a rescue's ansible_failed_task / ansible_failed_result.
     var lastFailure: (task: String, result: OrderedDictionary<String, Value>)? { lock.withLock { _lastFailure } }
 
-    func recordFailure(task: String, result: OrderedDictionary<String, Value>) {
-        lock.withLock { _lastFailure = (task, result) }
+    /// A task failed here: remembered for a rescue, and counted; unless ignored (ignore_errors) the host runs
+    /// no further task of the play outside rescue and always.
+    func recordFailedTask(_ task: String, result: OrderedDictionary<String, Value>, ignored: Bool = false) {
+        lock.withLock {
+            _lastFailure = (task, result)
+            if ignored {
+                _stats.ignored += 1
+            } else {
+                _failed = true
+                _stats.failed += 1
+            }
+        }
     }
 
     public func count(_ update: (inout HostStats) -> Void) {

@@ -23,8 +23,11 @@ public struct RunOptions: Sendable {
     public var forceHandlers = true
     /// Loads include_tasks files and include_role roles at run time (roles_path included).
     public var loader = PlaybookLoader()
-    /// ssh_config for SSH hosts (-F).
-    public var sshConfigFile: String?
+    /// ansible.cfg's [privilege_escalation] become, become_method and become_user: what a play, block or task
+    /// that does not say gets.
+    public var defaultBecome: Bool?
+    public var defaultBecomeMethod: String?
+    public var defaultBecomeUser: String?
     /// Set by the caller to stop the run at the next task boundary (Ctrl-C); rescue/always still run.
     public var interruption: RunInterruption?
 

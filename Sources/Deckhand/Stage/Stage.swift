@@ -25,9 +25,4 @@ public struct Stage: Sendable, Hashable {
         inventory.finish()
         return inventory
     }
-
-    /// How to reach the stage's host (for commands that need no playbook, such as `exec`).
-    public var connection: ConnectionVariables {
-        ConnectionVariables(hostName: name, variables: variables)
-    }
 }

@@ -1,0 +1,181 @@
+import Foundation
+import Jinja
+import OrderedCollections
+
+/// A module's probe, plan and actions through the host's connection, and its result as the task reports it.
+extension TaskExecution {
+    /// Probe, plan and (unless checking) change, through the host's connection.
+    func runModule(_ call: ModuleCall, on host: HostState, scope: TemplatedScope) async throws -> HostTaskResult {
+        guard let moduleType = ModuleRegistry.module(named: call.name) else {
+            throw ModuleArgumentError("unknown module \(call.originalName)")
+        }
+        var arguments = OrderedDictionary<String, Value>()
+        if case .dict(let defaults)? = keywords.moduleDefaults[call.name] { arguments = defaults }
+        for (key, value) in call.argumentDictionary { arguments[key] = value }
+        let rendered = try templating.renderer.templateArguments(.dict(arguments), scope)
+        guard case .dict(let args) = rendered else { throw ModuleArgumentError("arguments must be a mapping") }
+        let spec = moduleType.spec
+        let secrets = spec.arguments.filter(\.noLog).compactMap { argument -> String? in
+            if case .string(let text)? = ([argument.name] + argument.aliases).lazy.compactMap({ args[$0] }).first { return text }
+            return nil
+        }
+        let module = try moduleType.make(args, task: task.displayName)
+        if let argument = spec.verbosityArgument, Int(args[argument]?.displayText ?? "") ?? 0 > options.verbosity {
+            return HostTaskResult(host: host.name, status: .skipped, result: [
+                "changed": .bool(false), "skipped": .bool(true),
+                "skip_reason": .string("verbosity threshold not met")])
+        }
+
+        let checkMode = try flag(keywords.checkMode, scope: scope) ?? options.checkMode
+        let diffMode = try flag(keywords.diff, scope: scope) ?? options.diffMode
+        let moduleContext = makeModuleContext(host: host, scope: scope, checkMode: checkMode, diffMode: diffMode)
+
+        var commands: [String] = []
+        var outputs: [String] = []
+        func mask(_ text: String) -> String {
+            secrets.filter { !$0.isEmpty }.reduce(text) { $0.replacingOccurrences(of: $1, with: "********") }
+        }
+        func note(_ command: String) {
+            commands.append(mask(command))
+            outputs.append("")
+        }
+        func answer(_ output: CommandResult) {
+            var text = "rc=\(output.exitStatus)"
+            for (name, stream) in [("stdout", output.stdoutText), ("stderr", output.stderrText)] where !stream.isEmpty {
+                let shown = stream.count > 4000 ? String(stream.prefix(4000)) + "... (\(stream.count) characters)" : stream
+                text += "\n\(name):\n" + shown.trimmingTrailingNewline
+            }
+            outputs[outputs.count - 1] = mask(text)
+        }
+
+        var probeResult: CommandResult?
+        let target = spec.runsOnController ? try controllerTarget(for: host, module: spec.name, scope: scope)
+            : try await connectionTarget(for: host, scope: scope)
+        if let probe = try module.probe(moduleContext) {
+            let command = probe.withEnvironment(target.environment)
+            note(command.rendered)
+            probeResult = try await target.connection.run(command, become: target.become, stdin: nil)
+            if let probeResult { answer(probeResult) }
+        }
+        let plan = try module.plan(probeResult, moduleContext)
+        var result = plan.result
+
+        if !checkMode || plan.runsInCheckMode {
+            var markedActions = 0, markersSeen = 0
+            defer {
+                if markedActions > 0 && markersSeen == 0 && !result.failed { result.changed = false }
+            }
+            for action in plan.actions {
+                switch action.kind {
+                case .run(let command, let stdin):
+                    let wrapped = command.withEnvironment(target.environment)
+                    note(wrapped.rendered)
+                    let started = Date()
+                    let output = try await target.connection.run(wrapped, become: target.become, stdin: stdin)
+                    answer(output)
+                    if let interpret = action.interpret {
+                        do { try interpret(output, &result) } catch {
+                            result.failed = true
+                            result.msg = "\(error)"
+                        }
+                    }
+                    if let marker = action.changeMarker {
+                        markedActions += 1
+                        if (output.stdoutText + output.stderrText).contains(marker) { markersSeen += 1 }
+                    }
+                    if let marker = action.unchangedMarker {
+                        markedActions += 1
+                        let lines = (output.stdoutText + "\n" + output.stderrText).splitLines
+                        if !lines.contains(where: { $0.trimmed.hasPrefix(marker) }) { markersSeen += 1 }
+                    }
+                    if action.reportsOutput {
+                        result.record(output, command: command.rendered)
+                        result["delta"] = .string(String(format: "%.3fs", Date().timeIntervalSince(started)))
+                        if output.exitStatus != 0 {
+                            result.failed = true
+                            result.msg = output.exitSignal.map { "killed by signal \($0)" } ?? "non-zero return code"
+                        }
+                    } else if output.exitStatus != 0 {
+                        result.failed = true
+                        result.record(output, command: nil)
+                        result.values.removeValue(forKey: "stdout_lines")
+                        result.values.removeValue(forKey: "stderr_lines")
+                        let stderr = output.stderrText.trimmed
+                        result.msg = "\(command.rendered) failed (exit \(output.exitStatus))" + (stderr.isEmpty ? "" : ": \(stderr)")
+                        result["cmd"] = .string(command.rendered)
+                    }
+                case .put(let write):
+                    note(action.summary)
+                    do {
+                        try await target.connection.put(write, become: target.become)
+                    } catch let error as FileWriteError {
+                        if error.contentChanged { throw FileChangedMeanwhile(write: error) }
+                        result.failed = true
+                        result.msg = error.description
+                    }
+                }
+                if result.failed { break }
+            }
+        }
+
+        if let change = result.inventoryChange, !result.failed {
+            result.changed = runner.changeInventory(change, for: host.name)
+        }
+        if !result.facts.isEmpty {
+            if spec.setsHostVariables {
+                for (key, value) in result.facts { host.setVariable(key, value) }
+            } else {
+                host.mergeFacts(result.facts)
+            }
+        }
+        let registered = result.registered
+        guard case .dict(var dict) = registered else { throw ModuleArgumentError("internal: result is not a dict") }
+        if !spec.registersFacts { dict.removeValue(forKey: "ansible_facts") }
+        if diffMode, !result.diffs.isEmpty {
+            dict["diff"] = .list(result.diffs.map { .dict(["before_header": .string($0.beforeHeader), "after_header": .string($0.afterHeader),
+                                                           "before": .string($0.before), "after": .string($0.after)]) })
+        }
+        let status: TaskStatus = result.failed ? .failed : result.skipped ? .skipped : result.changed ? .changed : .ok
+        var outcome = HostTaskResult(host: host.name, status: status, result: dict)
+        outcome.diffs = diffMode ? result.diffs : []
+        outcome.commands = commands
+        outcome.outputs = outputs
+        if target.delegated { outcome.delegatedTo = target.hostName }
+        return outcome
+    }
+
+    func makeModuleContext(host: HostState, scope: TemplatedScope, checkMode: Bool, diffMode: Bool) -> ModuleContext {
+        let rolePath = task.role?.path
+        let playbookDirectory = context.play.playbookDirectory
+        let templating = self.templating
+        @Sendable func find(_ name: String, _ folder: String) throws -> String {
+            if name.hasPrefix("/") { return name }
+            var candidates: [String] = []
+            if let rolePath { candidates.append("\(rolePath)/\(folder)/\(name)"); candidates.append("\(rolePath)/\(name)") }
+            candidates.append("\(playbookDirectory)/\(folder)/\(name)")
+            candidates.append("\(playbookDirectory)/\(name)")
+            if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
+            throw ModuleArgumentError("could not find \(name); looked in " + candidates.joined(separator: ", "))
+        }
+        return ModuleContext(
+            hostName: host.name, checkMode: checkMode, diffMode: diffMode,
+            readSourceFile: { name in
+                let path = try find(name, "files")
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw ModuleArgumentError("could not read \(path)")
+                }
+                return try VaultedFile.plaintext(of: data, path: path, vault: .installed)
+            },
+            listSourceDirectory: { name in
+                let path = try find(name, "files")
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    return nil
+                }
+                return try DirectoryCopy.files(under: path)
+            },
+            renderTemplate: { name in try TemplateFile.render(path: try find(name, "templates"), scope: scope) },
+            evaluate: { expression in try templating.evaluate(expression, scope) },
+            playbookDirectory: playbookDirectory)
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Jinja
+import OrderedCollections
+
+/// What happens after a task ran on a host: register, notify, count, censor.
+extension TaskExecution {
+    /// Registers, notifies, counts and censors; decides whether the host goes on.
+    func finish(_ outcome: HostTaskResult, on host: HostState, scope: TemplatedScope) -> HostTaskResult {
+        var outcome = outcome
+        if let register = task.register { host.setVariable(register, .dict(outcome.result)) }
+        if outcome.status == .changed && !task.notify.isEmpty {
+            let names = task.notify.map { (try? templating.renderText($0, scope)) ?? $0 }
+            host.notify(names)
+        }
+        let ignoreErrors = (try? flag(keywords.ignoreErrors, scope: scope)) ?? false
+        switch outcome.status {
+        case .ok: host.count { $0.ok += 1 }
+        case .changed: host.count { $0.ok += 1; $0.changed += 1 }
+        case .skipped: host.count { $0.skipped += 1 }
+        case .unreachable:
+            let ignoreUnreachable = (try? flag(keywords.ignoreUnreachable, scope: scope)) ?? false
+            if ignoreUnreachable { outcome.ignored = true; host.count { $0.ignored += 1 } }
+            else { host.markUnreachable(); host.count { $0.unreachable += 1 } }
+        case .failed:
+            outcome.ignored = ignoreErrors
+            host.recordFailedTask(task.displayName, result: outcome.result, ignored: ignoreErrors)
+        }
+        if (try? flag(keywords.noLog, scope: scope)) ?? false {
+            outcome.result = TaskExecution.censored(outcome.result)
+            outcome.items = outcome.items.map { ItemResult(label: "(item hidden)", status: $0.status, result: TaskExecution.censored($0.result)) }
+            outcome.diffs = []
+            outcome.commands = []
+            outcome.outputs = []
+        }
+        return outcome
+    }
+
+    static func censored(_ result: OrderedDictionary<String, Value>) -> OrderedDictionary<String, Value> {
+        var out: OrderedDictionary<String, Value> = [
+            "censored": .string("the output has been hidden due to the fact that 'no_log: true' was specified for this result"),
+        ]
+        for key in ["changed", "failed", "skipped", "unreachable"] { if let value = result[key] { out[key] = value } }
+        return out
+    }
+}
