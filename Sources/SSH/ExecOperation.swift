@@ -3,6 +3,8 @@ import Foundation
 
 /// One remote command on its own channel: stdin sent then closed, stdout and stderr read as they arrive,
 /// then the exit status or signal. Cancelling it answers the caller at once and closes the channel.
+/// The command ends when it exits (see `ExitTrailer`), not when the last process it started lets go of
+/// its output: a short grace later the channel is closed.
 final class ExecOperation: SessionOperation, @unchecked Sendable {
     private enum State { case opening, starting, running, closing, waitingClosed, freeing, done }
 
@@ -20,9 +22,18 @@ final class ExecOperation: SessionOperation, @unchecked Sendable {
     private var stdout = Data()
     private var stderr = Data()
     private var failure: SSHError?
+    private var stdoutScanner: TrailerScanner
+    private var stderrScanner: TrailerScanner
+    /// When both tokens had arrived, for the grace left to the channel to end by itself.
+    private var exitedAt: Double?
+    /// How long output may go on after the command exited before the channel is closed on it.
+    static let exitGrace = 0.3
 
     init(command: String, input: Data?, output: (@Sendable (OutputStream, Data) -> Void)?) {
-        self.command = command
+        let trailer = ExitTrailer()
+        self.command = trailer.wrapping(command)
+        stdoutScanner = TrailerScanner(token: trailer.token)
+        stderrScanner = TrailerScanner(token: trailer.token)
         self.input = input
         self.output = output
     }
@@ -117,7 +128,8 @@ final class ExecOperation: SessionOperation, @unchecked Sendable {
                 if let failure {
                     finish(loop, failure)
                 } else {
-                    let code = signal.map { 128 + (ExecOperation.signalNumbers[$0] ?? 127) } ?? status
+                    let code = stdoutScanner.exitStatus
+                        ?? signal.map { 128 + (ExecOperation.signalNumbers[$0] ?? 127) } ?? status
                     complete(CommandResult(exitStatus: Int32(code), exitSignal: signal, stdout: stdout, stderr: stderr))
                 }
                 return .finished
@@ -159,9 +171,8 @@ final class ExecOperation: SessionOperation, @unchecked Sendable {
                 let count = libssh2_channel_read_ex(channel, stream, loop.readBuffer.assumingMemoryBound(to: CChar.self),
                                                     SessionLoop.readBufferSize)
                 if count > 0 {
-                    let chunk = Data(bytes: loop.readBuffer, count: count)
-                    if stream == 0 { stdout.append(chunk) } else { stderr.append(chunk) }
-                    output?(stream == 0 ? .stdout : .stderr, chunk)
+                    let read = Data(bytes: loop.readBuffer, count: count)
+                    deliver(stream == 0 ? stdoutScanner.feed(read) : stderrScanner.feed(read), stream: stream)
                     progressed = true
                     continue
                 }
@@ -172,8 +183,23 @@ final class ExecOperation: SessionOperation, @unchecked Sendable {
                 break
             }
         }
-        if libssh2_channel_eof(channel) != 0 { return .finished }
+        if libssh2_channel_eof(channel) != 0 {
+            deliver(stdoutScanner.flush(), stream: 0)
+            deliver(stderrScanner.flush(), stream: 1)
+            return .finished
+        }
+        if stdoutScanner.exitStatus != nil && stderrScanner.found {
+            let now = monotonicNow()
+            if exitedAt == nil { exitedAt = now }
+            if let exitedAt, now - exitedAt >= ExecOperation.exitGrace { return .finished }
+        }
         return progressed ? .progressed : .waiting
+    }
+
+    private func deliver(_ chunk: Data, stream: Int32) {
+        guard !chunk.isEmpty else { return }
+        if stream == 0 { stdout.append(chunk) } else { stderr.append(chunk) }
+        output?(stream == 0 ? .stdout : .stderr, chunk)
     }
 
     private func exitSignal(_ session: OpaquePointer) -> String? {

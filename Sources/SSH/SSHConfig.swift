@@ -100,7 +100,8 @@ public struct SSHConfig: Sendable {
         } else if let seconds = settings.connectTimeout {
             options.connectTimeout = .seconds(seconds)
         }
-        options.serverAliveInterval = settings.serverAliveInterval ?? 0
+        options.serverAliveInterval = settings.serverAliveInterval ?? SSHConnectOptions.defaultServerAliveInterval
+        options.serverAliveCountMax = settings.serverAliveCountMax ?? SSHConnectOptions.defaultServerAliveCountMax
 
         guard withJumps, let (hops, location) = settings.proxyJump, !hops.isEmpty else { return options }
         let path = chain + [target.host]
@@ -188,6 +189,7 @@ struct AppliedSettings {
     var globalKnownHostsFiles: [String]?
     var connectTimeout: Int?
     var serverAliveInterval: Int?
+    var serverAliveCountMax: Int?
 
     mutating func apply(_ directive: SSHConfigDirective) {
         switch directive.setting {
@@ -202,6 +204,7 @@ struct AppliedSettings {
         case .globalKnownHostsFiles(let value): globalKnownHostsFiles = globalKnownHostsFiles ?? value
         case .connectTimeout(let value): connectTimeout = connectTimeout ?? value
         case .serverAliveInterval(let value): serverAliveInterval = serverAliveInterval ?? value
+        case .serverAliveCountMax(let value): serverAliveCountMax = serverAliveCountMax ?? value
         }
     }
 }

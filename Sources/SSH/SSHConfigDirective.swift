@@ -24,6 +24,7 @@ enum SSHConfigSetting: Sendable, Equatable {
     case globalKnownHostsFiles([String])
     case connectTimeout(seconds: Int)
     case serverAliveInterval(seconds: Int)
+    case serverAliveCountMax(Int)
 }
 
 /// One `Match` criterion deckhand can evaluate.

@@ -82,7 +82,7 @@ struct SSHConfigParser {
         let name = keyword.lowercased()
         let known = ["hostname", "user", "port", "identityfile", "identitiesonly", "proxyjump",
                      "stricthostkeychecking", "userknownhostsfile", "globalknownhostsfile", "connecttimeout",
-                     "serveraliveinterval"]
+                     "serveraliveinterval", "serveralivecountmax"]
         guard known.contains(name) else { return nil }
         guard let value = arguments.first else {
             throw error(location, "\(keyword) needs a value.")
@@ -144,6 +144,11 @@ struct SSHConfigParser {
             return .connectTimeout(seconds: seconds)
         case "serveraliveinterval":
             return .serverAliveInterval(seconds: try time(value, keyword: keyword, at: location))
+        case "serveralivecountmax":
+            guard let count = Int(value), count > 0, count <= 1000 else {
+                throw error(location, "ServerAliveCountMax '\(value)' is not a whole number from 1 to 1000.")
+            }
+            return .serverAliveCountMax(count)
         default:
             return nil
         }

@@ -26,8 +26,10 @@ public struct SSHConnectOptions: Sendable {
     public var hostKeyPolicy: HostKeyPolicy
     /// Covers TCP connect, handshake and authentication.
     public var connectTimeout: Duration
-    /// Seconds between keepalives; 0 disables them.
+    /// Seconds of silence from the host between keepalives; 0 disables them (ServerAliveInterval).
     public var serverAliveInterval: Int
+    /// Keepalives left unanswered before the connection counts as dead (ServerAliveCountMax).
+    public var serverAliveCountMax: Int
     /// Hosts to hop through, first hop first (ProxyJump).
     public var jumpHosts: [SSHConnectOptions]
 
@@ -45,9 +47,17 @@ public struct SSHConnectOptions: Sendable {
         self.globalKnownHostsFiles = SSHConnectOptions.defaultGlobalKnownHostsFiles
         self.hostKeyPolicy = .strict
         self.connectTimeout = .seconds(10)
-        self.serverAliveInterval = 0
+        self.serverAliveInterval = SSHConnectOptions.defaultServerAliveInterval
+        self.serverAliveCountMax = SSHConnectOptions.defaultServerAliveCountMax
         self.jumpHosts = []
     }
+}
+
+extension SSHConnectOptions {
+    /// Unlike ssh (no keepalives unless configured): a host that vanishes mid-command (network gone, machine
+    /// frozen, no FIN or RST) is noticed after about 45 s instead of holding the run for hours.
+    public static let defaultServerAliveInterval = 15
+    public static let defaultServerAliveCountMax = 3
 }
 
 /// The outcome of one remote command.

@@ -332,8 +332,9 @@ final class SessionLoop: @unchecked Sendable {
         }
         let silence = monotonicNow() - lastReceived
         let interval = Double(options.serverAliveInterval)
-        if silence > interval * 3 + 1 {
-            return SSHError(.disconnected, host: label, "\(label) did not answer for \(Int(silence)) s (3 keepalives at ServerAliveInterval \(options.serverAliveInterval)); the network or the host is down. Check the host and run the command again.")
+        let count = max(options.serverAliveCountMax, 1)
+        if silence > interval * Double(count) + 1 {
+            return SSHError(.disconnected, host: label, "\(label) did not answer for \(Int(silence)) s (\(count) keepalives at ServerAliveInterval \(options.serverAliveInterval), ServerAliveCountMax \(count)); the network or the host is down. Check the host and run the command again.")
         }
         let keepaliveMillis = Int32(max(next, 1)) * 1000
         timeout = timeout < 0 ? keepaliveMillis : min(timeout, keepaliveMillis)

@@ -5,10 +5,8 @@ import XCTest
 enum DeckhandBinary {
     private final class BundleToken {}
 
-    /// Runs deckhand in `folder`; skips the test when the executable has not been built.
-    /// `input`, when given, is standard input (a pipe, never a terminal).
-    static func run(_ arguments: [String], in folder: String, input: String? = nil,
-                    environment extra: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    /// The built executable; skips the test when it has not been built.
+    static func executable() throws -> URL {
         // The test bundle sits in the build products folder, next to the deckhand executable.
         let candidates = [Bundle(for: BundleToken.self).bundleURL, Bundle.main.bundleURL,
                           URL(fileURLWithPath: CommandLine.arguments[0])]
@@ -17,8 +15,15 @@ enum DeckhandBinary {
         guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
             throw XCTSkip("build the deckhand executable first (make test does: swift build --build-tests)")
         }
+        return binary
+    }
+
+    /// Runs deckhand in `folder`; skips the test when the executable has not been built.
+    /// `input`, when given, is standard input (a pipe, never a terminal).
+    static func run(_ arguments: [String], in folder: String, input: String? = nil,
+                    environment extra: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = try executable()
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         var environment = ProcessInfo.processInfo.environment

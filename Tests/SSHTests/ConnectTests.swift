@@ -103,6 +103,30 @@ final class ConnectTests: XCTestCase {
         XCTAssertFalse(session.isOpen)
     }
 
+    func testKeepalivesNoticeAHostThatFreezesDuringALongCommand() async throws {
+        try TestHost.requireUp()
+        var options = TestHost.options()
+        options.serverAliveInterval = 1
+        options.serverAliveCountMax = 2
+        let session = try await SSHSession.connect(options)
+        let sshdPID = try await session.run("echo $PPID").out.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let pid = Int32(sshdPID) else { return XCTFail("no sshd pid: \(sshdPID)") }
+        let long = Task { try await session.run("sleep 30") }
+        try await Task.sleep(for: .milliseconds(500))
+        kill(pid, SIGSTOP)
+        defer { kill(pid, SIGKILL); kill(pid, SIGCONT) }
+        let started = Date()
+        do {
+            _ = try await long.value
+            XCTFail("the command on a frozen host returned a result")
+        } catch let error as SSHError {
+            XCTAssertEqual(error.kind, .disconnected)
+            XCTAssertTrue(error.message.contains("ServerAliveCountMax 2"), error.message)
+        }
+        // Two unanswered keepalives a second apart, not the 30 s of the command.
+        XCTAssertLessThan(Date().timeIntervalSince(started), 6)
+    }
+
     func testAFailingJumpHostIsNamedAsTheJumpHost() async throws {
         try TestHost.requireUp()
         var jump = TestHost.options(address: "127.0.0.1")

@@ -59,7 +59,8 @@ final class SSHConfigTests: XCTestCase {
         XCTAssertEqual(options.knownHostsFiles, [home.path + "/.ssh/known_hosts"])
         XCTAssertEqual(options.hostKeyPolicy, .strict)
         XCTAssertEqual(options.connectTimeout, .seconds(10))
-        XCTAssertEqual(options.serverAliveInterval, 0)
+        XCTAssertEqual(options.serverAliveInterval, 15, "keepalives unless switched off (ServerAliveInterval 0)")
+        XCTAssertEqual(options.serverAliveCountMax, 3)
         XCTAssertTrue(options.jumpHosts.isEmpty)
     }
 
@@ -196,7 +197,8 @@ final class SSHConfigTests: XCTestCase {
             Host *
                 UserKnownHostsFile ~/.ssh/known_hosts /etc/deckhand/known_%h
                 ConnectTimeout 1m30s
-                ServerAliveInterval 15
+                ServerAliveInterval 20
+                ServerAliveCountMax 5
             """)
         XCTAssertEqual(try config.resolve("strict").hostKeyPolicy, .strict)
         XCTAssertEqual(try config.resolve("new").hostKeyPolicy, .acceptNew)
@@ -204,7 +206,8 @@ final class SSHConfigTests: XCTestCase {
         let options = try config.resolve("new")
         XCTAssertEqual(options.knownHostsFiles, [home.path + "/.ssh/known_hosts", "/etc/deckhand/known_new"])
         XCTAssertEqual(options.connectTimeout, .seconds(90))
-        XCTAssertEqual(options.serverAliveInterval, 15)
+        XCTAssertEqual(options.serverAliveInterval, 20)
+        XCTAssertEqual(options.serverAliveCountMax, 5)
         let none = try self.config("UserKnownHostsFile none\n").resolve("web")
         XCTAssertEqual(none.knownHostsFiles, ["/dev/null"])
     }
@@ -357,6 +360,7 @@ final class SSHConfigTests: XCTestCase {
             ("Host web\n  ConnectTimeout soon", "ConnectTimeout 'soon'"),
             ("Host web\n  ConnectTimeout 0", "ConnectTimeout must be more than 0"),
             ("Host web\n  ServerAliveInterval 99999999999999999999", "ServerAliveInterval"),
+            ("Host web\n  ServerAliveCountMax none", "ServerAliveCountMax 'none'"),
             ("Host web\n  IdentityFile ~/.ssh/%C", "%C"),
             ("Host web\n  ProxyJump a,,b", "ProxyJump"),
             ("Host web\n  User \"deploy", "quote is not closed"),

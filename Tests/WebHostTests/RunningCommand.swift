@@ -12,7 +12,7 @@ final class RunningCommand {
     private let outPath: String
     private let errPath: String
 
-    init(_ binary: URL, _ arguments: [String], in folder: String) throws {
+    init(_ binary: URL, _ arguments: [String], in folder: String, environment extra: [String: String] = [:]) throws {
         let stem = folder + "/background-\(UUID().uuidString.prefix(8))"
         outPath = stem + ".out"
         errPath = stem + ".err"
@@ -23,6 +23,7 @@ final class RunningCommand {
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
+        environment.merge(extra) { $1 }
         process.environment = environment
         process.standardOutput = FileHandle(forWritingAtPath: outPath)
         process.standardError = FileHandle(forWritingAtPath: errPath)

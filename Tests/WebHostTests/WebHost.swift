@@ -126,8 +126,9 @@ struct WebHost {
 
     /// `deckhand ARGUMENTS... -e @vars.yml` started in the background, for a test that interrupts it or runs
     /// another deploy beside it.
-    func startDeckhand(_ arguments: [String]) throws -> RunningCommand {
-        try RunningCommand(WebHost.binary(), ["-F", testhost + "/ssh_config"] + arguments + ["-e", "@" + varsFile], in: operations)
+    func startDeckhand(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningCommand {
+        try RunningCommand(WebHost.binary(), ["-F", testhost + "/ssh_config"] + arguments + ["-e", "@" + varsFile], in: operations,
+                           environment: environment)
     }
 
     static func binary() throws -> URL {

@@ -1,4 +1,5 @@
 import Foundation
+import SSH
 
 /// Where the engine's commands and files go: every byte the engine reads from or writes to a host passes here.
 public protocol Connection: Sendable {
@@ -43,7 +44,8 @@ extension Connection {
     /// Writes a file atomically; a `validate` command that fails leaves the old file and says why.
     public func put(_ write: FileWrite, become: Become? = nil) async throws {
         let command = ShellCommand.atomicWrite(to: write.path, mode: write.mode, owner: write.owner, group: write.group,
-                                               validate: write.validate)
+                                               validate: write.validate, size: write.data.count,
+                                               sha256: SHA256.hex(write.data), expected: write.expected)
         let result = try await run(command, become: become, stdin: write.data)
         guard result.exitStatus == 0 else {
             let detail = (result.stderrText + result.stdoutText).trimmed
@@ -151,9 +153,12 @@ public struct FileWrite: Sendable {
     public var group: String?
     /// Words of a command with `%s` for the new file (Ansible's `validate`).
     public var validate: [String]?
+    /// The file as the plan saw it: the write is refused when it no longer is (an edit made meanwhile).
+    public var expected: FileExpectation?
 
     public init(data: Data, path: String, mode: Int? = nil, owner: String? = nil, group: String? = nil,
-                validate: [String]? = nil) {
+                validate: [String]? = nil, expected: FileExpectation? = nil) {
+        self.expected = expected
         self.data = data
         self.path = path
         self.mode = mode
@@ -163,6 +168,13 @@ public struct FileWrite: Sendable {
     }
 }
 
+/// What a file held when a plan was made from it.
+public enum FileExpectation: Sendable, Hashable {
+    case absent
+    /// A regular file with this SHA-1 (as `sha1sum` prints it).
+    case sha1(String)
+}
+
 /// A write that did not happen: the old file (if any) is untouched.
 public struct FileWriteError: Error, CustomStringConvertible, Sendable {
     public var path: String
@@ -170,9 +182,15 @@ public struct FileWriteError: Error, CustomStringConvertible, Sendable {
     public var detail: String
     public var validated: Bool
 
+    /// Someone else changed the file after it was read: read it again and plan again.
+    public var contentChanged: Bool { exitStatus == ShellCommand.contentChangedStatus }
+
     public var description: String {
         var text = "could not write \(path) (exit \(exitStatus))"
         if !detail.isEmpty { text += ": \(detail)" }
+        if exitStatus == ShellCommand.uploadCutShortStatus {
+            return text + "; the old file was kept: run again"
+        }
         text += validated
             ? "; if the validate command rejected the new contents, the old file was kept"
             : "; check that the directory exists and the user may write there (become: true?)"

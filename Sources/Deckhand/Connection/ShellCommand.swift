@@ -192,14 +192,33 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
     /// Without `mode`/`owner`/`group` the replaced file's are kept (new files get 0644 and the login user).
     /// `validate` (words, `%s` standing for the file) runs on the temporary file first: a failing check
     /// leaves the old file in place.
+    ///
+    /// The rename happens only when the temporary file holds exactly `size` bytes with the SHA-256 `sha256`:
+    /// when the connection drops, `cat` merely sees the end of its input, so a cut-short upload must be told
+    /// apart from a whole one here, on the host (it exits 75 and removes its temporary file). A temporary file
+    /// carries the pid of the shell that writes it, so one left by a writer that was killed outright (its
+    /// shell gone) is removed by the next write to the same path.
+    ///
+    /// With `expected`, the rename is a compare-and-swap: under a lock on the directory (flock, which other
+    /// deckhand writers take too) the file must still be as the caller read it, else it exits 76 and the
+    /// caller reads it again (two runs editing one file must not lose each other's lines).
     public static func atomicWrite(to path: String, mode: Int?, owner: String?, group: String?,
-                                   validate: [String]? = nil) -> ShellCommand {
+                                   validate: [String]? = nil, size: Int, sha256: String,
+                                   expected: FileExpectation? = nil) -> ShellCommand {
         let directory = (path as NSString).deletingLastPathComponent
         let base = (path as NSString).lastPathComponent
-        let template = (directory.isEmpty ? "" : directory + "/") + ".\(base).deckhand.XXXXXX"
+        let prefix = quote((directory.isEmpty ? "" : directory + "/") + ".\(base).deckhand.")
         let tmp = Part.syntax("\"$tmp\"")
-        var script: [Part] = [.syntax("tmp=$(mktemp"), .word(template), .syntax(")"), .syntax("&&"),
-                              .syntax("cat >\"$tmp\""), .syntax("&&")]
+        var script: [Part] = [
+            .syntax("for f in \(prefix)*; do test -e \"$f\" || continue; p=${f##*.deckhand.}; p=${p%%.*};"),
+            .syntax("test -d \"/proc/$p\" || rm -f \"$f\"; done 2>/dev/null;"),
+            .syntax("tmp=$(mktemp \(prefix)$$.XXXXXX) || exit 1;"),
+            .syntax("cat >\"$tmp\" || { rm -f \"$tmp\"; exit 1; };"),
+            .syntax("n=$(wc -c <\"$tmp\"); s=$(sha256sum <\"$tmp\");"),
+            .syntax("if test \"$n\" != \(size) || test \"${s%% *}\" != \(quote(sha256)); then rm -f \"$tmp\";"),
+            .syntax("echo \"received $n of \(size) bytes (or other bytes than were sent): the upload was cut short\" >&2;"),
+            .syntax("exit \(uploadCutShortStatus); fi;"),
+        ]
         if let validate, !validate.isEmpty {
             for word in validate {
                 if word.contains("%s") {
@@ -225,10 +244,29 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
             script += [.syntax("{ ! test -e"), .word(path), .syntax("|| chown"), .word("--reference=" + path),
                        tmp, .syntax("2>/dev/null || true; }"), .syntax("&&")]
         }
-        script += [.word("mv"), .word("-f"), tmp, .word(path),
-                   .syntax("|| { rc=$?; rm -f \"$tmp\" 2>/dev/null; exit $rc; }")]
+        let rename: [Part] = [.word("mv"), .word("-f"), tmp, .word(path)]
+        if let expected {
+            let unchanged: String
+            switch expected {
+            case .absent: unchanged = "! test -e " + quote(path)
+            case .sha1(let hex):
+                unchanged = "test -f \(quote(path)) && test \"$(sha1sum <\(quote(path)) | cut -c1-40)\" = \(quote(hex))"
+            }
+            script += [.syntax("{ flock -x 9 2>/dev/null; if \(unchanged); then")] + rename
+                + [.syntax("; else echo"), .word("\(path) changed since deckhand read it"),
+                   .syntax(">&2; (exit \(contentChangedStatus)); fi; } 9<"), .word(directory.isEmpty ? "." : directory)]
+        } else {
+            script += rename
+        }
+        script.append(.syntax("|| { rc=$?; rm -f \"$tmp\" 2>/dev/null; exit $rc; }"))
         return ShellCommand(parts: script, compound: true)
     }
+
+    /// The exit status of `atomicWrite` when the file changed since the caller read it (nothing was written).
+    public static let contentChangedStatus: Int32 = 76
+
+    /// The exit status of `atomicWrite` when fewer or other bytes arrived than were sent (EX_TEMPFAIL).
+    public static let uploadCutShortStatus: Int32 = 75
 }
 
 /// How and as whom commands are run with privilege.

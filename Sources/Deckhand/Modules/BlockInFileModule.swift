@@ -103,8 +103,9 @@ public struct BlockInFileModule: Module {
         }
         var withChecksum = current
         withChecksum.checksum = current.content.map(SHA1.hex)
-        var plan = try FileContent(path: path, data: Data(edited.utf8), mode: mode, owner: owner, group: group, backup: backup)
-            .plan(current: withChecksum, diffMode: context.diffMode)
+        var content = FileContent(path: path, data: Data(edited.utf8), mode: mode, owner: owner, group: group, backup: backup)
+        content.expected = current.expectation
+        var plan = try content.plan(current: withChecksum, diffMode: context.diffMode)
         plan.result.msg = current.exists ? (present ? "Block inserted" : "Block removed") : "File created"
         plan.result.values.removeValue(forKey: "checksum")
         plan.result.values.removeValue(forKey: "size")

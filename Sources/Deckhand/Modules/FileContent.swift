@@ -13,6 +13,9 @@ struct FileContent {
     var force: Bool = true
     /// Ansible's `validate`: a command with `%s`, run on the new file before it replaces the old one.
     var validate: [String]? = nil
+    /// Set by the editing modules (lineinfile, blockinfile, replace): the write happens only if the file is
+    /// still as probed, so a concurrent edit is read again instead of overwritten.
+    var expected: FileExpectation? = nil
 
     /// Compares the probed file with the wanted contents and attributes.
     func plan(current: FileState, diffMode: Bool) throws -> ModulePlan {
@@ -33,7 +36,8 @@ struct FileContent {
                 actions.append(.run(ShellCommand("cp", "-p", "--", path, backupPath)))
                 result["backup_file"] = .string(backupPath)
             }
-            actions.append(.put(data, to: path, mode: newMode, owner: owner, group: group, validate: validate))
+            actions.append(.put(data, to: path, mode: newMode, owner: owner, group: group, validate: validate,
+                                expected: expected))
             if diffMode {
                 let before = current.content.map { String(decoding: $0, as: UTF8.self) } ?? ""
                 result.diffs.append(ModuleDiff(

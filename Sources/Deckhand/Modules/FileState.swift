@@ -101,6 +101,15 @@ public struct FileState: Sendable, Hashable {
         return command
     }
 
+    /// What the file held when probed (with its contents), for a write that must not overwrite a later edit.
+    var expectation: FileExpectation? {
+        switch kind {
+        case .absent: return .absent
+        case .file: return content.map { .sha1(SHA1.hex($0)) }
+        default: return nil
+        }
+    }
+
     /// A one-line summary for state diffs.
     var summary: String {
         var text = "state: \(kind.rawValue)"

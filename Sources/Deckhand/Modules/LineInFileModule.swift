@@ -93,8 +93,9 @@ public struct LineInFileModule: Module {
             return .change([.run(FileState.applying(change, to: path))],
                            ModuleResult(msg: "ownership, perms or SE linux context changed"))
         }
-        let content = FileContent(path: path, data: Data(newText.utf8), mode: mode, owner: owner, group: group,
+        var content = FileContent(path: path, data: Data(newText.utf8), mode: mode, owner: owner, group: group,
                                   backup: backup)
+        content.expected = current.expectation
         var plan = try content.plan(current: current, diffMode: context.diffMode)
         result.diffs = plan.result.diffs
         if let backupFile = plan.result["backup_file"] { result["backup_file"] = backupFile }

@@ -98,8 +98,9 @@ public struct HostAction: Sendable {
     }
 
     public static func put(_ data: Data, to path: String, mode: Int? = nil, owner: String? = nil,
-                           group: String? = nil, validate: [String]? = nil) -> HostAction {
-        HostAction(kind: .put(FileWrite(data: data, path: path, mode: mode, owner: owner, group: group, validate: validate)),
+                           group: String? = nil, validate: [String]? = nil, expected: FileExpectation? = nil) -> HostAction {
+        HostAction(kind: .put(FileWrite(data: data, path: path, mode: mode, owner: owner, group: group, validate: validate,
+                                        expected: expected)),
                    reportsOutput: false)
     }
 

@@ -100,8 +100,9 @@ public struct ReplaceModule: Module {
         }
         var withChecksum = current
         withChecksum.checksum = current.content.map(SHA1.hex)
-        var plan = try FileContent(path: path, data: Data(edited.utf8), mode: mode, owner: owner, group: group, backup: backup)
-            .plan(current: withChecksum, diffMode: context.diffMode)
+        var content = FileContent(path: path, data: Data(edited.utf8), mode: mode, owner: owner, group: group, backup: backup)
+        content.expected = current.expectation
+        var plan = try content.plan(current: withChecksum, diffMode: context.diffMode)
         plan.result.msg = "\(count) replacements made"
         return plan
     }

@@ -213,8 +213,9 @@ extension LoadSession {
             if let kind = reader.string(value, key) { keywords.vars["ansible_connection"] = .string(kind) }
         case "connection":
             return true
-        case "delegate_facts", "throttle", "timeout", "debugger", "collections", "port":
-            return !onPlay || ["collections", "throttle", "timeout", "port"].contains(key)
+        case "timeout": keywords.timeout = reader.intOrTemplate(value, key)
+        case "delegate_facts", "throttle", "debugger", "collections", "port":
+            return !onPlay || ["collections", "throttle", "port"].contains(key)
         default:
             return false
         }

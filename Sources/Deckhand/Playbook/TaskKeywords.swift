@@ -23,6 +23,8 @@ public struct TaskKeywords: Sendable, Hashable {
     /// `remote_user:` on a block or task; inventory `ansible_user` beats it, as in Ansible.
     public var remoteUser: String?
     public var runOnce: BoolSetting?
+    /// `timeout:` seconds a task may run (an int or a template); 0 or unset: no limit.
+    public var timeout: Value?
     public var anyErrorsFatal: BoolSetting?
     /// Block or task vars (play vars live on `Play.vars`).
     public var vars: OrderedDictionary<String, Value> = [:]
@@ -54,6 +56,7 @@ public struct TaskKeywords: Sendable, Hashable {
         merged.delegateTo = delegateTo ?? outer.delegateTo
         merged.remoteUser = remoteUser ?? outer.remoteUser
         merged.runOnce = runOnce ?? outer.runOnce
+        merged.timeout = timeout ?? outer.timeout
         merged.anyErrorsFatal = anyErrorsFatal ?? outer.anyErrorsFatal
         var vars = outer.vars
         for (key, value) in self.vars { vars[key] = value }

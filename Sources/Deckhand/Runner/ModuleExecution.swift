@@ -109,6 +109,7 @@ extension TaskExecution {
                     do {
                         try await target.connection.put(write, become: target.become)
                     } catch let error as FileWriteError {
+                        if error.contentChanged { throw FileChangedMeanwhile(write: error) }
                         result.failed = true
                         result.msg = error.description
                     }

@@ -21,7 +21,7 @@ extension TaskExecution {
         var attempt = 0
         while true {
             attempt += 1
-            var outcome = try await runModule(call, on: host, scope: scope)
+            var outcome = try await runModuleWithinTimeout(call, on: host, scope: scope)
             let resultScope = task.register.map { scope.adding([$0: .dict(outcome.result)]) } ?? scope
             try applyOverrides(&outcome, scope: resultScope)
             guard let until = task.until, outcome.status != .skipped else { return outcome }

@@ -26,7 +26,8 @@ struct TaskExecution: Sendable {
             }
         } catch let error as ConnectionError {
             outcome = HostTaskResult(host: host.name, status: .unreachable,
-                                     result: ["unreachable": .bool(true), "msg": .string(error.message), "changed": .bool(false)])
+                                     result: ["unreachable": .bool(true), "changed": .bool(false),
+                                              "msg": .string(error.message + " (during task '\(title(on: host))')")])
         } catch {
             outcome = HostTaskResult(host: host.name, status: .failed,
                                      result: ["failed": .bool(true), "msg": .string(describe(error)), "changed": .bool(false)])
