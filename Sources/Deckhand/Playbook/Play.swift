@@ -150,3 +150,21 @@ public struct VarsPrompt: Sendable, Hashable {
         self.location = location
     }
 }
+
+extension Play {
+    /// Every task the play holds, blocks opened (pre_tasks, roles, tasks, post_tasks), then its handlers' tasks:
+    /// what the checks before a run look through.
+    var everyTask: [PlaybookTask] {
+        var found: [PlaybookTask] = []
+        func walk(_ items: [TaskItem]) {
+            for item in items {
+                switch item {
+                case .task(let task): found.append(task)
+                case .block(let block): walk(block.block + block.rescue + block.always)
+                }
+            }
+        }
+        walk(preTasks + roleTasks + tasks + postTasks)
+        return found + allHandlers.map(\.task)
+    }
+}

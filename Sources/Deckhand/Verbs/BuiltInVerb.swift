@@ -82,20 +82,7 @@ extension BuiltInVerb {
 extension Playbook {
     /// Every stat a set_stats task of the playbook names (imported task files and roles included).
     public var statsNames: Set<String> {
-        var names: Set<String> = []
-        func walk(_ items: [TaskItem]) {
-            for item in items {
-                switch item {
-                case .task(let task): names.formUnion(task.statsNames)
-                case .block(let block): walk(block.block + block.rescue + block.always)
-                }
-            }
-        }
-        for play in plays {
-            walk(play.preTasks + play.roleTasks + play.tasks + play.postTasks)
-            for handler in play.handlers { names.formUnion(handler.task.statsNames) }
-        }
-        return names
+        Set(plays.flatMap(\.everyTask).flatMap(\.statsNames))
     }
 }
 
