@@ -95,6 +95,30 @@ final class HostileVerbInputTests: XCTestCase {
         XCTAssertEqual(attributes[.ownerAccountName] as? String, host.appUser)
     }
 
+    /// The issue's string, with marks of its own: quotes, a command substitution, backticks, a semicolon, a line
+    /// break and a template whose pipe lookup would run on the controller.
+    private var hostile: String {
+        "a b'c\"d$(touch \(pwned))`touch \(pwned)2`;x\n{{ lookup('pipe','touch \(pwned)3') }}"
+    }
+
+    func testAHostileRefOrReleaseNameIsRefusedAndTheSiteKeepsServing() throws {
+        let before = try host.site()
+        let history = host.historyRecords.count
+        for arguments in [["deploy", "test", "--ref", hostile], ["rollback", "test", "--to", hostile]] {
+            let refused = try host.deckhand(arguments)
+            XCTAssertNotEqual(refused.status, 0, "\(arguments[0]): \(refused)")
+            for mark in [pwned + "2", pwned + "3"] {
+                XCTAssertFalse(FileManager.default.fileExists(atPath: mark), "\(arguments[0]): the text ran as a command")
+            }
+            let lock = try host.deckhand(["lock", "status", "test"])
+            XCTAssertTrue(lock.stdout.contains("test: not locked"), "\(arguments[0]) left the deploy lock: \(lock.stdout)")
+        }
+        let after = try host.site()
+        XCTAssertEqual(after.status, before.status)
+        XCTAssertEqual(after.body, before.body, "the site serves what it served")
+        XCTAssertEqual(host.historyRecords.count, history, "a refused deploy or rollback records nothing")
+    }
+
     private func dumps() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: host.appDirectory + "/DB_backups").sorted()
     }
