@@ -4,6 +4,4 @@
 #include <libssh2_sftp.h>
 /* The session threads wake up on an eventfd (one descriptor per session rather than a pipe's two). */
 #include <sys/eventfd.h>
-/* SHA-256 of uploads, checked by the host before the rename (libssh2 already links libcrypto). */
-#include <openssl/evp.h>
 #endif

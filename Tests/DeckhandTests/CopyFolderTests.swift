@@ -15,7 +15,7 @@ final class CopyFolderTests: XCTestCase {
                        "/etc/app/conf/a.conf", "without the slash the folder itself is copied")
 
         let unchanged = Data("A\n".utf8)
-        let recorded = "--M--\nkind file\nstat 644 33 33 www-data www-data\nsha1 \(SHA1.hex(unchanged))\n\n--M--\nkind absent\n\n--M--\n"
+        let recorded = "--M--\nkind file\nstat 644 33 33 www-data www-data\nsha1 \(ContentDigest.sha1(unchanged))\n\n--M--\nkind absent\n\n--M--\n"
         let states = try folder.states(from: Data(recorded.utf8))
         XCTAssertEqual(states.map(\.kind), [.file, .absent])
         let options = try FileWriteOptions(ModuleArguments(["owner": .string("www-data"), "dest": .string("/srv")], spec: CopyModule.spec))

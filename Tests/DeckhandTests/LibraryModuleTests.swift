@@ -67,7 +67,7 @@ final class LibraryModuleTests: XCTestCase {
         XCTAssertEqual(keys["isdir"], .bool(false))
         XCTAssertEqual(keys["size"], .int(6))
         XCTAssertEqual(keys["path"], .string(path))
-        XCTAssertEqual(keys["checksum"], .string(SHA1.hex(Data("hello\n".utf8))))
+        XCTAssertEqual(keys["checksum"], .string(ContentDigest.sha1(Data("hello\n".utf8))))
         XCTAssertEqual(keys["pw_name"], .string(NSUserName()))
         XCTAssertNotNil(keys["mtime"])
         XCTAssertNotNil(keys["mode"])
@@ -266,7 +266,7 @@ final class LibraryModuleTests: XCTestCase {
         let directory = try scratch()
         let fetch = try make(FetchModule.self, ["src": "/var/backups/app.dump", "dest": directory + "/"])
         let data = Data("dump \u{e9}\n".utf8)
-        let probe = output("kind file\nstat 600 0 0 root root 7\nsha1 \(SHA1.hex(data))\n")
+        let probe = output("kind file\nstat 600 0 0 root root 7\nsha1 \(ContentDigest.sha1(data))\n")
         let plan = try fetch.plan(probe, ModuleContext(hostName: "web1"))
         XCTAssertTrue(plan.result.changed)
         var result = plan.result

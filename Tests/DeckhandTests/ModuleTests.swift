@@ -26,7 +26,7 @@ final class ModuleTests: XCTestCase {
         XCTAssertEqual(state.owner, "root")
         XCTAssertEqual(state.checksum, "f572d396fae9206628714fb2ce00f72e94f2258f")
         XCTAssertEqual(state.content.map { String(decoding: $0, as: UTF8.self) }, "hello\n")
-        XCTAssertEqual(SHA1.hex(Data("hello\n".utf8)), "f572d396fae9206628714fb2ce00f72e94f2258f")
+        XCTAssertEqual(ContentDigest.sha1(Data("hello\n".utf8)), "f572d396fae9206628714fb2ce00f72e94f2258f")
     }
 
     func testFileStateProbeAgainstARealFile() async throws {
@@ -36,7 +36,7 @@ final class ModuleTests: XCTestCase {
         let result = try await LocalConnection().run(FileState.probe(path, checksum: true, content: true))
         let state = try FileState(probeOutput: result.stdout)
         XCTAssertEqual(state.kind, .file)
-        XCTAssertEqual(state.checksum, SHA1.hex(Data("data".utf8)))
+        XCTAssertEqual(state.checksum, ContentDigest.sha1(Data("data".utf8)))
         XCTAssertEqual(state.content, Data("data".utf8))
         let missing = try await LocalConnection().run(FileState.probe(path + ".missing"))
         XCTAssertEqual(try FileState(probeOutput: missing.stdout).kind, .absent)
@@ -56,14 +56,14 @@ final class ModuleTests: XCTestCase {
 
     func testCopyLeavesAnIdenticalFileAlone() throws {
         let copy = try make(CopyModule.self, ["content": "hello\n", "dest": "/tmp/x", "mode": "0644"])
-        let plan = try copy.plan(probeOutput("kind file\nstat 644 0 0 root root\nsha1 \(SHA1.hex(Data("hello\n".utf8)))\n"), ModuleContext())
+        let plan = try copy.plan(probeOutput("kind file\nstat 644 0 0 root root\nsha1 \(ContentDigest.sha1(Data("hello\n".utf8)))\n"), ModuleContext())
         XCTAssertFalse(plan.result.changed)
         XCTAssertTrue(plan.actions.isEmpty)
     }
 
     func testCopyFixesOnlyTheModeWhenContentMatches() throws {
         let copy = try make(CopyModule.self, ["content": "hello\n", "dest": "/tmp/x", "mode": "u=rw,g=,o="])
-        let plan = try copy.plan(probeOutput("kind file\nstat 644 0 0 root root\nsha1 \(SHA1.hex(Data("hello\n".utf8)))\n"), ModuleContext())
+        let plan = try copy.plan(probeOutput("kind file\nstat 644 0 0 root root\nsha1 \(ContentDigest.sha1(Data("hello\n".utf8)))\n"), ModuleContext())
         XCTAssertTrue(plan.result.changed)
         guard case .run(let command, _)? = plan.actions.first?.kind else { return XCTFail("no chmod") }
         XCTAssertEqual(command.rendered, "chmod 600 -- /tmp/x")

@@ -45,7 +45,7 @@ extension Connection {
     public func put(_ write: FileWrite, become: Become? = nil) async throws {
         let command = ShellCommand.atomicWrite(to: write.path, mode: write.mode, owner: write.owner, group: write.group,
                                                validate: write.validate, size: write.data.count,
-                                               sha256: SHA256.hex(write.data), expected: write.expected)
+                                               sha256: ContentDigest.sha256(write.data), expected: write.expected)
         let result = try await run(command, become: become, stdin: write.data)
         guard result.exitStatus == 0 else {
             let detail = (result.stderrText + result.stdoutText).trimmed

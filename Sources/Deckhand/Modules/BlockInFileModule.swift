@@ -102,7 +102,7 @@ public struct BlockInFileModule: Module {
             return .change([.run(FileState.applying(change, to: path))], ModuleResult(msg: "ownership, perms or SE linux context changed"))
         }
         var withChecksum = current
-        withChecksum.checksum = current.content.map(SHA1.hex)
+        withChecksum.checksum = current.content.map(ContentDigest.sha1)
         var content = FileContent(path: path, data: Data(edited.utf8), mode: mode, owner: owner, group: group, backup: backup)
         content.expected = current.expectation
         var plan = try content.plan(current: withChecksum, diffMode: context.diffMode)

@@ -62,12 +62,12 @@ public struct FetchModule: Module {
         result["remote_checksum"] = remote.checksum.map(Value.string) ?? Value.none
         result["checksum"] = remote.checksum.map(Value.string) ?? Value.none
         let existing = FileManager.default.contents(atPath: local)
-        if let existing, SHA1.hex(existing) == remote.checksum { return .unchanged(result) }
+        if let existing, ContentDigest.sha1(existing) == remote.checksum { return .unchanged(result) }
         let expected = remote.checksum
         let validate = validateChecksum
         let action = HostAction.run(ShellCommand("cat", "--", source)).interpreting { output, _ in
             guard output.exitStatus == 0 else { return }
-            if validate, let expected, SHA1.hex(output.stdout) != expected {
+            if validate, let expected, ContentDigest.sha1(output.stdout) != expected {
                 throw ModuleArgumentError("checksum mismatch fetching \(local): the file changed on the host while it was read; run again")
             }
             let url = URL(fileURLWithPath: local)
@@ -77,7 +77,7 @@ public struct FetchModule: Module {
         }
         if context.diffMode {
             result.diffs.append(ModuleDiff(beforeHeader: local, afterHeader: local,
-                                           before: existing.map { _ in "checksum: \(SHA1.hex(existing ?? Data()))\n" } ?? "state: absent\n",
+                                           before: existing.map { _ in "checksum: \(ContentDigest.sha1(existing ?? Data()))\n" } ?? "state: absent\n",
                                            after: "checksum: \(expected ?? "")\n"))
         }
         return .change([action], result)

@@ -19,7 +19,7 @@ struct FileContent {
 
     /// Compares the probed file with the wanted contents and attributes.
     func plan(current: FileState, diffMode: Bool) throws -> ModulePlan {
-        let checksum = SHA1.hex(data)
+        let checksum = ContentDigest.sha1(data)
         var result = ModuleResult()
         result["dest"] = .string(path)
         result["checksum"] = .string(checksum)

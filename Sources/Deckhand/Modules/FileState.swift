@@ -105,7 +105,7 @@ public struct FileState: Sendable, Hashable {
     var expectation: FileExpectation? {
         switch kind {
         case .absent: return .absent
-        case .file: return content.map { .sha1(SHA1.hex($0)) }
+        case .file: return content.map { .sha1(ContentDigest.sha1($0)) }
         default: return nil
         }
     }
