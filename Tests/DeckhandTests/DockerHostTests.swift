@@ -1,0 +1,103 @@
+import Foundation
+import Jinja
+import OrderedCollections
+import XCTest
+@testable import Deckhand
+
+/// playbooks/docker-host.yml against this machine through the loopback sshd, with the world of
+/// `testhost/dockerhost up` (a loop device as the EBS volume, a registry with a login, vars.yml): a check run
+/// changes nothing, the first run formats, mounts, starts dockerd and the containers, the second changes
+/// nothing, a new env value recreates its container and shows over HTTP. Skipped unless
+/// DECKHAND_DOCKERHOST_DIR names a folder that `dockerhost up` prepared (make test's dockerhost step does).
+final class DockerHostTests: XCTestCase {
+    private var directory = ""
+    private var variables = OrderedDictionary<String, Value>()
+    private static let playbook = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("playbooks/docker-host.yml").path
+    private static let inventory = """
+        testhost ansible_host=127.0.0.1 ansible_port=22022 ansible_user=deckhand
+        """
+
+    override func setUpWithError() throws {
+        let configured = ProcessInfo.processInfo.environment["DECKHAND_DOCKERHOST_DIR"] ?? ""
+        guard !configured.isEmpty, FileManager.default.fileExists(atPath: configured + "/vars.yml") else {
+            throw XCTSkip("no Docker host prepared: testhost/dockerhost up, then DECKHAND_DOCKERHOST_DIR=<its folder>")
+        }
+        try LoopbackHost.requireUp()
+        directory = configured
+        variables = try ExtraVars.parse(["@" + configured + "/vars.yml"])
+    }
+
+    private func run(check: Bool = false, diff: Bool = false, greeting: String? = nil) async throws -> (RunSummary, RecordingReporter) {
+        var vars = variables
+        if let greeting, case .list(var containers)? = vars["docker_containers"], case .dict(var first)? = containers.first {
+            first["env"] = .dict(["GREETING": .string(greeting)])
+            containers[0] = .dict(first)
+            vars["docker_containers"] = .list(containers)
+        }
+        return try await LoopbackHost.run(Self.playbook, inventory: Self.inventory, extraVars: vars, check: check, diff: diff)
+    }
+
+    /// What a command on this machine (the test host itself) prints; nil when it fails.
+    private func local(_ arguments: String...) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : nil
+    }
+
+    private func answer(_ url: String) -> String? { local("curl", "-sf", "--max-time", "5", url) }
+
+    private var device: String { variables["docker_volume_device"]?.displayText ?? "" }
+    private var mountPoint: String { variables["docker_volume_mount"]?.displayText ?? "" }
+
+    func testTheDockerHostComesUpOnceStaysPutAndRecreatesAContainerForANewEnvValue() async throws {
+        if local("blkid", "-c", "/dev/null", "-o", "value", "-s", "TYPE", device) == nil {
+            let (checked, checkEvents) = try await run(check: true)
+            XCTAssertEqual(checked.exitCode, 0, checkEvents.failureReport)
+            XCTAssertEqual(checkEvents.results(ofTask: "The EBS volume has a file system").first?.status, .changed)
+            XCTAssertNil(local("blkid", "-c", "/dev/null", "-o", "value", "-s", "TYPE", device), "check mode formatted the volume")
+            XCTAssertNil(local("findmnt", "-rn", "--mountpoint", mountPoint), "check mode mounted the volume")
+        }
+
+        let started = Date()
+        let (first, firstEvents) = try await run()
+        XCTAssertEqual(first.exitCode, 0, firstEvents.failureReport)
+        print("docker-host.yml, first run: \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        XCTAssertEqual(local("blkid", "-c", "/dev/null", "-o", "value", "-s", "TYPE", device), "ext4")
+        XCTAssertEqual(local("findmnt", "-rn", "-o", "SOURCE", "--mountpoint", mountPoint), device)
+        let fstab = try String(contentsOfFile: variables["docker_fstab"]?.displayText ?? "", encoding: .utf8)
+        XCTAssertTrue(fstab.contains("\(device) \(mountPoint) ext4 noatime 0 0"), fstab)
+        XCTAssertEqual(local("docker", "info", "--format", "{{.DockerRootDir}}"), mountPoint + "/data")
+        XCTAssertNil(local("ip", "link", "show", "docker0"), "Docker made its default bridge")
+        let envFile = (variables["docker_env_dir"]?.displayText ?? "") + "/greeter.env"
+        let mode = try FileManager.default.attributesOfItem(atPath: envFile)[.posixPermissions] as? NSNumber
+        XCTAssertEqual(mode?.intValue, 0o600)
+        XCTAssertEqual(answer("http://127.0.0.1:18081/cgi-bin/greeting"), "hello from deckhand")
+        XCTAssertEqual(answer("http://127.0.0.1:18082/index.html"), "<p>built on the host</p>")
+
+        let (second, secondEvents) = try await run()
+        XCTAssertEqual(second.exitCode, 0, secondEvents.failureReport)
+        XCTAssertEqual(second.stats(of: "testhost")?.changed, 0, "second run: \(String(describing: second.stats(of: "testhost")))")
+
+        let (third, thirdEvents) = try await run(diff: true, greeting: "bonjour from deckhand")
+        XCTAssertEqual(third.exitCode, 0, thirdEvents.failureReport)
+        let recreated = thirdEvents.results(ofTask: "The containers run")
+        XCTAssertEqual(recreated.map(\.status), [.changed, .ok])
+        XCTAssertEqual(answer("http://127.0.0.1:18081/cgi-bin/greeting"), "bonjour from deckhand")
+        XCTAssertEqual(third.stats(of: "testhost")?.changed, 2, "the env file and the container, nothing else")
+
+        // How a user looks in: deckhand sh HOST -- sudo docker exec ...
+        let workspace = NSTemporaryDirectory()
+        let shell = try DeckhandBinary.run(["-F", LoopbackHost.directory + "/ssh_config", "sh", "testhost", "--",
+                                            "sudo", "docker", "exec", "greeter", "/bin/busybox", "printenv", "GREETING"], in: workspace)
+        XCTAssertEqual(shell.status, 0, shell.stderr)
+        XCTAssertEqual(shell.stdout, "bonjour from deckhand\n")
+    }
+}
