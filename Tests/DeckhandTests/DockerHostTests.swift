@@ -88,16 +88,19 @@ final class DockerHostTests: XCTestCase {
 
         let (third, thirdEvents) = try await run(diff: true, greeting: "bonjour from deckhand")
         XCTAssertEqual(third.exitCode, 0, thirdEvents.failureReport)
-        let recreated = thirdEvents.results(ofTask: "The containers run")
-        XCTAssertEqual(recreated.map(\.status), [.changed, .ok])
+        let containers = try XCTUnwrap(thirdEvents.results(ofTask: "The containers run").first)
+        XCTAssertEqual(containers.status, .changed)
+        XCTAssertEqual(containers.items.map(\.status), [.changed, .ok], "greeter recreated, site left alone")
+        XCTAssertEqual(containers.diffs.map(\.before), ["env.GREETING: hello from deckhand\n"])
+        XCTAssertEqual(containers.diffs.map(\.after), ["env.GREETING: bonjour from deckhand\n"])
         XCTAssertEqual(answer("http://127.0.0.1:18081/cgi-bin/greeting"), "bonjour from deckhand")
         XCTAssertEqual(third.stats(of: "testhost")?.changed, 2, "the env file and the container, nothing else")
 
         // How a user looks in: deckhand sh HOST -- sudo docker exec ...
         let workspace = NSTemporaryDirectory()
         let shell = try DeckhandBinary.run(["-F", LoopbackHost.directory + "/ssh_config", "sh", "testhost", "--",
-                                            "sudo", "docker", "exec", "greeter", "/bin/busybox", "printenv", "GREETING"], in: workspace)
+                                            "sudo", "docker", "exec", "greeter", "/bin/busybox", "env"], in: workspace)
         XCTAssertEqual(shell.status, 0, shell.stderr)
-        XCTAssertEqual(shell.stdout, "bonjour from deckhand\n")
+        XCTAssertTrue(shell.stdout.contains("GREETING=bonjour from deckhand\n"), shell.stdout)
     }
 }
