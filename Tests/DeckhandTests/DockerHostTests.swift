@@ -102,5 +102,34 @@ final class DockerHostTests: XCTestCase {
                                             "sudo", "docker", "exec", "greeter", "/bin/busybox", "env"], in: workspace)
         XCTAssertEqual(shell.status, 0, shell.stderr)
         XCTAssertTrue(shell.stdout.contains("GREETING=bonjour from deckhand\n"), shell.stdout)
+
+        try await pushTheBuiltImageOnce()
+    }
+
+    /// docker_image tags the image the playbook built into the registry's namespace and pushes it; the second
+    /// push finds every layer there and changes nothing.
+    private func pushTheBuiltImageOnce() async throws {
+        let path = NSTemporaryDirectory() + "deckhand-push-\(UUID().uuidString).yml"
+        try """
+        - hosts: all
+          become: true
+          gather_facts: false
+          tasks:
+            - name: push
+              community.docker.docker_image:
+                name: quoin/site:1
+                source: local
+                repository: "{{ docker_registry }}/quoin/site"
+                push: true
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (pushed, pushEvents) = try await LoopbackHost.run(path, inventory: Self.inventory, extraVars: variables)
+        XCTAssertEqual(pushed.exitCode, 0, pushEvents.failureReport)
+        XCTAssertEqual(pushEvents.results(ofTask: "push").first?.status, .changed)
+        let tags = local("curl", "-sf", "--netrc-file", directory + "/netrc", "http://127.0.0.1:15500/v2/quoin/site/tags/list")
+        XCTAssertEqual(tags, #"{"name":"quoin/site","tags":["1"]}"#)
+        let (again, againEvents) = try await LoopbackHost.run(path, inventory: Self.inventory, extraVars: variables)
+        XCTAssertEqual(again.exitCode, 0, againEvents.failureReport)
+        XCTAssertEqual(againEvents.results(ofTask: "push").first?.status, .ok)
     }
 }
