@@ -30,26 +30,36 @@ final class DockerHostTests: XCTestCase {
 
     private func run(check: Bool = false, diff: Bool = false, greeting: String? = nil) async throws -> (RunSummary, RecordingReporter) {
         var vars = variables
-        if let greeting, case .list(var containers)? = vars["docker_containers"], case .dict(var first)? = containers.first {
-            first["env"] = .dict(["GREETING": .string(greeting)])
-            containers[0] = .dict(first)
-            vars["docker_containers"] = .list(containers)
-        }
+        if let greeting { vars["docker_containers"] = containers(greeting: greeting) }
         return try await LoopbackHost.run(Self.playbook, inventory: Self.inventory, extraVars: vars, check: check, diff: diff)
+    }
+
+    /// vars.yml's containers, the first (greeter) with another GREETING.
+    private func containers(greeting: String) -> Value {
+        guard case .list(var containers)? = variables["docker_containers"], case .dict(var first)? = containers.first else { return .none }
+        first["env"] = .dict(["GREETING": .string(greeting)])
+        containers[0] = .dict(first)
+        return .list(containers)
     }
 
     /// What a command on this machine (the test host itself) prints; nil when it fails.
     private func local(_ arguments: String...) -> String? {
+        let (status, output) = localRun(arguments)
+        return status == 0 ? output.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+    }
+
+    /// A command on this machine: its exit status and standard output.
+    private func localRun(_ arguments: [String]) -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
+        guard (try? process.run()) != nil else { return (-1, "") }
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : nil
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
     private func answer(_ url: String) -> String? { local("curl", "-sf", "--max-time", "5", url) }
@@ -131,5 +141,34 @@ final class DockerHostTests: XCTestCase {
         let (again, againEvents) = try await LoopbackHost.run(path, inventory: Self.inventory, extraVars: variables)
         XCTAssertEqual(again.exitCode, 0, againEvents.failureReport)
         XCTAssertEqual(againEvents.results(ofTask: "push").first?.status, .ok)
+    }
+
+    /// The oracle: ansible-playbook with community.docker (tools/ansible-oracle/docker-host) on the same playbook.
+    /// From deckhand's end state, a new GREETING makes Ansible change only the env file and that container; then
+    /// deckhand finds Ansible's end state its own (nothing changed) and the container answers Ansible's value.
+    /// Skipped when the oracle (ansible-core, the collections from the `ansible` package) cannot be installed.
+    func testThenAnsiblePlaybookWithCommunityDockerAgreesWithDeckhandsEndState() async throws {
+        let oracle = URL(fileURLWithPath: Self.playbook).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("tools/ansible-oracle").path
+        guard local(oracle + "/collections") != nil else {
+            throw XCTSkip("the Ansible oracle is not installed (tools/ansible-oracle/collections needs PyPI)")
+        }
+        let (settled, settledEvents) = try await run()
+        XCTAssertEqual(settled.exitCode, 0, settledEvents.failureReport)
+
+        let extra = NSTemporaryDirectory() + "deckhand-oracle-\(UUID().uuidString).json"
+        try Value.dict(["docker_containers": containers(greeting: "hola from ansible")]).jsonText
+            .write(toFile: extra, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: extra) }
+        let started = Date()
+        let (status, ansible) = localRun([oracle + "/docker-host", "-e", "@" + extra])
+        XCTAssertEqual(status, 0, ansible)
+        print("ansible-playbook docker-host.yml: \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        XCTAssertTrue(ansible.contains("changed=2 "), "Ansible changes only the env file and the container:\n" + ansible)
+        XCTAssertEqual(answer("http://127.0.0.1:18081/cgi-bin/greeting"), "hola from ansible")
+
+        let (after, afterEvents) = try await run(greeting: "hola from ansible")
+        XCTAssertEqual(after.exitCode, 0, afterEvents.failureReport)
+        XCTAssertEqual(after.stats(of: "testhost")?.changed, 0, "deckhand after Ansible: \(String(describing: after.stats(of: "testhost")))")
     }
 }
