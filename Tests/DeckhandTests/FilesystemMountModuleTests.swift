@@ -28,26 +28,28 @@ final class FilesystemMountModuleTests: XCTestCase {
         XCTAssertTrue(plan.result.changed)
         XCTAssertEqual(commands(plan), ["mkfs.ext4 -F /dev/nvme1n1"])
         XCTAssertEqual(plan.result.diffs.first?.after, "fstype: ext4\n")
-        XCTAssertFalse(try module.plan(output("found\next4\n"), ModuleContext()).result.changed)
+        XCTAssertFalse(try module.plan(output("found\nTYPE=ext4\n"), ModuleContext()).result.changed)
     }
 
     func testAVolumeHoldingAnotherFileSystemIsNeverReformattedWithoutForce() throws {
         let module = try make(FilesystemModule.self, ["dev": "/dev/xvdf", "fstype": "ext4"])
-        let plan = try module.plan(output("found\nxfs\n"), ModuleContext())
+        let plan = try module.plan(output("found\nUUID=1\nTYPE=xfs\n"), ModuleContext())
         XCTAssertTrue(plan.result.failed)
         XCTAssertTrue(plan.actions.isEmpty)
         XCTAssertEqual(plan.result.msg, "'/dev/xvdf' is already used as xfs, use force=true to overwrite")
         let forced = try make(FilesystemModule.self, ["dev": "/dev/xvdf", "fstype": "xfs", "force": true, "opts": "-L data"])
-        XCTAssertEqual(commands(try forced.plan(output("found\next4\n"), ModuleContext())), ["mkfs.xfs -f -L data /dev/xvdf"])
+        XCTAssertEqual(commands(try forced.plan(output("found\nTYPE=ext4\n"), ModuleContext())), ["mkfs.xfs -f -L data /dev/xvdf"])
     }
 
     func testAMissingDeviceFailsAndAbsentWipes() throws {
         let module = try make(FilesystemModule.self, ["dev": "/dev/sdz", "fstype": "ext4"])
         XCTAssertEqual(try module.plan(output("missing\n"), ModuleContext()).result.msg, "Device /dev/sdz not found.")
         let wipe = try make(FilesystemModule.self, ["dev": "/dev/sdz", "state": "absent"])
-        XCTAssertEqual(commands(try wipe.plan(output("found\next4\n"), ModuleContext())), ["wipefs -a /dev/sdz"])
+        XCTAssertEqual(commands(try wipe.plan(output("found\nTYPE=ext4\n"), ModuleContext())), ["wipefs -a /dev/sdz"])
         XCTAssertFalse(try wipe.plan(output("found\n"), ModuleContext()).result.changed)
         XCTAssertThrowsError(try make(FilesystemModule.self, ["dev": "/dev/sdz"]))
+        let partitioned = try module.plan(output("found\nPTUUID=9\nPTTYPE=gpt\n"), ModuleContext())
+        XCTAssertEqual(partitioned.result.msg, "'/dev/sdz' holds a gpt partition table: name a partition, or use force=true to overwrite")
     }
 
     func testTheProbeTellsAMissingDeviceFromAnEmptyOne() async throws {

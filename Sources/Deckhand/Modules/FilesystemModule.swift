@@ -36,19 +36,23 @@ public struct FilesystemModule: Module {
         if present && (fstype ?? "").isEmpty { throw ModuleArgumentError("filesystem with state present needs fstype") }
     }
 
-    /// `missing`, or `found` then the type blkid reads (nothing when the device holds no file system).
+    /// `missing`, or `found` then what blkid reads (TYPE=..., PTTYPE=...; nothing on a blank device).
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
         ShellCommand("test", "-e", device).and(ShellCommand("echo", "found"))
-            .and(ShellCommand("blkid", "-c", "/dev/null", "-o", "value", "-s", "TYPE", device).or(ShellCommand("true")))
+            .and(ShellCommand("blkid", "-c", "/dev/null", "-o", "export", device).or(ShellCommand("true")))
             .or(ShellCommand("echo", "missing"))
     }
 
-    /// The file system blkid found, "" for none, nil when the device does not exist.
-    static func currentType(_ probe: CommandResult?) -> String? {
+    /// The value of `key` in blkid's export lines after `found`, "" when absent; nil when the device does not exist.
+    static func probed(_ key: String, _ probe: CommandResult?) -> String? {
         let lines = (probe?.stdoutText ?? "").splitLines
         guard lines.first == "found" else { return nil }
-        return lines.dropFirst().first?.trimmed ?? ""
+        let line = lines.dropFirst().first { $0.hasPrefix(key + "=") }
+        return line.map { String($0.dropFirst(key.count + 1)) } ?? ""
     }
+
+    /// The file system blkid found, "" for none, nil when the device does not exist.
+    static func currentType(_ probe: CommandResult?) -> String? { probed("TYPE", probe) }
 
     /// mkfs's flag that makes it write over whatever is there (ext asks otherwise on some devices).
     static func forceFlag(_ fstype: String) -> [String] {
@@ -75,6 +79,10 @@ public struct FilesystemModule: Module {
         guard present else { return .change([.run(ShellCommand("wipefs", "-a", device))], result) }
         if !current.isEmpty && !force {
             return ModulePlan(result: .failure("'\(device)' is already used as \(current), use force=true to overwrite"))
+        }
+        // A whole disk holding partitions shows no TYPE: formatting it would lose them all.
+        if let table = Self.probed("PTTYPE", probe), !table.isEmpty, current.isEmpty, !force {
+            return ModulePlan(result: .failure("'\(device)' holds a \(table) partition table: name a partition, or use force=true to overwrite"))
         }
         let mkfs: [String]
         if wanted == "swap" {
