@@ -91,6 +91,8 @@ final class DockerHostTests: XCTestCase {
         XCTAssertEqual(mode?.intValue, 0o600)
         XCTAssertEqual(answer("http://127.0.0.1:18081/cgi-bin/greeting"), "hello from deckhand")
         XCTAssertEqual(answer("http://127.0.0.1:18082/index.html"), "<p>built on the host</p>")
+        XCTAssertEqual(local("docker", "inspect", "--format", "{{json .HostConfig.Binds}}", "greeter"),
+                       #"["\#(mountPoint)/greeter-data:/data:ro"]"#)
 
         let (second, secondEvents) = try await run()
         XCTAssertEqual(second.exitCode, 0, secondEvents.failureReport)
