@@ -29,6 +29,15 @@ public struct DockerImageModule: Module {
             + "always, with force_source), tags it as repository, pushes it; state absent removes it.",
         example: "- docker_image:\n    name: 127.0.0.1:5000/site/web\n    tag: \"1.4\"\n    source: pull")
 
+    /// build's own options, read with the same rules as a module's arguments.
+    static let buildSpec = ModuleSpec(name: "docker_image build", arguments: [
+        ArgumentSpec("path", type: .path, doc: "The context folder on the host."),
+        ArgumentSpec("dockerfile", doc: "The Dockerfile, relative to path."),
+        ArgumentSpec("args", type: .dict, doc: "Build arguments."),
+        ArgumentSpec("pull", type: .bool, doc: "Pull the FROM images first."),
+        ArgumentSpec("nocache", type: .bool, doc: "Build without the cache."),
+    ], doc: "build options", example: "")
+
     var reference: String
     var source: String?
     var present: Bool
@@ -52,13 +61,13 @@ public struct DockerImageModule: Module {
         buildArgs = []
         buildPull = false
         noCache = false
-        if case .dict(let build)? = arguments.value("build") {
-            func text(_ key: String) -> String? { build[key].flatMap { $0 == .none ? nil : $0.displayText } }
-            buildPath = text("path")
-            dockerfile = text("dockerfile")
-            buildPull = ["true", "yes", "1", "True"].contains(text("pull") ?? "")
-            noCache = ["true", "yes", "1", "True"].contains(text("nocache") ?? "")
-            if case .dict(let args)? = build["args"] { buildArgs = args.map { ($0.key, $0.value.displayText) } }
+        if case .dict(let given)? = arguments.value("build") {
+            let build = try ModuleArguments(given, spec: Self.buildSpec, task: "build")
+            buildPath = try build.string("path")
+            dockerfile = try build.string("dockerfile")
+            buildPull = try build.bool("pull")
+            noCache = try build.bool("nocache")
+            if case .dict(let args)? = build.value("args") { buildArgs = args.map { ($0.key, $0.value.displayText) } }
         }
         loadPath = try arguments.string("load_path")
         // A tag in name wins over the tag argument, for the repository too (as community.docker does).
