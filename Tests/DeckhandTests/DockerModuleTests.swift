@@ -163,4 +163,24 @@ final class DockerModuleTests: XCTestCase {
     func testAnEnvValueWithALineBreakIsRefused() {
         XCTAssertThrowsError(try greeter(["env": ["A": "one\nB=two"]]))
     }
+
+    // MARK: docker_network
+
+    func testANetworkIsCreatedOnceAndRecreatedOnlyWhenItDiffers() throws {
+        let network = try make(DockerNetworkModule.self, ["name": "backend", "internal": true, "labels": ["app": "quoin"]])
+        let created = try network.plan(output("[]\n"), ModuleContext())
+        XCTAssertEqual(runs(created).map(\.command), ["docker network create --driver bridge --internal --label 'app=quoin' backend"])
+        let same = #"[{"Name": "backend", "Driver": "bridge", "Internal": true, "Options": {}, "Labels": {"app": "quoin"}, "Containers": {}}]"#
+        XCTAssertFalse(try network.plan(output(same), ModuleContext()).result.changed)
+        let open = same.replacingOccurrences(of: #""Internal": true"#, with: #""Internal": false"#)
+        let recreated = try network.plan(output(open), ModuleContext(diffMode: true))
+        XCTAssertEqual(runs(recreated).map(\.command).first, "docker network rm backend")
+        XCTAssertEqual(recreated.result.diffs.first?.after, "internal: true\n")
+        let attached = open.replacingOccurrences(of: #""Containers": {}"#, with: #""Containers": {"abc": {"Name": "web"}}"#)
+        XCTAssertEqual(try network.plan(output(attached), ModuleContext()).result.msg,
+                       "network backend must be recreated (internal) but containers are attached: web; remove or disconnect them first")
+        let absent = try make(DockerNetworkModule.self, ["name": "backend", "state": "absent"])
+        XCTAssertEqual(runs(try absent.plan(output(same), ModuleContext())).map(\.command), ["docker network rm backend"])
+        XCTAssertFalse(try absent.plan(output("[]\n"), ModuleContext()).result.changed)
+    }
 }

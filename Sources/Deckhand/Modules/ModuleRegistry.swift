@@ -15,6 +15,7 @@ public enum ModuleRegistry {
         DockerContainerModule.self,
         DockerImageModule.self,
         DockerLoginModule.self,
+        DockerNetworkModule.self,
         FailModule.self,
         FetchModule.self,
         FileModule.self,
