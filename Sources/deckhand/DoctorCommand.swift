@@ -79,9 +79,9 @@ struct DoctorCheck: Equatable {
 
     /// "ok    name  finding", and the fix indented under a failure or warning. Host text is escaped.
     var rendered: String {
+        let name = TerminalText.escaped(self.name)
         let head = verdict.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
-            + TerminalText.escaped(name).padding(toLength: 30, withPad: " ", startingAt: 0) + " "
-            + TerminalText.escaped(found)
+            + name + String(repeating: " ", count: max(2, 32 - name.count)) + TerminalText.escaped(found)
         guard verdict != .ok, !fix.isEmpty else { return head }
         return head + "\n      fix: " + TerminalText.escaped(fix)
     }

@@ -50,7 +50,8 @@ extension WebHostVerbTests {
         var checks: [String: String] = [:]
         for line in text.split(separator: "\n") where line.hasPrefix("ok    ") || line.hasPrefix("WARN  ") || line.hasPrefix("FAIL  ") {
             let verdict = String(line.prefix(6)).trimmingCharacters(in: .whitespaces)
-            let name = String(line.dropFirst(6).prefix(30)).trimmingCharacters(in: .whitespaces)
+            let rest = line.dropFirst(6)
+            let name = rest.range(of: "  ").map { String(rest[..<$0.lowerBound]) } ?? String(rest)
             checks[name] = verdict
         }
         return checks
