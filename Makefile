@@ -4,7 +4,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 TESTHOST := testhost/testhost
 
-.PHONY: all deps build release test test-webhost install testhost-up testhost-down bench demo demo-down clean
+.PHONY: all deps build release deb test test-webhost install testhost-up testhost-down bench demo demo-down clean
 
 all: build
 
@@ -25,6 +25,11 @@ install: release
 	cp -R playbooks $(PREFIX)/share/deckhand/playbooks.new
 	rm -rf $(PREFIX)/share/deckhand/playbooks
 	mv $(PREFIX)/share/deckhand/playbooks.new $(PREFIX)/share/deckhand/playbooks
+
+# .build/deb/deckhand_<version>_<arch>.deb: the release build (Swift runtime linked in), the playbooks, man pages
+# and bash/zsh/fish completions; depends on Debian's libssh2-1 (tools/make-deb).
+deb: deps
+	@tools/make-deb
 
 testhost-up: deps
 	@$(TESTHOST) up

@@ -38,8 +38,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "deckhand",
-            dependencies: ["Deckhand", "Jinja", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Deckhand", "Jinja", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            plugins: ["BuildInfo"]
         ),
+        // `deckhand --version`: the version (VERSION) and the commit, written by tools/build-info at build time.
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         .executableTarget(
             name: "deckhand-bench",
             dependencies: ["SSH", "Jinja", "Deckhand"],

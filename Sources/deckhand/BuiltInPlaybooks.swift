@@ -1,22 +1,26 @@
 import Foundation
 
 /// Where a verb's playbook comes from: `--playbooks DIR`, else `playbooks/` beside deckhand.yml, else the
-/// folder installed with the binary (`<prefix>/share/deckhand/playbooks`), else the source tree's `playbooks/`
-/// (a development build run from anywhere).
+/// folder installed with the binary (`<prefix>/share/deckhand/playbooks`), else, for a development build
+/// (a binary inside the source tree's .build/), the source tree's `playbooks/`. An installed binary never reads
+/// the tree it was built from: that path belongs to the build machine.
 enum BuiltInPlaybooks {
     /// The folders searched, in order.
     static func searchPath(explicit: String?, configDirectory: String?) -> [String] {
         if let explicit { return [explicit] }
         var folders: [String] = []
         if let configDirectory { folders.append((configDirectory as NSString).appendingPathComponent("playbooks")) }
-        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+        let executable = Bundle.main.executableURL?.resolvingSymlinksInPath()
+        if let executable {
             let prefix = executable.deletingLastPathComponent().deletingLastPathComponent()
             folders.append(prefix.appendingPathComponent("share/deckhand/playbooks").path)
         }
         // Sources/deckhand/BuiltInPlaybooks.swift -> the repository's playbooks/.
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        folders.append(repository.appendingPathComponent("playbooks").path)
+        if let executable, executable.path.hasPrefix(repository.appendingPathComponent(".build").path + "/") {
+            folders.append(repository.appendingPathComponent("playbooks").path)
+        }
         return folders
     }
 

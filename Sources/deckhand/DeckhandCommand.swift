@@ -18,6 +18,7 @@ struct DeckhandCommand: AsyncParsableCommand {
               5   the playbook, inventory or deckhand.yml is invalid; nothing was run (run and the verbs)
               sh  exits with the remote command's status, or 128+N when a signal N killed it
             """,
+        version: "deckhand \(BuildInfo.version) (commit \(BuildInfo.commit))",
         // One line per subcommand, in the order `deckhand --help` lists them.
         subcommands: [
             PingCommand.self,
@@ -28,6 +29,7 @@ struct DeckhandCommand: AsyncParsableCommand {
             InitCommand.self,
             ProvisionCommand.self,
             StatusCommand.self,
+            DoctorCommand.self,
             MaintenanceCommand.self,
             BackupCommand.self,
             LogsCommand.self,

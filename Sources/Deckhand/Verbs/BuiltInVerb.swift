@@ -2,7 +2,7 @@
 /// The playbook names each outcome with a set_stats task (`per_host: true`); the verb reads the name, so a
 /// task's title can change freely. BuiltInVerbTests checks every playbook still sets what its verb reads.
 public enum BuiltInVerb: String, CaseIterable, Sendable {
-    case backup, certs, deploy, history, lock, maintenance, provision, rollback, status
+    case backup, certs, deploy, doctor, history, lock, maintenance, provision, rollback, status
     case logsRotate = "logs_rotate"
 
     /// The playbook's file name in playbooks/.
@@ -14,6 +14,7 @@ public enum BuiltInVerb: String, CaseIterable, Sendable {
         case .backup: return [.backupCreated, .backups, .backupsVerified, .backupRestored, .backupsPruned]
         case .certs: return [.certificate]
         case .deploy: return [.deployPlan, .lockRefused, .deployFailed, .deployed]
+        case .doctor: return [.doctorChecks]
         case .history: return [.history, .currentRelease]
         case .lock: return [.lockInfo]
         case .logsRotate: return []
@@ -53,6 +54,8 @@ public enum VerbOutcome: String, CaseIterable, Sendable {
     case rollbackFailed = "rollback_failed"
     /// rollback: release, commit, previous.
     case rolledBack = "rolled_back"
+    /// doctor: one line per check, "<ok|WARN|FAIL><TAB><check><TAB><finding><TAB><fix>".
+    case doctorChecks = "doctor_checks"
     /// history: the newest lines of .deckhand/history.
     case history
     /// history: the release repo points to ("" when none).
