@@ -25,6 +25,7 @@ public struct BlockInFileModule: Module {
             ArgumentSpec("mode", type: .mode, doc: "Permissions of the file."),
             ArgumentSpec("owner", doc: "Owner of the file."),
             ArgumentSpec("group", doc: "Group of the file."),
+            ArgumentSpec("validate", doc: "A command run on the new file (%s) before it replaces the old one, e.g. `visudo -cf %s`."),
         ],
         mutuallyExclusive: [["insertafter", "insertbefore"]],
         doc: "Inserts, updates or removes a block of lines surrounded by marker lines.",
@@ -42,6 +43,7 @@ public struct BlockInFileModule: Module {
     var mode: FileMode?
     var owner: String?
     var group: String?
+    var validate: [String]?
 
     public init(_ arguments: ModuleArguments) throws {
         path = try arguments.requiredString("path")
@@ -57,6 +59,13 @@ public struct BlockInFileModule: Module {
         mode = try arguments.mode()
         owner = try arguments.string("owner")
         group = try arguments.string("group")
+        if let text = try arguments.string("validate") {
+            let words = try ShellWords.split(text)
+            guard words.contains(where: { $0.contains("%s") }) else {
+                throw ModuleArgumentError("validate must contain %s (where the new file goes), got: \(text)")
+            }
+            validate = words
+        }
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
@@ -103,7 +112,8 @@ public struct BlockInFileModule: Module {
         }
         var withChecksum = current
         withChecksum.checksum = current.content.map(ContentDigest.sha1)
-        var content = FileContent(path: path, data: Data(edited.utf8), mode: mode, owner: owner, group: group, backup: backup)
+        var content = FileContent(path: path, data: Data(edited.utf8), mode: mode, owner: owner, group: group, backup: backup,
+                                  validate: validate)
         content.expected = current.expectation
         var plan = try content.plan(current: withChecksum, diffMode: context.diffMode)
         plan.result.msg = current.exists ? (present ? "Block inserted" : "Block removed") : "File created"
