@@ -25,6 +25,10 @@ public struct BlockInFileModule: Module {
             ArgumentSpec("mode", type: .mode, doc: "Permissions of the file."),
             ArgumentSpec("owner", doc: "Owner of the file."),
             ArgumentSpec("group", doc: "Group of the file."),
+            ArgumentSpec("prepend_newline", type: .bool, default: .bool(false),
+                         doc: "Put a blank line before the block unless it starts the file or one is there."),
+            ArgumentSpec("append_newline", type: .bool, default: .bool(false),
+                         doc: "Put a blank line after the block unless it ends the file or one is there."),
             ArgumentSpec("validate", doc: "A command run on the new file (%s) before it replaces the old one, e.g. `visudo -cf %s`."),
         ],
         mutuallyExclusive: [["insertafter", "insertbefore"]],
@@ -44,6 +48,8 @@ public struct BlockInFileModule: Module {
     var owner: String?
     var group: String?
     var validate: [String]?
+    var prependNewline: Bool
+    var appendNewline: Bool
 
     public init(_ arguments: ModuleArguments) throws {
         path = try arguments.requiredString("path")
@@ -59,6 +65,8 @@ public struct BlockInFileModule: Module {
         mode = try arguments.mode()
         owner = try arguments.string("owner")
         group = try arguments.string("group")
+        prependNewline = try arguments.bool("prepend_newline")
+        appendNewline = try arguments.bool("append_newline")
         if let text = try arguments.string("validate") {
             let words = try ShellWords.split(text)
             guard words.contains(where: { $0.contains("%s") }) else {
@@ -77,10 +85,11 @@ public struct BlockInFileModule: Module {
         var lines = text.splitLines
         let blockLines = block.isEmpty ? [] : block.trimmingTrailingNewline.splitLines
         let wanted = present && !blockLines.isEmpty ? [begin] + blockLines + [end] : []
+        var position = lines.count
         if let first = lines.firstIndex(of: begin), let last = lines[first...].firstIndex(of: end) {
-            lines.replaceSubrange(first...last, with: wanted)
+            lines.removeSubrange(first...last)
+            position = first
         } else if !wanted.isEmpty {
-            var position = lines.count
             func lastMatch(_ pattern: String) -> Int? {
                 guard let regex = try? NSRegularExpression(pattern: pattern) else { return nil }
                 return lines.lastIndex { regex.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil }
@@ -88,7 +97,15 @@ public struct BlockInFileModule: Module {
             if insertBefore == "BOF" { position = 0 }
             else if let insertBefore, let index = lastMatch(insertBefore) { position = index }
             else if let insertAfter, insertAfter != "EOF", let index = lastMatch(insertAfter) { position = index + 1 }
+        }
+        if !wanted.isEmpty {
+            if prependNewline && position != 0 && lines[position - 1] != "" {
+                lines.insert("", at: position)
+                position += 1
+            }
             lines.insert(contentsOf: wanted, at: position)
+            let after = position + wanted.count
+            if appendNewline && after < lines.count && lines[after] != "" { lines.insert("", at: after) }
         }
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }
@@ -119,6 +136,19 @@ public struct BlockInFileModule: Module {
         plan.result.msg = current.exists ? (present ? "Block inserted" : "Block removed") : "File created"
         plan.result.values.removeValue(forKey: "checksum")
         plan.result.values.removeValue(forKey: "size")
+        let folder = (path as NSString).deletingLastPathComponent
+        if !current.exists && !folder.isEmpty {
+            // As Ansible's create: the missing folders first, a failure named as Ansible names it.
+            let mkdir = ShellCommand("mkdir", "-p", "--", folder).mergingErrors.or(ShellCommand("echo", BlockInFileModule.mkdirFailed))
+            plan.actions.insert(HostAction.run(mkdir).interpreting { output, _ in
+                let text = output.stdoutText
+                guard text.contains(BlockInFileModule.mkdirFailed) else { return }
+                let reason = text.replacingOccurrences(of: BlockInFileModule.mkdirFailed, with: "").trimmed
+                throw ModuleArgumentError("Error creating \(folder) Error description: \(reason)")
+            }, at: 0)
+        }
         return plan
     }
+
+    private static let mkdirFailed = "@@deckhand-mkdir-failed@@"
 }

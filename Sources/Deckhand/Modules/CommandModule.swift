@@ -87,6 +87,8 @@ public struct ShellModule: Module {
         arguments: CommandInvocation.arguments + [
             ArgumentSpec("cmd", doc: "The shell command line (free form)."),
             ArgumentSpec("executable", type: .path, doc: "The shell to use instead of /bin/sh."),
+            // Declared so a play that sets it loads, then fails the task as Ansible's shell does (it is command's).
+            ArgumentSpec("expand_argument_vars", type: .bool, doc: "Not for shell (the shell expands variables itself): the task fails."),
         ],
         freeFormArgument: "cmd",
         requiredOneOf: [["cmd"]],
@@ -96,17 +98,21 @@ public struct ShellModule: Module {
 
     var invocation: CommandInvocation
 
+    var refusal: String?
+
     public init(_ arguments: ModuleArguments) throws {
+        if arguments.has("expand_argument_vars") { refusal = "Unsupported parameters for (shell) module: expand_argument_vars" }
         let script = try arguments.requiredString("cmd")
         let executable = try arguments.string("executable")
         let command = executable.map { ShellCommand($0, "-c", script) } ?? ShellCommand.script(script)
         invocation = try CommandInvocation(command, arguments, shown: script)
     }
 
-    public func probe(_ context: ModuleContext) throws -> ShellCommand? { invocation.probe }
+    public func probe(_ context: ModuleContext) throws -> ShellCommand? { refusal == nil ? invocation.probe : nil }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
-        invocation.plan(probe, context)
+        if let refusal { return ModulePlan(result: .failure(refusal)) }
+        return invocation.plan(probe, context)
     }
 }
 

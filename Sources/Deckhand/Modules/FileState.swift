@@ -21,8 +21,14 @@ public struct FileState: Sendable, Hashable {
     static let contentMarker = "@@deckhand-content@@"
 
     /// The probe: a few lines of `key value`, then (when asked) a marker and the raw contents.
-    public static func probe(_ path: String, checksum: Bool = false, content: Bool = false) -> ShellCommand {
-        var parts: [ShellCommand.Part] = [.assignment("p", path), .syntax(";"), describingP]
+    /// With `inside`: when `path` is a folder, the file called that in it is probed instead (copy's dest), and
+    /// named on an `into <path>` line (see `redirected`).
+    public static func probe(_ path: String, checksum: Bool = false, content: Bool = false, inside name: String? = nil) -> ShellCommand {
+        var parts: [ShellCommand.Part] = [.assignment("p", path), .syntax(";")]
+        if let name {
+            parts += [.assignment("n", name), .syntax("; if test -d \"$p\"; then p=\"$p/$n\"; printf 'into %s\\n' \"$p\"; fi;")]
+        }
+        parts.append(describingP)
         if checksum {
             parts.append(.syntax("test -f \"$p\" && printf 'sha1 %s\\n' \"$(sha1sum < \"$p\" | cut -c1-40)\";"))
         }
@@ -69,6 +75,12 @@ public struct FileState: Sendable, Hashable {
             elif test -e "$p"; then echo kind other; else echo kind absent; fi; \
             stat -c 'stat %a %u %g %U %G' -- "$p" 2>/dev/null;
             """)
+
+    /// The path an `inside:` probe moved to, when the path it was given is a folder.
+    static func redirected(_ output: Data) -> String? {
+        let header = output.range(of: Data(("\n" + contentMarker + "\n").utf8)).map { output[..<$0.lowerBound] } ?? output[...]
+        return String(decoding: header, as: UTF8.self).splitLines.first { $0.hasPrefix("into ") }.map { String($0.dropFirst(5)) }
+    }
 
     /// Reads the probe's output; empty output means absent.
     public init(probeOutput: Data) throws {
