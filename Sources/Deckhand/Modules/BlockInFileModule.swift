@@ -80,34 +80,64 @@ public struct BlockInFileModule: Module {
         FileState.probe(path, content: true)
     }
 
-    /// The text with the block put in place (or taken out).
+    /// The text with the block put in place (or taken out). Lines keep their own endings (a CRLF file stays
+    /// CRLF), as Ansible's blockinfile works on lines with their separators.
     func edit(_ text: String) -> String {
-        var lines = text.splitLines
-        let blockLines = block.isEmpty ? [] : block.trimmingTrailingNewline.splitLines
-        let wanted = present && !blockLines.isEmpty ? [begin] + blockLines + [end] : []
+        var lines = BlockInFileModule.linesKeepingEnds(text)
+        func bare(_ line: String) -> String {
+            var line = Substring(line)
+            while let last = line.unicodeScalars.last, last == "\n" || last == "\r" { line = Substring(line.unicodeScalars.dropLast()) }
+            return String(line)
+        }
+        var body = block
+        if !body.hasSuffix("\n") { body += "\n" }
+        let wanted = present && !block.isEmpty ? [begin + "\n"] + BlockInFileModule.linesKeepingEnds(body) + [end + "\n"] : []
+        // As Ansible's: the last begin marker and the last end marker delimit the old block.
+        let first = lines.lastIndex { bare($0) == begin }, last = lines.lastIndex { bare($0) == end }
         var position = lines.count
-        if let first = lines.firstIndex(of: begin), let last = lines[first...].firstIndex(of: end) {
-            lines.removeSubrange(first...last)
-            position = first
-        } else if !wanted.isEmpty {
-            func lastMatch(_ pattern: String) -> Int? {
+        if let first, let last {
+            lines.removeSubrange(min(first, last)...max(first, last))
+            position = min(first, last)
+        } else {
+            /// The line a pattern picks: the last line it matches; with (?m), the line where its first match in the
+            /// whole text ends (insertafter) or starts (insertbefore), as Ansible's multiline search.
+            func matchingLine(_ pattern: String, after: Bool) -> Int? {
                 guard let regex = try? NSRegularExpression(pattern: pattern) else { return nil }
-                return lines.lastIndex { regex.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil }
+                if pattern.hasPrefix("(?m)") {
+                    let joined = lines.joined()
+                    guard let match = regex.firstMatch(in: joined, range: NSRange(joined.startIndex..., in: joined)),
+                          let range = Range(match.range, in: joined) else { return nil }
+                    return joined[..<(after ? range.upperBound : range.lowerBound)].filter { $0 == "\n" || $0 == "\r\n" }.count
+                }
+                return lines.lastIndex { line in let line = bare(line); return regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil }
             }
             if insertBefore == "BOF" { position = 0 }
-            else if let insertBefore, let index = lastMatch(insertBefore) { position = index }
-            else if let insertAfter, insertAfter != "EOF", let index = lastMatch(insertAfter) { position = index + 1 }
+            else if let insertBefore, let index = matchingLine(insertBefore, after: false) { position = index }
+            else if let insertAfter, insertAfter != "EOF", let index = matchingLine(insertAfter, after: true) { position = index + 1 }
         }
+        if position > 0 && !lines[position - 1].hasSuffix("\n") { lines[position - 1] += "\n" }
         if !wanted.isEmpty {
-            if prependNewline && position != 0 && lines[position - 1] != "" {
-                lines.insert("", at: position)
+            if prependNewline && position != 0 && lines[position - 1] != "\n" {
+                lines.insert("\n", at: position)
                 position += 1
             }
             lines.insert(contentsOf: wanted, at: position)
             let after = position + wanted.count
-            if appendNewline && after < lines.count && lines[after] != "" { lines.insert("", at: after) }
+            if appendNewline && after < lines.count && lines[after] != "\n" { lines.insert("\n", at: after) }
         }
-        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+        return lines.joined()
+    }
+
+    /// The lines of `text`, each with its "\n" (or "\r\n"); a last line without one keeps none.
+    static func linesKeepingEnds(_ text: String) -> [String] {
+        var lines: [String] = []
+        var current = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            current.append(scalar)
+            if scalar == "\n" { lines.append(String(current)); current = String.UnicodeScalarView() }
+        }
+        if !current.isEmpty { lines.append(String(current)) }
+        return lines
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
