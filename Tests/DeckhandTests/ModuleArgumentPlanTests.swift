@@ -239,7 +239,9 @@ final class ModuleArgumentPlanTests: XCTestCase {
                        ["userdel -f -r old"])
         let block = try make(BlockInFileModule.self, ["path": "/etc/sudoers.d/app", "block": "app ALL=(ALL) NOPASSWD: ALL", "create": true,
                                                       "validate": "visudo -cf %s"])
-        guard case .put(let write)? = try block.plan(output("kind absent\n"), ModuleContext()).actions.first?.kind else { return XCTFail() }
+        let plan = try block.plan(output("kind absent\n"), ModuleContext())
+        XCTAssertTrue(commands(plan).first?.hasPrefix("{ mkdir -p -- /etc/sudoers.d 2>&1; }") ?? false, "create makes the folder first: \(commands(plan))")
+        guard case .put(let write)? = plan.actions.last?.kind else { return XCTFail() }
         XCTAssertEqual(write.validate, ["visudo", "-cf", "%s"])
         XCTAssertThrowsError(try make(BlockInFileModule.self, ["path": "/x", "validate": "grep"]))
     }
