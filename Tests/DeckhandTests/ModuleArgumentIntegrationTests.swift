@@ -60,7 +60,21 @@ final class ModuleArgumentIntegrationTests: XCTestCase {
               file: { path: "{{ base }}/top", follow: true, mode: go-rwx, recurse: true }
             - name: a link's mode is its target's
               file: { path: "{{ base }}/top/link", mode: "0640" }
+            - name: set the time
+              file: { path: "{{ base }}/target_file", modification_time: "202202081414.00", modification_time_format: "%Y%m%d%H%M.%S" }
+            - name: set it again
+              file: { path: "{{ base }}/target_file", modification_time: "202202081414.00", modification_time_format: "%Y%m%d%H%M.%S" }
+            - file: { path: "{{ base }}/target_file", _diff_peek: true }
+              register: peek
+            - assert: { that: ["peek.appears_binary == false", "peek is not changed"] }
         """)
+        let modified = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: base + "/target_file")[.modificationDate] as? Date)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .current
+        XCTAssertEqual(calendar.dateComponents([.year, .month, .day, .hour, .minute], from: modified),
+                       DateComponents(year: 2022, month: 2, day: 8, hour: 14, minute: 14))
+        XCTAssertEqual(events.results(ofTask: "set the time").first?.status, .changed)
+        XCTAssertEqual(events.results(ofTask: "set it again").first?.status, .ok)
         XCTAssertEqual(try mode(base + "/target_file"), 0o640)
         XCTAssertEqual(try mode(base + "/target_dir"), 0o700)
         XCTAssertEqual(try mode(base + "/target_dir/foo"), 0o700)

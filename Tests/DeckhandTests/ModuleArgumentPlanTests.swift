@@ -81,6 +81,21 @@ final class ModuleArgumentPlanTests: XCTestCase {
         XCTAssertEqual(commands(plan), ["chmod 600 -- \(directory)/target"])
     }
 
+    func testFileTimesAttributesAndDiffPeek() throws {
+        XCTAssertEqual(FileAttributes.parse("202202081414.00", format: "%Y%m%d%H%M.%S"), ["Y": 2022, "m": 2, "d": 8, "H": 14, "M": 14, "S": 0])
+        XCTAssertNil(FileAttributes.parse("2022-02-08", format: "%Y%m%d"))
+        let file = try make(FileModule.self, ["path": "/srv/f", "modification_time": "202202081414.00", "attributes": "+A"])
+        XCTAssertTrue(try XCTUnwrap(file.probe(ModuleContext())).rendered.contains("lsattr -d"))
+        let stale = "kind file\nstat 644 0 0 root root\n@@file-attributes\nattr-flags e\ntimes 1700000000 1700000000\nwant-mtime 1644329640\n"
+        XCTAssertEqual(commands(try file.plan(output(stale), ModuleContext())),
+                       ["chattr +A -- /srv/f && touch -m -d '2022-02-08 14:14:00' -- /srv/f"])
+        let done = "kind file\nstat 644 0 0 root root\n@@file-attributes\nattr-flags A\ntimes 1644329640 1700000000\nwant-mtime 1644329640\n"
+        XCTAssertFalse(try file.plan(output(done), ModuleContext()).result.changed)
+        XCTAssertThrowsError(try make(FileModule.self, ["path": "/srv/f", "modification_time": "yesterday"]))
+        let peek = try make(FileModule.self, ["path": "/srv/f", "_diff_peek": true])
+        XCTAssertEqual(try peek.plan(output("binary\n"), ModuleContext()).result["appears_binary"], .bool(true))
+    }
+
     // MARK: command and shell
 
     func testCommandRefusesNoCommandAndTwoCommandsWithRc256AndWarnsAboutExecutable() throws {

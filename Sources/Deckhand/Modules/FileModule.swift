@@ -19,9 +19,8 @@ public struct FileModule: Module {
             ArgumentSpec("force", type: .bool, default: .bool(false), doc: "Replace an existing file with a link; link to a src that does not exist."),
             ArgumentSpec("follow", type: .bool, default: .bool(true),
                          doc: "When the path is (or, for state link, leads to) a link, set owner, group and mode on where it leads; false: on the link itself."),
-            ArgumentSpec("modification_time", doc: "`preserve` keeps times on touch (then touch reports ok when nothing else changes)."),
-            ArgumentSpec("access_time", doc: "`preserve` keeps times on touch."),
-        ],
+            ArgumentSpec("_diff_peek", type: .bool, doc: "Ansible's internal peek: report appears_binary for the path and change nothing."),
+        ] + FileAttributes.arguments,
         doc: "Sets a path's kind (file, directory, link) and attributes, touches it, or removes it.",
         example: "- file:\n    path: /webapps/app/logs\n    state: directory\n    owner: app\n    mode: \"0755\"")
 
@@ -37,6 +36,8 @@ public struct FileModule: Module {
     var recurse: Bool
     var follow: Bool
     var preserveTimes: Bool
+    var extras: FileAttributes
+    var diffPeek: Bool
 
     public init(_ arguments: ModuleArguments) throws {
         path = try arguments.requiredString("path")
@@ -50,8 +51,9 @@ public struct FileModule: Module {
         force = try arguments.bool("force")
         recurse = try arguments.bool("recurse")
         follow = try arguments.bool("follow")
-        preserveTimes = try arguments.string("modification_time") == "preserve"
-            && arguments.string("access_time") == "preserve"
+        extras = try FileAttributes(arguments)
+        diffPeek = try arguments.bool("_diff_peek")
+        preserveTimes = extras.preservesTimes
         if (state == .link || state == .hard) && source == nil {
             throw ModuleArgumentError("state=\(state?.rawValue ?? "link") needs src (what the link points to)")
         }
@@ -61,6 +63,18 @@ public struct FileModule: Module {
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
+        if diffPeek {
+            // A NUL byte in the first 8 KiB makes it binary, as Ansible's peek reads it.
+            return ShellCommand(parts: [.assignment("p", path), .syntax("""
+                ; a=$(head -c 8192 -- "$p" 2>/dev/null | wc -c); b=$(head -c 8192 -- "$p" 2>/dev/null | tr -d '\\000' | wc -c); \
+                if test "$a" = "$b"; then echo text; else echo binary; fi
+                """)], compound: true)
+        }
+        let probe = try stateProbe()
+        return extras.probes && state != .absent ? probe.then(extras.probeCommand) : probe
+    }
+
+    private func stateProbe() throws -> ShellCommand {
         switch state {
         case .absent: return FileState.probe(path)
         case .link: return FileState.probe(path, following: source)
@@ -75,9 +89,13 @@ public struct FileModule: Module {
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
-        let (probed, followed) = try FileState.followed(probe?.stdout ?? Data())
         var result = ModuleResult()
         result["path"] = .string(path)
+        if diffPeek {
+            result["appears_binary"] = .bool(probe?.stdoutText.hasPrefix("binary") ?? false)
+            return .unchanged(result)
+        }
+        let (probed, followed) = try FileState.followed(probe?.stdout ?? Data())
         // Without state, Ansible keeps what is there (file when it does not exist: an error).
         let state = self.state ?? (probed.kind == .directory ? .directory : probed.kind == .link ? .link
             : probed.kind == .absent && recurse ? .directory : .file)
@@ -94,6 +112,8 @@ public struct FileModule: Module {
         var before = current.summary
         var after = current
         func finish(_ commands: ShellCommand) throws -> ModulePlan {
+            var commands = commands
+            if extras.probes { commands = commands.and(extras.commands(for: path, probe: probe?.stdoutText ?? "")) }
             if context.diffMode {
                 result.diffs.append(ModuleDiff(beforeHeader: path, afterHeader: path, before: before, after: after.summary))
             }
