@@ -58,7 +58,7 @@ public struct CopyModule: Module {
         // As Ansible's copy: a file copied onto a folder goes into it, under its own name.
         var inside: String?
         if case .file(let name) = source { inside = (name as NSString).lastPathComponent }
-        return FileState.probe(destination, checksum: true, content: context.diffMode, inside: inside)
+        return FileState.probe(destination, checksum: true, content: context.diffMode, inside: inside, following: options.follow)
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {

@@ -23,8 +23,13 @@ public struct FileState: Sendable, Hashable {
     /// The probe: a few lines of `key value`, then (when asked) a marker and the raw contents.
     /// With `inside`: when `path` is a folder, the file called that in it is probed instead (copy's dest), and
     /// named on an `into <path>` line (see `redirected`).
-    public static func probe(_ path: String, checksum: Bool = false, content: Bool = false, inside name: String? = nil) -> ShellCommand {
+    /// With `following`: a link is followed to where it finally leads, named the same way (copy's follow).
+    public static func probe(_ path: String, checksum: Bool = false, content: Bool = false, inside name: String? = nil,
+                             following: Bool = false) -> ShellCommand {
         var parts: [ShellCommand.Part] = [.assignment("p", path), .syntax(";")]
+        if following {
+            parts.append(.syntax("if test -L \"$p\"; then p=$(readlink -f -- \"$p\"); printf 'into %s\\n' \"$p\"; fi;"))
+        }
         if let name {
             parts += [.assignment("n", name), .syntax("; if test -d \"$p\"; then p=\"$p/$n\"; printf 'into %s\\n' \"$p\"; fi;")]
         }
@@ -79,7 +84,7 @@ public struct FileState: Sendable, Hashable {
     /// The path an `inside:` probe moved to, when the path it was given is a folder.
     static func redirected(_ output: Data) -> String? {
         let header = output.range(of: Data(("\n" + contentMarker + "\n").utf8)).map { output[..<$0.lowerBound] } ?? output[...]
-        return String(decoding: header, as: UTF8.self).splitLines.first { $0.hasPrefix("into ") }.map { String($0.dropFirst(5)) }
+        return String(decoding: header, as: UTF8.self).splitLines.last { $0.hasPrefix("into ") }.map { String($0.dropFirst(5)) }
     }
 
     /// Reads the probe's output; empty output means absent.

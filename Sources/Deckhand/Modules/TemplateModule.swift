@@ -32,14 +32,15 @@ public struct TemplateModule: Module {
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
-        FileState.probe(destination, checksum: true, content: context.diffMode)
+        FileState.probe(destination, checksum: true, content: context.diffMode, following: options.follow)
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
         let text = settings == TemplateSettings() ? try context.renderTemplate(source)
             : try context.renderTemplateWithSettings(source, settings)
         let current = try FileState(probeOutput: probe?.stdout ?? Data())
-        let content = FileContent(path: destination, data: Data(text.utf8), options: options)
+        let path = probe.flatMap { FileState.redirected($0.stdout) } ?? destination
+        let content = FileContent(path: path, data: Data(text.utf8), options: options)
         return try content.plan(current: current, diffMode: context.diffMode)
     }
 }
