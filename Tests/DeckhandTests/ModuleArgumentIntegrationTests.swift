@@ -193,9 +193,14 @@ final class ModuleArgumentIntegrationTests: XCTestCase {
               vars: { name: app }
             - template: { src: header.j2, dest: "{{ base }}/header.txt" }
               vars: { name: app }
+            - file: { path: "{{ base }}/link.txt", src: header.txt, state: link }
+            - name: through the link
+              template: { src: header.j2, dest: "{{ base }}/link.txt", follow: true }
+              vars: { name: other }
         """)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: base + "/link.txt"), "header.txt", "follow keeps the link")
         XCTAssertEqual(try read(base + "/custom.txt"), "var: app \r\n\r\nline\r\n")
-        XCTAssertEqual(try read(base + "/header.txt"), "var: app\n")
+        XCTAssertEqual(try read(base + "/header.txt"), "var: other\n")
     }
 
     func testStatUserBlockinfileAndTempfile() async throws {
