@@ -64,7 +64,7 @@ final class ModuleArgumentPlanTests: XCTestCase {
         let link = try make(FileModule.self, ["src": "missing.txt", "dest": "/srv/l", "state": "link", "owner": "app"])
         let absent = "kind absent\n@@deckhand-followed@@\nresolved /srv/missing.txt\nkind absent\n"
         XCTAssertEqual(try link.plan(output(absent), ModuleContext()).result.msg,
-                       "src file does not exist, use \"force=yes\" if you really want to create the link: missing.txt")
+                       "src file does not exist, use \"force=yes\" if you really want to create the link: /srv/missing.txt")
         let present = "kind absent\n@@deckhand-followed@@\nresolved /srv/real.txt\nkind file\nstat 644 0 0 root root\n"
         XCTAssertEqual(commands(try link.plan(output(present), ModuleContext())),
                        ["ln -sfn -- missing.txt /srv/l && chown app -- /srv/real.txt"])

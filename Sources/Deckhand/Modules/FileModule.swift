@@ -180,7 +180,8 @@ public struct FileModule: Module {
         case .link:
             let source = self.source ?? current.linkTarget ?? ""
             if !force, followed?.state.exists == false {
-                return ModulePlan(result: .failure("src file does not exist, use \"force=yes\" if you really want to create the link: \(source)"))
+                let named = source.hasPrefix("/") ? source : (path as NSString).deletingLastPathComponent + "/" + source
+                return ModulePlan(result: .failure("src file does not exist, use \"force=yes\" if you really want to create the link: \(named)"))
             }
             let linking: ShellCommand
             if current.kind == .link && current.linkTarget == source {

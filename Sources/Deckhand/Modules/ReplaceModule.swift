@@ -44,13 +44,15 @@ public struct ReplaceModule: Module {
         replacement = ReplaceModule.template(fromPython: replace)
         badEscape = ReplaceModule.badEscape(in: replace)
         switch (try arguments.string("after"), try arguments.string("before")) {
-        case (let after?, let before?): sectionPattern = "\(after)(?<section>.*?)\(before)"
-        case (let after?, nil): sectionPattern = "\(after)(?<section>.*)"
-        case (nil, let before?): sectionPattern = "(?<section>.*)\(before)"
+        // Written as Ansible writes it (its messages show it); NSRegularExpression names groups without the P.
+        case (let after?, let before?): sectionPattern = "\(after)(?P<subsection>.*?)\(before)"
+        case (let after?, nil): sectionPattern = "\(after)(?P<subsection>.*)"
+        case (nil, let before?): sectionPattern = "(?P<subsection>.*)\(before)"
         case (nil, nil): sectionPattern = nil
         }
         if let sectionPattern {
-            do { section = try NSRegularExpression(pattern: sectionPattern, options: [.dotMatchesLineSeparators]) } catch {
+            let pattern = sectionPattern.replacingOccurrences(of: "(?P<subsection>", with: "(?<subsection>")
+            do { section = try NSRegularExpression(pattern: pattern, options: [.dotMatchesLineSeparators]) } catch {
                 throw ModuleArgumentError("after/before make \(sectionPattern), not a valid regular expression")
             }
         }
@@ -120,7 +122,7 @@ public struct ReplaceModule: Module {
         var head = "", part = text, tail = ""
         if let section {
             guard let match = section.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-                  let range = Range(match.range(withName: "section"), in: text) else { return nil }
+                  let range = Range(match.range(withName: "subsection"), in: text) else { return nil }
             head = String(text[..<range.lowerBound])
             part = String(text[range])
             tail = String(text[range.upperBound...])
