@@ -21,16 +21,28 @@ public struct Options: Sendable, Hashable {
     /// (`result.stdout | default('')` with `result` never registered), not an error as in plain Jinja2. Using
     /// it for anything else still fails, naming the first undefined variable.
     public var chainsUndefined: Bool
+    /// The tag delimiters (Jinja2's block/variable/comment start and end strings; Ansible's template overrides).
+    public var delimiters: Delimiters
 
     public init(trimBlocks: Bool = true, lstripBlocks: Bool = false, keepTrailingNewline: Bool = false,
-                chainsUndefined: Bool = false) {
+                chainsUndefined: Bool = false, delimiters: Delimiters = Delimiters()) {
         self.trimBlocks = trimBlocks
         self.lstripBlocks = lstripBlocks
         self.keepTrailingNewline = keepTrailingNewline
         self.chainsUndefined = chainsUndefined
+        self.delimiters = delimiters
     }
 
     public static let ansible = Options()
+}
+
+/// The strings that open and close tags: `{% %}`, `{{ }}` and `{# #}` unless a template says otherwise.
+public struct Delimiters: Sendable, Hashable {
+    public var blockStart = "{%", blockEnd = "%}"
+    public var variableStart = "{{", variableEnd = "}}"
+    public var commentStart = "{#", commentEnd = "#}"
+
+    public init() {}
 }
 
 /// A filter: the value left of `|`, then the positional and keyword arguments.

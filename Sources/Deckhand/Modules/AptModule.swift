@@ -1,9 +1,11 @@
 import Foundation
 import Jinja
 
-/// apt: installs, upgrades or removes Debian packages; refreshes the package lists when asked (or too old).
+/// apt: installs, upgrades or removes Debian packages; refreshes the package lists when asked (or too old);
+/// upgrades the whole system; removes what nothing needs any more.
 ///
 ///     - apt: { name: [nginx, postgresql], state: present, update_cache: yes, cache_valid_time: 3600 }
+///     - apt: { upgrade: dist, autoremove: yes }
 public struct AptModule: Module {
     public static let spec = ModuleSpec(
         name: "apt",
@@ -17,8 +19,17 @@ public struct AptModule: Module {
             ArgumentSpec("install_recommends", type: .bool, aliases: ["install-recommends"], doc: "Install recommended packages too."),
             ArgumentSpec("purge", type: .bool, default: .bool(false), doc: "With absent: remove configuration too."),
             ArgumentSpec("deb", type: .path, doc: "A .deb file on the host to install."),
+            ArgumentSpec("default_release", aliases: ["default-release"], doc: "Prefer packages of this release (apt-get -t), e.g. bookworm-backports."),
+            ArgumentSpec("upgrade", default: .string("no"), choices: ["no", "yes", "safe", "full", "dist"],
+                         doc: "Upgrade the system: yes/safe (apt-get upgrade --with-new-pkgs), full/dist (apt-get dist-upgrade)."),
+            ArgumentSpec("autoremove", type: .bool, default: .bool(false),
+                         doc: "Remove packages nothing needs any more (alone, or with the packages installed or removed)."),
         ],
-        doc: "Installs (present), upgrades (latest) or removes (absent) packages with apt-get, without prompts.",
+        requiredOneOf: [["name", "deb", "update_cache", "upgrade", "autoremove"]],
+        mutuallyExclusive: [["deb", "name", "upgrade"]],
+        doc: "Installs (present), upgrades (latest) or removes (absent) packages with apt-get, without prompts. A package "
+            + "no source knows fails the task, in check mode too. A cache update alone reports changed; beside packages, "
+            + "only their installation does, as Ansible's.",
         example: "- apt:\n    name: [nginx, supervisor]\n    update_cache: yes\n    cache_valid_time: 3600")
 
     var packages: [String]
@@ -28,6 +39,10 @@ public struct AptModule: Module {
     var installRecommends: Bool?
     var purge: Bool
     var deb: String?
+    var defaultRelease: String?
+    /// The apt-get subcommand of `upgrade`, nil for no.
+    var upgrade: String?
+    var autoremove: Bool
 
     public init(_ arguments: ModuleArguments) throws {
         packages = try arguments.list("name") ?? []
@@ -39,78 +54,63 @@ public struct AptModule: Module {
         installRecommends = try arguments.optionalBool("install_recommends")
         purge = try arguments.bool("purge")
         deb = try arguments.string("deb")
-        if packages.isEmpty && !updateCache && deb == nil {
-            throw ModuleArgumentError("give name, deb or update_cache")
+        defaultRelease = try arguments.string("default_release")
+        switch try arguments.requiredString("upgrade") {
+        case "yes", "safe": upgrade = "upgrade"
+        case "full", "dist": upgrade = "dist-upgrade"
+        default: upgrade = nil
+        }
+        autoremove = try arguments.bool("autoremove")
+        if packages.isEmpty && !updateCache && deb == nil && upgrade == nil && !autoremove && cacheValidTime == 0 {
+            throw ModuleArgumentError("give name, deb, upgrade, autoremove or update_cache")
+        }
+        if deb != nil && state != "present" { throw ModuleArgumentError("deb only supports state=present") }
+        if let invalid = packages.first(where: { $0.filter { $0 == "=" }.count > 1 }) {
+            throw ModuleArgumentError("invalid package spec: \(invalid)")
         }
         if cacheValidTime > 0 { updateCache = true }
     }
 
     var names: [String] { packages.map { String($0.split(separator: "=", maxSplits: 1).first ?? "") } }
 
-    /// Installed versions (`dpkg-query`), the age of the package lists, and for latest the simulated upgrades.
-    public func probe(_ context: ModuleContext) throws -> ShellCommand? {
-        var parts: [ShellCommand] = [ShellCommand("echo", "@@installed")]
-        if !names.isEmpty {
-            parts.append(ShellCommand(words: ["dpkg-query", "-W", "-f=${Package} ${Status} ${Version}\\n"] + names)
-                .silencingErrors.or(ShellCommand("true")))
-        }
-        if updateCache {
-            parts.append(ShellCommand("echo", "@@cache"))
-            parts.append(ShellCommand.script("stat -c %Y /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists 2>/dev/null | sort -n | tail -n 1; date +%s"))
-        }
-        if state == "latest" && !names.isEmpty {
-            parts.append(ShellCommand("echo", "@@upgrades"))
-            parts.append(ShellCommand(words: ["apt-get", "-s", "-o", "Debug::NoLocking=1", "install", "--only-upgrade"] + names)
-                .silencingErrors.pipe(ShellCommand("grep", "^Inst ")).or(ShellCommand("true")))
-        }
-        return parts.dropFirst().reduce(parts[0]) { $0.then($1) }
-    }
+    /// `-t release` where default_release is set.
+    var releaseOptions: [String] { defaultRelease.map { ["-t", $0] } ?? [] }
 
-    struct ProbeAnswer {
-        var installed: [String: String] = [:]
-        var cacheAge: Int?
-        var upgrades: [String] = []
-    }
-
-    static func parse(_ output: String) -> ProbeAnswer {
-        var answer = ProbeAnswer()
-        var section = ""
-        var cacheLines: [Int] = []
-        for line in output.splitLines {
-            if line.hasPrefix("@@") { section = String(line.dropFirst(2)); continue }
-            switch section {
-            case "installed":
-                let fields = line.split(separator: " ").map(String.init)
-                // "nginx install ok installed 1.22.1-9"
-                if fields.count >= 5, fields[3] == "installed" { answer.installed[fields[0]] = fields[4] }
-            case "cache":
-                if let number = Int(line.trimmed) { cacheLines.append(number) }
-            case "upgrades":
-                if line.hasPrefix("Inst "), let name = line.split(separator: " ").dropFirst().first { answer.upgrades.append(String(name)) }
-            default: break
-            }
-        }
-        if cacheLines.count >= 2 { answer.cacheAge = cacheLines[cacheLines.count - 1] - cacheLines[cacheLines.count - 2] }
-        return answer
+    /// What apt-get install and remove are given besides the packages.
+    var installOptions: [String] {
+        var options = ["-y", "-q", "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"] + releaseOptions
+        if let installRecommends { options.append(installRecommends ? "--install-recommends" : "--no-install-recommends") }
+        if autoremove { options.append("--auto-remove") }
+        return options
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
-        let answer = AptModule.parse(probe?.stdoutText ?? "")
-        var commands: [ShellCommand] = []
+        let answer = AptProbe.parse(probe?.stdoutText ?? "")
         var result = ModuleResult()
         let environment = ["DEBIAN_FRONTEND": "noninteractive"]
+        var update: ShellCommand?
         if updateCache {
             let stale = cacheValidTime == 0 || (answer.cacheAge.map { $0 > cacheValidTime } ?? true)
             result["cache_updated"] = .bool(stale)
-            if stale { commands.append(ShellCommand("apt-get", "update", "-q")) }
+            if stale { update = ShellCommand("apt-get", "update", "-q") }
         }
-        var options = ["-y", "-q", "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"]
-        if let installRecommends { options.append(installRecommends ? "--install-recommends" : "--no-install-recommends") }
-        switch state {
-        case "absent":
+        // As Ansible's: a package nothing provides fails the task, before anything changes (in check mode too).
+        if state != "absent", let available = answer.available,
+           let unknown = names.first(where: { answer.installed[$0] == nil && !available.contains($0) }) {
+            return ModulePlan(result: .failure("No package matching '\(unknown)' is available"))
+        }
+        var commands: [ShellCommand] = []
+        var action: HostAction?
+        if let upgrade {
+            if !answer.upgradable.isEmpty {
+                action = HostAction.run(ShellCommand(words: ["apt-get", upgrade] + (upgrade == "upgrade" ? ["--with-new-pkgs"] : [])
+                    + installOptions))
+                action?.unchangedMarker = "0 upgraded, 0 newly installed"
+            }
+        } else if state == "absent" {
             let present = names.filter { answer.installed[$0] != nil }
-            if !present.isEmpty { commands.append(ShellCommand(words: ["apt-get", purge ? "purge" : "remove", "-y", "-q"] + present)) }
-        default:
+            if !present.isEmpty { commands.append(ShellCommand(words: ["apt-get", purge ? "purge" : "remove"] + installOptions + present)) }
+        } else {
             let missing = packages.filter { spec in
                 let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
                 guard let version = answer.installed[parts[0]] else { return true }
@@ -118,15 +118,28 @@ public struct AptModule: Module {
             }
             var install = missing
             if state == "latest" { install += answer.upgrades.filter { !missing.contains($0) } }
-            if !install.isEmpty { commands.append(ShellCommand(words: ["apt-get", "install"] + options + install)) }
-            if let deb { commands.append(ShellCommand(words: ["apt-get", "install"] + options + [deb])) }
+            if !install.isEmpty { commands.append(ShellCommand(words: ["apt-get", "install"] + installOptions + install)) }
+            if let deb, answer.debInstalled != true {
+                commands.append(ShellCommand(words: ["apt-get", "install"] + installOptions + [deb]))
+            }
         }
-        guard let first = commands.first else { return .unchanged(result) }
-        let command = commands.dropFirst().reduce(first) { $0.and($1) }.withEnvironment(environment)
-        if deb != nil && commands.count == 1 {
-            // A .deb already at its version installs nothing: "0 newly installed".
-            return .change([.run(command, changedWhenOutputContains: "Setting up ")], result)
+        if packages.isEmpty && deb == nil && autoremove && !answer.removable.isEmpty {
+            commands.append(ShellCommand(words: ["apt-get", "autoremove"] + installOptions + (purge ? ["--purge"] : [])))
         }
-        return .change([.run(command)], result)
+        if let first = commands.first {
+            let command = commands.dropFirst().reduce(update.map { $0.and(first) } ?? first) { $0.and($1) }
+            return .change([.run(command.withEnvironment(environment))], result)
+        }
+        if var action {
+            // apt-get upgrade decides itself: "0 upgraded, 0 newly installed" is no change, as Ansible reads it.
+            if case .run(let command, _) = action.kind { action.kind = .run(command.withEnvironment(environment), stdin: nil) }
+            return .change((update.map { [.run($0.withEnvironment(environment))] } ?? []) + [action], result)
+        }
+        guard let update else { return .unchanged(result) }
+        // The lists are refreshed either way; only a refresh with nothing else asked of the task is its change.
+        let alone = packages.isEmpty && deb == nil && upgrade == nil
+        var plan = ModulePlan(actions: [.run(update.withEnvironment(environment))], result: result)
+        plan.result.changed = alone
+        return plan
     }
 }

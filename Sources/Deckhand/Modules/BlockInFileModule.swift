@@ -25,6 +25,11 @@ public struct BlockInFileModule: Module {
             ArgumentSpec("mode", type: .mode, doc: "Permissions of the file."),
             ArgumentSpec("owner", doc: "Owner of the file."),
             ArgumentSpec("group", doc: "Group of the file."),
+            ArgumentSpec("prepend_newline", type: .bool, default: .bool(false),
+                         doc: "Put a blank line before the block unless it starts the file or one is there."),
+            ArgumentSpec("append_newline", type: .bool, default: .bool(false),
+                         doc: "Put a blank line after the block unless it ends the file or one is there."),
+            ArgumentSpec("validate", doc: "A command run on the new file (%s) before it replaces the old one, e.g. `visudo -cf %s`."),
         ],
         mutuallyExclusive: [["insertafter", "insertbefore"]],
         doc: "Inserts, updates or removes a block of lines surrounded by marker lines.",
@@ -42,6 +47,9 @@ public struct BlockInFileModule: Module {
     var mode: FileMode?
     var owner: String?
     var group: String?
+    var validate: [String]?
+    var prependNewline: Bool
+    var appendNewline: Bool
 
     public init(_ arguments: ModuleArguments) throws {
         path = try arguments.requiredString("path")
@@ -57,31 +65,79 @@ public struct BlockInFileModule: Module {
         mode = try arguments.mode()
         owner = try arguments.string("owner")
         group = try arguments.string("group")
+        prependNewline = try arguments.bool("prepend_newline")
+        appendNewline = try arguments.bool("append_newline")
+        if let text = try arguments.string("validate") {
+            let words = try ShellWords.split(text)
+            guard words.contains(where: { $0.contains("%s") }) else {
+                throw ModuleArgumentError("validate must contain %s (where the new file goes), got: \(text)")
+            }
+            validate = words
+        }
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
         FileState.probe(path, content: true)
     }
 
-    /// The text with the block put in place (or taken out).
+    /// The text with the block put in place (or taken out). Lines keep their own endings (a CRLF file stays
+    /// CRLF), as Ansible's blockinfile works on lines with their separators.
     func edit(_ text: String) -> String {
-        var lines = text.splitLines
-        let blockLines = block.isEmpty ? [] : block.trimmingTrailingNewline.splitLines
-        let wanted = present && !blockLines.isEmpty ? [begin] + blockLines + [end] : []
-        if let first = lines.firstIndex(of: begin), let last = lines[first...].firstIndex(of: end) {
-            lines.replaceSubrange(first...last, with: wanted)
-        } else if !wanted.isEmpty {
-            var position = lines.count
-            func lastMatch(_ pattern: String) -> Int? {
+        var lines = BlockInFileModule.linesKeepingEnds(text)
+        func bare(_ line: String) -> String {
+            var line = Substring(line)
+            while let last = line.unicodeScalars.last, last == "\n" || last == "\r" { line = Substring(line.unicodeScalars.dropLast()) }
+            return String(line)
+        }
+        var body = block
+        if !body.hasSuffix("\n") { body += "\n" }
+        let wanted = present && !block.isEmpty ? [begin + "\n"] + BlockInFileModule.linesKeepingEnds(body) + [end + "\n"] : []
+        // As Ansible's: the last begin marker and the last end marker delimit the old block.
+        let first = lines.lastIndex { bare($0) == begin }, last = lines.lastIndex { bare($0) == end }
+        var position = lines.count
+        if let first, let last {
+            lines.removeSubrange(min(first, last)...max(first, last))
+            position = min(first, last)
+        } else {
+            /// The line a pattern picks: the last line it matches; with (?m), the line where its first match in the
+            /// whole text ends (insertafter) or starts (insertbefore), as Ansible's multiline search.
+            func matchingLine(_ pattern: String, after: Bool) -> Int? {
                 guard let regex = try? NSRegularExpression(pattern: pattern) else { return nil }
-                return lines.lastIndex { regex.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil }
+                if pattern.hasPrefix("(?m)") {
+                    let joined = lines.joined()
+                    guard let match = regex.firstMatch(in: joined, range: NSRange(joined.startIndex..., in: joined)),
+                          let range = Range(match.range, in: joined) else { return nil }
+                    return joined[..<(after ? range.upperBound : range.lowerBound)].filter { $0 == "\n" || $0 == "\r\n" }.count
+                }
+                return lines.lastIndex { line in let line = bare(line); return regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil }
             }
             if insertBefore == "BOF" { position = 0 }
-            else if let insertBefore, let index = lastMatch(insertBefore) { position = index }
-            else if let insertAfter, insertAfter != "EOF", let index = lastMatch(insertAfter) { position = index + 1 }
-            lines.insert(contentsOf: wanted, at: position)
+            else if let insertBefore, let index = matchingLine(insertBefore, after: false) { position = index }
+            else if let insertAfter, insertAfter != "EOF", let index = matchingLine(insertAfter, after: true) { position = index + 1 }
         }
-        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+        if position > 0 && !lines[position - 1].hasSuffix("\n") { lines[position - 1] += "\n" }
+        if !wanted.isEmpty {
+            if prependNewline && position != 0 && lines[position - 1] != "\n" {
+                lines.insert("\n", at: position)
+                position += 1
+            }
+            lines.insert(contentsOf: wanted, at: position)
+            let after = position + wanted.count
+            if appendNewline && after < lines.count && lines[after] != "\n" { lines.insert("\n", at: after) }
+        }
+        return lines.joined()
+    }
+
+    /// The lines of `text`, each with its "\n" (or "\r\n"); a last line without one keeps none.
+    static func linesKeepingEnds(_ text: String) -> [String] {
+        var lines: [String] = []
+        var current = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            current.append(scalar)
+            if scalar == "\n" { lines.append(String(current)); current = String.UnicodeScalarView() }
+        }
+        if !current.isEmpty { lines.append(String(current)) }
+        return lines
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
@@ -103,12 +159,26 @@ public struct BlockInFileModule: Module {
         }
         var withChecksum = current
         withChecksum.checksum = current.content.map(ContentDigest.sha1)
-        var content = FileContent(path: path, data: Data(edited.utf8), mode: mode, owner: owner, group: group, backup: backup)
+        var content = FileContent(path: path, data: Data(edited.utf8), mode: mode, owner: owner, group: group, backup: backup,
+                                  validate: validate)
         content.expected = current.expectation
         var plan = try content.plan(current: withChecksum, diffMode: context.diffMode)
         plan.result.msg = current.exists ? (present ? "Block inserted" : "Block removed") : "File created"
         plan.result.values.removeValue(forKey: "checksum")
         plan.result.values.removeValue(forKey: "size")
+        let folder = (path as NSString).deletingLastPathComponent
+        if !current.exists && !folder.isEmpty {
+            // As Ansible's create: the missing folders first, a failure named as Ansible names it.
+            let mkdir = ShellCommand("mkdir", "-p", "--", folder).mergingErrors.or(ShellCommand("echo", BlockInFileModule.mkdirFailed))
+            plan.actions.insert(HostAction.run(mkdir).interpreting { output, _ in
+                let text = output.stdoutText
+                guard text.contains(BlockInFileModule.mkdirFailed) else { return }
+                let reason = text.replacingOccurrences(of: BlockInFileModule.mkdirFailed, with: "").trimmed
+                throw ModuleArgumentError("Error creating \(folder) Error description: \(reason)")
+            }, at: 0)
+        }
         return plan
     }
+
+    private static let mkdirFailed = "@@deckhand-mkdir-failed@@"
 }

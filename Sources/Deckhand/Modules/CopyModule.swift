@@ -55,7 +55,10 @@ public struct CopyModule: Module {
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
         if let folder = try folderCopy(context) { return folder.probe(content: context.diffMode) }
-        return FileState.probe(destination, checksum: true, content: context.diffMode)
+        // As Ansible's copy: a file copied onto a folder goes into it, under its own name.
+        var inside: String?
+        if case .file(let name) = source { inside = (name as NSString).lastPathComponent }
+        return FileState.probe(destination, checksum: true, content: context.diffMode, inside: inside, following: options.follow)
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
@@ -72,7 +75,8 @@ public struct CopyModule: Module {
         case .file(let name): data = try context.readSourceFile(name)
         }
         let current = try FileState(probeOutput: probe?.stdout ?? Data())
-        let content = FileContent(path: destination, data: data, options: options)
+        let path = probe.flatMap { FileState.redirected($0.stdout) } ?? destination
+        let content = FileContent(path: path, data: data, options: options)
         return try content.plan(current: current, diffMode: context.diffMode)
     }
 }

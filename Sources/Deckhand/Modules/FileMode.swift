@@ -26,6 +26,18 @@ public enum FileMode: Sendable, Hashable {
         self = .octal(integer)
     }
 
+    /// The mode as chmod's argument, for commands that apply it to many files (symbolic modes per file). A
+    /// clause without who means all (Ansible's), never chmod's "all but the umask".
+    var chmodArgument: String {
+        switch self {
+        case .octal(let mode): return String(mode, radix: 8)
+        case .symbolic(let text):
+            return text.split(separator: ",", omittingEmptySubsequences: false)
+                .map { clause in clause.first.map { "+-=".contains($0) } == true ? "a" + clause : String(clause) }
+                .joined(separator: ",")
+        }
+    }
+
     /// The permission bits wanted, given the current ones (symbolic modes are relative).
     public func resolve(current: Int?, isDirectory: Bool) throws -> Int {
         switch self {

@@ -21,16 +21,19 @@ public struct FileState: Sendable, Hashable {
     static let contentMarker = "@@deckhand-content@@"
 
     /// The probe: a few lines of `key value`, then (when asked) a marker and the raw contents.
-    public static func probe(_ path: String, checksum: Bool = false, content: Bool = false) -> ShellCommand {
-        var parts: [ShellCommand.Part] = [
-            .assignment("p", path), .syntax(";"),
-            .syntax("""
-            if test -L "$p"; then echo kind link; printf 'target %s\\n' "$(readlink -- "$p")"; \
-            elif test -d "$p"; then echo kind directory; elif test -f "$p"; then echo kind file; \
-            elif test -e "$p"; then echo kind other; else echo kind absent; fi; \
-            stat -c 'stat %a %u %g %U %G' -- "$p" 2>/dev/null;
-            """),
-        ]
+    /// With `inside`: when `path` is a folder, the file called that in it is probed instead (copy's dest), and
+    /// named on an `into <path>` line (see `redirected`).
+    /// With `following`: a link is followed to where it finally leads, named the same way (copy's follow).
+    public static func probe(_ path: String, checksum: Bool = false, content: Bool = false, inside name: String? = nil,
+                             following: Bool = false) -> ShellCommand {
+        var parts: [ShellCommand.Part] = [.assignment("p", path), .syntax(";")]
+        if following {
+            parts.append(.syntax("if test -L \"$p\"; then p=$(readlink -f -- \"$p\"); printf 'into %s\\n' \"$p\"; fi;"))
+        }
+        if let name {
+            parts += [.assignment("n", name), .syntax("; if test -d \"$p\"; then p=\"$p/$n\"; printf 'into %s\\n' \"$p\"; fi;")]
+        }
+        parts.append(describingP)
         if checksum {
             parts.append(.syntax("test -f \"$p\" && printf 'sha1 %s\\n' \"$(sha1sum < \"$p\" | cut -c1-40)\";"))
         }
@@ -39,6 +42,49 @@ public struct FileState: Sendable, Hashable {
         }
         parts.append(.syntax("true"))
         return ShellCommand(parts: parts, compound: true)
+    }
+
+    static let followedMarker = "@@deckhand-followed@@"
+
+    /// The probe of `path`, then the probe of where it finally leads, after `followedMarker` and a
+    /// `resolved <path>` line (file's `follow`): of `path` itself when it is a link, or of `link` when given
+    /// (a link about to be made; relative to `path`'s folder as the link would be).
+    public static func probe(_ path: String, following link: String?) -> ShellCommand {
+        var parts: [ShellCommand.Part] = [.assignment("p", path), .syntax(";"), describingP]
+        if let link {
+            let absolute = link.hasPrefix("/") ? link : (path as NSString).deletingLastPathComponent + "/" + link
+            parts += [.assignment("l", absolute), .syntax("; if true; then")]
+        } else {
+            parts += [.syntax("l=$p; if test -L \"$l\"; then")]
+        }
+        parts += [.syntax("echo \(followedMarker); p=$(readlink -f -- \"$l\"); printf 'resolved %s\\n' \"$p\";"),
+                  describingP, .syntax("fi; true")]
+        return ShellCommand(parts: parts, compound: true)
+    }
+
+    /// Splits a `probe(_:following:)` answer: the path's state, and where it leads (path, state) when probed.
+    static func followed(_ output: Data) throws -> (FileState, (path: String, state: FileState)?) {
+        let marker = Data(("\n" + followedMarker + "\n").utf8)
+        guard let range = output.range(of: marker) else { return (try FileState(probeOutput: output), nil) }
+        let rest = output.subdata(in: range.upperBound..<output.endIndex)
+        let text = String(decoding: rest, as: UTF8.self)
+        let path = text.splitLines.first { $0.hasPrefix("resolved ") }.map { String($0.dropFirst(9)) } ?? ""
+        let target = path.isEmpty ? FileState(kind: .absent) : try FileState(probeOutput: rest)
+        return (try FileState(probeOutput: output.subdata(in: output.startIndex..<range.lowerBound)), (path, target))
+    }
+
+    /// Shell text describing the path in `$p`: its kind, link target and stat line.
+    private static let describingP = ShellCommand.Part.syntax("""
+            if test -L "$p"; then echo kind link; printf 'target %s\\n' "$(readlink -- "$p")"; \
+            elif test -d "$p"; then echo kind directory; elif test -f "$p"; then echo kind file; \
+            elif test -e "$p"; then echo kind other; else echo kind absent; fi; \
+            stat -c 'stat %a %u %g %U %G' -- "$p" 2>/dev/null;
+            """)
+
+    /// The path an `inside:` probe moved to, when the path it was given is a folder.
+    static func redirected(_ output: Data) -> String? {
+        let header = output.range(of: Data(("\n" + contentMarker + "\n").utf8)).map { output[..<$0.lowerBound] } ?? output[...]
+        return String(decoding: header, as: UTF8.self).splitLines.last { $0.hasPrefix("into ") }.map { String($0.dropFirst(5)) }
     }
 
     /// Reads the probe's output; empty output means absent.

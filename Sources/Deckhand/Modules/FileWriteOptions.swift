@@ -8,6 +8,8 @@ struct FileWriteOptions {
     var backup: Bool
     var force: Bool
     var validate: [String]?
+    /// A dest that is a link: write where it leads (true), or replace the link with the file (false, the default).
+    var follow: Bool
 
     static let arguments: [ArgumentSpec] = [
         ArgumentSpec("mode", type: .mode, doc: "Permissions: octal (\"0644\") or symbolic (u=rw,g=r,o=r)."),
@@ -16,6 +18,8 @@ struct FileWriteOptions {
         ArgumentSpec("backup", type: .bool, default: .bool(false), doc: "Keep the old file beside it, with a timestamp."),
         ArgumentSpec("force", type: .bool, default: .bool(true), doc: "Replace a file whose contents differ; no: only create."),
         ArgumentSpec("validate", doc: "A command run on the new file (%s) before it replaces the old one, e.g. `nginx -t -c %s`."),
+        ArgumentSpec("follow", type: .bool, default: .bool(false),
+                     doc: "When dest is a link, write the file it leads to instead of replacing the link with a file."),
     ]
 
     init(_ arguments: ModuleArguments) throws {
@@ -24,6 +28,7 @@ struct FileWriteOptions {
         group = try arguments.string("group")
         backup = try arguments.bool("backup")
         force = try arguments.bool("force")
+        follow = try arguments.bool("follow")
         if let text = try arguments.string("validate") {
             let words = try ShellWords.split(text)
             guard words.contains(where: { $0.contains("%s") }) else {

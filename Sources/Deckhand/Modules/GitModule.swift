@@ -12,7 +12,9 @@ public struct GitModule: Module {
             ArgumentSpec("dest", type: .path, required: true, doc: "Where to check it out."),
             ArgumentSpec("version", default: .string("HEAD"), doc: "Branch, tag or commit."),
             ArgumentSpec("force", type: .bool, default: .bool(false), doc: "Discard local changes."),
-            ArgumentSpec("depth", type: .int, doc: "Shallow clone depth."),
+            ArgumentSpec("depth", type: .int, doc: "Shallow clone: fetch only this many commits of the version's history."),
+            ArgumentSpec("recursive", type: .bool, default: .bool(true),
+                         doc: "Clone and update the submodules too (git submodule update --init --recursive)."),
             ArgumentSpec("update", type: .bool, default: .bool(true), doc: "Fetch new commits when dest exists."),
             ArgumentSpec("accept_hostkey", type: .bool, default: .bool(false), doc: "Accept an unknown host key of the git server."),
             ArgumentSpec("key_file", type: .path, doc: "The SSH key for the git server."),
@@ -25,6 +27,7 @@ public struct GitModule: Module {
     var version: String
     var force: Bool
     var depth: Int?
+    var recursive: Bool
     var update: Bool
     var acceptHostKey: Bool
     var keyFile: String?
@@ -35,6 +38,8 @@ public struct GitModule: Module {
         version = try arguments.requiredString("version")
         force = try arguments.bool("force")
         depth = try arguments.int("depth")
+        if let depth, depth < 1 { throw ModuleArgumentError("depth must be a positive number, got \(depth)") }
+        recursive = try arguments.bool("recursive")
         update = try arguments.bool("update")
         acceptHostKey = try arguments.bool("accept_hostkey")
         keyFile = try arguments.string("key_file")
@@ -55,6 +60,11 @@ public struct GitModule: Module {
             .then(ShellCommand("git", "-C", dest, "rev-parse", "HEAD").silencingErrors.or(ShellCommand("true")))
             .then(ShellCommand("echo", "@@dirty"))
             .then(ShellCommand("git", "-C", dest, "status", "--porcelain", "--untracked-files=no").silencingErrors.or(ShellCommand("true")))
+        if recursive {
+            // "-" not checked out, "+" at another commit than the superproject records.
+            probe = probe.then(ShellCommand("echo", "@@submodules"))
+                .then(ShellCommand("git", "-C", dest, "submodule", "status", "--recursive").silencingErrors.or(ShellCommand("true")))
+        }
         if !isCommit && update {
             let ref = version == "HEAD" ? "HEAD" : version
             probe = probe.then(ShellCommand("echo", "@@remote"))
@@ -72,6 +82,7 @@ public struct GitModule: Module {
         }
         let before = sections["head"]?.first { $0.count == 40 }
         let dirty = !(sections["dirty"] ?? []).filter { !$0.isEmpty }.isEmpty
+        let staleSubmodules = recursive && (sections["submodules"] ?? []).contains { $0.hasPrefix("-") || $0.hasPrefix("+") }
         var remote: String?
         if isCommit {
             remote = version
@@ -91,23 +102,42 @@ public struct GitModule: Module {
         let env = environment
         if before == nil {
             var clone = ["git", "clone"]
-            if let depth { clone += ["--depth", String(depth)] }
+            // As Ansible's: a shallow clone only of HEAD, a branch or a tag; a commit is cloned whole, with a warning.
+            if let depth, !isCommit { clone += ["--depth", String(depth)] }
+            if depth != nil && isCommit {
+                result["warnings"] = .list([.string("Ignoring depth argument. Shallow clones are only available for HEAD, branches, tags or in combination with refspec.")])
+            }
             if !isCommit && version != "HEAD" { clone += ["--branch", version] }
             var command = ShellCommand(words: clone + [repo, dest])
             if isCommit { command = command.and(ShellCommand("git", "-C", dest, "checkout", "--detach", version)) }
+            if recursive { command = command.and(submoduleUpdate) }
             result.diffs.append(ModuleDiff(beforeHeader: "before", afterHeader: "after", before: "absent\n", after: (remote ?? version) + "\n"))
             return .change([.run(command.withEnvironment(env))], result)
         }
         guard update, let remote, let before else { return .unchanged(result) }
-        if before == remote || (isCommit && before.hasPrefix(version)) { return .unchanged(result) }
+        if before == remote || (isCommit && before.hasPrefix(version)) {
+            guard staleSubmodules else { return .unchanged(result) }
+            result["submodules_changed"] = .bool(true)
+            return .change([.run(submoduleUpdate.withEnvironment(env))], result)
+        }
         var fetch = ["git", "-C", dest, "fetch", "--tags", "origin"]
         if let depth { fetch += ["--depth", String(depth)] }
         let target = isCommit ? version : remote
-        let command = ShellCommand(words: fetch)
+        var command = ShellCommand(words: fetch)
             .and(ShellCommand(words: ["git", "-C", dest, "checkout"] + (force ? ["--force"] : []) + ["--detach", target]))
+        if recursive { command = command.and(submoduleUpdate) }
         if context.diffMode {
             result.diffs.append(ModuleDiff(beforeHeader: "before", afterHeader: "after", before: before + "\n", after: target + "\n"))
         }
         return .change([.run(command.withEnvironment(env))], result)
+    }
+
+    /// Ansible's submodule step: sync the URLs, then check out each submodule at its recorded commit (nothing
+    /// to do without .gitmodules).
+    var submoduleUpdate: ShellCommand {
+        ShellCommand("test", "-f", dest + "/.gitmodules")
+            .and(ShellCommand("git", "-C", dest, "submodule", "sync", "--recursive"))
+            .and(ShellCommand(words: ["git", "-C", dest, "submodule", "update", "--init", "--recursive"] + (force ? ["--force"] : [])))
+            .or(ShellCommand("test", "!", "-f", dest + "/.gitmodules"))
     }
 }

@@ -36,6 +36,10 @@ public struct ModuleContext: Sendable {
     public var listSourceDirectory: @Sendable (String) throws -> [String]?
     /// Renders a template named by `src` (looked up in the role's templates/) with the host's variables.
     public var renderTemplate: @Sendable (String) throws -> String
+    /// The same, read with the template module's overrides (trim_blocks, delimiters, newline_sequence).
+    public var renderTemplateWithSettings: @Sendable (String, TemplateSettings) throws -> String
+    /// The role the task belongs to, when it does (include_vars' `dir` is under its vars/).
+    public var rolePath: String?
     /// Evaluates a bare Jinja expression (`when`, `that`, debug's `var`) with the host's variables.
     public var evaluate: @Sendable (String) throws -> Value
     /// The playbook's directory: relative controller paths (fetch's dest) are relative to it, as in Ansible.
@@ -49,7 +53,9 @@ public struct ModuleContext: Sendable {
         renderTemplate: @escaping @Sendable (String) throws -> String = { name in
             throw ModuleArgumentError("no template \(name) (no templates/ folder known)") },
         evaluate: @escaping @Sendable (String) throws -> Value = { _ in .none },
-        playbookDirectory: String? = nil
+        playbookDirectory: String? = nil,
+        renderTemplateWithSettings: (@Sendable (String, TemplateSettings) throws -> String)? = nil,
+        rolePath: String? = nil
     ) {
         self.hostName = hostName
         self.checkMode = checkMode
@@ -57,6 +63,8 @@ public struct ModuleContext: Sendable {
         self.readSourceFile = readSourceFile
         self.listSourceDirectory = listSourceDirectory
         self.renderTemplate = renderTemplate
+        self.renderTemplateWithSettings = renderTemplateWithSettings ?? { name, _ in try renderTemplate(name) }
+        self.rolePath = rolePath
         self.evaluate = evaluate
         self.playbookDirectory = playbookDirectory
     }
@@ -80,6 +88,8 @@ public struct HostAction: Sendable {
     public var changeMarker: String?
     /// The opposite: the task reports ok when a line of the output starts with this text.
     public var unchangedMarker: String?
+    /// With reportsOutput: stdout and stderr lose their trailing line breaks (command's strip_empty_ends).
+    public var stripsEmptyEnds = true
 
     public static func run(_ command: ShellCommand, stdin: Data? = nil) -> HostAction {
         HostAction(kind: .run(command, stdin: stdin), reportsOutput: false)
@@ -224,10 +234,11 @@ public struct ModuleResult: Sendable {
     }
 
     /// Sets rc, stdout, stderr and their _lines as command-like modules report them.
-    public mutating func record(_ output: CommandResult, command: String?) {
-        let stdout = output.stdoutText.trimmingTrailingNewline
-        let stderr = output.stderrText.trimmingTrailingNewline
-        if let command { values["cmd"] = .string(command) }
+    /// A `cmd` the module set itself (the user's text, not deckhand's wrapping) is kept.
+    public mutating func record(_ output: CommandResult, command: String?, stripEmptyEnds: Bool = true) {
+        let stdout = stripEmptyEnds ? output.stdoutText.trimmingTrailingNewline : output.stdoutText
+        let stderr = stripEmptyEnds ? output.stderrText.trimmingTrailingNewline : output.stderrText
+        if let command, values["cmd"] == nil { values["cmd"] = .string(command) }
         values["rc"] = .int(Int(output.exitStatus))
         values["stdout"] = .string(stdout)
         values["stderr"] = .string(stderr)

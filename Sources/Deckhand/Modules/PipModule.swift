@@ -10,17 +10,22 @@ public struct PipModule: Module {
         name: "pip",
         arguments: [
             ArgumentSpec("name", type: .list, doc: "Packages (`Django==4.2`, `gunicorn`)."),
+            ArgumentSpec("version", doc: "The version of the one package in name (`4.2` pins ==4.2; `>=4.2` is a specifier)."),
             ArgumentSpec("requirements", type: .path, doc: "A requirements file on the host."),
             ArgumentSpec("virtualenv", type: .path, doc: "The virtualenv to install into (created when missing)."),
             ArgumentSpec("virtualenv_command", default: .string("python3 -m venv"), doc: "How to create the virtualenv."),
             ArgumentSpec("virtualenv_python", doc: "The interpreter for a new virtualenv (`python3.11`)."),
+            ArgumentSpec("virtualenv_site_packages", type: .bool, default: .bool(false),
+                         doc: "A new virtualenv sees the system's packages (--system-site-packages)."),
             ArgumentSpec("state", default: .string("present"), choices: ["present", "absent", "latest", "forcereinstall"], doc: "present, absent, latest or forcereinstall."),
             ArgumentSpec("extra_args", doc: "More pip arguments."),
             ArgumentSpec("chdir", type: .path, doc: "Run pip from this directory."),
-            ArgumentSpec("executable", type: .path, doc: "The pip to run (without virtualenv)."),
+            ArgumentSpec("executable", type: .path, doc: "The pip to run (without virtualenv); by default the host's Python runs `-m pip`."),
         ],
         requiredOneOf: [["name", "requirements"]],
-        doc: "Installs Python packages or a requirements file with pip, in a virtualenv it creates if needed.",
+        mutuallyExclusive: [["executable", "virtualenv"]],
+        doc: "Installs Python packages or a requirements file with pip, in a virtualenv it creates if needed. pip runs as "
+            + "`<python> -m pip`: the virtualenv's python, else ansible_python_interpreter (python3 when unset), as Ansible's.",
         example: "- pip:\n    requirements: /webapps/app/current/requirements.txt\n    virtualenv: /webapps/app/venv")
 
     var packages: [String]
@@ -28,6 +33,7 @@ public struct PipModule: Module {
     var virtualenv: String?
     var virtualenvCommand: String
     var virtualenvPython: String?
+    var sitePackages: Bool
     var state: String
     var extraArgs: [String]
     var chdir: String?
@@ -35,26 +41,45 @@ public struct PipModule: Module {
 
     public init(_ arguments: ModuleArguments) throws {
         packages = try arguments.list("name") ?? []
+        if let version = try arguments.string("version")?.trimmed, !version.isEmpty {
+            guard packages.count == 1 else {
+                throw ModuleArgumentError("'version' argument is ambiguous when installing multiple package distributions. "
+                    + "Please specify version restrictions next to each package in 'name' argument.")
+            }
+            packages[0] += (version.first?.isNumber == true ? "==" : " ") + version
+        }
         requirements = try arguments.string("requirements")
         virtualenv = try arguments.string("virtualenv")
         virtualenvCommand = try arguments.requiredString("virtualenv_command")
         virtualenvPython = try arguments.string("virtualenv_python")
+        sitePackages = try arguments.bool("virtualenv_site_packages")
         state = try arguments.requiredString("state")
         extraArgs = try ShellWords.split(try arguments.string("extra_args") ?? "")
         chdir = try arguments.string("chdir")
         executable = try arguments.string("executable")
     }
 
-    var pip: String { virtualenv.map { $0 + "/bin/pip" } ?? executable ?? "pip3" }
+    /// How pip is run: the pip named by executable, else `<python> -m pip` with the virtualenv's python or the
+    /// host's interpreter (ansible_python_interpreter, python3 when unset or auto), never the first pip on PATH.
+    func pip(_ context: ModuleContext) -> [String] {
+        if let executable { return [executable] }
+        if let virtualenv { return [virtualenv + "/bin/python", "-m", "pip"] }
+        var interpreter = "python3"
+        if case .string(let configured)? = try? context.evaluate("ansible_python_interpreter | default('')"),
+           !configured.isEmpty, !configured.hasPrefix("auto") {
+            interpreter = configured
+        }
+        return [interpreter, "-m", "pip"]
+    }
 
     /// Whether the virtualenv exists, then `pip freeze` (names lowercased for comparison).
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
         var probe = ShellCommand("echo", "@@venv")
         if let virtualenv {
-            probe = probe.then(ShellCommand("test", "-x", virtualenv + "/bin/pip").and(ShellCommand("echo", "yes")).or(ShellCommand("echo", "no")))
+            probe = probe.then(ShellCommand("test", "-x", virtualenv + "/bin/python").and(ShellCommand("echo", "yes")).or(ShellCommand("echo", "no")))
         }
         return probe.then(ShellCommand("echo", "@@freeze"))
-            .then(ShellCommand(pip, "freeze", "--all").silencingErrors.or(ShellCommand("true")))
+            .then(ShellCommand(words: pip(context) + ["freeze", "--all"]).silencingErrors.or(ShellCommand("true")))
     }
 
     static func installed(_ output: String) -> (venv: Bool?, packages: [String: String]) {
@@ -91,10 +116,11 @@ public struct PipModule: Module {
                     if words.first == "python3" || words.first == "python" { words[0] = virtualenvPython }
                     else { words += ["-p", virtualenvPython] }
                 }
-                actions.append(.run(ShellCommand(words: words + [virtualenv])))
+                if sitePackages { words.append("--system-site-packages") }
+                actions.append(.run(ShellCommand(words: words + [virtualenv]).inDirectory(chdir)))
             }
         }
-        let base = [pip]
+        let base = pip(context)
         switch state {
         case "absent":
             let present = packages.filter { installed[PipModule.normalize(PipModule.requirementName($0))] != nil }

@@ -11,6 +11,8 @@ public struct ReplaceModule: Module {
             ArgumentSpec("path", type: .path, required: true, aliases: ["dest", "destfile", "name"], doc: "The file to edit."),
             ArgumentSpec("regexp", required: true, doc: "What to replace (Python-style regex; \\1 groups in replace)."),
             ArgumentSpec("replace", default: .string(""), doc: "The replacement."),
+            ArgumentSpec("after", doc: "Replace only after the first match of this regexp (dot matches newlines)."),
+            ArgumentSpec("before", doc: "Replace only before the last match of this regexp; with after, between them."),
             ArgumentSpec("backup", type: .bool, default: .bool(false), doc: "Keep the old file beside it."),
             ArgumentSpec("mode", type: .mode, doc: "Permissions of the file."),
             ArgumentSpec("owner", doc: "Owner of the file."),
@@ -22,6 +24,11 @@ public struct ReplaceModule: Module {
     var path: String
     var regexp: NSRegularExpression
     var replacement: String
+    /// The part of the file `after`/`before` select, as a regexp whose `section` group is that part.
+    var section: NSRegularExpression?
+    var sectionPattern: String?
+    /// An escape Python's re refuses in the replacement (`\D`), with its position: the task fails on it.
+    var badEscape: String?
     var backup: Bool
     var mode: FileMode?
     var owner: String?
@@ -33,7 +40,22 @@ public struct ReplaceModule: Module {
         do { regexp = try NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines]) } catch {
             throw ModuleArgumentError("regexp \(pattern) is not a valid regular expression")
         }
-        replacement = ReplaceModule.template(fromPython: try arguments.requiredString("replace"))
+        let replace = try arguments.requiredString("replace")
+        replacement = ReplaceModule.template(fromPython: replace)
+        badEscape = ReplaceModule.badEscape(in: replace)
+        switch (try arguments.string("after"), try arguments.string("before")) {
+        // Written as Ansible writes it (its messages show it); NSRegularExpression names groups without the P.
+        case (let after?, let before?): sectionPattern = "\(after)(?P<subsection>.*?)\(before)"
+        case (let after?, nil): sectionPattern = "\(after)(?P<subsection>.*)"
+        case (nil, let before?): sectionPattern = "(?P<subsection>.*)\(before)"
+        case (nil, nil): sectionPattern = nil
+        }
+        if let sectionPattern {
+            let pattern = sectionPattern.replacingOccurrences(of: "(?P<subsection>", with: "(?<subsection>")
+            do { section = try NSRegularExpression(pattern: pattern, options: [.dotMatchesLineSeparators]) } catch {
+                throw ModuleArgumentError("after/before make \(sectionPattern), not a valid regular expression")
+            }
+        }
         backup = try arguments.bool("backup")
         mode = try arguments.mode()
         owner = try arguments.string("owner")
@@ -42,6 +64,21 @@ public struct ReplaceModule: Module {
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
         FileState.probe(path, content: true)
+    }
+
+    /// The first `\X` with X an ASCII letter Python's re.sub does not know, as "\X at position N".
+    static func badEscape(in text: String) -> String? {
+        let characters = Array(text)
+        var index = 0
+        while index + 1 < characters.count {
+            if characters[index] == "\\" {
+                let next = characters[index + 1]
+                if next.isASCII && next.isLetter && !"nrtfvabg".contains(next) { return "\\\(next) at position \(index)" }
+                index += 1
+            }
+            index += 1
+        }
+        return nil
     }
 
     /// Python's replacement syntax (\\1, \\g<1>, \\\\) as an NSRegularExpression template ($1, \\$).
@@ -79,19 +116,38 @@ public struct ReplaceModule: Module {
         return out
     }
 
-    func edit(_ text: String) -> (String, Int) {
-        let range = NSRange(text.startIndex..., in: text)
-        let count = regexp.numberOfMatches(in: text, range: range)
-        return (regexp.stringByReplacingMatches(in: text, range: range, withTemplate: replacement), count)
+    /// The text with the replacements made in the part after/before select (the whole text without them);
+    /// nil when after/before match nothing.
+    func edit(_ text: String) -> (String, Int)? {
+        var head = "", part = text, tail = ""
+        if let section {
+            guard let match = section.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+                  let range = Range(match.range(withName: "subsection"), in: text) else { return nil }
+            head = String(text[..<range.lowerBound])
+            part = String(text[range])
+            tail = String(text[range.upperBound...])
+        }
+        // The part is searched on its own, as Ansible's re.subn on the section: ^ matches at its start.
+        let range = NSRange(part.startIndex..., in: part)
+        let count = regexp.numberOfMatches(in: part, range: range)
+        return (head + regexp.stringByReplacingMatches(in: part, range: range, withTemplate: replacement) + tail, count)
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
         let current = try FileState(probeOutput: probe?.stdout ?? Data())
-        guard current.kind == .file else {
-            return ModulePlan(result: .failure("Path \(path) does not exist or is not a file"))
+        if let escape = badEscape {
+            return ModulePlan(result: .failure("Unable to process replace due to error: bad escape \(escape)"))
+        }
+        switch current.kind {
+        case .directory: return ModulePlan(result: .failure("Path \(path) is a directory !", values: ["rc": .int(256)]))
+        case .absent: return ModulePlan(result: .failure("Path \(path) does not exist !", values: ["rc": .int(257)]))
+        case .file: break
+        default: return ModulePlan(result: .failure("Path \(path) is not a regular file"))
         }
         let text = String(decoding: current.content ?? Data(), as: UTF8.self)
-        let (edited, count) = edit(text)
+        guard let (edited, count) = edit(text) else {
+            return .unchanged(ModuleResult(msg: "Pattern for before/after params did not match the given file: \(sectionPattern ?? "")"))
+        }
         guard edited != text else {
             if let change = try current.attributeChanges(mode: mode, owner: owner, group: group) {
                 return .change([.run(FileState.applying(change, to: path))], ModuleResult(msg: "ownership, perms changed"))

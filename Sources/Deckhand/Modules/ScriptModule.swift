@@ -35,7 +35,7 @@ public struct ScriptModule: Module {
         creates = try arguments.string("creates")
         removes = try arguments.string("removes")
         executable = try arguments.string("executable")
-        invocation = try CommandInvocation(ShellCommand(words: words), arguments)
+        invocation = try CommandInvocation(ShellCommand(words: words), arguments, shown: try arguments.requiredString("cmd"))
     }
 
 

@@ -9,7 +9,6 @@ import OrderedCollections
 public struct SetupModule: Module {
     public static let spec = ModuleSpec(
         name: "setup",
-        aliases: ["gather_facts"],
         arguments: [
             ArgumentSpec("gather_subset", type: .list, doc: "Accepted for compatibility; the small fact set is always gathered."),
             ArgumentSpec("filter", type: .list, doc: "Only keep facts whose names match these shell-style patterns."),

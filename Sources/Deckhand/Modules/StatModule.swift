@@ -15,8 +15,12 @@ public struct StatModule: Module {
             ArgumentSpec("get_checksum", type: .bool, default: .bool(true), doc: "Report the checksum of a regular file."),
             ArgumentSpec("checksum_algorithm", default: .string("sha1"), aliases: ["checksum", "checksum_algo"],
                          choices: ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"], doc: "The checksum's algorithm."),
-            ArgumentSpec("get_mime", type: .bool, default: .bool(true), doc: "Accepted; mime types are not reported."),
-            ArgumentSpec("get_attributes", type: .bool, default: .bool(true), doc: "Accepted; attributes are not reported."),
+            ArgumentSpec("get_mime", type: .bool, default: .bool(true), aliases: ["mime", "mime_type", "mime-type"],
+                         doc: "Report mimetype and charset (from `file`; unknown without it)."),
+            ArgumentSpec("get_attributes", type: .bool, default: .bool(true), aliases: ["attr", "attributes"],
+                         doc: "Report version, attributes and attr_flags (from `lsattr`)."),
+            ArgumentSpec("get_selinux_context", type: .bool, default: .bool(false),
+                         doc: "Report secontext, the path's SELinux context (when the host has SELinux)."),
         ],
         doc: "Reports whether a path exists and what it is: stat.exists, isdir, isreg, islnk, mode, uid, gid, "
             + "pw_name, gr_name, size, mtime, atime, ctime, lnk_source and checksum, as Ansible's stat does. Never changes anything.",
@@ -26,15 +30,21 @@ public struct StatModule: Module {
     var follow: Bool
     var checksum: Bool
     var algorithm: String
+    var mime: Bool
+    var attributes: Bool
+    var selinuxContext: Bool
 
     public init(_ arguments: ModuleArguments) throws {
         path = try arguments.requiredString("path")
         follow = try arguments.bool("follow")
         checksum = try arguments.bool("get_checksum")
         algorithm = try arguments.requiredString("checksum_algorithm")
+        mime = try arguments.bool("get_mime")
+        attributes = try arguments.bool("get_attributes")
+        selinuxContext = try arguments.bool("get_selinux_context")
     }
 
-    static let statFormat = "stat %f %u %g %s %Y %X %Z %i %h %d\\nowner %U\\ngroup %G\\n"
+    static let statFormat = "stat %f %u %g %s %Y %X %Z %i %h %d\\nowner %U\\ngroup %G\\nblocks %b %o %r\\n"
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
         var parts: [ShellCommand.Part] = [
@@ -46,6 +56,15 @@ public struct StatModule: Module {
         if checksum {
             parts.append(.syntax("test -f \"$p\" && test -r \"$p\" && printf 'checksum %s\\n' \"$(\(algorithm)sum < \"$p\" | cut -d' ' -f1)\";"))
         }
+        if mime {
+            parts.append(.syntax("printf 'mime %s\\n' \"$(file --mime-type --mime-encoding \(follow ? "-L " : "")-- \"$p\" 2>/dev/null)\";"))
+        }
+        if attributes {
+            parts.append(.syntax("printf 'attrs %s\\n' \"$(lsattr -vd -- \"$p\" 2>/dev/null)\";"))
+        }
+        if selinuxContext {
+            parts.append(.syntax("printf 'secontext %s\\n' \"$(stat \(follow ? "-L " : "")-c %C -- \"$p\" 2>/dev/null)\";"))
+        }
         parts.append(.syntax("else echo absent; fi; true"))
         return ShellCommand(parts: parts, compound: true)
     }
@@ -55,6 +74,14 @@ public struct StatModule: Module {
         result["stat"] = .dict(StatModule.parse(probe?.stdoutText ?? "absent\n", path: path))
         return .unchanged(result)
     }
+
+    /// lsattr's flags by name, as Ansible's FILE_ATTRIBUTES.
+    static let attributeNames: [Character: String] = [
+        "A": "noatime", "a": "append", "c": "compressed", "C": "nocow", "d": "nodump", "D": "dirsync", "e": "extents",
+        "E": "encrypted", "h": "blocksize", "i": "immutable", "I": "indexed", "j": "journalled", "N": "inline",
+        "s": "zero", "S": "synchronous", "t": "notail", "T": "blockroot", "u": "undelete", "X": "compressedraw",
+        "Z": "compresseddirty",
+    ]
 
     /// The `stat` dict from the probe's lines (`exists: false` when the path is absent or unreadable).
     static func parse(_ text: String, path: String) -> OrderedDictionary<String, Value> {
@@ -83,8 +110,9 @@ public struct StatModule: Module {
         stat["issock"] = .bool(type == 0o140000)
         stat["uid"] = .int(Int(raw[1]) ?? -1)
         stat["gid"] = .int(Int(raw[2]) ?? -1)
-        stat["pw_name"] = .string(fields["owner"] ?? "")
-        stat["gr_name"] = .string(fields["group"] ?? "")
+        // As Ansible's, names only where the uid and gid have one.
+        if let owner = fields["owner"], owner != "UNKNOWN" { stat["pw_name"] = .string(owner) }
+        if let group = fields["group"], group != "UNKNOWN" { stat["gr_name"] = .string(group) }
         stat["size"] = .int(Int(raw[3]) ?? 0)
         stat["mtime"] = .double(Double(raw[4]) ?? 0)
         stat["atime"] = .double(Double(raw[5]) ?? 0)
@@ -109,6 +137,31 @@ public struct StatModule: Module {
         if let source = fields["source"] { stat["lnk_source"] = .string(source) }
         if let target = fields["target"] { stat["lnk_target"] = .string(target) }
         if let checksum = fields["checksum"] { stat["checksum"] = .string(checksum) }
+        let blocks = (fields["blocks"] ?? "").split(separator: " ").compactMap { Int($0) }
+        if blocks.count == 3 {
+            stat["blocks"] = .int(blocks[0])
+            stat["block_size"] = .int(blocks[1])
+            stat["device_type"] = .int(blocks[2])
+        }
+        if let mime = fields["mime"] {
+            // "path: text/plain; charset=us-ascii", split as Ansible does; unknown when `file` said nothing.
+            let answer = mime.components(separatedBy: ":").last?.components(separatedBy: ";") ?? []
+            let known = answer.count == 2 && answer[1].contains("=")
+            stat["mimetype"] = .string(known ? answer[0].trimmed : "unknown")
+            stat["charset"] = .string(known ? (answer[1].components(separatedBy: "=").last ?? "").trimmed : "unknown")
+        } else if flags.contains("mime") {
+            stat["mimetype"] = .string("unknown")
+            stat["charset"] = .string("unknown")
+        }
+        if let attrs = fields["attrs"] ?? (flags.contains("attrs") ? "" : nil) {
+            // "4159889902 --------------e------- path"
+            let words = attrs.split(separator: " ").map(String.init)
+            let flagsText = words.count >= 2 ? words[1].replacingOccurrences(of: "-", with: "") : ""
+            stat["version"] = words.count >= 2 ? .string(words[0]) : .none
+            stat["attributes"] = .list(flagsText.compactMap { StatModule.attributeNames[$0] }.map(Value.string))
+            stat["attr_flags"] = .string(flagsText)
+        }
+        if let context = fields["secontext"], context != "?" { stat["secontext"] = .string(context) }
         return stat
     }
 }

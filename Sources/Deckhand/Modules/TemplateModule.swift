@@ -10,13 +10,14 @@ public struct TemplateModule: Module {
         arguments: [
             ArgumentSpec("src", type: .path, required: true, doc: "The Jinja template, from the role's templates/ (or beside the playbook)."),
             ArgumentSpec("dest", type: .path, required: true, aliases: ["path"], doc: "The file to write."),
-        ] + FileWriteOptions.arguments,
+        ] + FileWriteOptions.arguments + TemplateSettings.arguments,
         doc: "Renders a Jinja template with the host's variables and writes the result atomically when it differs.",
         example: "- template:\n    src: nginx-vhost.conf.j2\n    dest: /etc/nginx/sites-enabled/app.conf\n  notify: reload nginx")
 
     var source: String
     var destination: String
     var options: FileWriteOptions
+    var settings: TemplateSettings
 
     public init(_ arguments: ModuleArguments) throws {
         source = try arguments.requiredString("src")
@@ -27,16 +28,19 @@ public struct TemplateModule: Module {
             destination += name
         }
         options = try FileWriteOptions(arguments)
+        settings = try TemplateSettings(arguments)
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
-        FileState.probe(destination, checksum: true, content: context.diffMode)
+        FileState.probe(destination, checksum: true, content: context.diffMode, following: options.follow)
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
-        let text = try context.renderTemplate(source)
+        let text = settings == TemplateSettings() ? try context.renderTemplate(source)
+            : try context.renderTemplateWithSettings(source, settings)
         let current = try FileState(probeOutput: probe?.stdout ?? Data())
-        let content = FileContent(path: destination, data: Data(text.utf8), options: options)
+        let path = probe.flatMap { FileState.redirected($0.stdout) } ?? destination
+        let content = FileContent(path: path, data: Data(text.utf8), options: options)
         return try content.plan(current: current, diffMode: context.diffMode)
     }
 }

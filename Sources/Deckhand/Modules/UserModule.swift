@@ -21,6 +21,8 @@ public struct UserModule: Module {
             ArgumentSpec("create_home", type: .bool, default: .bool(true), aliases: ["createhome"], doc: "Create the home directory."),
             ArgumentSpec("password", noLog: true, singleLine: true, doc: "The encrypted password (crypt format)."),
             ArgumentSpec("remove", type: .bool, default: .bool(false), doc: "With state absent: remove the home directory too."),
+            ArgumentSpec("force", type: .bool, default: .bool(false),
+                         doc: "With state absent: remove the account even while it is logged in (userdel --force)."),
         ],
         doc: "Ensures a local account exists with the given attributes, or is removed.",
         example: "- user:\n    name: app\n    shell: /bin/bash\n    home: /webapps/app\n    system: yes")
@@ -38,6 +40,7 @@ public struct UserModule: Module {
     var createHome: Bool
     var password: String?
     var remove: Bool
+    var force: Bool
 
     public init(_ arguments: ModuleArguments) throws {
         name = try arguments.requiredString("name")
@@ -53,6 +56,7 @@ public struct UserModule: Module {
         createHome = try arguments.bool("create_home")
         password = try arguments.string("password")
         remove = try arguments.bool("remove")
+        force = try arguments.bool("force")
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
@@ -90,7 +94,10 @@ public struct UserModule: Module {
         result["state"] = .string(present ? "present" : "absent")
         guard present else {
             guard account != nil else { return .unchanged(result) }
-            return .change([.run(ShellCommand(words: ["userdel"] + (remove ? ["-r"] : []) + [name]))], result)
+            let flags = (force ? ["-f"] : []) + (remove ? ["-r"] : [])
+            result["force"] = .bool(force)
+            result["remove"] = .bool(remove)
+            return .change([.run(ShellCommand(words: ["userdel"] + flags + [name]))], result)
         }
         guard let account else {
             var words = ["useradd"]

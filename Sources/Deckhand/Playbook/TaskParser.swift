@@ -135,7 +135,7 @@ extension LoadSession {
                                 suggestion: Suggestion.nearest(key, in: Array(PlaybookKeywords.loopKinds.keys)))
                 } else if key == "rescue" || key == "always" {
                     reader.fail("'\(key)' needs a 'block:' in the same entry", at: keyNode, text: key)
-                } else if PlaybookKeywords.play.contains(key) && !PlaybookKeywords.common.contains(key) {
+                } else if PlaybookKeywords.play.contains(key) && !PlaybookKeywords.common.contains(key) && spec(named: key) == nil {
                     reader.fail("'\(key)' is a play keyword and cannot be used in a task", at: keyNode, text: key)
                 } else if PlaybookKeywords.controlActions.contains(key) || spec(named: key) != nil {
                     actions.append(ActionCandidate(name: key, keyNode: keyNode, value: value))

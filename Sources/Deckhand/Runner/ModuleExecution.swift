@@ -89,7 +89,7 @@ extension TaskExecution {
                         if !lines.contains(where: { $0.trimmed.hasPrefix(marker) }) { markersSeen += 1 }
                     }
                     if action.reportsOutput {
-                        result.record(output, command: command.displayed)
+                        result.record(output, command: command.displayed, stripEmptyEnds: action.stripsEmptyEnds)
                         result["delta"] = .string(String(format: "%.3fs", Date().timeIntervalSince(started)))
                         if output.exitStatus != 0 {
                             result.failed = true
@@ -176,6 +176,9 @@ extension TaskExecution {
             },
             renderTemplate: { name in try TemplateFile.render(path: try find(name, "templates"), scope: scope) },
             evaluate: { expression in try templating.evaluate(expression, scope) },
-            playbookDirectory: playbookDirectory)
+            playbookDirectory: playbookDirectory,
+            renderTemplateWithSettings: { name, settings in
+                try TemplateFile.render(path: try find(name, "templates"), scope: scope, settings: settings) },
+            rolePath: rolePath)
     }
 }

@@ -15,17 +15,21 @@ public enum TemplateFile {
         try render(source, path: path) { try $0.render(variables) }
     }
 
-    /// Reads the file at `path` and renders it with `scope`.
-    static func render(path: String, scope: VariableScope) throws -> String {
+    /// Reads the file at `path` and renders it with `scope`, read with `settings` (the template module's
+    /// overrides) and then those of a `#jinja2:` first line.
+    static func render(path: String, scope: VariableScope, settings: TemplateSettings = TemplateSettings()) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModuleArgumentError("could not read \(path)")
         }
-        return try render(String(decoding: data, as: UTF8.self), path: path, scope: scope)
+        let (effective, source) = try settings.applyingHeader(of: String(decoding: data, as: UTF8.self), path: path)
+        let rendered = try render(source, path: path, options: effective.options(from: Templating.playbookOptions)) { try $0.render(scope) }
+        return effective.newlineSequence == "\n" ? rendered : rendered.replacingOccurrences(of: "\n", with: effective.newlineSequence)
     }
 
-    private static func render(_ source: String, path: String, with body: (Template) throws -> String) throws -> String {
+    private static func render(_ source: String, path: String, options: Options = Templating.playbookOptions,
+                               with body: (Template) throws -> String) throws -> String {
         let folder = URL(fileURLWithPath: (path as NSString).deletingLastPathComponent)
-        let environment = Environment(options: Templating.playbookOptions, loader: FileTemplateLoader(folder: folder))
+        let environment = Environment(options: options, loader: FileTemplateLoader(folder: folder))
         Lookups.register(in: environment)
         let rendered = try body(environment.compile(source, name: path))
         return TemplateRenderer.keepingTrailingNewlines(of: source, in: rendered)

@@ -37,6 +37,14 @@ struct LexedToken {
 struct Lexer {
     let bytes: [UInt8]
     let options: Options
+    /// The delimiters as bytes: block, variable, comment starts; then their ends.
+    let blockStart: [UInt8], variableStart: [UInt8], commentStart: [UInt8]
+    let blockEnd: [UInt8], variableEnd: [UInt8], commentEnd: [UInt8]
+    /// The three starts, longest first, and the bytes any of them begins with (the scan's fast test).
+    let starts: [(TagKind, [UInt8])]
+    let startBytes: [Bool]
+
+    enum TagKind { case variable, block, comment }
     let name: String
     var pos = 0
     var line = 1
@@ -45,6 +53,17 @@ struct Lexer {
     init(source: String, options: Options, name: String) {
         self.options = options
         self.name = name
+        let delimiters = options.delimiters
+        blockStart = Array(delimiters.blockStart.utf8)
+        variableStart = Array(delimiters.variableStart.utf8)
+        commentStart = Array(delimiters.commentStart.utf8)
+        blockEnd = Array(delimiters.blockEnd.utf8)
+        variableEnd = Array(delimiters.variableEnd.utf8)
+        commentEnd = Array(delimiters.commentEnd.utf8)
+        starts = [(TagKind.block, blockStart), (.variable, variableStart), (.comment, commentStart)].sorted { $0.1.count > $1.1.count }
+        var startBytes = [Bool](repeating: false, count: 256)
+        for (_, delimiter) in starts { if let first = delimiter.first { startBytes[Int(first)] = true } }
+        self.startBytes = startBytes
         // Jinja2 normalises \r\n and \r to \n, and drops one trailing newline unless told to keep it.
         var b = [UInt8]()
         b.reserveCapacity(source.utf8.count)
@@ -72,29 +91,28 @@ struct Lexer {
         var dataStart = pos
         var stripNextLeadingWhitespace = false
         while true {
-            guard let open = findTagOpen(from: pos) else {
+            guard let (open, kind, length) = findTagOpen(from: pos) else {
                 emitData(from: dataStart, to: bytes.count, stripLeading: stripNextLeadingWhitespace, stripTrailing: false, lstrip: false)
                 break
             }
-            let kind = bytes[open + 1]  // '{', '%' or '#'
-            var after = open + 2
+            var after = open + length
             var stripLeft = false
             var noLstrip = false
             if after < bytes.count, bytes[after] == UInt8(ascii: "-") { stripLeft = true; after += 1 }
-            else if after < bytes.count, bytes[after] == UInt8(ascii: "+"), kind != UInt8(ascii: "{") { noLstrip = true; after += 1 }
-            let lstrip = options.lstripBlocks && !noLstrip && kind != UInt8(ascii: "{")
+            else if after < bytes.count, bytes[after] == UInt8(ascii: "+"), kind != .variable { noLstrip = true; after += 1 }
+            let lstrip = options.lstripBlocks && !noLstrip && kind != .variable
             emitData(from: dataStart, to: open, stripLeading: stripNextLeadingWhitespace, stripTrailing: stripLeft, lstrip: lstrip)
             countLines(from: dataStart, to: open)
             pos = after
             stripNextLeadingWhitespace = false
-            if kind == UInt8(ascii: "#") {
+            if kind == .comment {
                 let (end, stripRight) = try scanCommentEnd()
                 pos = end
                 if stripRight { stripNextLeadingWhitespace = true } else { trimBlockNewline() }
-            } else if kind == UInt8(ascii: "%"), let rawBodyStart = rawTagEnd(at: pos) {
+            } else if kind == .block, let rawBodyStart = rawTagEnd(at: pos) {
                 try lexRaw(bodyStart: rawBodyStart)
             } else {
-                let isBlock = kind == UInt8(ascii: "%")
+                let isBlock = kind == .block
                 tokens.append(LexedToken(token: isBlock ? .blockBegin : .varBegin, line: line))
                 let (stripRight, trim) = try lexInsideTag(block: isBlock)
                 if stripRight { stripNextLeadingWhitespace = true } else if trim { trimBlockNewline() }
@@ -105,17 +123,25 @@ struct Lexer {
         return tokens
     }
 
-    private func findTagOpen(from start: Int) -> Int? {
+    /// The next tag opening at or after `start`: where, which kind, and the length of its delimiter (the
+    /// longest delimiter wins where two start at the same place, as in Jinja2).
+    private func findTagOpen(from start: Int) -> (Int, TagKind, Int)? {
         var i = start
         let n = bytes.count
         while i + 1 < n {
-            if bytes[i] == UInt8(ascii: "{") {
-                let c = bytes[i + 1]
-                if c == UInt8(ascii: "{") || c == UInt8(ascii: "%") || c == UInt8(ascii: "#") { return i }
+            if startBytes[Int(bytes[i])] {
+                for (kind, delimiter) in starts where matches(delimiter, at: i) { return (i, kind, delimiter.count) }
             }
             i += 1
         }
         return nil
+    }
+
+    /// Whether `delimiter` is at `i`.
+    private func matches(_ delimiter: [UInt8], at i: Int) -> Bool {
+        guard !delimiter.isEmpty, i + delimiter.count <= bytes.count else { return false }
+        for k in 0..<delimiter.count where bytes[i + k] != delimiter[k] { return false }
+        return true
     }
 
     private mutating func countLines(from a: Int, to b: Int) {
@@ -149,15 +175,15 @@ struct Lexer {
         if options.trimBlocks, pos < bytes.count, bytes[pos] == 10 { pos += 1; line += 1 }
     }
 
-    /// Finds `#}`; returns the position after it and whether it was `-#}`.
+    /// Finds the comment's end (`#}`); returns the position after it and whether it was `-#}`.
     private mutating func scanCommentEnd() throws -> (Int, Bool) {
         let startLine = line
         var i = pos
         while i + 1 < bytes.count {
-            if bytes[i] == UInt8(ascii: "#") && bytes[i + 1] == UInt8(ascii: "}") {
+            if matches(commentEnd, at: i) {
                 let strip = i > pos && bytes[i - 1] == UInt8(ascii: "-")
                 countLines(from: pos, to: i)
-                return (i + 2, strip)
+                return (i + commentEnd.count, strip)
             }
             i += 1
         }
@@ -185,14 +211,14 @@ struct Lexer {
         i += 3
         skipSpaces(&i)
         if i < bytes.count, bytes[i] == UInt8(ascii: "-") {
-            if i + 2 < bytes.count, bytes[i + 1] == UInt8(ascii: "%"), bytes[i + 2] == UInt8(ascii: "}") {
-                var j = i + 3
+            if matches(blockEnd, at: i + 1) {
+                var j = i + 1 + blockEnd.count
                 skipSpaces(&j)
                 return j
             }
             return nil
         }
-        if i + 1 < bytes.count, bytes[i] == UInt8(ascii: "%"), bytes[i + 1] == UInt8(ascii: "}") { return i + 2 }
+        if matches(blockEnd, at: i) { return i + blockEnd.count }
         return nil
     }
 
@@ -200,9 +226,9 @@ struct Lexer {
         let startLine = line
         countLines(from: pos, to: bodyStart)
         var i = bodyStart
-        while let open = findTagOpen(from: i) {
-            guard bytes[open + 1] == UInt8(ascii: "%") else { i = open + 1; continue }
-            var j = open + 2
+        while let (open, kind, length) = findTagOpen(from: i) {
+            guard kind == .block else { i = open + 1; continue }
+            var j = open + length
             var stripLeft = false
             if j < bytes.count, bytes[j] == UInt8(ascii: "-") { stripLeft = true; j += 1 }
             else if j < bytes.count, bytes[j] == UInt8(ascii: "+") { j += 1 }
@@ -214,12 +240,12 @@ struct Lexer {
             var trim = true
             if j < bytes.count, bytes[j] == UInt8(ascii: "-") { stripRight = true; j += 1 }
             else if j < bytes.count, bytes[j] == UInt8(ascii: "+") { trim = false; j += 1 }
-            guard j + 1 < bytes.count, bytes[j] == UInt8(ascii: "%"), bytes[j + 1] == UInt8(ascii: "}") else {
+            guard matches(blockEnd, at: j) else {
                 i = open + 1; continue
             }
             emitData(from: bodyStart, to: open, stripLeading: false, stripTrailing: stripLeft, lstrip: false)
-            countLines(from: bodyStart, to: j + 2)
-            pos = j + 2
+            countLines(from: bodyStart, to: j + blockEnd.count)
+            pos = j + blockEnd.count
             if stripRight { while pos < bytes.count, Lexer.isSpace(bytes[pos]) { if bytes[pos] == 10 { line += 1 }; pos += 1 } }
             else if trim { trimBlockNewline() }
             return
@@ -244,22 +270,21 @@ struct Lexer {
             }
             let c = bytes[pos]
             let c1: UInt8 = pos + 1 < bytes.count ? bytes[pos + 1] : 0
-            let c2: UInt8 = pos + 2 < bytes.count ? bytes[pos + 2] : 0
             if balance.isEmpty {
-                let close: UInt8 = block ? UInt8(ascii: "%") : UInt8(ascii: "}")
-                if c == UInt8(ascii: "-"), c1 == close, c2 == UInt8(ascii: "}") {
+                let close = block ? blockEnd : variableEnd
+                if c == UInt8(ascii: "-"), matches(close, at: pos + 1) {
                     tokens.append(LexedToken(token: block ? .blockEnd : .varEnd, line: line))
-                    pos += 3
+                    pos += 1 + close.count
                     return (true, false)
                 }
-                if block, c == UInt8(ascii: "+"), c1 == close, c2 == UInt8(ascii: "}") {
+                if block, c == UInt8(ascii: "+"), matches(close, at: pos + 1) {
                     tokens.append(LexedToken(token: .blockEnd, line: line))
-                    pos += 3
+                    pos += 1 + close.count
                     return (false, false)
                 }
-                if c == close, c1 == UInt8(ascii: "}") {
+                if matches(close, at: pos) {
                     tokens.append(LexedToken(token: block ? .blockEnd : .varEnd, line: line))
-                    pos += 2
+                    pos += close.count
                     return (false, block)
                 }
             }

@@ -1,0 +1,73 @@
+import Foundation
+import Jinja
+
+/// tempfile: creates a uniquely named temporary file or directory on the host and reports its path.
+///
+///     - tempfile: { state: directory, suffix: .build }
+///       register: build_dir
+public struct TempfileModule: Module {
+    public static let spec = ModuleSpec(
+        name: "tempfile",
+        arguments: [
+            ArgumentSpec("state", default: .string("file"), choices: ["file", "directory"], doc: "Create a file or a directory."),
+            ArgumentSpec("path", type: .path, doc: "The folder to create it in (the host's $TMPDIR, else /tmp); it must exist."),
+            ArgumentSpec("prefix", default: .string("ansible."), doc: "The start of its name."),
+            ArgumentSpec("suffix", default: .string(""), doc: "The end of its name."),
+        ],
+        doc: "Creates a temporary file or directory with a unique name (prefix, random part, suffix) and reports it as "
+            + "`path`. Always changed; skipped in check mode, as Ansible's (which cannot predict a random name).",
+        example: "- tempfile:\n    state: directory\n    suffix: .build\n  register: build_dir")
+
+    var directory: Bool
+    var folder: String?
+    var prefix: String
+    var suffix: String
+
+    public init(_ arguments: ModuleArguments) throws {
+        directory = try arguments.requiredString("state") == "directory"
+        folder = try arguments.string("path")
+        prefix = try arguments.requiredString("prefix")
+        suffix = try arguments.requiredString("suffix")
+        if prefix.contains("/") || suffix.contains("/") {
+            throw ModuleArgumentError("prefix and suffix name the file itself and cannot hold a slash; use path for the folder")
+        }
+    }
+
+    /// mktemp with the random part between prefix and suffix (Python's mkstemp: eight characters), then
+    /// the new path's attributes for the result.
+    var command: ShellCommand {
+        var words = ["mktemp"]
+        if directory { words.append("-d") }
+        words.append(folder.map { "--tmpdir=" + $0 } ?? "--tmpdir")
+        words += ["--suffix=" + suffix, "--", prefix + "XXXXXXXX"]
+        return ShellCommand(parts: [.syntax("t=$(")] + ShellCommand(words: words).parts
+            + [.syntax(") && printf '%s\\n' \"$t\" && stat -c 'stat %a %u %g %U %G' -- \"$t\"")], compound: true)
+    }
+
+    public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
+        var result = ModuleResult()
+        result["state"] = .string(directory ? "directory" : "file")
+        if context.checkMode {
+            result.skipped = true
+            result.msg = "tempfile does not support check mode: the name it would make cannot be known beforehand"
+            return ModulePlan(result: result)
+        }
+        let action = HostAction.run(command).interpreting { output, result in
+            let lines = output.stdoutText.splitLines
+            guard output.exitStatus == 0, let path = lines.first else { return }
+            result["path"] = .string(path)
+            let stat = lines.dropFirst().first.flatMap { line -> [String]? in
+                let fields = line.split(separator: " ").map(String.init)
+                return fields.count == 6 ? fields : nil
+            }
+            if let stat {
+                result["mode"] = .string(String(format: "%04o", Int(stat[1], radix: 8) ?? 0))
+                result["uid"] = .int(Int(stat[2]) ?? -1)
+                result["gid"] = .int(Int(stat[3]) ?? -1)
+                result["owner"] = .string(stat[4])
+                result["group"] = .string(stat[5])
+            }
+        }
+        return .change([action], result)
+    }
+}
