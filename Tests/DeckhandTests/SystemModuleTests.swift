@@ -174,7 +174,10 @@ final class SystemModuleTests: XCTestCase {
         XCTAssertFalse(try flag.plan(probe("  p/q: true\n"), ModuleContext()).result.changed)
         let secret = try make(DebconfModule.self, ["name": "p", "question": "p/pw", "vtype": "password", "value": "s3cret"])
         XCTAssertFalse(try secret.plan(probe("  p/pw:\n@@password\n0 s3cret\n"), ModuleContext()).result.changed)
-        XCTAssertTrue(try secret.plan(probe("  p/pw:\n@@password\n0 other\n"), ModuleContext()).result.changed)
+        let newSecret = try secret.plan(probe("  p/pw:\n@@password\n0 other\n"), ModuleContext(diffMode: true))
+        XCTAssertTrue(newSecret.result.changed)
+        XCTAssertEqual(newSecret.result["current"], .dict(["p/pw": .string("********")]), "a password is never shown")
+        XCTAssertFalse(newSecret.result.diffs.first?.after.contains("s3cret") ?? true)
         XCTAssertThrowsError(try make(DebconfModule.self, ["name": "p", "question": "p/q", "vtype": "string", "value": "a\np p/x string b"]))
         XCTAssertThrowsError(try make(DebconfModule.self, ["name": "p", "question": "p/q"]))
     }

@@ -96,13 +96,13 @@ public struct DebconfModule: Module {
         }
         if let multiselect { wanted = multiselect.sorted().joined(separator: ", ") }
         guard changed else { return .unchanged(ModuleResult(values: ["current": all])) }
-        let previous = selections[question] ?? ""
-        var result = ModuleResult(values: ["current": .dict([question: .string(wanted)]), "previous": .dict([question: .string(previous)])])
+        // A password is never shown: not in the result (Ansible's shows it) nor in the diff.
+        let secret = vtype == "password"
+        let previous = secret ? (storedPassword?.isEmpty ?? true ? "" : "********") : selections[question] ?? ""
+        let shown = secret ? "********" : wanted
+        var result = ModuleResult(values: ["current": .dict([question: .string(shown)]), "previous": .dict([question: .string(previous)])])
         if context.diffMode {
-            let shown = vtype == "password" ? "********" : wanted
-            result.diffs.append(ModuleDiff(beforeHeader: package, afterHeader: package,
-                                           before: "\(question): \(vtype == "password" ? (previous.isEmpty ? "" : "********") : previous)\n",
-                                           after: "\(question): \(shown)\n"))
+            result.diffs.append(ModuleDiff(beforeHeader: package, afterHeader: package, before: "\(question): \(previous)\n", after: "\(question): \(shown)\n"))
         }
         let line = [package, question, vtype, wanted].joined(separator: " ") + "\n"
         return .change([.run(ShellCommand(words: ["debconf-set-selections"] + (unseen ? ["-u"] : [])), stdin: Data(line.utf8))], result)
