@@ -100,7 +100,13 @@ final class PackageSourceModuleTests: XCTestCase {
             XCTAssertEqual("\(error)", "Destination '/nope' must be an existing dir")
         }
         let skipped = try make(UnarchiveModule.self, ["src": "/srv/a.zip", "dest": "/opt", "remote_src": true, "creates": "/opt/a"])
-        XCTAssertEqual(try skipped.plan(probe("exists\n"), ModuleContext()).result.msg, "skipped, since /opt/a exists")
+        let skip = try skipped.plan(probe("exists\n"), ModuleContext()).result
+        XCTAssertEqual(skip.msg, "skipped, since /opt/a exists")
+        XCTAssertTrue(skip.skipped, "skipped, as Ansible's action plugin reports it")
+        var checked = ModuleResult()
+        try UnarchiveModule.read("@@handler tar\n@@file a\n@@differs a\n", into: &checked, dest: "/opt", source: "a.tgz", listFiles: false, check: true)
+        XCTAssertTrue(checked.skipped, "a tar archive is skipped in check mode, as in Ansible")
+        XCTAssertTrue(checked.msg?.hasSuffix("(deckhand compared it: it would unpack)") ?? false, checked.msg ?? "")
         XCTAssertTrue(try make(UnarchiveModule.self, ["src": "https://example.com/a.zip", "dest": "/opt"]).remote, "a URL is downloaded by the host")
     }
 
