@@ -175,13 +175,25 @@ final class PostgresqlModuleIntegrationTests: XCTestCase {
         let (again, againEvents) = try await play(grant, vars: vars)
         XCTAssertEqual(status(againEvents, "grant"), .ok, againEvents.failureReport)
         _ = again
+        let priv = """
+              - name: priv
+                postgresql_user: { name: "{{ reader }}", db: "{{ db }}", port: "{{ pg }}", priv: "CONNECT/notes:INSERT" }
+        """
+        let (_, privChecked) = try await play(priv, vars: vars, check: true)
+        XCTAssertEqual(status(privChecked, "priv"), .changed, privChecked.failureReport)
+        XCTAssertEqual(sql(privilege.replacingOccurrences(of: "'SELECT'", with: "'INSERT'"), database: database).0, "f", "check mode rolled back")
+        let (_, privFirst) = try await play(priv, vars: vars)
+        XCTAssertEqual(status(privFirst, "priv"), .changed, privFirst.failureReport)
+        XCTAssertEqual(sql(privilege.replacingOccurrences(of: "'SELECT'", with: "'INSERT'"), database: database).0, "t")
+        let (_, privAgain) = try await play(priv, vars: vars)
+        XCTAssertEqual(status(privAgain, "priv"), .ok, privAgain.failureReport)
         let (revoked, revokedEvents) = try await play("""
               - name: revoke
                 postgresql_privs: { db: "{{ db }}", port: "{{ pg }}", privs: SELECT, objs: ALL_IN_SCHEMA, roles: "{{ reader }}", state: absent }
               - name: no such role
                 postgresql_privs: { db: "{{ db }}", port: "{{ pg }}", privs: SELECT, objs: notes, roles: nobody_here_\(suffix) }
                 ignore_errors: yes
-              - postgresql_user: { name: "{{ reader }}", port: "{{ pg }}", state: absent }
+              - postgresql_user: { name: "{{ reader }}", db: "{{ db }}", port: "{{ pg }}", priv: "CONNECT/notes:INSERT", state: absent }
               - postgresql_db: { name: "{{ db }}", port: "{{ pg }}", state: absent }
         """, vars: vars)
         XCTAssertEqual(revoked.exitCode, 0, revokedEvents.failureReport)

@@ -71,6 +71,24 @@ final class PostgresqlModuleTests: XCTestCase {
         XCTAssertEqual(refused.result.msg, "unable to connect to PostgreSQL as postgres: psql: error: connection refused")
     }
 
+    func testUserPrivGrantsBetweenACLSnapshotsAndRevokesBeforeADrop() throws {
+        let row = "role\tf\tf\tf\tt\tt\tf\tf\t-1\tf\t\n"
+        let user = try make(PostgresqlUserModule.self, ["name": "app", "db": "shop", "priv": "CONNECT/orders:SELECT,insert/sales.items:ALL"])
+        let plan = try user.plan(probe(row), ModuleContext(checkMode: true))
+        XCTAssertTrue(plan.runsInCheckMode)
+        let (_, script) = psql(plan)
+        XCTAssertTrue(script.contains("GRANT CONNECT ON DATABASE :\"deckhand_db\" TO :\"n\";\nGRANT SELECT, INSERT ON TABLE :\"deckhand_s1\".:\"deckhand_t1\" TO :\"n\";"), script)
+        XCTAssertTrue(script.contains("\\set deckhand_s1 'public'") && script.contains("\\set deckhand_s2 'sales'"), script)
+        XCTAssertTrue(script.contains("\nROLLBACK;"), "check mode rolls the grants back")
+        var result = plan.result
+        try plan.actions.last?.interpret?(probe("deckhand-privs-changed\n"), &result)
+        XCTAssertTrue(result.changed)
+        XCTAssertTrue(try user.plan(probe(""), ModuleContext(checkMode: true)).actions.isEmpty, "a role still to be created has nothing to compare")
+        let dropped = try make(PostgresqlUserModule.self, ["name": "app", "priv": "CONNECT", "state": "absent"])
+        XCTAssertTrue(psql(try dropped.plan(probe(row), ModuleContext())).script.contains("REVOKE CONNECT ON DATABASE :\"deckhand_db\" FROM :\"n\";\nDROP ROLE :\"n\";"))
+        XCTAssertThrowsError(try make(PostgresqlUserModule.self, ["name": "app", "priv": "orders:EXECUTE"]))
+    }
+
     // MARK: postgresql_privs
 
     func testPrivsBindNamesAndCompareACLsInATransaction() throws {

@@ -27,9 +27,10 @@ public struct PostgresqlUserModule: Module {
             ArgumentSpec("fail_on_user", type: .bool, default: .bool(true), aliases: ["fail_on_role"],
                          doc: "Fail when the role cannot be dropped (it owns objects); otherwise report ok and keep it."),
             ArgumentSpec("comment", doc: "COMMENT ON ROLE."),
+            ArgumentSpec("priv", doc: "Deprecated: privileges to grant, CONNECT/table:SELECT,INSERT (revoked before a drop)."),
         ] + PostgresqlLogin.arguments,
         doc: "Creates, changes or drops a PostgreSQL role with psql: password (compared with the stored hash, so an unchanged "
-            + "password reports ok), attributes, expiry, connection limit, comment. Not supported: priv (use postgresql_privs), configuration.",
+            + "password reports ok), attributes, expiry, connection limit, comment, the deprecated priv. Not supported: configuration.",
         example: "- postgresql_user:\n    name: app\n    password: secret\n    role_attr_flags: CREATEDB,NOSUPERUSER\n  become: yes\n  become_user: postgres")
 
     var name: String
@@ -42,6 +43,7 @@ public struct PostgresqlUserModule: Module {
     var connectionLimit: Int?
     var failOnUser: Bool
     var comment: String?
+    var privileges: PostgresqlUserPrivileges?
     var login: PostgresqlLogin
 
     public init(_ arguments: ModuleArguments) throws {
@@ -63,6 +65,7 @@ public struct PostgresqlUserModule: Module {
         connectionLimit = try arguments.int("conn_limit")
         failOnUser = try arguments.bool("fail_on_user")
         comment = try arguments.string("comment")
+        privileges = try arguments.string("priv").flatMap { $0.isEmpty ? nil : try PostgresqlUserPrivileges($0) }
         login = try PostgresqlLogin(arguments)
     }
 
@@ -128,11 +131,17 @@ public struct PostgresqlUserModule: Module {
             result["queries"] = .list([.string("DROP ROLE :\"n\"")])
             result["user_removed"] = .bool(true)
             let drop = login.psql(database)
+            var sql = "DROP ROLE :\"n\";"
+            if let privileges {
+                let (revokes, more) = privileges.statements(database: database, grant: false)
+                sql = revokes + "\n" + sql
+                variables += more
+            }
             guard !failOnUser else {
-                return .change([.run(drop, stdin: login.script(variables, "DROP ROLE :\"n\";"))], result)
+                return .change([.run(drop, stdin: login.script(variables, sql))], result)
             }
             let tolerant = drop.or(ShellCommand("echo", "deckhand-role-kept"))
-            let action = HostAction.run(tolerant, stdin: login.script(variables, "DROP ROLE :\"n\";")).interpreting { output, result in
+            let action = HostAction.run(tolerant, stdin: login.script(variables, sql)).interpreting { output, result in
                 if output.stdoutText.contains("deckhand-role-kept") {
                     result.changed = false
                     result["user_removed"] = .bool(false)
@@ -170,8 +179,19 @@ public struct PostgresqlUserModule: Module {
             statements.append("COMMENT ON ROLE :\"n\" IS :'c';")
         }
         result["queries"] = .list(statements.map(Value.string))
-        guard !statements.isEmpty else { return .unchanged(result) }
-        return .change([.run(login.psql(database), stdin: login.script(variables, statements.joined(separator: "\n")))], result)
+        var actions: [HostAction] = []
+        if !statements.isEmpty && !context.checkMode {
+            actions.append(.run(login.psql(database), stdin: login.script(variables, statements.joined(separator: "\n"))))
+        }
+        result.changed = !statements.isEmpty
+        // priv: granted between ACL snapshots (rolled back in check mode, where a role still to be created has none).
+        if let privileges, current != nil || !context.checkMode {
+            let (sql, more) = privileges.script(database: database, grant: true, commit: !context.checkMode)
+            actions.append(HostAction.run(login.psql(database), stdin: login.script([("n", name)] + more, sql)).interpreting { output, result in
+                if output.stdoutText.contains("deckhand-privs-changed") { result.changed = true }
+            })
+        }
+        return ModulePlan(actions: actions, result: result, runsInCheckMode: privileges != nil)
     }
 
     /// Ansible's comparison: a hash given is compared as it is; a plain password with the stored SCRAM
