@@ -22,6 +22,8 @@ public struct UfwModule: Module {
             ArgumentSpec("delete", type: .bool, default: .bool(false), doc: "Delete the rule."),
             ArgumentSpec("route", type: .bool, default: .bool(false), doc: "A routed (forwarding) rule."),
             ArgumentSpec("insert", type: .int, doc: "Insert the rule at this position."),
+            ArgumentSpec("insert_relative_to", default: .string("zero"), choices: ["zero", "first-ipv4", "last-ipv4", "first-ipv6", "last-ipv6"],
+                         doc: "What insert counts from: zero only (deckhand does not number rules by address family)."),
             ArgumentSpec("rule", choices: ["allow", "deny", "limit", "reject"], doc: "What the rule does."),
             ArgumentSpec("interface", aliases: ["if"], doc: "The rule's interface (with direction)."),
             ArgumentSpec("interface_in", aliases: ["if_in"], doc: "Incoming interface."),
@@ -70,7 +72,12 @@ public struct UfwModule: Module {
         var words: [String] = []
         if route { words.append("route") }
         if delete { words.append("delete") }
-        if let insert = try arguments.int("insert"), !delete { words += ["insert", String(insert)] }
+        if let insert = try arguments.int("insert"), !delete {
+            guard try arguments.requiredString("insert_relative_to") == "zero" else {
+                throw ModuleArgumentError("ufw: insert_relative_to other than zero is not supported by deckhand; give the rule's absolute position")
+            }
+            words += ["insert", String(insert)]
+        }
         words.append(rule)
         if let direction { words.append(direction) }
         if let interface = try arguments.string("interface") { words += ["on", interface] }

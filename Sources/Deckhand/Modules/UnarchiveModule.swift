@@ -26,6 +26,7 @@ public struct UnarchiveModule: Module {
             ArgumentSpec("owner", doc: "Owner of the unpacked entries."),
             ArgumentSpec("group", doc: "Group of the unpacked entries."),
             ArgumentSpec("validate_certs", type: .bool, default: .bool(true), doc: "Check a URL's certificate."),
+            ArgumentSpec("decrypt", type: .bool, default: .bool(true), doc: "Accepted for compatibility: a vaulted controller archive is decrypted as copy's src is."),
         ],
         mutuallyExclusive: [["include", "exclude"]],
         doc: "Unpacks a tar or zip archive (from the controller, the host or a URL) into an existing directory; changed only "
