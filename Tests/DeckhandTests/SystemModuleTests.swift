@@ -47,6 +47,15 @@ final class SystemModuleTests: XCTestCase {
         XCTAssertThrowsError(try make(PackageModule.self, ["name": "git", "state": "present", "use": "dnf"]))
         XCTAssertThrowsError(try make(PackageModule.self, ["name": "git"]), "state is required, as in Ansible")
         XCTAssertEqual(ModuleRegistry.spec(named: "ansible.builtin.package")?.name, "package")
+        let refreshed = try make(PackageModule.self, ["name": "git", "state": "latest", "update_cache": true])
+        XCTAssertTrue(try XCTUnwrap(commands(try refreshed.plan(probe("@@installed\n@@cache\n0\n9000\n"), ModuleContext())).first).contains("apt-get update -q"),
+                      "apt's arguments pass through package, as Ansible hands them to apt")
+        for name in ["ansible.builtin.systemd", "ansible.builtin.apt_repository", "ansible.builtin.apt_key", "ansible.builtin.unarchive",
+                     "ansible.builtin.debconf", "ansible.builtin.wait_for_connection", "community.general.ini_file", "community.general.ufw",
+                     "community.general.locale_gen", "community.general.timezone", "ansible.posix.sysctl",
+                     "community.postgresql.postgresql_user", "community.postgresql.postgresql_privs", "community.postgresql.postgresql_query"] {
+            XCTAssertNotNil(ModuleRegistry.module(named: name), name)
+        }
     }
 
     // MARK: systemd

@@ -6,16 +6,20 @@ import Jinja
 ///
 ///     - package: { name: [git, curl], state: present }
 public struct PackageModule: Module {
+    /// apt's arguments (Ansible's package hands every argument to the module it picks, so `update_cache` works
+    /// through it on Debian), with name and state required as package has them, and `use`.
     public static let spec = ModuleSpec(
         name: "package",
-        arguments: [
-            ArgumentSpec("name", type: .list, required: true, doc: "Packages; `name=version` pins a version (apt)."),
-            ArgumentSpec("state", required: true, choices: ["present", "absent", "latest", "installed", "removed"],
-                         doc: "present, absent or latest."),
-            ArgumentSpec("use", default: .string("auto"), doc: "The package manager: auto or apt (deckhand drives apt only)."),
-        ],
+        arguments: AptModule.spec.arguments.map { argument in
+            var argument = argument
+            if argument.name == "name" || argument.name == "state" {
+                argument.required = true
+                argument.defaultValue = nil
+            }
+            return argument
+        } + [ArgumentSpec("use", default: .string("auto"), doc: "The package manager: auto or apt (deckhand drives apt only).")],
         doc: "Installs, upgrades or removes packages with the host's package manager: apt-get on Debian and Ubuntu "
-            + "(as the apt module with the same name and state). A host without apt-get fails, naming it.",
+            + "(as the apt module, whose other arguments it passes on). A host without apt-get fails, naming it.",
         example: "- package:\n    name: [git, curl]\n    state: present")
 
     var apt: AptModule
@@ -26,8 +30,9 @@ public struct PackageModule: Module {
             throw ModuleArgumentError("package: use '\(use)' is not supported: deckhand installs packages with apt "
                                       + "(Debian and Ubuntu hosts); leave use out or set it to apt")
         }
-        apt = try AptModule.make(["name": .list(try arguments.requiredList("name").map(Value.string)),
-                                  "state": .string(try arguments.requiredString("state"))])
+        var forwarded = arguments.values
+        forwarded.removeValue(forKey: "use")
+        apt = try AptModule.make(forwarded)
     }
 
     /// apt's probe, once the host is known to have apt-get.
