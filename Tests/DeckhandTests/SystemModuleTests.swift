@@ -141,6 +141,10 @@ final class SystemModuleTests: XCTestCase {
         XCTAssertEqual(written(try absent.plan(probe("@@proc\n60\n@@file\na.b=1\nvm.swappiness=10\n"), ModuleContext())), "a.b=1\n")
         XCTAssertEqual(try make(SysctlModule.self, ["name": "net.ipv4.ip_forward", "value": "yes"]).value, "1")
         XCTAssertThrowsError(try make(SysctlModule.self, ["name": "vm.x", "value": ""]))
+        XCTAssertThrowsError(try make(SysctlModule.self, ["name": "vm.x", "value": "1\nkernel.panic=1"]), "a line break would set another key")
+        XCTAssertThrowsError(try make(IniFileModule.self, ["path": "/x.ini", "section": "s]\n[t", "option": "o", "value": "v"]))
+        XCTAssertThrowsError(try make(IniFileModule.self, ["path": "/x.ini", "section": "s", "option": "o", "value": "v\nadmin = yes"]))
+        XCTAssertThrowsError(try make(IniFileModule.self, ["path": "/x.ini", "section": "s", "option": "o", "values": ["v", "w\n[admin]"]]))
     }
 
     // MARK: locale_gen, timezone, debconf

@@ -10,9 +10,9 @@ public struct IniFileModule: Module {
         name: "ini_file",
         arguments: [
             ArgumentSpec("path", type: .path, required: true, aliases: ["dest"], doc: "The INI file."),
-            ArgumentSpec("section", doc: "The section; leave out for options before the first section."),
-            ArgumentSpec("option", doc: "The option; leave out with state absent to remove the whole section."),
-            ArgumentSpec("value", doc: "Its value."),
+            ArgumentSpec("section", singleLine: true, doc: "The section; leave out for options before the first section."),
+            ArgumentSpec("option", singleLine: true, doc: "The option; leave out with state absent to remove the whole section."),
+            ArgumentSpec("value", singleLine: true, doc: "Its value."),
             ArgumentSpec("values", type: .list, doc: "Several values: one `option = value` line each."),
             ArgumentSpec("state", default: .string("present"), choices: ["present", "absent"], doc: "present or absent."),
             ArgumentSpec("exclusive", type: .bool, default: .bool(true), doc: "Remove the option's other lines (absent: all of them)."),
@@ -53,6 +53,10 @@ public struct IniFileModule: Module {
         option = try arguments.string("option")
         let given = try arguments.string("value").map { [$0] } ?? arguments.list("values") ?? []
         values = given.reduce(into: []) { unique, value in if !unique.contains(value) { unique.append(value) } }
+        // Each value becomes one line: a line break would add an option (or a section) the task never declared.
+        if values.contains(where: { $0.contains(where: \.isNewline) }) {
+            throw ModuleArgumentError("argument 'values' of 'ini_file' must hold single lines, but one holds a line break: remove it")
+        }
         present = try arguments.requiredString("state") == "present"
         exclusive = try arguments.bool("exclusive")
         noExtraSpaces = try arguments.bool("no_extra_spaces")

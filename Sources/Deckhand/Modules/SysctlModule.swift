@@ -10,8 +10,8 @@ public struct SysctlModule: Module {
     public static let spec = ModuleSpec(
         name: "sysctl",
         arguments: [
-            ArgumentSpec("name", required: true, aliases: ["key"], doc: "The parameter (vm.swappiness)."),
-            ArgumentSpec("value", aliases: ["val"], doc: "Its value (yes/no become 1/0)."),
+            ArgumentSpec("name", required: true, aliases: ["key"], singleLine: true, doc: "The parameter (vm.swappiness)."),
+            ArgumentSpec("value", aliases: ["val"], singleLine: true, doc: "Its value (yes/no become 1/0)."),
             ArgumentSpec("state", default: .string("present"), choices: ["present", "absent"], doc: "In the file or not."),
             ArgumentSpec("sysctl_file", type: .path, default: .string("/etc/sysctl.conf"), doc: "The file holding it."),
             ArgumentSpec("reload", type: .bool, default: .bool(true), doc: "sysctl -p the file when something changed."),
