@@ -143,7 +143,7 @@ final class PostgresqlModuleIntegrationTests: XCTestCase {
                 postgresql_query: { db: "{{ db }}", port: "{{ pg }}", query: "SELECT id, body, ok, meta FROM notes WHERE body = %(body)s OR id > %(id)s ORDER BY id", named_args: { body: "{{ hostile }}", id: 5 } }
                 register: rows
               - name: add in check mode
-                postgresql_query: { db: "{{ db }}", port: "{{ pg }}", query: "INSERT INTO notes (body) VALUES ('never')" }
+                postgresql_query: { db: "{{ db }}", port: "{{ pg }}", query: "INSERT INTO notes (body) VALUES ('never') RETURNING id" }
                 check_mode: yes
               - name: update nothing
                 postgresql_query: { db: "{{ db }}", port: "{{ pg }}", query: "UPDATE notes SET ok = true WHERE id < 0" }
@@ -157,6 +157,8 @@ final class PostgresqlModuleIntegrationTests: XCTestCase {
         XCTAssertEqual(rows?["rowcount"], .int(1))
         XCTAssertEqual(status(readEvents, "select"), .ok)
         XCTAssertEqual(status(readEvents, "add in check mode"), .changed)
+        XCTAssertEqual(readEvents.results(ofTask: "add in check mode").first?.result["statusmessage"], .string("INSERT 0 1"))
+        XCTAssertEqual(readEvents.results(ofTask: "add in check mode").first?.result["query_result"], .list([.dict(["id": .int(3)])]))
         XCTAssertEqual(status(readEvents, "update nothing"), .ok)
         XCTAssertEqual(readEvents.results(ofTask: "count").first?.result["query_result"], .list([.dict(["n": .int(2)])]), "check mode rolled back")
 

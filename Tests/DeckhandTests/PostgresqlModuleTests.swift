@@ -154,6 +154,12 @@ final class PostgresqlModuleTests: XCTestCase {
         try updatePlan.actions.last?.interpret?(probe("@@deckhand-result\nUPDATE 0\n@@deckhand-rowcount 0\n@@deckhand-describe\n@@deckhand-result\nCREATE TABLE\n@@deckhand-rowcount 0\n"), &touched)
         XCTAssertTrue(touched.changed)
         XCTAssertEqual(touched["query_all_results"], .list([.dict([:]), .dict([:])]))
+        var returning = ModuleResult()
+        PostgresqlQueryModule.read("@@deckhand-describe\nColumn,Type\nid,integer\n@@deckhand-result\nid\n7\nINSERT 0 1\n@@deckhand-rowcount 1\n",
+                                   queries: ["insert into t (a) values (1) returning id"], into: &returning)
+        XCTAssertTrue(returning.changed, "INSERT ... RETURNING changed a row")
+        XCTAssertEqual(returning["statusmessage"], .string("INSERT 0 1"))
+        XCTAssertEqual(returning["query_result"], .list([.dict(["id": .int(7)])]))
         XCTAssertThrowsError(try make(PostgresqlQueryModule.self, ["query": "SELECT %s, %s", "positional_args": [1]]).plan(nil, ModuleContext()))
         let autocommit = try make(PostgresqlQueryModule.self, ["query": "VACUUM", "autocommit": true])
         XCTAssertEqual(try autocommit.plan(nil, ModuleContext(checkMode: true)).result.msg, "Using autocommit is mutually exclusive with check_mode")

@@ -161,7 +161,7 @@ public struct PostgresqlQueryModule: Module {
         var all: [Value] = []
         var lastRows: Value = .dict([:])
         var status = ""
-        for block in blocks {
+        for (index, block) in blocks.enumerated() {
             let types: [String]? = block.describe.map { text in
                 let records = PsqlCSV.records(text)
                 return records.first == ["Column", "Type"] ? records.dropFirst().map { $0.count > 1 ? ($0[1] ?? "") : "" } : []
@@ -172,16 +172,24 @@ public struct PostgresqlQueryModule: Module {
             if isTag {
                 status = trimmed.splitLines.last ?? ""
             } else {
-                let records = PsqlCSV.records(block.output)
+                var records = PsqlCSV.records(block.output)
+                // INSERT/UPDATE/DELETE ... RETURNING: psql prints the rows, then the command tag on a line of its own.
+                let verb = index < queries.count ? queries[index].trimmed.prefix { $0.isLetter }.uppercased() : ""
+                var tag: String?
+                if ["INSERT", "UPDATE", "DELETE", "MERGE"].contains(verb), let last = records.last, last.count == 1, let text = last[0],
+                   text.range(of: "^(INSERT|UPDATE|DELETE|MERGE)( [0-9]+)+$", options: .regularExpression) != nil {
+                    tag = text
+                    records.removeLast()
+                }
                 let header = (records.first ?? []).map { $0 ?? "" }
                 for record in records.dropFirst() {
                     var row = OrderedDictionary<String, Value>()
-                    for (index, column) in header.enumerated() {
-                        row[column] = typed(index < record.count ? record[index] : nil, types?[safe: index])
+                    for (column, name) in header.enumerated() {
+                        row[name] = typed(column < record.count ? record[column] : nil, types?[safe: column])
                     }
                     rows.append(.dict(row))
                 }
-                status = "SELECT \(rows.count)"
+                status = tag ?? "SELECT \(rows.count)"
             }
             if block.rowCount > 0 { rowCount += block.rowCount }
             lastRows = rows.isEmpty ? .dict([:]) : .list(rows)
