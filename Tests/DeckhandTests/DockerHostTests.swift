@@ -1,0 +1,176 @@
+import Foundation
+import Jinja
+import OrderedCollections
+import XCTest
+@testable import Deckhand
+
+/// playbooks/docker-host.yml against this machine through the loopback sshd, with the world of
+/// `testhost/dockerhost up` (a loop device as the EBS volume, a registry with a login, vars.yml): a check run
+/// changes nothing, the first run formats, mounts, starts dockerd and the containers, the second changes
+/// nothing, a new env value recreates its container and shows over HTTP. Skipped unless
+/// DECKHAND_DOCKERHOST_DIR names a folder that `dockerhost up` prepared (make test's dockerhost step does).
+final class DockerHostTests: XCTestCase {
+    private var directory = ""
+    private var variables = OrderedDictionary<String, Value>()
+    private static let playbook = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("playbooks/docker-host.yml").path
+    private static let inventory = """
+        testhost ansible_host=127.0.0.1 ansible_port=22022 ansible_user=deckhand
+        """
+
+    override func setUpWithError() throws {
+        let configured = ProcessInfo.processInfo.environment["DECKHAND_DOCKERHOST_DIR"] ?? ""
+        guard !configured.isEmpty, FileManager.default.fileExists(atPath: configured + "/vars.yml") else {
+            throw XCTSkip("no Docker host prepared: testhost/dockerhost up, then DECKHAND_DOCKERHOST_DIR=<its folder>")
+        }
+        try LoopbackHost.requireUp()
+        directory = configured
+        variables = try ExtraVars.parse(["@" + configured + "/vars.yml"])
+    }
+
+    private func run(check: Bool = false, diff: Bool = false, greeting: String? = nil) async throws -> (RunSummary, RecordingReporter) {
+        var vars = variables
+        if let greeting { vars["docker_containers"] = containers(greeting: greeting) }
+        return try await LoopbackHost.run(Self.playbook, inventory: Self.inventory, extraVars: vars, check: check, diff: diff)
+    }
+
+    /// vars.yml's containers, the first (greeter) with another GREETING.
+    private func containers(greeting: String) -> Value {
+        guard case .list(var containers)? = variables["docker_containers"], case .dict(var first)? = containers.first else { return .none }
+        first["env"] = .dict(["GREETING": .string(greeting)])
+        containers[0] = .dict(first)
+        return .list(containers)
+    }
+
+    /// What a command on this machine (the test host itself) prints; nil when it fails.
+    private func local(_ arguments: String...) -> String? {
+        let (status, output) = localRun(arguments)
+        return status == 0 ? output.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+    }
+
+    /// A command on this machine: its exit status and standard output.
+    private func localRun(_ arguments: [String]) -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return (-1, "") }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    private func answer(_ url: String) -> String? { local("curl", "-sf", "--max-time", "5", url) }
+
+    private var device: String { variables["docker_volume_device"]?.displayText ?? "" }
+    private var mountPoint: String { variables["docker_volume_mount"]?.displayText ?? "" }
+
+    func testTheDockerHostComesUpOnceStaysPutAndRecreatesAContainerForANewEnvValue() async throws {
+        if local("blkid", "-c", "/dev/null", "-o", "value", "-s", "TYPE", device) == nil {
+            let (checked, checkEvents) = try await run(check: true)
+            XCTAssertEqual(checked.exitCode, 0, checkEvents.failureReport)
+            XCTAssertEqual(checkEvents.results(ofTask: "The EBS volume has a file system").first?.status, .changed)
+            XCTAssertNil(local("blkid", "-c", "/dev/null", "-o", "value", "-s", "TYPE", device), "check mode formatted the volume")
+            XCTAssertNil(local("findmnt", "-rn", "--mountpoint", mountPoint), "check mode mounted the volume")
+        }
+
+        let started = Date()
+        let (first, firstEvents) = try await run()
+        XCTAssertEqual(first.exitCode, 0, firstEvents.failureReport)
+        print("docker-host.yml, first run: \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        XCTAssertEqual(local("blkid", "-c", "/dev/null", "-o", "value", "-s", "TYPE", device), "ext4")
+        XCTAssertEqual(local("findmnt", "-rn", "-o", "SOURCE", "--mountpoint", mountPoint), device)
+        let fstab = try String(contentsOfFile: variables["docker_fstab"]?.displayText ?? "", encoding: .utf8)
+        XCTAssertTrue(fstab.contains("\(device) \(mountPoint) ext4 noatime 0 0"), fstab)
+        XCTAssertEqual(local("docker", "info", "--format", "{{.DockerRootDir}}"), mountPoint + "/data")
+        XCTAssertNil(local("ip", "link", "show", "docker0"), "Docker made its default bridge")
+        let envFile = (variables["docker_env_dir"]?.displayText ?? "") + "/greeter.env"
+        let mode = try FileManager.default.attributesOfItem(atPath: envFile)[.posixPermissions] as? NSNumber
+        XCTAssertEqual(mode?.intValue, 0o600)
+        XCTAssertEqual(answer("http://127.0.0.1:18081/cgi-bin/greeting"), "hello from deckhand")
+        XCTAssertEqual(answer("http://127.0.0.1:18082/index.html"), "<p>built on the host</p>")
+        XCTAssertEqual(local("docker", "inspect", "--format", "{{json .HostConfig.Binds}}", "greeter"),
+                       #"["\#(mountPoint)/greeter-data:/data:ro"]"#)
+
+        let (second, secondEvents) = try await run()
+        XCTAssertEqual(second.exitCode, 0, secondEvents.failureReport)
+        XCTAssertEqual(second.stats(of: "testhost")?.changed, 0, "second run: \(String(describing: second.stats(of: "testhost")))")
+
+        let (third, thirdEvents) = try await run(diff: true, greeting: "bonjour from deckhand")
+        XCTAssertEqual(third.exitCode, 0, thirdEvents.failureReport)
+        let containers = try XCTUnwrap(thirdEvents.results(ofTask: "The containers run").first)
+        XCTAssertEqual(containers.status, .changed)
+        XCTAssertEqual(containers.items.map(\.status), [.changed, .ok], "greeter recreated, site left alone")
+        XCTAssertEqual(containers.diffs.map(\.before), ["env.GREETING: hello from deckhand\n"])
+        XCTAssertEqual(containers.diffs.map(\.after), ["env.GREETING: bonjour from deckhand\n"])
+        XCTAssertEqual(answer("http://127.0.0.1:18081/cgi-bin/greeting"), "bonjour from deckhand")
+        XCTAssertEqual(third.stats(of: "testhost")?.changed, 2, "the env file and the container, nothing else")
+
+        // How a user looks in: deckhand sh HOST -- sudo docker exec ...
+        let workspace = NSTemporaryDirectory()
+        let shell = try DeckhandBinary.run(["-F", LoopbackHost.directory + "/ssh_config", "sh", "testhost", "--",
+                                            "sudo", "docker", "exec", "greeter", "/bin/busybox", "env"], in: workspace)
+        XCTAssertEqual(shell.status, 0, shell.stderr)
+        XCTAssertTrue(shell.stdout.contains("GREETING=bonjour from deckhand\n"), shell.stdout)
+
+        try await pushTheBuiltImageOnce()
+    }
+
+    /// docker_image tags the image the playbook built into the registry's namespace and pushes it; the second
+    /// push finds every layer there and changes nothing.
+    private func pushTheBuiltImageOnce() async throws {
+        let path = NSTemporaryDirectory() + "deckhand-push-\(UUID().uuidString).yml"
+        try """
+        - hosts: all
+          become: true
+          gather_facts: false
+          tasks:
+            - name: push
+              community.docker.docker_image:
+                name: quoin/site:1
+                source: local
+                repository: "{{ docker_registry }}/quoin/site"
+                push: true
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (pushed, pushEvents) = try await LoopbackHost.run(path, inventory: Self.inventory, extraVars: variables)
+        XCTAssertEqual(pushed.exitCode, 0, pushEvents.failureReport)
+        XCTAssertEqual(pushEvents.results(ofTask: "push").first?.status, .changed)
+        let tags = local("curl", "-sf", "--netrc-file", directory + "/netrc", "http://127.0.0.1:15500/v2/quoin/site/tags/list")
+        XCTAssertEqual(tags, #"{"name":"quoin/site","tags":["1"]}"#)
+        let (again, againEvents) = try await LoopbackHost.run(path, inventory: Self.inventory, extraVars: variables)
+        XCTAssertEqual(again.exitCode, 0, againEvents.failureReport)
+        XCTAssertEqual(againEvents.results(ofTask: "push").first?.status, .ok)
+    }
+
+    /// The oracle: ansible-playbook with community.docker (tools/ansible-oracle/docker-host) on the same playbook.
+    /// From deckhand's end state, a new GREETING makes Ansible change only the env file and that container; then
+    /// deckhand finds Ansible's end state its own (nothing changed) and the container answers Ansible's value.
+    /// Skipped when the oracle (ansible-core, the collections from the `ansible` package) cannot be installed.
+    func testThenAnsiblePlaybookWithCommunityDockerAgreesWithDeckhandsEndState() async throws {
+        let oracle = URL(fileURLWithPath: Self.playbook).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("tools/ansible-oracle").path
+        guard local(oracle + "/collections") != nil else {
+            throw XCTSkip("the Ansible oracle is not installed (tools/ansible-oracle/collections needs PyPI)")
+        }
+        let (settled, settledEvents) = try await run()
+        XCTAssertEqual(settled.exitCode, 0, settledEvents.failureReport)
+
+        let extra = NSTemporaryDirectory() + "deckhand-oracle-\(UUID().uuidString).json"
+        try Value.dict(["docker_containers": containers(greeting: "hola from ansible")]).jsonText
+            .write(toFile: extra, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: extra) }
+        let started = Date()
+        let (status, ansible) = localRun([oracle + "/docker-host", "-e", "@" + extra])
+        XCTAssertEqual(status, 0, ansible)
+        print("ansible-playbook docker-host.yml: \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        XCTAssertTrue(ansible.contains("changed=2 "), "Ansible changes only the env file and the container:\n" + ansible)
+        XCTAssertEqual(answer("http://127.0.0.1:18081/cgi-bin/greeting"), "hola from ansible")
+
+        let (after, afterEvents) = try await run(greeting: "hola from ansible")
+        XCTAssertEqual(after.exitCode, 0, afterEvents.failureReport)
+        XCTAssertEqual(after.stats(of: "testhost")?.changed, 0, "deckhand after Ansible: \(String(describing: after.stats(of: "testhost")))")
+    }
+}
