@@ -85,7 +85,7 @@ final class PostgresqlModuleIntegrationTests: XCTestCase {
         let vars = "role: \(Value.jsonQuoted(role)), password: \(Value.jsonQuoted(password))"
         let tasks = """
               - name: user
-                postgresql_user: { name: "{{ role }}", password: "{{ password }}", port: "{{ pg }}", role_attr_flags: "CREATEDB,NOSUPERUSER", conn_limit: 3 }
+                postgresql_user: { name: "{{ role }}", password: "{{ password }}", port: "{{ pg }}", role_attr_flags: "CREATEDB,NOSUPERUSER", conn_limit: 3, configuration: { work_mem: 64MB } }
         """
         let (_, checked) = try await play(tasks, vars: vars, check: true)
         XCTAssertEqual(status(checked, "user"), .changed, checked.failureReport)
@@ -93,6 +93,7 @@ final class PostgresqlModuleIntegrationTests: XCTestCase {
         let (first, firstEvents) = try await play(tasks, vars: vars)
         XCTAssertEqual(first.exitCode, 0, firstEvents.failureReport)
         XCTAssertEqual(sql("SELECT rolcreatedb, rolsuper, rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = '\(literal)'").0, "t|f|t|3")
+        XCTAssertEqual(sql("SELECT array_to_string(rolconfig, ',') FROM pg_roles WHERE rolname = '\(literal)'").0, "work_mem=64MB")
         let login = sql("SELECT current_user", user: role, password: password)
         XCTAssertEqual(login.1, 0, "the role logs in over TCP with the password as given")
         XCTAssertFalse(firstEvents.results(ofTask: "user").first.map { "\($0.commands)" }?.contains("reboot") ?? true, "the password is on no command line")

@@ -64,6 +64,14 @@ final class PostgresqlModuleTests: XCTestCase {
         XCTAssertTrue(psql(try flags.plan(probe(row), ModuleContext())).script.contains("ALTER ROLE :\"n\" WITH SUPERUSER;"))
         let md5 = "md56a422f785c9e20873908ce25d1736ae2" // md5("secret" + "app"), as PostgreSQL stores it
         XCTAssertFalse(try same.plan(probe(row.replacingOccurrences(of: verifier, with: md5)), ModuleContext()).result.changed)
+        let settings = try make(PostgresqlUserModule.self, ["name": "app", "configuration": Value.dict(["work_mem": .string("64MB"), "search_path": .string("app, public")]),
+                                                            "reset_unspecified_configuration": true])
+        let configured = row + "config\twork_mem=64MB\nconfig\tstatement_timeout=5s\n"
+        let script = psql(try settings.plan(probe(configured), ModuleContext())).script
+        XCTAssertTrue(script.contains("ALTER ROLE :\"n\" SET :\"k1\" TO :'v1';") && script.contains("\\set v1 'app, public'"), script)
+        XCTAssertFalse(script.contains(":\"k0\""), "work_mem is already 64MB")
+        XCTAssertTrue(script.contains("ALTER ROLE :\"n\" RESET :\"r0\";") && script.contains("\\set r0 'statement_timeout'"), script)
+        XCTAssertFalse(try settings.plan(probe(row + "config\twork_mem=64MB\nconfig\tsearch_path=app, public\n"), ModuleContext()).result.changed)
         let dropped = try make(PostgresqlUserModule.self, ["name": "app", "state": "absent"])
         XCTAssertTrue(psql(try dropped.plan(probe(row), ModuleContext())).script.hasSuffix("DROP ROLE :\"n\";\n"))
         XCTAssertFalse(try dropped.plan(probe(""), ModuleContext()).result.changed)

@@ -27,10 +27,12 @@ public struct PostgresqlUserModule: Module {
             ArgumentSpec("fail_on_user", type: .bool, default: .bool(true), aliases: ["fail_on_role"],
                          doc: "Fail when the role cannot be dropped (it owns objects); otherwise report ok and keep it."),
             ArgumentSpec("comment", doc: "COMMENT ON ROLE."),
+            ArgumentSpec("configuration", type: .dict, doc: "Role settings (ALTER ROLE ... SET key TO value), e.g. {work_mem: 64MB}."),
+            ArgumentSpec("reset_unspecified_configuration", type: .bool, default: .bool(false), doc: "RESET the role's settings configuration leaves out."),
             ArgumentSpec("priv", doc: "Deprecated: privileges to grant, CONNECT/table:SELECT,INSERT (revoked before a drop)."),
         ] + PostgresqlLogin.arguments,
         doc: "Creates, changes or drops a PostgreSQL role with psql: password (compared with the stored hash, so an unchanged "
-            + "password reports ok), attributes, expiry, connection limit, comment, the deprecated priv. Not supported: configuration.",
+            + "password reports ok), attributes, expiry, connection limit, comment, configuration, the deprecated priv.",
         example: "- postgresql_user:\n    name: app\n    password: secret\n    role_attr_flags: CREATEDB,NOSUPERUSER\n  become: yes\n  become_user: postgres")
 
     var name: String
@@ -44,6 +46,8 @@ public struct PostgresqlUserModule: Module {
     var failOnUser: Bool
     var comment: String?
     var privileges: PostgresqlUserPrivileges?
+    var configuration: [(String, String)]
+    var resetUnspecified: Bool
     var login: PostgresqlLogin
 
     public init(_ arguments: ModuleArguments) throws {
@@ -65,6 +69,12 @@ public struct PostgresqlUserModule: Module {
         connectionLimit = try arguments.int("conn_limit")
         failOnUser = try arguments.bool("fail_on_user")
         comment = try arguments.string("comment")
+        if case .dict(let settings)? = arguments.value("configuration") {
+            configuration = settings.map { ($0.key, $0.value.displayText) }
+        } else {
+            configuration = []
+        }
+        resetUnspecified = try arguments.bool("reset_unspecified_configuration")
         privileges = try arguments.string("priv").flatMap { $0.isEmpty ? nil : try PostgresqlUserPrivileges($0) }
         login = try PostgresqlLogin(arguments)
     }
@@ -77,6 +87,7 @@ public struct PostgresqlUserModule: Module {
             (rolvaliduntil IS DISTINCT FROM NULLIF(:'e', '')::timestamptz), coalesce(shobj_description(oid, 'pg_authid'), '') \
             FROM pg_catalog.pg_roles WHERE rolname = :'n';
             SELECT 'encryption', current_setting('password_encryption');
+            SELECT 'config', c FROM pg_catalog.pg_roles, unnest(rolconfig) AS c WHERE rolname = :'n';
             SELECT 'password', coalesce(rolpassword, '') FROM pg_catalog.pg_authid WHERE rolname = :'n';
             """
         let psql = ShellCommand(words: ["psql", "-X", "-q", "-At", "-F", "\t", "-v", "n=" + name, "-v", "e=" + (expires ?? "")]
@@ -91,12 +102,14 @@ public struct PostgresqlUserModule: Module {
         var comment = ""
         var password: String?
         var encryption = "scram-sha-256"
+        var settings: [String: String] = [:]
     }
 
     static func parse(_ output: String) -> Current? {
         var current: Current?
         var encryption: String?
         var password: String?
+        var settings: [String: String] = [:]
         for line in output.splitLines {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             switch fields.first {
@@ -108,11 +121,15 @@ public struct PostgresqlUserModule: Module {
                 role.comment = fields[10...].joined(separator: "\t")
                 current = role
             case "encryption" where fields.count == 2: encryption = fields[1]
+            case "config" where fields.count >= 2:
+                let setting = fields[1...].joined(separator: "\t")
+                if let equals = setting.firstIndex(of: "=") { settings[String(setting[..<equals])] = String(setting[setting.index(after: equals)...]) }
             case "password" where fields.count >= 2: password = fields[1...].joined(separator: "\t")
             default: break
             }
         }
         current?.password = password
+        current?.settings = settings
         if let encryption { current?.encryption = encryption }
         return current
     }
@@ -173,6 +190,16 @@ public struct PostgresqlUserModule: Module {
             statements.append("CREATE USER :\"n\"" + (options.isEmpty ? "" : " WITH " + options.joined(separator: " ")) + ";")
         } else if !options.isEmpty {
             statements.append("ALTER ROLE :\"n\" WITH " + options.joined(separator: " ") + ";")
+        }
+        for (index, (key, value)) in configuration.enumerated() where current?.settings[key] != value {
+            variables += [("k\(index)", key), ("v\(index)", value)]
+            statements.append("ALTER ROLE :\"n\" SET :\"k\(index)\" TO :'v\(index)';")
+        }
+        if resetUnspecified, let current {
+            for (index, key) in current.settings.keys.sorted().enumerated() where !configuration.contains(where: { $0.0 == key }) {
+                variables.append(("r\(index)", key))
+                statements.append("ALTER ROLE :\"n\" RESET :\"r\(index)\";")
+            }
         }
         if let comment, current?.comment != comment {
             variables.append(("c", comment))
