@@ -9,7 +9,6 @@ import Jinja
 public struct ServiceModule: Module {
     public static let spec = ModuleSpec(
         name: "service",
-        aliases: ["systemd", "systemd_service"],
         arguments: [
             ArgumentSpec("name", required: true, aliases: ["service", "unit"], doc: "The service."),
             ArgumentSpec("state", choices: ["started", "stopped", "restarted", "reloaded"], doc: "What it should be doing."),

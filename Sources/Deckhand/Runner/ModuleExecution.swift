@@ -54,7 +54,11 @@ extension TaskExecution {
         if let probe = try module.probe(moduleContext) {
             let command = probe.withEnvironment(target.environment)
             note(command.displayed)
-            probeResult = try await target.connection.run(command, become: target.become, stdin: nil)
+            if let wait = (module as? any ConnectionWaiting)?.connectionWait {
+                probeResult = try await wait.run(command, on: target.connection, become: target.become)
+            } else {
+                probeResult = try await target.connection.run(command, become: target.become, stdin: nil)
+            }
             if let probeResult { answer(probeResult) }
         }
         let plan = try module.plan(probeResult, moduleContext)
