@@ -8,6 +8,7 @@ let sections: [(name: String, run: () async throws -> Void)] = [
     ("jinja", JinjaBenchmark.run),
     ("playbook", PlaybookBenchmark.run),
     ("deploy", DeployBenchmark.run),
+    ("codeonly", CodeOnlyDeployBenchmark.run),
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

@@ -11,9 +11,9 @@ struct BackupCommand: AsyncParsableCommand {
         commandName: "backup",
         abstract: "Database backups in /webapps/<domain>/DB_backups: create, list, verify, restore, prune.",
         discussion: """
-            create: pg_dump -Fc named <version>_<UTC time>.dump, kept only once pg_restore --list reads it, then prune. \
+            create: pg_dump -Fc named <version>_<UTC time>.dump, kept only once pg_restore reads the whole archive back, then prune. \
             prune: keep the newest backup_keep_count dumps, none older than backup_keep_days. \
-            verify: read every dump back (or only --file). \
+            verify: read every dump back in full (or only --file); a cut dump is BROKEN. \
             restore: --file (default: the newest) into the database --into; the live database is refused \
             unless --yes-overwrite-live.
             """)
@@ -70,7 +70,7 @@ struct BackupCommand: AsyncParsableCommand {
             case .verify:
                 let lines = run.lines(.backupsVerified).filter { !$0.isEmpty }
                 return lines.isEmpty ? "no backups to verify on \(stage)"
-                    : "all \(lines.count) backup\(lines.count == 1 ? "" : "s") on \(stage) read back with pg_restore --list"
+                    : "all \(lines.count) backup\(lines.count == 1 ? "" : "s") on \(stage) read back in full with pg_restore"
             case .restore:
                 return run.text(.backupRestored) ?? "restore on \(stage) done"
             case .prune:

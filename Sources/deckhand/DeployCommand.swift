@@ -12,7 +12,8 @@ struct DeployCommand: AsyncParsableCommand {
         abstract: "Deploy a branch, tag or commit as a new release without downtime; roll back by itself if unhealthy.",
         discussion: """
             Lock, pre-flight (ref, disk, database, current release healthy), verified pg_dump backup, \
-            releases/<UTC time>-<ref>/ with its own .venv and static files, migrations (maintenance on while they \
+            releases/<UTC time>-<ref>/ with its static files and a .venv shared with the releases of the same \
+            requirements and Python (built only when none has them), migrations (maintenance on while they \
             run), atomic switch of repo, gunicorn HUP (no failed request), RQ restart, health check through nginx \
             (a failure puts the previous release back and names the backup), history line. The same commit \
             already live: only the health check runs. Ctrl-C stops after the current task, rolls back if the \
@@ -73,7 +74,8 @@ struct DeployCommand: AsyncParsableCommand {
                 return run.text(.deployPlan).map { "check mode: deploy on \(stage) \($0)" }
                     ?? "deploy of \(stage) checked"
             }
-            let line = "deployed \(outcome["ref"] ?? ref ?? "?") (\(outcome["commit"] ?? "?")) to \(stage) as release \(outcome["release"] ?? "?") in \(seconds)s"
+            var line = "deployed \(outcome["ref"] ?? ref ?? "?") (\(outcome["commit"] ?? "?")) to \(stage) as release \(outcome["release"] ?? "?") in \(seconds)s"
+            if outcome["virtualenv"] == "reused" { line += " (virtualenv reused: same requirements and Python)" }
             return outcome["unchanged"] == "True" || outcome["unchanged"] == "true" ? line + "; it was already live, health checked" : line
         }(), action: interrupted ? "deploy (interrupted)" : "deploy", changesHost: false)
     }

@@ -3,16 +3,16 @@ import XCTest
 
 /// `deckhand deploy`, `rollback`, `lock` and `history` (issue 7) against the provisioned loopback web host,
 /// with the sample app's tags (v1 = 1.0.0, v2 = 2.0.0, v3 = 3.0.0 with a broken /health/, v2-migration =
-/// 2.1.0 with migration 0002), checked the way visitors and the user see them: through nginx, in releases/,
+/// 2.1.0 with migration 0002, v2-irreversible = 2.2.0 with a data migration without a reverse), checked the way visitors and the user see them: through nginx, in releases/,
 /// in PostgreSQL. Each test first brings the host to the release its story starts from, so the tests do not
 /// depend on one another nor on the verb tests run before them on the same host; the tests are ordered (by
 /// name) so that one usually leaves what the next starts from. Every test leaves no lock and maintenance off.
 final class DeployTests: XCTestCase {
-    private var host: WebHost!
+    var host: WebHost!
     private var background: [RunningCommand] = []
 
     /// The version each of the sample app's tags shows on its page.
-    private static let versions = ["v1": "1.0.0", "v2": "2.0.0", "v3": "3.0.0", "v2-migration": "2.1.0"]
+    static let versions = ["v1": "1.0.0", "v2": "2.0.0", "v3": "3.0.0", "v2-migration": "2.1.0", "v2-irreversible": "2.2.0"]
 
     override func setUpWithError() throws {
         host = try WebHost.require()
@@ -234,7 +234,7 @@ final class DeployTests: XCTestCase {
     // MARK: Helpers
 
     /// Given: the site serves `ref`'s release (deploys it when it does not already).
-    private func given(live ref: String) throws {
+    func given(live ref: String) throws {
         let version = try XCTUnwrap(DeployTests.versions[ref])
         if host.liveRelease?.hasSuffix("-" + ref) == true, try host.liveVersion() == version, host.lockInfo == nil { return }
         let deploy = try host.deckhand(["deploy", "test", "--ref", ref, "--message", "given \(ref) is live"])
@@ -244,7 +244,7 @@ final class DeployTests: XCTestCase {
     }
 
     /// Given: one of `refs` is live (the first when none is); returns it.
-    private func given(liveAnyOf refs: [String]) throws -> String {
+    func given(liveAnyOf refs: [String]) throws -> String {
         for ref in refs {
             if host.liveRelease?.hasSuffix("-" + ref) == true, let version = DeployTests.versions[ref], try host.liveVersion() == version {
                 return ref
@@ -261,7 +261,8 @@ final class DeployTests: XCTestCase {
         let old = host.liveRelease
         let releases = host.releases
         let before = Set(entries(of: host.appDirectory + "/releases"))
-        let run = try host.startDeckhand(["deploy", "test", "--ref", "v2", "--message", "to be killed"])
+        // A release that builds its own virtualenv (no reuse): the long step the deploy is caught in.
+        let run = try host.startDeckhand(["deploy", "test", "--ref", "v2", "--message", "to be killed", "-e", "deploy_venv_reuse=false"])
         background.append(run)
         let folder = host.appDirectory + "/releases/"
         try waitFor("the deploy to build its new release's virtualenv", timeout: 180) {
@@ -274,21 +275,21 @@ final class DeployTests: XCTestCase {
     }
 
     /// One value from the live database.
-    private func sql(_ query: String) throws -> String {
+    func sql(_ query: String) throws -> String {
         try host.psql(in: host.liveDatabase, query).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    private func languageColumnExists() throws -> Bool {
+    func languageColumnExists() throws -> Bool {
         try sql("""
             SELECT count(*) FROM information_schema.columns WHERE table_name = 'greetings_greeting' AND column_name = 'language'
             """) == "1"
     }
 
-    private func dumps() -> [String] {
+    func dumps() -> [String] {
         entries(of: host.appDirectory + "/DB_backups").filter { $0.hasSuffix(".dump") && !$0.hasPrefix(".") }
     }
 
-    private func entries(of folder: String) -> [String] {
+    func entries(of folder: String) -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
     }
 

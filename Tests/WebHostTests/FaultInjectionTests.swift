@@ -51,12 +51,12 @@ final class FaultInjectionTests: XCTestCase {
     // MARK: Chosen boundaries of the long verbs
 
     /// Task numbers of a deploy that builds a new release (printed by the switch, N=0). 5: right after the lock
-    /// is taken; 21: mid-virtualenv (created, requirements not installed: an unfinished release folder);
-    /// 36: right after the symlink switch, before gunicorn is told (repo points to a release nobody serves);
-    /// 39: before the health check (the new release serves).
+    /// is taken; 24: its virtualenv found (the shared one of its requirements) but not linked yet (an unfinished
+    /// release folder); 40: right after the symlink switch, before gunicorn is told (repo points to a release
+    /// nobody serves); 43: before the health check (the new release serves).
     static let deployCuts = [
-        5: "Inspect the host", 21: "Install the release's Python requirements",
-        36: "Apply the changed supervisor programs", 39: "Check the site's health",
+        5: "Inspect the host", 24: "Link the release to its shared virtualenv",
+        40: "Apply the changed supervisor programs", 43: "Check the site's health",
     ]
 
     func testCuttingDeployAtChosenTaskBoundaries() throws {
@@ -69,11 +69,12 @@ final class FaultInjectionTests: XCTestCase {
         try bringBackTheReleaseThatWasLive()
     }
 
-    /// Task numbers of a rollback (--to an earlier release): 4, right after the lock is taken; 11, right after
-    /// the symlink switch, before gunicorn is told; 14, before the health check (the release serves).
+    /// Task numbers of a rollback (--to an earlier release): 4, right after the lock is taken; 25, right after
+    /// the symlink switch, before gunicorn is told; 28, before the health check (the release serves). (5-22 read
+    /// and, when the releases' migrations differ, change the database first.)
     static let rollbackCuts = [
-        4: "Find the current release and the one to go back to",
-        11: "Apply the changed supervisor programs", 14: "Check the site's health",
+        4: "Find the current release",
+        25: "Apply the changed supervisor programs", 28: "Check the site's health",
     ]
 
     func testCuttingRollbackAtChosenTaskBoundaries() throws {

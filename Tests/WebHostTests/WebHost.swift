@@ -177,6 +177,8 @@ struct Output: CustomStringConvertible {
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
         process.environment = environment
+        // As in CI: no terminal to answer a question on.
+        process.standardInput = FileHandle.nullDevice
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
