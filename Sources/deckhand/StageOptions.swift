@@ -34,7 +34,7 @@ struct StageOptions: ParsableArguments {
     var verbose: Int
 
     @Option(name: .customLong("output"), help: ArgumentHelp(
-        "human, or json: one JSON object per line per event and a final outcome object (README: Output for CI).",
+        "human, or json: one JSON object per line per event and a final outcome object (README: Output for people and CI).",
         valueName: "format"))
     var output: OutputFormat = .human
 

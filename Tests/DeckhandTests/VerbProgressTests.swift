@@ -201,7 +201,7 @@ final class VerbProgressTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         let banner = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("PROFILE: the ") }, result.stdout)
-        XCTAssertTrue(lines[banner + 1].hasPrefix("Wait a moment (") && lines[banner + 1].contains("provision.yml:5:7) ---"),
+        XCTAssertTrue(lines[banner + 1].hasPrefix("Wait a moment (") && lines[banner + 1].contains(" (provision.yml:5) ---"),
                       "the slowest first, with where it is written:\n\(result.stdout)")
         XCTAssertNotNil(lines[banner + 1].range(of: #" 0\.[6-9][0-9]s$"#, options: .regularExpression), lines[banner + 1])
     }

@@ -69,7 +69,9 @@ public final class TaskProfile: RunReporter, @unchecked Sendable {
         let title = "PROFILE: the \(entries.count) slowest task\(entries.count == 1 ? "" : "s")"
         var lines = ["", title + " " + String(repeating: "*", count: max(3, width - title.count - 1))]
         for entry in entries {
-            let name = TerminalText.escaped(entry.task) + (entry.location.map { " (\($0))" } ?? "")
+            // The file's name and line: the full path would push most names off an 80-column line.
+            let name = TerminalText.escaped(entry.task)
+                + (entry.location.map { " (\(($0.file as NSString).lastPathComponent):\($0.line))" } ?? "")
             let seconds = String(format: "%.2fs", entry.seconds)
             let dashes = String(repeating: "-", count: max(3, width - name.count - seconds.count - 2))
             lines.append("\(name) \(dashes) \(seconds)")
