@@ -20,7 +20,8 @@ enum FailureExplanation {
         let failedItem = result.items.first { $0.status == .failed }
         let fields = failedItem?.result ?? result.result
         var lines: [String] = []
-        var message = text(fields["msg"]) ?? text(fields["censored"]) ?? "the task failed"
+        var message = (text(fields["msg"]) ?? text(fields["censored"]) ?? "the task failed")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         if let item = failedItem { message += " (item: \(item.label))" }
         lines.append("  \(host): " + TerminalText.escaped(message).replacingOccurrences(of: "\n", with: "\n    "))
         if let command = fields["cmd"].map(\.displayText), !command.isEmpty {

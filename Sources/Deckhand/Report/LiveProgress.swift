@@ -123,7 +123,8 @@ public final class LiveProgress: RunReporter, @unchecked Sendable {
     }
 
     /// What a task that shows its result (debug) said, under its tick: it is what the playbook meant to show.
-    /// A list is one item per line (status's screen, the backups); text as it is; anything else as JSON.
+    /// A list is one item per line (status's screen, the backups), text as it is; a dict is a structured
+    /// outcome for the verb's own line and JSON, not for reading here.
     private func shownResult(_ result: HostTaskResult, hosts: Int) {
         let prefix = hosts > 1 ? "  " + TerminalText.escaped(result.host) + ": " : "  "
         for (key, value) in result.result where !["changed", "failed", "skipped", "_ansible_verbose_always"].contains(key) {
@@ -132,6 +133,7 @@ public final class LiveProgress: RunReporter, @unchecked Sendable {
             switch value {
             case .list(let items): lines = items.map(\.displayText)
             case .string(let text): lines = (named + text).splitLines
+            case .dict: lines = []
             default: lines = [named + value.displayText]
             }
             if !lines.isEmpty { emit(lines.map { prefix + TerminalText.escaped($0) }.joined(separator: "\n")) }
