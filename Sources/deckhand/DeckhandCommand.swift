@@ -18,8 +18,9 @@ struct DeckhandCommand: AsyncParsableCommand {
               5   the playbook, inventory or deckhand.yml is invalid; nothing was run (run and the verbs)
               130 interrupted by a second Ctrl-C (deploy, rollback: the lock then stays)
               sh  exits with the remote command's status, or 128+N when a signal N killed it
+
             A question with no terminal to ask on (stdin is not one: cron, CI) is a usage error (1) naming the \
-            flag or variable that answers it; deckhand never waits for input there.
+            flag or variable that answers it; deckhand never waits for input there. \
             --output json (run and every verb): one JSON object per line per event, the last one the outcome \
             {"event": "outcome", "ok": ..., "exit_code": ...}; the README's "Output for people and CI" has the \
             schema.
