@@ -16,7 +16,14 @@ struct DeckhandCommand: AsyncParsableCommand {
               2   a host failed a task (run and the verbs)
               4   a host is unreachable (connection, host key or login failed)
               5   the playbook, inventory or deckhand.yml is invalid; nothing was run (run and the verbs)
+              130 interrupted by a second Ctrl-C (deploy, rollback: the lock then stays)
               sh  exits with the remote command's status, or 128+N when a signal N killed it
+
+            A question with no terminal to ask on (stdin is not one: cron, CI) is a usage error (1) naming the \
+            flag or variable that answers it; deckhand never waits for input there. \
+            --output json (run and every verb): one JSON object per line per event, the last one the outcome \
+            {"event": "outcome", "ok": ..., "exit_code": ...}; the README's "Output for people and CI" has the \
+            schema.
             """,
         version: "deckhand \(BuildInfo.version) (commit \(BuildInfo.commit))",
         // One line per subcommand, in the order `deckhand --help` lists them.
@@ -56,8 +63,10 @@ struct DeckhandCommand: AsyncParsableCommand {
             }
         } catch let failure as DeckhandFailure {
             Terminal.error(failure.message)
+            JSONOutcome.failed(exitCode: failure.exitCode.rawValue, message: failure.message)
             Foundation.exit(failure.exitCode.rawValue)
         } catch let code as ExitCode {
+            if code.rawValue != 0 { JSONOutcome.failed(exitCode: code.rawValue, message: "exit status \(code.rawValue) (see stderr)") }
             Foundation.exit(code.rawValue)
         } catch {
             let code = exitCode(for: error)
@@ -65,8 +74,13 @@ struct DeckhandCommand: AsyncParsableCommand {
                 var message = fullMessage(for: error)
                 if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
                 Terminal.error(message)
+                if JSONOutcome.requested(in: CommandLine.arguments) {
+                    JSONOutcome.expect(command: CommandLine.arguments.dropFirst().first ?? "deckhand", stage: nil)
+                    JSONOutcome.failed(exitCode: DeckhandExit.usage.rawValue, message: message)
+                }
                 Foundation.exit(DeckhandExit.usage.rawValue)
             }
+            JSONOutcome.failed(exitCode: code.rawValue, message: "\(error)")
             exit(withError: error)
         }
     }

@@ -31,17 +31,24 @@ struct ExecCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if options.output == .json { JSONOutcome.expect(command: "exec", stage: stage) }
         let host = try StageHost.resolve(stage, options: options, verb: "exec")
         let remote = ExecCommand.remoteCommandLine(command, appUser: try host.requiredText("app_user"),
                                                    appDirectory: try host.requiredText("app_dir"))
         if options.check || options.verbose > 0 {
-            print("\(stage): \(remote.rendered)")
-            if options.check { return }
+            if options.output == .human { print("\(stage): \(remote.rendered)") }
+            if options.check {
+                JSONOutcome.write(ok: true, exitCode: 0, message: "\(stage): \(remote.rendered)", checkMode: true)
+                return
+            }
         }
         let connection = try await host.connect(deckhand.connection)
+        let lines = CommandOutputLines()
         let result: CommandResult
         do {
-            result = try await connection.run(remote, stdin: nil, output: Terminal.passThrough)
+            result = try await connection.run(remote, stdin: nil,
+                                              output: options.output == .json ? lines.handler : Terminal.passThrough)
+            lines.finish()
         } catch {
             await connection.close()
             if let error = error as? ConnectionError { throw DeckhandFailure(.unreachable, "\(stage): \(error.located)") }
@@ -51,6 +58,8 @@ struct ExecCommand: AsyncParsableCommand {
         if let signal = result.exitSignal {
             Terminal.error("\(stage): the command was killed by signal \(signal).")
         }
+        JSONOutcome.write(ok: result.exitStatus == 0, exitCode: result.exitStatus,
+                          message: "\(stage): the command exited with status \(result.exitStatus)")
         if result.exitStatus != 0 { throw ExitCode(result.exitStatus) }
     }
 

@@ -30,9 +30,9 @@ struct HistoryCommand: AsyncParsableCommand {
         let current = run.text(.currentRelease)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if run.succeeded {
             if lines.isEmpty {
-                print("no deploys recorded on \(stage) yet")
+                run.say("no deploys recorded on \(stage) yet")
             } else {
-                print(DeployHistoryLine.table(lines))
+                run.say(DeployHistoryLine.table(lines))
             }
         }
         try run.finish(current.isEmpty ? "\(stage): no release is current"

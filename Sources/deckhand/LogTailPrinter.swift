@@ -1,5 +1,6 @@
 import Deckhand
 import Foundation
+import Jinja
 
 /// Writes the lines of a running `logs tail` as they arrive (on the connection's thread) with their prefixes.
 final class LogTailPrinter: @unchecked Sendable {
@@ -12,12 +13,15 @@ final class LogTailPrinter: @unchecked Sendable {
     private let escapesControls = isatty(STDOUT_FILENO) == 1
     private var stopAction: (@Sendable () -> Void)?
     private var stopRequested = false
+    /// --output json: each line as {"event": "log", "log": ..., "line": ...}.
+    private let json: Bool
 
-    init(tail: LogTail, stage: String, colours: Bool) {
+    init(tail: LogTail, stage: String, colours: Bool, json: Bool = false) {
         reader = LogTailReader(logs: tail.logs)
         prefix = LogLinePrefix(logs: tail.logs, colours: colours)
         follow = tail.follow
         self.stage = stage
+        self.json = json
     }
 
     /// True once Ctrl-C was pressed or stdout went away (`| head`): the end the user asked for.
@@ -60,6 +64,8 @@ final class LogTailPrinter: @unchecked Sendable {
         var text = ""
         for event in events {
             switch event {
+            case .line(let log, let line) where json:
+                text += JSONReport.line([("event", .string("log")), ("log", log.map { .string($0.label) } ?? .none), ("line", .string(line))])
             case .line(let log, let line):
                 text += prefix.format(log, escapesControls ? TerminalText.escaped(line) : line) + "\n"
             case .missing(let log):

@@ -74,6 +74,7 @@ struct LogsTailCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if options.output == .json { JSONOutcome.expect(command: "logs tail", stage: stage) }
         let host = try StageHost.resolve(stage, options: options, verb: "logs tail")
         let logs: [AppLog]
         do {
@@ -86,11 +87,15 @@ struct LogsTailCommand: AsyncParsableCommand {
         let tail = LogTail(logs: logs, lines: lines, follow: follow)
         let become = try host.root()
         if options.check || options.verbose > 0 {
-            print("\(stage): \(tail.command.becoming(become))")
-            if options.check { return }
+            if options.output == .human { print("\(stage): \(tail.command.becoming(become))") }
+            if options.check {
+                JSONOutcome.write(ok: true, exitCode: 0, message: "\(stage): \(tail.command.becoming(become))", checkMode: true)
+                return
+            }
         }
         let printer = LogTailPrinter(tail: tail, stage: stage,
-                                     colours: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+                                     colours: isatty(STDOUT_FILENO) == 1 && TerminalCapabilities.coloursWanted(),
+                                     json: options.output == .json)
         // Ctrl-C (or a TERM) ends -f: cancelling closes the channel, and the remote side ends with it.
         let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
             signal(number, SIG_IGN)
@@ -114,13 +119,17 @@ struct LogsTailCommand: AsyncParsableCommand {
 
         switch outcome {
         case .failure where printer.stopped:
+            JSONOutcome.write(ok: true, exitCode: 0, message: "\(stage): logs tail stopped")
             return
         case .failure(let error as ConnectionError):
             throw DeckhandFailure(.unreachable, "\(stage): \(error.located)")
         case .failure(let error):
             throw error
         case .success(let result):
-            if printer.succeeded(exitStatus: result.exitStatus) { return }
+            if printer.succeeded(exitStatus: result.exitStatus) {
+                JSONOutcome.write(ok: true, exitCode: 0, message: "\(stage): printed the logs")
+                return
+            }
             Terminal.error("""
                 logs tail failed on \(stage): the remote command exited with status \(result.exitStatus) (see above). \
                 It reads the logs as root: the login user needs sudo (with a password, set ansible_become_password \

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Deckhand
 import Foundation
+import Jinja
 
 /// `deckhand ping TARGET...`: can deckhand log in to these hosts and run a command?
 struct PingCommand: AsyncParsableCommand {
@@ -17,11 +18,16 @@ struct PingCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("[user@]host[:port] or a Host alias of the ssh config.", valueName: "target"))
     var targets: [String]
 
+    @Option(name: .customLong("output"), help: ArgumentHelp(
+        "human, or json: one object per target and a final outcome object.", valueName: "format"))
+    var output: OutputFormat = .human
+
     func validate() throws {
         if targets.isEmpty { throw ValidationError("Name at least one target to ping.") }
     }
 
     func run() async throws {
+        if output == .json { JSONOutcome.expect(command: "ping", stage: nil) }
         let resolved = try deckhand.connection.connections(to: targets)
         let width = targets.map(\.count).max() ?? 0
         let outcomes = await withTaskGroup(of: (Int, PingOutcome).self) { group in
@@ -34,7 +40,8 @@ struct PingCommand: AsyncParsableCommand {
             for await (index, outcome) in group {
                 outcomes[index] = outcome
                 while printed < outcomes.count, let ready = outcomes[printed] {
-                    Terminal.out(Self.line(targets[printed], ready, width: width))
+                    Terminal.out(output == .json ? Self.jsonLine(targets[printed], ready)
+                                 : Self.line(targets[printed], ready, width: width))
                     printed += 1
                 }
             }
@@ -42,8 +49,12 @@ struct PingCommand: AsyncParsableCommand {
         }
 
         let unreachable = outcomes.filter { !$0.isOK }.count
-        if targets.count > 1 {
-            Terminal.out("\(targets.count - unreachable) ok, \(unreachable) unreachable\n")
+        let summary = "\(targets.count - unreachable) ok, \(unreachable) unreachable"
+        if output == .json {
+            JSONOutcome.write(ok: unreachable == 0, exitCode: unreachable == 0 ? 0 : DeckhandExit.unreachable.rawValue,
+                              message: summary)
+        } else if targets.count > 1 {
+            Terminal.out(summary + "\n")
         }
         if unreachable > 0 { throw DeckhandExit.unreachable.code }
     }
@@ -75,6 +86,17 @@ struct PingCommand: AsyncParsableCommand {
             return "\(name)  ok           \(Self.milliseconds(elapsed)) ms\n"
         case .unreachable(let reason):
             return "\(name)  unreachable  \(reason)\n"
+        }
+    }
+
+    private static func jsonLine(_ target: String, _ outcome: PingOutcome) -> String {
+        switch outcome {
+        case .ok(let elapsed):
+            return JSONReport.line([("event", .string("ping")), ("target", .string(target)), ("ok", .bool(true)),
+                                    ("milliseconds", .int(milliseconds(elapsed)))])
+        case .unreachable(let reason):
+            return JSONReport.line([("event", .string("ping")), ("target", .string(target)), ("ok", .bool(false)),
+                                    ("reason", .string(reason))])
         }
     }
 

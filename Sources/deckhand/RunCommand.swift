@@ -63,8 +63,13 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("list-tasks"), help: "List the tasks each play would run, then stop.")
     var listTasks = false
 
-    @Option(name: .customLong("output"), help: ArgumentHelp("human or json (one event per line).", valueName: "format"))
+    @Option(name: .customLong("output"), help: ArgumentHelp(
+        "human, or json: one JSON object per line per event and a final outcome object (README: Output for people and CI).",
+        valueName: "format"))
     var output: OutputFormat = .human
+
+    @Flag(name: .customLong("profile"), help: "After the run, list the slowest tasks with their durations.")
+    var profile = false
 
     @Flag(name: [.customShort("K"), .customLong("ask-become-pass")], help: "Ask for the sudo/su password first.")
     var askBecomePass = false
@@ -77,18 +82,16 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Ansible Vault") var vault: VaultOptions
 
-    enum OutputFormat: String, ExpressibleByArgument {
-        case human, json
-    }
-
     func validate() throws {
         if let forks, forks < 1 { throw ValidationError("--forks must be at least 1, got \(forks).") }
     }
 
     func run() async throws {
+        if output == .json { JSONOutcome.expect(command: "run", stage: nil) }
         let stderr = FileHandle.standardError
         func fail(_ code: Int32, _ message: String) -> ExitCode {
             stderr.write(Data(("deckhand run: " + message + "\n").utf8))
+            JSONOutcome.failed(exitCode: code, message: message)
             return ExitCode(code)
         }
         guard FileManager.default.fileExists(atPath: playbook) else {
@@ -109,6 +112,8 @@ struct RunCommand: AsyncParsableCommand {
             throw fail(5, error.description)
         } catch let error as ExitCode {
             throw error
+        } catch let failure as DeckhandFailure {
+            throw fail(failure.exitCode.rawValue, failure.message)
         } catch {
             throw fail(5, "\(error)")
         }
@@ -125,14 +130,16 @@ struct RunCommand: AsyncParsableCommand {
             print(PlaybookListing.tasks(book), terminator: "")
             return
         }
-        let reporter: RunReporter = output == .json ? JSONReport.standardOutput()
-            : HumanReport.standardOutput(verbosity: verbose)
+        let style: ReportStyle = output == .json ? .json : .stream
         let summary: RunSummary
         do {
-            summary = try await loaded.run(connection: deckhand.connection, reporter: reporter)
+            summary = try await loaded.run(connection: deckhand.connection,
+                                           reporter: style.reporter(verbosity: verbose, profile: profile))
         } catch let failure as DeckhandFailure {
             throw fail(failure.exitCode.rawValue, failure.message)
         }
+        JSONOutcome.write(ok: summary.exitCode == 0, exitCode: summary.exitCode, message: summary.exitCode == 0
+            ? "every host ran the playbook" : summary.failureReason, checkMode: check)
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
 
@@ -157,13 +164,14 @@ struct RunCommand: AsyncParsableCommand {
             let answers = try VarsPromptReader.answers(for: play.varsPrompt, extraVars: options.extraVars.merging(options.promptedVars) { $1 })
             for (key, value) in answers { options.promptedVars[key] = value }
         }
-        if askBecomePass || ansible.becomeAskPass == true {
-            guard let password = VarsPromptReader.readFromTerminal("BECOME password: ", true) else {
-                throw ExitCode(1)
-            }
-            options.becomePassword = password
-        } else if let password = ProcessInfo.processInfo.environment["DECKHAND_BECOME_PASSWORD"] {
-            options.becomePassword = password
+        // -K asks even when the environment has a password; ansible.cfg's become_ask_pass gives way to it (CI).
+        let fromEnvironment = ProcessInfo.processInfo.environment["DECKHAND_BECOME_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        if askBecomePass || (ansible.becomeAskPass == true && fromEnvironment == nil) {
+            options.becomePassword = try TerminalQuestion.secret(
+                "BECOME password: ", asker: askBecomePass ? "-K" : "ansible.cfg's become_ask_pass",
+                instead: "set DECKHAND_BECOME_PASSWORD (or ansible_become_password for the hosts)")
+        } else if let fromEnvironment {
+            options.becomePassword = fromEnvironment
         }
         // Surface unknown patterns now rather than as an empty play later.
         for play in book.plays {

@@ -21,6 +21,11 @@ struct ShCommand: AsyncParsableCommand {
     @Flag(help: "Read standard input to its end, then send it to the command (by default the command gets no input).")
     var stdin = false
 
+    @Option(name: .customLong("output"), help: ArgumentHelp(
+        "human (the output passed through), or json: one object per output line and a final outcome object.",
+        valueName: "format"))
+    var output: OutputFormat = .human
+
     @Argument(help: ArgumentHelp("[user@]host[:port] or a Host alias of the ssh config.", valueName: "target"))
     var target: String
 
@@ -34,13 +39,17 @@ struct ShCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if output == .json { JSONOutcome.expect(command: "sh", stage: nil) }
         guard let connection = try deckhand.connection.connections(to: [target]).first else { return }
         let input = stdin ? FileHandle.standardInput.readDataToEndOfFile() : nil
 
+        let lines = CommandOutputLines()
         let result: CommandResult
         do {
             // The words are the remote shell's text, as with ssh.
-            result = try await connection.run(.script(command.joined(separator: " ")), stdin: input, output: Terminal.passThrough)
+            result = try await connection.run(.script(command.joined(separator: " ")), stdin: input,
+                                              output: output == .json ? lines.handler : Terminal.passThrough)
+            lines.finish()
         } catch {
             await connection.close()
             if let error = error as? ConnectionError { throw DeckhandFailure(.unreachable, error.located) }
@@ -51,6 +60,8 @@ struct ShCommand: AsyncParsableCommand {
         if let signal = result.exitSignal {
             Terminal.error("\(target): the command was killed by signal \(signal).")
         }
+        JSONOutcome.write(ok: result.exitStatus == 0, exitCode: result.exitStatus,
+                          message: "\(target): the command exited with status \(result.exitStatus)")
         if result.exitStatus != 0 { throw ExitCode(result.exitStatus) }
     }
 }

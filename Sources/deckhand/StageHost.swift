@@ -58,7 +58,8 @@ extension StageHost {
     /// stage sets none.
     func root() throws -> Become {
         do {
-            return try becomeRoot(defaultPassword: ProcessInfo.processInfo.environment["DECKHAND_BECOME_PASSWORD"])
+            let password = ProcessInfo.processInfo.environment["DECKHAND_BECOME_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+            return try becomeRoot(defaultPassword: password)
         } catch let error as StageHostError {
             throw DeckhandFailure(.usage, error.description)
         }

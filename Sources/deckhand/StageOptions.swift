@@ -2,7 +2,7 @@ import ArgumentParser
 import Deckhand
 import Foundation
 
-/// The options every verb takes: where the stages and playbooks are, check/diff, extra variables.
+/// The options every verb takes: where the stages and playbooks are, check/diff, extra variables, the output.
 struct StageOptions: ParsableArguments {
     @Option(name: .customLong("config"), help: ArgumentHelp(
         "The stages file (default: deckhand.yml in this folder or the nearest folder above).", valueName: "file"))
@@ -28,8 +28,18 @@ struct StageOptions: ParsableArguments {
     @Flag(name: [.short, .customLong("diff")], help: "Show the changes made (or, with --check, that would be) to files.")
     var diff = false
 
-    @Flag(name: .short, help: "More output: -v results, -vv commands, -vvv commands and their output.")
+    @Flag(name: .short, help: ArgumentHelp(
+        "More output: -v the full PLAY/TASK stream with each task's result and duration (instead of the compact "
+            + "progress a terminal shows), -vv commands, -vvv commands and their output."))
     var verbose: Int
+
+    @Option(name: .customLong("output"), help: ArgumentHelp(
+        "human, or json: one JSON object per line per event and a final outcome object (README: Output for people and CI).",
+        valueName: "format"))
+    var output: OutputFormat = .human
+
+    @Flag(name: .customLong("profile"), help: "After the run, list the slowest tasks with their durations.")
+    var profile = false
 
     @OptionGroup(title: "Ansible Vault") var vault: VaultOptions
 }

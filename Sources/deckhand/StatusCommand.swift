@@ -20,7 +20,7 @@ struct StatusCommand: AsyncParsableCommand {
                                         connection: deckhand.connection)
         let lines = run.lines(.statusLines)
         // The screen itself, one fact per line (the report above prints the registered list as data).
-        if run.succeeded && !lines.isEmpty { print("\n" + lines.joined(separator: "\n")) }
+        if run.succeeded && !lines.isEmpty { run.say("\n" + lines.joined(separator: "\n"), shownLive: true) }
         try run.finish({
             // The things a user acts on at 2 a.m., repeated as one line under the screen.
             let alarms = lines.filter { $0.contains("NOT RUNNING") || $0.contains("EXPOSED") || $0.contains("NONE SERVED")

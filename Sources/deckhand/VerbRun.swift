@@ -10,6 +10,11 @@ struct VerbRun {
     let summary: RunSummary
     /// --check: the final line says nothing was changed.
     let checkMode: Bool
+    let verb: BuiltInVerb
+    /// --output: an outcome line for people, or the final JSON object.
+    let output: OutputFormat
+    /// How the run was shown (live progress shows what debug tasks say under their step).
+    let style: ReportStyle
 
     /// Runs the playbook of `verb` (one of the built-in playbooks) against `stage` with `variables` (the verb's
     /// own, above the user's -e). Invalid input exits 5 before anything runs, as `deckhand run` does.
@@ -18,6 +23,7 @@ struct VerbRun {
                     options: StageOptions, connection: ConnectionOptions,
                     interruption: RunInterruption? = nil,
                     defaults: (StageTarget) -> [(String, Value)] = { _ in [] }) async throws -> VerbRun {
+        if options.output == .json { JSONOutcome.expect(command: verb.rawValue, stage: stage) }
         let (target, loaded) = try DeckhandFailure.reportingInputErrors { () throws -> (StageTarget, PlaybookExecution) in
             let target = try StageTarget.resolve(stage, options: options)
             let path = try BuiltInPlaybooks.locate(verb.playbook, explicit: options.playbooks,
@@ -43,32 +49,66 @@ struct VerbRun {
         execution.options.diffMode = options.diff
         execution.options.verbosity = options.verbose
         execution.options.limit = target.limit
-        if let password = ProcessInfo.processInfo.environment["DECKHAND_BECOME_PASSWORD"] {
+        // Empty is unset: a CI secret nobody set reaches the job as an empty variable.
+        if let password = ProcessInfo.processInfo.environment["DECKHAND_BECOME_PASSWORD"], !password.isEmpty {
             execution.options.becomePassword = password
         }
+        let style = ReportStyle.forVerb(json: options.output == .json, verbosity: options.verbose)
         let summary = try await execution.run(connection: connection,
-                                              reporter: HumanReport.standardOutput(verbosity: options.verbose))
-        return VerbRun(target: target, summary: summary, checkMode: options.check)
+                                              reporter: style.reporter(verbosity: options.verbose, profile: options.profile))
+        return VerbRun(target: target, summary: summary, checkMode: options.check, verb: verb, output: options.output,
+                       style: style)
     }
 
     var succeeded: Bool { summary.exitCode == 0 }
+
+    /// Prints `text` for people (a verb's screen or table above its outcome line); JSON has it in the outcome.
+    /// `shownLive`: the playbook's debug task shows the same, which live progress already printed.
+    func say(_ text: String, shownLive: Bool = false) {
+        if output == .human && !(shownLive && style == .live) { print(text) }
+    }
 
     /// Prints the verb's outcome as the last line and exits with the run's status: `success` when every host
     /// was fine, a failure line naming the stage otherwise. A verb that `changesHost` says, under --check,
     /// what it would have changed instead (its success line would claim what did not happen).
     func finish(_ success: @autoclosure () -> String, action: String, changesHost: Bool = false) throws {
+        JSONOutcome.rename(action)
         if succeeded {
+            let line: String
             if checkMode && changesHost {
                 let changes = summary.stats.reduce(0) { $0 + $1.stats.changed }
-                print("check mode: \(action) would make \(changes) change\(changes == 1 ? "" : "s") on \(target.name); nothing was changed")
+                line = "check mode: \(action) would make \(changes) change\(changes == 1 ? "" : "s") on \(target.name); nothing was changed"
             } else {
-                print(success() + (checkMode ? " [check mode: nothing was changed]" : ""))
+                line = success() + (checkMode ? " [check mode: nothing was changed]" : "")
+            }
+            if output == .json {
+                JSONOutcome.write(ok: true, exitCode: 0, message: line, checkMode: checkMode, fields: outcomeFields)
+            } else {
+                print(line)
             }
             return
         }
-        let unreachable = summary.stats.first { $0.stats.unreachable > 0 }
-        let reason = unreachable.map { "could not reach \($0.host) (see above)" } ?? "a task failed (see above)"
-        Terminal.error("\(action) failed on \(target.name): \(reason)")
+        let line = "\(action) failed on \(target.name): \(summary.failureReason)"
+        Terminal.error(line)
+        JSONOutcome.write(ok: false, exitCode: summary.exitCode, message: line, checkMode: checkMode, fields: outcomeFields)
         throw ExitCode(summary.exitCode)
+    }
+
+    /// The outcomes the verb's playbook named (first host's values), and the counts of the recap, for JSON.
+    private var outcomeFields: [(String, Value)] {
+        var outcomes: [(String, Value)] = []
+        for outcome in verb.outcomes {
+            if let value = values(outcome).first { outcomes.append((outcome.name, value)) }
+        }
+        let changed = summary.stats.reduce(0) { $0 + $1.stats.changed }
+        return [("changed", .int(changed)), ("outcomes", JSONReport.object(outcomes))]
+    }
+}
+
+extension RunSummary {
+    /// Why a run failed, for the line under it: the first unreachable host, else a failed task.
+    var failureReason: String {
+        let unreachable = stats.first { $0.stats.unreachable > 0 }
+        return unreachable.map { "could not reach \($0.host) (see above)" } ?? "a task failed (see above)"
     }
 }

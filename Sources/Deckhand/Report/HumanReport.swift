@@ -16,7 +16,7 @@ public final class HumanReport: RunReporter, @unchecked Sendable {
     public init(verbosity: Int = 0, terminal: Bool, write: @escaping @Sendable (String) -> Void) {
         self.verbosity = verbosity
         self.interactive = terminal
-        self.colours = terminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        self.colours = terminal && TerminalCapabilities.coloursWanted()
         self.write = write
     }
 
@@ -38,10 +38,10 @@ public final class HumanReport: RunReporter, @unchecked Sendable {
         return title + " " + String(repeating: "*", count: max(3, width - title.count - 1))
     }
 
-    /// `text` as a terminal shows it: a host's control characters escaped (only on a terminal; a pipe or a
-    /// file gets the text as it is).
+    /// `text` with a host's control characters escaped, on a terminal and off it alike: a log file or a CI
+    /// page read later on a terminal must not obey them either.
     private func shown(_ text: String) -> String {
-        interactive ? TerminalText.escaped(text) : text
+        TerminalText.escaped(text)
     }
 
     /// `text` shown, in colour `code` when colours are on.
@@ -145,6 +145,7 @@ public final class HumanReport: RunReporter, @unchecked Sendable {
         }
         let (word, colour) = label(result.status, ignored: result.ignored)
         var line = "\(word): \(hostTag(result))"
+        if verbosity >= 1 && result.status != .skipped { line += String(format: " (%.2fs)", result.duration) }
         switch result.status {
         case .failed:
             line += " => " + failureText(result.result, task: task, indent: "    ", location: result.location)

@@ -2,7 +2,8 @@ import Foundation
 import Jinja
 import OrderedCollections
 
-/// `--output json`: one JSON object per line per event (play_start, task_start, host_result, recap).
+/// `--output json`: one JSON object per line per event (play_start, task_start, host_result, notice, warning,
+/// recap); the README documents the schema.
 public final class JSONReport: RunReporter, @unchecked Sendable {
     private let lock = NSLock()
     private let write: @Sendable (String) -> Void
@@ -35,6 +36,7 @@ public final class JSONReport: RunReporter, @unchecked Sendable {
             ]
             if let delegate = result.delegatedTo { entry["delegated_to"] = .string(delegate) }
             if let location = result.location { entry["location"] = .string(location.description) }
+            entry["duration"] = JSONReport.seconds(result.duration)
             entry["result"] = .dict(result.result)
             object = entry
         case .notice(let text):
@@ -49,9 +51,32 @@ public final class JSONReport: RunReporter, @unchecked Sendable {
                                      "skipped": .int(counts.skipped), "rescued": .int(counts.rescued),
                                      "ignored": .int(counts.ignored)])
             }
-            object = ["event": .string("recap"), "hosts": .dict(hosts), "duration": .double((duration * 1000).rounded() / 1000)]
+            object = ["event": .string("recap"), "hosts": .dict(hosts), "duration": JSONReport.seconds(duration)]
         }
         let line = Value.dict(object).jsonText + "\n"
         lock.withLock { write(line) }
+    }
+
+    /// One JSON object of `fields`, in their order, as a line (the CLI's outcome and events).
+    public static func line(_ fields: [(String, Value)]) -> String {
+        object(fields).jsonText + "\n"
+    }
+
+    /// A JSON object of `fields`, in their order (a later field of the same name wins).
+    public static func object(_ fields: [(String, Value)]) -> Value {
+        .dict(OrderedDictionary(fields, uniquingKeysWith: { $1 }))
+    }
+
+    /// `--profile`'s event: the slowest tasks, slowest first.
+    public static func profileLine(_ entries: [TaskProfile.Entry]) -> String {
+        line([("event", .string("profile")), ("tasks", .list(entries.map { entry in
+            .dict(["task": .string(entry.task), "location": entry.location.map { .string($0.description) } ?? .none,
+                   "duration": seconds(entry.seconds)])
+        }))])
+    }
+
+    /// Seconds to the millisecond.
+    static func seconds(_ value: TimeInterval) -> Value {
+        .double((value * 1000).rounded() / 1000)
     }
 }

@@ -37,7 +37,9 @@ extension PlaybookRunner {
         if bypassesHostLoop, let first = hosts.first { runOn = [first] }
         let reporter = self.reporter
         let results = await forEachHost(runOn) { host in
-            let result = await execution.run(on: host)
+            let started = Date()
+            var result = await execution.run(on: host)
+            result.duration = Date().timeIntervalSince(started)
             reporter.record(.hostDone(info, host: host.name))
             return result
         }

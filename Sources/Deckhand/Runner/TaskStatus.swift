@@ -26,6 +26,8 @@ public struct HostTaskResult: Sendable {
     public var location: SourceLocation?
     /// The host the task ran on when delegated.
     public var delegatedTo: String?
+    /// Seconds the task took on this host (all its loop items and retries), for -v, JSON and --profile.
+    public var duration: TimeInterval = 0
 
     public init(host: String, status: TaskStatus, result: OrderedDictionary<String, Value> = [:]) {
         self.host = host
