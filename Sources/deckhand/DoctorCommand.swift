@@ -23,34 +23,32 @@ struct DoctorCommand: AsyncParsableCommand {
     @OptionGroup var options: StageOptions
 
     func run() async throws {
+        if options.output == .json { JSONOutcome.expect(command: "doctor", stage: stage) }
         let host = try StageHost.resolve(stage, options: options, verb: "doctor")
         do {
             let connection = try await host.connect(deckhand.connection)
             await connection.close()
         } catch let failure as DeckhandFailure where failure.exitCode == DeckhandExit.unreachable.code {
-            print(DoctorCheck(verdict: .fail, name: "ssh", found: failure.message,
-                              fix: DoctorCheck.sshFix(for: failure.message, stage: stage)).rendered)
-            throw failure
+            let check = DoctorCheck(verdict: .fail, name: "ssh", found: failure.message,
+                                    fix: DoctorCheck.sshFix(for: failure.message, stage: stage))
+            if options.output == .human { print(check.rendered) }
+            throw DeckhandFailure(.unreachable, "\(failure.message)\n  fix: \(check.fix)")
         }
 
         let run = try await VerbRun.run(.doctor, stage: stage, variables: [("deckhand_stage", .string(stage))],
                                         options: options, connection: deckhand.connection)
-        let checks = run.lines(.doctorChecks).compactMap(DoctorCheck.init(line:))
-        guard run.succeeded, !checks.isEmpty else {
+        let checks = [DoctorCheck(verdict: .ok, name: "ssh", found: "reached \(host.hostName), host key known", fix: "")]
+            + run.lines(.doctorChecks).compactMap(DoctorCheck.init(line:))
+        guard run.succeeded, checks.count > 1 else {
             try run.finish("", action: "doctor")
             return
         }
-        print("")
-        print(DoctorCheck(verdict: .ok, name: "ssh", found: "reached \(host.hostName), host key known", fix: "").rendered)
-        for check in checks { print(check.rendered) }
+        run.say("\n" + checks.map(\.rendered).joined(separator: "\n"))
         let failed = checks.filter { $0.verdict == .fail }.count
         let warned = checks.filter { $0.verdict == .warn }.count
-        let tally = "\(stage): \(checks.count + 1) checks, \(failed) failed, \(warned) warning\(warned == 1 ? "" : "s")"
-        if failed > 0 {
-            Terminal.error(tally)
-            throw DeckhandExit.failed.code
-        }
-        print(tally)
+        let tally = "\(stage): \(checks.count) checks, \(failed) failed, \(warned) warning\(warned == 1 ? "" : "s")"
+        if failed > 0 { try run.fail(tally, exitCode: .failed) }
+        try run.finish(tally, action: "doctor")
     }
 }
 

@@ -94,6 +94,15 @@ struct VerbRun {
         throw ExitCode(summary.exitCode)
     }
 
+    /// Ends a verb whose playbook ran but whose outcome is a failure (doctor's failed checks): `line` on stderr
+    /// (and as the JSON outcome), exit `exitCode`.
+    func fail(_ line: String, exitCode: DeckhandExit) throws {
+        JSONOutcome.rename(verb.rawValue)
+        Terminal.error(line)
+        JSONOutcome.write(ok: false, exitCode: exitCode.rawValue, message: line, checkMode: checkMode, fields: outcomeFields)
+        throw exitCode.code
+    }
+
     /// The outcomes the verb's playbook named (first host's values), and the counts of the recap, for JSON.
     private var outcomeFields: [(String, Value)] {
         var outcomes: [(String, Value)] = []
