@@ -52,11 +52,11 @@ final class FaultInjectionTests: XCTestCase {
 
     /// Task numbers of a deploy that builds a new release (printed by the switch, N=0). 5: right after the lock
     /// is taken; 21: mid-virtualenv (created, requirements not installed: an unfinished release folder);
-    /// 36: right after the symlink switch, before gunicorn is told (repo points to a release nobody serves);
-    /// 39: before the health check (the new release serves).
+    /// 39: right after the symlink switch, before gunicorn is told (repo points to a release nobody serves);
+    /// 42: before the health check (the new release serves).
     static let deployCuts = [
         5: "Inspect the host", 21: "Install the release's Python requirements",
-        36: "Apply the changed supervisor programs", 39: "Check the site's health",
+        39: "Apply the changed supervisor programs", 42: "Check the site's health",
     ]
 
     func testCuttingDeployAtChosenTaskBoundaries() throws {

@@ -73,7 +73,7 @@ final class MaintenanceWindowTests: XCTestCase {
         XCTAssertEqual(try host.site().status, 200)
     }
 
-    func testAWindowTurnedOnByHandStaysOnThroughADeploy() throws {
+    func testAWindowTurnedOnByHandStaysOnThroughADeployAndARollback() throws {
         let ref = try liveRef()
         XCTAssertEqual(try host.deckhand(["maintenance", "on", "test", "--allow", "127.0.0.2", "--message", "Team only"]).status, 0)
         let releaseBefore = host.liveRelease
@@ -91,6 +91,12 @@ final class MaintenanceWindowTests: XCTestCase {
         let status = try host.deckhand(["maintenance", "status", "test"])
         XCTAssertTrue(status.stdout.contains("turned on:  by hand"), "still the window opened by hand:\n\(status.stdout)")
         XCTAssertTrue(status.stdout.contains("allowed:    127.0.0.2/32"), status.stdout)
+
+        // The rollback checks health past the page (gunicorn's socket), as the deploy did, and leaves it on.
+        let rollback = try host.deckhand(["rollback", "test"])
+        XCTAssertEqual(rollback.status, 0, "\(rollback)")
+        XCTAssertEqual(try site(from: "127.0.0.1").status, 503, "the rollback left the window on")
+        XCTAssertEqual(try site(from: "127.0.0.2").status, 200)
     }
 
     func testEveryDeployRollbackAndMaintenanceChangeReachesTheWebhookOnceAndTheCommand() throws {
