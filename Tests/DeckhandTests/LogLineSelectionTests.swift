@@ -53,6 +53,11 @@ final class LogLineSelectionTests: XCTestCase {
                                .line(gunicorn, "  new traceback line")])
     }
 
+    func testAFilteredTailReadsTheWholeLogsAndThePatternNeverReachesTheCommand() throws {
+        let tail = LogTail(logs: [nginx], lines: 10, wholeLogs: true)
+        XCTAssertEqual(tail.command.rendered, "LC_ALL=C tail -v -n +1 -- /webapps/x/logs/nginx-access.log")
+    }
+
     func testABadPatternIsRefusedAndNoFilterPassesEverything() throws {
         XCTAssertThrowsError(try LogLineSelection(grep: "(unclosed"))
         var none = try LogLineSelection()

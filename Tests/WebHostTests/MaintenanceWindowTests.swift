@@ -99,6 +99,40 @@ final class MaintenanceWindowTests: XCTestCase {
         XCTAssertEqual(try site(from: "127.0.0.2").status, 200)
     }
 
+    func testAWindowTakenOverByHandWhileADeployMigratesStaysOnAfterIt() throws {
+        // Given v2 live with migration 0002 (of v2-migration) not applied: the deploy opens the window itself.
+        if host.liveRelease?.hasSuffix("-v2") != true {
+            let given = try host.deckhand(["deploy", "test", "--ref", "v2", "--message", "given v2 is live"])
+            XCTAssertEqual(given.status, 0, "\(given)")
+        }
+        _ = try host.psql(in: host.liveDatabase, """
+            ALTER TABLE greetings_greeting DROP COLUMN IF EXISTS language;
+            DELETE FROM django_migrations WHERE app = 'greetings' AND name = '0002_greeting_language';
+            """)
+        // While it migrates (before_switch), someone runs `maintenance on` by hand: this machine is the host.
+        let argv = try [WebHost.binary().path, "-F", host.testhost + "/ssh_config", "maintenance", "on", "test",
+                        "--message", "Taken over by hand", "-e", "@" + host.varsFile]
+        let quoted = String(decoding: try JSONSerialization.data(withJSONObject: argv, options: [.withoutEscapingSlashes]), as: UTF8.self)
+        let chdir = String(decoding: try JSONSerialization.data(withJSONObject: [host.operations], options: [.withoutEscapingSlashes]), as: UTF8.self).dropFirst().dropLast()
+        try FileManager.default.createDirectory(atPath: host.operations + "/hooks", withIntermediateDirectories: true)
+        try """
+            - name: Someone turns maintenance on by hand while the deploy migrates
+              command:
+                argv: \(quoted)
+                chdir: \(chdir)
+            """.write(toFile: host.operations + "/hooks/before_switch.yml", atomically: true, encoding: .utf8)
+
+        let deploy = try host.deckhand(["deploy", "test", "--ref", "v2-migration"])
+        try? FileManager.default.removeItem(atPath: host.operations + "/hooks")
+        XCTAssertEqual(deploy.status, 0, "\(deploy)")
+        XCTAssertTrue(deploy.lastLine.contains("maintenance stays ON"), deploy.lastLine)
+        let page = try site(from: "127.0.0.1")
+        XCTAssertEqual(page.status, 503, "the window taken over by hand is still on")
+        XCTAssertTrue(page.body.contains("Taken over by hand"), page.body)
+        let status = try host.deckhand(["maintenance", "status", "test"])
+        XCTAssertTrue(status.stdout.contains("turned on:  by hand (deckhand maintenance on)"), status.stdout)
+    }
+
     func testEveryDeployRollbackAndMaintenanceChangeReachesTheWebhookOnceAndTheCommand() throws {
         let receiver = try WebhookReceiver()
         receivers.append(receiver)
