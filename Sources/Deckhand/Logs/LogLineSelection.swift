@@ -10,7 +10,8 @@ public struct LogLineSelection: @unchecked Sendable {
     private let pattern: NSRegularExpression?
     private let since: Date?
     private let last: Int?
-    private let now: Date
+    /// The date a time of day alone is read against: now, line by line (a follow may pass midnight).
+    private let clock: @Sendable () -> Date
     /// Per log (by path): the time of its last timed line.
     private var lastTimes: [String: Date] = [:]
     /// With `last`: the passing lines of the log being read, at most `last`.
@@ -21,8 +22,10 @@ public struct LogLineSelection: @unchecked Sendable {
     /// Nothing to filter: every line passes unchanged.
     public var isEmpty: Bool { pattern == nil && since == nil }
 
-    /// `grep` is a regular expression (an error says what is wrong with it); `since` how far back lines go.
-    public init(grep: String? = nil, since: TimeSpan? = nil, last: Int? = nil, now: Date = Date()) throws {
+    /// `grep` is a regular expression (an error says what is wrong with it); `since` how far back from `now`
+    /// lines go.
+    public init(grep: String? = nil, since: TimeSpan? = nil, last: Int? = nil, now: Date = Date(),
+                clock: @escaping @Sendable () -> Date = { Date() }) throws {
         if let grep {
             do {
                 pattern = try NSRegularExpression(pattern: grep)
@@ -34,7 +37,7 @@ public struct LogLineSelection: @unchecked Sendable {
         }
         self.since = since.map { now.addingTimeInterval(-TimeInterval($0.seconds)) }
         self.last = last
-        self.now = now
+        self.clock = clock
     }
 
     /// The events to show now out of `events`: notices always, lines that pass (held back with `last`).
@@ -76,7 +79,7 @@ public struct LogLineSelection: @unchecked Sendable {
     private mutating func passes(_ line: String, in log: AppLog?) -> Bool {
         if let since {
             let key = log?.path ?? ""
-            if let time = LogLineTime.of(line, now: now) { lastTimes[key] = time }
+            if let time = LogLineTime.of(line, now: clock()) { lastTimes[key] = time }
             guard let time = lastTimes[key], time >= since else { return false }
         }
         if let pattern {
