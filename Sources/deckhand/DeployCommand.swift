@@ -76,7 +76,12 @@ struct DeployCommand: AsyncParsableCommand {
             }
             var line = "deployed \(outcome["ref"] ?? ref ?? "?") (\(outcome["commit"] ?? "?")) to \(stage) as release \(outcome["release"] ?? "?") in \(seconds)s"
             if outcome["virtualenv"] == "reused" { line += " (virtualenv reused: same requirements and Python)" }
-            return outcome["unchanged"] == "True" || outcome["unchanged"] == "true" ? line + "; it was already live, health checked" : line
+            if outcome["unchanged"]?.lowercased() == "true" { line += "; it was already live, health checked" }
+            // A window someone opened stays open: the deploy says so rather than end it.
+            if outcome["maintenance"]?.lowercased() == "true" {
+                line += "; maintenance stays ON, as it was before the deploy (deckhand maintenance off \(stage) ends it)"
+            }
+            return line
         }(), action: interrupted ? "deploy (interrupted)" : "deploy", changesHost: false)
     }
 }
@@ -95,14 +100,34 @@ enum DeployRunner {
         let interruption = CtrlC.stopsRun(action)
         let run = try await VerbRun.run(verb, stage: stage, variables: variables, options: options,
                                         connection: connection, interruption: interruption, defaults: identity)
-        let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
+        let elapsed = Date().timeIntervalSince(started)
+        let seconds = String(format: "%.1f", elapsed)
+        let fields = run.fields(done)
+        let given = Dictionary(variables, uniquingKeysWith: { $1 }).mapValues(\.plainText)
+        var notice = DeckhandNotice(
+            stage: stage, action: action, ref: fields["ref"] ?? given[verb == .deploy ? "deploy_ref" : "rollback_to"] ?? "",
+            commit: fields["commit"] ?? "", release: fields["release"] ?? "", performer: StageNotification.performer,
+            duration: elapsed, outcome: "ok", message: given["deploy_message"] ?? "")
         if let refusal = run.text(.lockRefused) {
+            notice.outcome = "refused"
+            notice.message = refusal
+            await StageNotification.send(notice, target: run.target, checkMode: run.checkMode)
             throw DeckhandFailure(.failed, "\(action) refused: " + refusal)
         }
         if let failure = run.text(failed) {
-            throw DeckhandFailure(.failed, summary(of: failure, action: action, stage: stage))
+            let line = summary(of: failure, action: action, stage: stage)
+            notice.outcome = interruption.wasRequested ? "interrupted" : "failed"
+            notice.message = line
+            await StageNotification.send(notice, target: run.target, checkMode: run.checkMode)
+            throw DeckhandFailure(.failed, line)
         }
-        return (run, run.fields(done), seconds, interruption.wasRequested)
+        if !run.succeeded {
+            notice.outcome = interruption.wasRequested ? "interrupted" : "failed"
+        } else if fields["unchanged"]?.lowercased() == "true" {
+            notice.outcome = "unchanged"
+        }
+        await StageNotification.send(notice, target: run.target, checkMode: run.checkMode)
+        return (run, fields, seconds, interruption.wasRequested)
     }
 
     /// deploy_user, deploy_machine, deploy_pid (for the lock and the history) and deploy_hooks_dir

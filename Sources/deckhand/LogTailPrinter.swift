@@ -6,6 +6,7 @@ import Jinja
 final class LogTailPrinter: @unchecked Sendable {
     private let lock = NSLock()
     private var reader: LogTailReader
+    private var selection: LogLineSelection
     private let prefix: LogLinePrefix
     private let follow: Bool
     private let stage: String
@@ -16,8 +17,9 @@ final class LogTailPrinter: @unchecked Sendable {
     /// --output json: each line as {"event": "log", "log": ..., "line": ...}.
     private let json: Bool
 
-    init(tail: LogTail, stage: String, colours: Bool, json: Bool = false) {
+    init(tail: LogTail, selection: LogLineSelection, stage: String, colours: Bool, json: Bool = false) {
         reader = LogTailReader(logs: tail.logs)
+        self.selection = selection
         prefix = LogLinePrefix(logs: tail.logs, colours: colours)
         follow = tail.follow
         self.stage = stage
@@ -47,12 +49,14 @@ final class LogTailPrinter: @unchecked Sendable {
     }
 
     func receive(_ data: Data, from stream: CommandStream) {
-        let events = lock.withLock { stream == .stdout ? reader.readOutput(data) : reader.readErrors(data) }
+        let events = lock.withLock {
+            selection.select(stream == .stdout ? reader.readOutput(data) : reader.readErrors(data))
+        }
         show(events)
     }
 
     func finish() {
-        show(lock.withLock { reader.finish() })
+        show(lock.withLock { selection.select(reader.finish()) + selection.finish() })
     }
 
     func succeeded(exitStatus: Int32) -> Bool {

@@ -50,6 +50,12 @@ struct LogsTailCommand: AsyncParsableCommand {
             later) until Ctrl-C, which ends the remote tail too. Reads as root (nginx's logs are root's and \
             adm's) through sudo, as the playbooks do. A log that does not exist yet is reported on stderr, not \
             an error. --check prints the remote command instead of running it.
+            --grep and --since filter the lines here, not on the host (the pattern never reaches a shell): \
+            without -f the whole of each log is read and the last N lines that match are shown (with --since and \
+            no -n: every line since then); with -f --since every line since then is shown, then new ones; with \
+            -f --grep the last N lines and new ones, those that match. A line's time is read from the line \
+            (gunicorn, nginx, RQ and Python logging stamps; UTC when no zone is given); a line with none (a \
+            traceback) goes with the line above it.
             """)
 
     @Argument(help: ArgumentHelp("The stage (deckhand.yml) or inventory host (-i).", valueName: "stage"))
@@ -59,8 +65,16 @@ struct LogsTailCommand: AsyncParsableCommand {
     var follow = false
 
     @Option(name: [.customShort("n"), .customLong("lines")], help: ArgumentHelp(
-        "How many of the last lines of each log to print first.", valueName: "n"))
-    var lines = 10
+        "How many of the last lines of each log to print first (default 10).", valueName: "n"))
+    var lines: Int?
+
+    @Option(name: .customLong("grep"), help: ArgumentHelp(
+        "Only lines matching this regular expression (e.g. 'ERROR|Traceback', ' 5[0-9][0-9] ').", valueName: "pattern"))
+    var grep: String?
+
+    @Option(name: .customLong("since"), help: ArgumentHelp(
+        "Only lines written in this last span of time: 90s, 15m, 2h, 1d, 1h30m.", valueName: "duration"))
+    var since: String?
 
     @Option(name: .customLong("service"), help: ArgumentHelp(
         "Only these services' logs: nginx, gunicorn, rqworker, rqscheduler, app, cron (repeatable, or comma-separated).",
@@ -70,7 +84,25 @@ struct LogsTailCommand: AsyncParsableCommand {
     @OptionGroup var options: StageOptions
 
     func validate() throws {
-        if lines < 0 { throw ValidationError("-n takes a number of lines, 0 or more; got \(lines)") }
+        if let lines, lines < 0 { throw ValidationError("-n takes a number of lines, 0 or more; got \(lines)") }
+        if follow && since != nil && lines != nil {
+            throw ValidationError("-n does not go with -f --since: every line since then is shown, then the new ones")
+        }
+        _ = try selection()
+    }
+
+    /// --grep and --since as a selection; with neither, every line passes.
+    func selection() throws -> LogLineSelection {
+        do {
+            let span = try since.map { try TimeSpan($0) }
+            // Without -f the whole logs are searched: keep the last N passing lines of each (all since --since).
+            let last = follow ? nil : (lines ?? (span == nil ? 10 : nil))
+            return try LogLineSelection(grep: grep, since: span, last: last)
+        } catch let error as TimeSpanError {
+            throw ValidationError("--since \(error.description)")
+        } catch let error as LogLineSelectionError {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() async throws {
@@ -84,7 +116,9 @@ struct LogsTailCommand: AsyncParsableCommand {
         } catch let error as AppLogError {
             throw DeckhandFailure(.usage, "\(stage): \(error)")
         }
-        let tail = LogTail(logs: logs, lines: lines, follow: follow)
+        let selection = try selection()
+        let wholeLogs = !selection.isEmpty && (!follow || since != nil)
+        let tail = LogTail(logs: logs, lines: lines ?? 10, follow: follow, wholeLogs: wholeLogs)
         let become = try host.root()
         if options.check || options.verbose > 0 {
             if options.output == .human { print("\(stage): \(tail.command.becoming(become))") }
@@ -93,7 +127,7 @@ struct LogsTailCommand: AsyncParsableCommand {
                 return
             }
         }
-        let printer = LogTailPrinter(tail: tail, stage: stage,
+        let printer = LogTailPrinter(tail: tail, selection: selection, stage: stage,
                                      colours: isatty(STDOUT_FILENO) == 1 && TerminalCapabilities.coloursWanted(),
                                      json: options.output == .json)
         // Ctrl-C (or a TERM) ends -f: cancelling closes the channel, and the remote side ends with it.

@@ -52,11 +52,11 @@ final class FaultInjectionTests: XCTestCase {
 
     /// Task numbers of a deploy that builds a new release (printed by the switch, N=0). 5: right after the lock
     /// is taken; 24: its virtualenv found (the shared one of its requirements) but not linked yet (an unfinished
-    /// release folder); 40: right after the symlink switch, before gunicorn is told (repo points to a release
-    /// nobody serves); 43: before the health check (the new release serves).
+    /// release folder); 43: right after the symlink switch, before gunicorn is told (repo points to a release
+    /// nobody serves); 46: before the health check (the new release serves).
     static let deployCuts = [
         5: "Inspect the host", 24: "Link the release to its shared virtualenv",
-        40: "Apply the changed supervisor programs", 43: "Check the site's health",
+        43: "Apply the changed supervisor programs", 46: "Check the site's health",
     ]
 
     func testCuttingDeployAtChosenTaskBoundaries() throws {
@@ -95,9 +95,9 @@ final class FaultInjectionTests: XCTestCase {
     }
 
     /// Provision over a provisioned host (each run 5-8 s, most tasks change nothing): 20, repo -> the release;
-    /// 30, supervisor's programs; 40, the TLS vhost.
+    /// 30, supervisor's programs; 42, the TLS vhost.
     static let provisionCuts = [
-        20: "Make the first release current", 30: "Install the supervisor programs", 40: "Write the vhost with TLS",
+        20: "Make the first release current", 30: "Install the supervisor programs", 42: "Write the vhost with TLS",
     ]
 
     func testCuttingProvisionAtChosenTaskBoundaries() throws {

@@ -12,17 +12,20 @@ public struct LogTail: Sendable, Hashable {
     public var lines: Int
     /// Keep printing new lines (tail -F: follows a log through rotation, and one that appears later).
     public var follow: Bool
+    /// Every line of each log from its start instead of the last `lines` (what --grep and --since search).
+    public var wholeLogs: Bool
 
-    public init(logs: [AppLog], lines: Int = 10, follow: Bool = false) {
+    public init(logs: [AppLog], lines: Int = 10, follow: Bool = false, wholeLogs: Bool = false) {
         self.logs = logs
         self.lines = lines
         self.follow = follow
+        self.wholeLogs = wholeLogs
     }
 
     /// The command to run (as root: nginx's logs are readable by root and adm only).
     public var command: ShellCommand {
         // -v: a header even for one file, so every line has a source. C locale: messages LogTailReader knows.
-        var words = ["tail", "-v", "-n", String(max(0, lines))]
+        var words = ["tail", "-v", "-n", wholeLogs ? "+1" : String(max(0, lines))]
         if follow { words.append("-F") }
         words.append("--")
         words += logs.map(\.path)

@@ -9,11 +9,15 @@ public struct Stage: Sendable, Hashable {
     /// The stage's host variables: connection (ansible_host, ansible_port, ansible_user), the settings mapped to
     /// the built-in playbooks' variable names, then its free `vars:` (which win).
     public var variables: OrderedDictionary<String, Value>
+    /// Who hears about its deploys, rollbacks and maintenance changes (`notify:`), nil for nobody.
+    public var notify: NotifySettings?
 
-    public init(name: String, location: SourceLocation, variables: OrderedDictionary<String, Value>) {
+    public init(name: String, location: SourceLocation, variables: OrderedDictionary<String, Value>,
+                notify: NotifySettings? = nil) {
         self.name = name
         self.location = location
         self.variables = variables
+        self.notify = notify
     }
 
     /// The inventory the engine runs against: this stage alone, as host `name`, in a group of the same name

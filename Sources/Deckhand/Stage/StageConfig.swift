@@ -13,6 +13,7 @@ import Yams
 ///         domain: example.com
 ///         repo: git@github.com:example/app.git
 ///         vars: {database_url: "postgres://..."}
+///         notify: {webhooks: [https://hooks.example.com/deploys], command: ./announce.sh}
 public struct StageConfig: Sendable {
     /// The file's name in an operations folder.
     public static let fileName = "deckhand.yml"
@@ -150,7 +151,8 @@ public struct StageConfig: Sendable {
                             at: keyNode, text: name)
             }
             config.stages[name] = Stage(name: name, location: reader.location(keyNode),
-                                        variables: playbookVariables(variables))
+                                        variables: playbookVariables(variables),
+                                        notify: notifySettings(variables["notify"], directory: config.directory))
         }
         if config.stages.isEmpty && errors.errors.isEmpty {
             reader.fail("'stages' is empty: name at least one stage", at: stagesNode, text: nil)
@@ -165,7 +167,7 @@ public struct StageConfig: Sendable {
             reader.fail("\(what) must be a mapping of settings (host, domain, ...)", at: node)
             return [:]
         }
-        let known = Array(settings.keys) + ["vars"]
+        let known = Array(settings.keys) + ["vars", "notify"]
         var result: OrderedDictionary<String, Value> = [:]
         for (key, keyNode, valueNode) in reader.entries(node) {
             let value = reader.value(valueNode)
@@ -177,8 +179,12 @@ public struct StageConfig: Sendable {
                 result[key] = value
                 continue
             }
+            if key == "notify" {
+                if let notify = notifyValue(of: valueNode, what: what, reader: reader) { result[key] = notify }
+                continue
+            }
             guard settings[key] != nil else {
-                reader.fail("unknown setting '\(key)' in \(what) (put playbook variables under 'vars:')", at: keyNode,
+                reader.fail("unknown setting '\(key)' in \(what) (put playbook variables under 'vars:', notifications under 'notify:')", at: keyNode,
                             text: key, suggestion: Suggestion.nearest(key, in: known))
                 continue
             }

@@ -35,6 +35,9 @@ extension StageConfig {
             domain: www.example.com
             ref: v1.0.0
             workers: 5
+            # notify:                    # told after deploys, rollbacks and maintenance changes, from this machine
+            #   webhooks: [https://hooks.example.com/deploys]   # one POST of JSON each
+            #   command: ./announce.sh   # DECKHAND_STAGE, DECKHAND_ACTION, DECKHAND_OUTCOME... in its environment
             vars:
               database_url: postgres://app:CHANGE-ME@prod-db.example.com:5432/app
               secret_key: CHANGE-ME

@@ -18,7 +18,7 @@ public enum BuiltInVerb: String, CaseIterable, Sendable {
         case .history: return [.history, .currentRelease]
         case .lock: return [.lockInfo]
         case .logsRotate: return []
-        case .maintenance: return [.siteAnswer, .maintenanceStatus]
+        case .maintenance: return [.siteAnswer, .maintenanceStatus, .maintenanceWindow]
         case .provision: return []
         case .rollback: return [.rollbackPlan, .lockRefused, .rollbackFailed, .rolledBack]
         case .status: return [.statusLines]
@@ -66,6 +66,9 @@ public enum VerbOutcome: String, CaseIterable, Sendable {
     case siteAnswer = "site_answer"
     /// maintenance status: "maintenance is ON since ..." or "maintenance is off".
     case maintenanceStatus = "maintenance_status"
+    /// maintenance status: the window's record as key=value lines (by, performer, since, message, until,
+    /// allow); empty when maintenance is off or the page was put on without deckhand.
+    case maintenanceWindow = "maintenance_window"
     /// status: the screen, one fact per line.
     case statusLines = "status_lines"
 
