@@ -267,7 +267,19 @@ extension Environment {
         })
         g["dict"] = .object(NativeFunction("dict") { args, kwargs in
             var d = OrderedDict()
-            if let first = args.first, case .dict(let base) = first { d = base }
+            if let first = args.first, case .dict(let base) = first {
+                d = base
+            } else if let first = args.first {
+                // Python's dict(pairs): `dict(keys | zip(values))`.
+                for pair in try first.pythonIterated("dict") {
+                    var kv: [Value] = []
+                    if case .list(let l) = pair { kv = l } else if case .tuple(let t) = pair { kv = t }
+                    guard kv.count == 2 else {
+                        throw TemplateError.typeError("dictionary update sequence element has length other than 2")
+                    }
+                    d[kv[0].pythonStr] = kv[1]
+                }
+            }
             for k in kwargs.keys.sorted() { d[k] = kwargs[k] }
             return .dict(d)
         })
