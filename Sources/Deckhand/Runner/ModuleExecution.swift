@@ -141,6 +141,7 @@ extension TaskExecution {
         outcome.commands = commands
         outcome.outputs = outputs
         if target.delegated { outcome.delegatedTo = target.hostName }
+        if spec.setsHostVariables { outcome.hostVariables = result.facts }
         return outcome
     }
 

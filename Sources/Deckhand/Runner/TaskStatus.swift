@@ -26,6 +26,8 @@ public struct HostTaskResult: Sendable {
     public var location: SourceLocation?
     /// The host the task ran on when delegated.
     public var delegatedTo: String?
+    /// Variables the task set on the host (set_fact, include_vars), which a loop's next items see.
+    public var hostVariables: OrderedDictionary<String, Value> = [:]
 
     public init(host: String, status: TaskStatus, result: OrderedDictionary<String, Value> = [:]) {
         self.host = host

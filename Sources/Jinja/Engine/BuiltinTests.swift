@@ -108,6 +108,7 @@ enum BuiltinTests {
         t.merge(AnsibleResultTests.all) { _, ansible in ansible }
         t.merge(AnsiblePathTests.all) { _, ansible in ansible }
         t.merge(VersionTests.all) { _, ansible in ansible }
+        t.merge(AnsibleCollectionTests.all) { _, ansible in ansible }
         return t
     }()
 }

@@ -283,6 +283,17 @@ extension Environment {
             for k in kwargs.keys.sorted() { d[k] = kwargs[k] }
             return .dict(d)
         })
+        // Ansible's now(utc=False, fmt=None): the time as text, strftime's format with Python's %f (microseconds).
+        g["now"] = .object(NativeFunction("now") { args, kwargs in
+            let utc = (args.first ?? kwargs["utc"])?.isTruthy ?? false
+            let seconds = Date().timeIntervalSince1970
+            let micros = String(format: "%06d", Int((seconds - seconds.rounded(.down)) * 1_000_000))
+            var format = "%Y-%m-%d %H:%M:%S.%f"
+            if let given = args.count > 1 ? args[1] : kwargs["fmt"], !given.isNoneValue { format = given.pythonStr }
+            let text = try AnsibleFilters.strftime(.string(format.replacingOccurrences(of: "%f", with: micros)),
+                                                   FilterArguments("now", [.double(seconds), .bool(utc)], [:]))
+            return text
+        })
         g["namespace"] = .object(NativeFunction("namespace") { args, kwargs in
             var values = kwargs
             if let first = args.first, case .dict(let base) = first { for (k, v) in base where values[k] == nil { values[k] = v } }
