@@ -106,8 +106,10 @@ enum KeyValueArguments {
             decoded[index] == "=" && decoded[decoded.index(before: index)] != "\\"
         }) else { return nil }
         let key = decoded[..<equals].trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let first = key.first, first.isLetter || first == "_",
-              key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
+        // A key that is one template (set_fact: "{{ item }}=x") names a variable decided at run time.
+        let isTemplate = key.hasPrefix("{{") && key.hasSuffix("}}")
+        guard isTemplate || (key.first.map { $0.isLetter || $0 == "_" } ?? false
+                             && key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })) else { return nil }
         var value = decoded[decoded.index(after: equals)...].trimmingCharacters(in: .whitespacesAndNewlines)
         if value.count >= 2, let open = value.first, open == value.last, open == "\"" || open == "'",
            value.dropLast().last != "\\" {

@@ -35,8 +35,20 @@ extension TaskExecution {
         var commands: [String] = []
         var outputs: [String] = []
         let loopVar = task.loop?.control.loopVar ?? "item"
+        let scopes: [(OrderedDictionary<String, Value>, String?)]
+        do {
+            scopes = try loopScopes(scope)
+        } catch let error as TemplateError where error.kind == .undefined {
+            // As Ansible: items that cannot be known fail the task only if its `when` holds without them.
+            if let condition = try keywords.when.first(where: { try !templating.condition($0, scope) }) {
+                return HostTaskResult(host: host.name, status: .skipped, result: [
+                    "changed": .bool(false), "skipped": .bool(true),
+                    "skip_reason": .string("Conditional result was False"), "false_condition": .string(condition)])
+            }
+            throw error
+        }
         var factsSoFar = OrderedDictionary<String, Value>()
-        for (position, (vars, label)) in try loopScopes(scope).enumerated() {
+        for (position, (vars, label)) in scopes.enumerated() {
             // loop_control.pause: the wait between two items, as Ansible's (none before the first).
             if position > 0, let pause = task.loop?.control.pause, pause > 0 {
                 try? await _Concurrency.Task.sleep(nanoseconds: UInt64(pause * 1_000_000_000))

@@ -65,6 +65,7 @@ public enum Lookups {
                 guard let data = FileManager.default.contents(atPath: path) else { throw LookupError("could not read \(path)") }
                 var text = String(decoding: data, as: UTF8.self)
                 if strip { while text.last?.isWhitespace == true { text.removeLast() } }
+                if options["lstrip"]?.isTruthy == true { while text.first?.isWhitespace == true { text.removeFirst() } }
                 return .string(text)
             }
         case "fileglob":

@@ -1,5 +1,5 @@
 /// Ansible's tests on lists and numbers: `seq is contains(x)`, `is any`, `is all`, `a is subset(b)`,
-/// `a is superset(b)` (and their `issubset`/`issuperset` names), `x is nan`, `x is finite`.
+/// `a is superset(b)` (and their `issubset`/`issuperset` names), `x is nan`, `x is finite` (and `isnan`, `isfinite`).
 enum AnsibleCollectionTests {
     static let all: [String: Test] = {
         var t: [String: Test] = [:]
@@ -20,6 +20,7 @@ enum AnsibleCollectionTests {
             t[name] = { v, a, k in try within(try BuiltinTests.arg(a.isEmpty ? k["b"].map { [$0] } ?? [] : a, name), v, name) }
         }
         t["nan"] = { v, _, _ in if case .double(let d) = try defined(v) { return d.isNaN }; return false }
+        t["isnan"] = t["nan"]
         t["finite"] = { v, _, _ in
             switch try defined(v) {
             case .double(let d): return d.isFinite
@@ -28,6 +29,7 @@ enum AnsibleCollectionTests {
             default: return false
             }
         }
+        t["isfinite"] = t["finite"]
         return t
     }()
 }
