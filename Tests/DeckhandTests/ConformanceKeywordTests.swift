@@ -81,6 +81,60 @@ final class ConformanceKeywordTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 0.6, "two pauses of 0.3 s between three items")
     }
 
+    func testArgumentsWrittenAsOneTemplateAndTemplatedFactNamesResolveAtRunTime() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: checks from items
+                  assert: "{{ item }}"
+                  args:
+                    quiet: true
+                  loop:
+                    - that: 1 == 1
+                    - that: "{{ 2 == 2 }}"
+                - name: named by items
+                  set_fact: "{{ item }}=moo"
+                  loop: [foo, bar]
+                - name: a failing check from an item
+                  assert: "{{ item }}"
+                  loop:
+                    - that: 1 == 2
+                  ignore_errors: true
+                  register: failing
+                - name: record
+                  copy: { dest: "@DIR@/facts", content: "{{ foo }} {{ bar }} {{ failing.results[0].assertion }}" }
+                - name: undefined items under a false when
+                  debug: { msg: "{{ item }}" }
+                  loop: ["{{ never_defined }}"]
+                  when: false
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertEqual(events.results(ofTask: "checks from items").first?.status, .ok)
+        XCTAssertEqual(book.read("facts"), "moo moo 1 == 2")
+        XCTAssertEqual(events.results(ofTask: "undefined items under a false when").first?.status, .skipped)
+    }
+
+    func testArgumentsThatRenderToNoMappingFailTheTaskClearly() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: not a mapping
+                  assert: "{{ 'text' }}"
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run()
+        XCTAssertNotEqual(summary.exitCode, 0)
+        XCTAssertTrue(events.results(ofTask: "not a mapping").first?.msg?.contains("must render to a mapping") ?? false)
+    }
+
     func testDataLookupsReshapeTheirTerms() throws {
         XCTAssertEqual(try DataLookups.query("items", terms: [.list([.int(1), .int(2)]), .int(3)]), [.int(1), .int(2), .int(3)])
         XCTAssertEqual(try DataLookups.query("indexed_items", terms: [.string("a"), .string("b")]),
