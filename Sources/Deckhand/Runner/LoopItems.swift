@@ -16,7 +16,7 @@ enum LoopItems {
             }
         case .dict:
             guard case .dict(let dict) = source else {
-                throw LoopError("with_dict expects a dict, got \(source.typeName)", loop.location)
+                throw LoopError("with_dict: the dict lookup plugin expects a dictionary, got \(source.typeName)", loop.location)
             }
             return dict.map { .dict(["key": .string($0.key), "value": $0.value]) }
         case .indexedItems:
@@ -53,6 +53,8 @@ enum LoopItems {
         switch value {
         case .list(let items): return items
         case .none: return []
+        // with_list of one mapping is a list of that mapping, as Ansible's listify gives.
+        case .dict where loop.kind == .list: return [value]
         case .string(let text) where loop.kind != .loop:
             return text.split(separator: ",").map { .string(String($0).trimmed) }
         default:

@@ -21,7 +21,7 @@ enum DataLookups {
         case "dict":
             return try terms.flatMap { term -> [Value] in
                 guard case .dict(let dict) = term else {
-                    throw LookupError("with_dict expects a dict, got \(term.typeName)")
+                    throw LookupError("the dict lookup plugin expects a dictionary, got \(term.typeName)")
                 }
                 return dict.map { .dict(["key": .string($0.key), "value": $0.value]) }
             }
