@@ -135,6 +135,39 @@ final class ConformanceKeywordTests: XCTestCase {
         XCTAssertTrue(events.results(ofTask: "not a mapping").first?.msg?.contains("must render to a mapping") ?? false)
     }
 
+    func testSequenceShortcutsAndTheirErrorsAndTheFailedTaskNameInARescue() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              roles: [seq]
+            """,
+            "roles/seq/tasks/main.yml": """
+            - name: shortcut
+              set_fact: "{{ 'n_' + item }}=x"
+              with_sequence: '2-6/2'
+            - name: formatted
+              set_fact: "{{ item }}=y"
+              with_sequence: '7-8:host%02d'
+            - block:
+                - name: EXPECTED FAILURE
+                  debug: { msg: "{{ item }}" }
+                  with_sequence: start=1 end=4 stride=-2
+              rescue:
+                - name: record
+                  copy:
+                    dest: "@DIR@/out"
+                    content: "{{ n_2 }}{{ n_4 }}{{ n_6 }} {{ host07 }}{{ host08 }} {{ ansible_failed_task.name }}: {{ ansible_failed_result.msg }}"
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, _) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0)
+        let out = try XCTUnwrap(book.read("out"))
+        XCTAssertTrue(out.hasPrefix("xxx yy EXPECTED FAILURE: "), "the failed task's own name, without the role's prefix: \(out)")
+        XCTAssertTrue(out.hasSuffix("main.yml:10:22: to count forward don't make stride negative"), out)
+    }
+
     func testDataLookupsReshapeTheirTerms() throws {
         XCTAssertEqual(try DataLookups.query("items", terms: [.list([.int(1), .int(2)]), .int(3)]), [.int(1), .int(2), .int(3)])
         XCTAssertEqual(try DataLookups.query("indexed_items", terms: [.string("a"), .string("b")]),
