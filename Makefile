@@ -4,7 +4,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 TESTHOST := testhost/testhost
 
-.PHONY: all deps build release deb test test-webhost install testhost-up testhost-down bench demo demo-down clean
+.PHONY: all deps build release deb test test-webhost conformance install testhost-up testhost-down bench demo demo-down clean
 
 all: build
 
@@ -42,6 +42,13 @@ testhost-down:
 # the outcome. Ends with the time of each step and one count of every test (tools/run-tests).
 test:
 	@tools/run-tests
+
+# Ansible's own integration targets (ansible-core's sdist, downloaded at test time) run as roles against the
+# loopback test host with ansible-playbook and with deckhand, per tools/conformance/targets.txt; prints per
+# target both verdicts and the first failure, then the tally. Brings the test host up if it is not.
+conformance: build
+	@$(TESTHOST) status >/dev/null 2>&1 || $(TESTHOST) up
+	@tools/conformance/run
 
 # Only the web host tests, against a web host already up and provisioned (testhost/webhost up + provision; see
 # playbooks/README.md). Needs DECKHAND_TESTHOST_DIR and DECKHAND_WEBHOST_DIR when they are not this repository's

@@ -22,7 +22,11 @@ let package = Package(
         .target(name: "SSH", dependencies: ["CLibSSH2"]),
         .target(
             name: "Jinja",
-            dependencies: ["Yams", .product(name: "OrderedCollections", package: "swift-collections")],
+            dependencies: [
+                "Yams", .product(name: "OrderedCollections", package: "swift-collections"),
+                // The hash, checksum and md5 filters.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             // The renderer's state lives in one class per render, used by one thread; the runtime's
             // exclusivity checks on its properties cost ~6% of render time (see issue 3).
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]

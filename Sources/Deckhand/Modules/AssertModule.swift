@@ -24,8 +24,13 @@ public struct AssertModule: Module {
     var successMessage: String?
 
     public init(_ arguments: ModuleArguments) throws {
-        conditions = try arguments.list("that") ?? []
-        if case .string(let text)? = arguments.value("that") { conditions = [text] }
+        switch arguments.value("that") {
+        case .string(let text)?: conditions = [text]
+        // `that: "{{ x == 1 }}"` has been rendered already: its answer is the condition.
+        case .bool(let holds)?: conditions = [holds ? "True" : "False"]
+        case .list(let items)?: conditions = items.map { if case .bool(let holds) = $0 { return holds ? "True" : "False" }; return $0.displayText }
+        default: conditions = try arguments.list("that") ?? []
+        }
         guard !conditions.isEmpty else { throw ModuleArgumentError("missing required argument: that") }
         failMessage = try arguments.string("fail_msg")
         successMessage = try arguments.string("success_msg")

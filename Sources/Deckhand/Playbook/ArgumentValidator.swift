@@ -8,7 +8,9 @@ enum ArgumentValidator {
                          defaults: Value? = nil) -> [(argument: String?, message: String, suggestion: String?)] {
         var problems: [(String?, String, String?)] = []
         var given = Set<String>()
-        for (key, value) in arguments {
+        // Arguments a template gives at run time are checked then, the required ones included.
+        let checkRequired = checkRequired && arguments[ModuleCall.variableArguments] == nil
+        for (key, value) in arguments where key != ModuleCall.variableArguments {
             guard let argument = spec.argument(named: key) else {
                 if spec.acceptsAnyArguments || (key == spec.freeFormArgument) { continue }
                 let names = spec.arguments.flatMap { [$0.name] + $0.aliases }

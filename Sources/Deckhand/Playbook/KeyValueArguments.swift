@@ -98,16 +98,18 @@ enum KeyValueArguments {
     }
 
     /// `key=value`: the word's escapes decoded, split at the first `=` not escaped, the value without one pair of
-    /// outer quotes (as Ansible's unquote). Unlike Ansible, a key that is not an identifier makes the word
-    /// free-form text: it could name neither an argument nor a variable, and saying so is clearer.
+    /// outer quotes (as Ansible's unquote). Unlike Ansible, a key that is neither an identifier nor templated
+    /// makes the word free-form text: it could name neither an argument nor a variable, and saying so is clearer.
     private static func keyValue(_ word: String) -> (String, String)? {
         let decoded = decodingEscapes(word)
         guard let equals = decoded.indices.dropFirst().first(where: { index in
             decoded[index] == "=" && decoded[decoded.index(before: index)] != "\\"
         }) else { return nil }
         let key = decoded[..<equals].trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let first = key.first, first.isLetter || first == "_",
-              key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
+        // A key with a template in it (set_fact: "user_{{ item }}=x") names a variable decided at run time.
+        let isTemplate = key.contains("{{") && key.contains("}}")
+        guard isTemplate || (key.first.map { $0.isLetter || $0 == "_" } ?? false
+                             && key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })) else { return nil }
         var value = decoded[decoded.index(after: equals)...].trimmingCharacters(in: .whitespacesAndNewlines)
         if value.count >= 2, let open = value.first, open == value.last, open == "\"" || open == "'",
            value.dropLast().last != "\\" {

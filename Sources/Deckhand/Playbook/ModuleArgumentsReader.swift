@@ -43,6 +43,9 @@ extension LoadSession {
                 dict[freeForm] = raw
             }
             return dict
+        case .string(let text) where spec.freeFormArgument == nil && ModuleCall.isWholeTemplate(text):
+            // `assert: "{{ item }}"`: the arguments are a mapping the template gives at run time.
+            return [ModuleCall.variableArguments: .string(text)]
         case .string(let text):
             let known: Set<String>? = spec.freeFormArgument == nil || spec.acceptsAnyArguments
                 ? nil : Set(spec.arguments.flatMap { [$0.name] + $0.aliases }).subtracting([spec.freeFormArgument!])

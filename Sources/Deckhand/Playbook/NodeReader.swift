@@ -142,7 +142,17 @@ final class NodeReader {
         }
     }
 
-    /// An int, or a template deciding it per host (retries, delay).
+    /// A number of seconds, fractions allowed, or a template deciding it per host (delay: 0.5).
+    func secondsOrTemplate(_ node: Node, _ keyword: String) -> Value? {
+        switch value(node) {
+        case .double(let seconds) where seconds >= 0: return .double(seconds)
+        case .string(let text) where Double(text.trimmingCharacters(in: .whitespaces)).map { $0 >= 0 } == true:
+            return .double(Double(text.trimmingCharacters(in: .whitespaces))!)
+        default: return intOrTemplate(node, keyword)
+        }
+    }
+
+    /// An int, or a template deciding it per host (retries).
     func intOrTemplate(_ node: Node, _ keyword: String) -> Value? {
         switch value(node) {
         case .int(let number): return .int(number)

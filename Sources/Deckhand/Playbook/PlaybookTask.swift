@@ -95,6 +95,16 @@ public struct ModuleCall: Sendable, Hashable {
         self.location = location
     }
 
+    /// Where a task's arguments written as one template (`assert: "{{ item }}"`) wait for run time, as Ansible's
+    /// `_variable_params`: the mapping it renders to, under the arguments written beside it (`args:`).
+    public static let variableArguments = "_variable_params"
+
+    /// Whether `text` is one `{{ ... }}` expression and nothing else.
+    static func isWholeTemplate(_ text: String) -> Bool {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.hasPrefix("{{") && trimmed.hasSuffix("}}") && trimmed.dropFirst(2).dropLast(2).range(of: "{{") == nil
+    }
+
     /// The arguments as a dictionary (empty when somehow not a dict).
     public var argumentDictionary: OrderedDictionary<String, Value> {
         if case .dict(let dict) = arguments { return dict }

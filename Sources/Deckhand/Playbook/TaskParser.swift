@@ -112,7 +112,7 @@ extension LoadSession {
             case "failed_when": task.failedWhen = reader.conditions(value, key)
             case "until": task.until = reader.conditions(value, key)
             case "retries": task.retries = reader.intOrTemplate(value, key)
-            case "delay": task.delay = reader.intOrTemplate(value, key)
+            case "delay": task.delay = reader.secondsOrTemplate(value, key)
             case "args": argsNode = value
             case "loop": loopNode = (.loop, value)
             case "loop_control": loopControlNode = value

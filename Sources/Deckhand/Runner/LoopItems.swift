@@ -16,7 +16,7 @@ enum LoopItems {
             }
         case .dict:
             guard case .dict(let dict) = source else {
-                throw LoopError("with_dict expects a dict, got \(source.typeName)", loop.location)
+                throw LoopError("with_dict: the dict lookup plugin expects a dictionary, got \(source.typeName)", loop.location)
             }
             return dict.map { .dict(["key": .string($0.key), "value": $0.value]) }
         case .indexedItems:
@@ -53,6 +53,8 @@ enum LoopItems {
         switch value {
         case .list(let items): return items
         case .none: return []
+        // with_list of one mapping is a list of that mapping, as Ansible's listify gives.
+        case .dict where loop.kind == .list: return [value]
         case .string(let text) where loop.kind != .loop:
             return text.split(separator: ",").map { .string(String($0).trimmed) }
         default:
@@ -61,22 +63,54 @@ enum LoopItems {
         }
     }
 
+    /// Ansible's sequence lookup: `start=1 end=5 stride=2 format=web%02d` (or `count=`), or the shortcut
+    /// `[start-]end[/stride][:format]`, with its errors.
     private static func sequence(_ value: Value, _ loop: Loop) throws -> [Value] {
         guard case .string(let text) = value else { throw LoopError("with_sequence expects start=.. end=..", loop.location) }
-        var start = 1, end = 0, stride = 1, format = "%d"
-        for word in text.split(separator: " ") {
-            let pair = word.split(separator: "=", maxSplits: 1).map(String.init)
-            guard pair.count == 2 else { continue }
-            switch pair[0] {
-            case "start": start = Int(pair[1]) ?? start
-            case "end": end = Int(pair[1]) ?? end
-            case "count": end = start + (Int(pair[1]) ?? 0) - 1
-            case "stride": stride = Int(pair[1]) ?? 1
-            case "format": format = pair[1]
-            default: break
-            }
+        func number(_ name: String, _ given: String) throws -> Int {
+            let lowered = given.lowercased()
+            let parsed = lowered.hasPrefix("0x") ? Int(lowered.dropFirst(2), radix: 16)
+                : lowered.hasPrefix("0o") ? Int(lowered.dropFirst(2), radix: 8) : Int(given)
+            guard let parsed else { throw LoopError("\(name)=\(given) has an invalid value (not a number)", loop.location) }
+            return parsed
         }
-        guard stride != 0 else { throw LoopError("with_sequence stride must not be 0", loop.location) }
+        var start = 1, end: Int?, count: Int?, stride = 1, format = "%d"
+        if text.contains("=") {
+            var unknown: [String] = []
+            for word in text.split(separator: " ") {
+                let pair = word.split(separator: "=", maxSplits: 1).map(String.init)
+                guard pair.count == 2 else { unknown.append(String(word)); continue }
+                switch pair[0] {
+                case "start": start = try number("start", pair[1])
+                case "end": end = try number("end", pair[1])
+                case "count": count = try number("count", pair[1])
+                case "stride": stride = try number("stride", pair[1])
+                case "format": format = pair[1]
+                default: unknown.append(pair[0])
+                }
+            }
+            if !unknown.isEmpty {
+                throw LoopError("unrecognized arguments to with_sequence: \(unknown.joined(separator: ", "))", loop.location)
+            }
+        } else {
+            guard let m = text.trimmed.wholeMatch(of: #/(?:([^-/:]+)-)?([^-/:]+)(?:/([^:]+))?(?::(.+))?/#) else {
+                throw LoopError("can't parse arg \(text) as a with_sequence shortcut", loop.location)
+            }
+            if let given = m.1 { start = try number("start", String(given)) }
+            end = try number("end", String(m.2))
+            if let given = m.3 { stride = try number("stride", String(given)) }
+            if let given = m.4 { format = String(given) }
+        }
+        if let count {
+            guard end == nil else { throw LoopError("can't specify both count and end in with_sequence", loop.location) }
+            guard count > 0 else { return [] }
+            end = start + (count - 1) * stride
+        }
+        guard let end else { throw LoopError("must specify count or end in with_sequence", loop.location) }
+        if stride > 0 && end < start { throw LoopError("to count backwards make stride negative", loop.location) }
+        if stride < 0 && end > start { throw LoopError("to count forward don't make stride negative", loop.location) }
+        guard stride != 0 else { return [] }
+        guard format.contains("%") else { throw LoopError("bad formatting string: \(format)", loop.location) }
         return Swift.stride(from: start, through: end, by: stride).map { .string(String(format: format, $0)) }
     }
 }

@@ -11,10 +11,22 @@ extension TaskExecution {
         }
         var arguments = OrderedDictionary<String, Value>()
         if case .dict(let defaults)? = keywords.moduleDefaults[call.name] { arguments = defaults }
-        for (key, value) in call.argumentDictionary { arguments[key] = value }
-        let rendered = try templating.renderer.templateArguments(.dict(arguments), scope)
-        guard case .dict(let args) = rendered else { throw ModuleArgumentError("arguments must be a mapping") }
         let spec = moduleType.spec
+        if case .string(let template)? = call.argumentDictionary[ModuleCall.variableArguments] {
+            guard case .dict(let given) = try templating.renderDeep(.string(template), scope) else {
+                throw ModuleArgumentError("the arguments of '\(call.originalName)' (\(template)) must render to a mapping")
+            }
+            for (key, value) in given { arguments[key] = value }
+        }
+        for (key, value) in call.argumentDictionary where key != ModuleCall.variableArguments { arguments[key] = value }
+        let rendered = try templating.renderer.templateArguments(.dict(arguments), scope)
+        guard case .dict(var args) = rendered else { throw ModuleArgumentError("arguments must be a mapping") }
+        if spec.acceptsAnyArguments, args.keys.contains(where: { $0.contains("{{") }) {
+            // set_fact: "{{ name }}=value" — the variable's name is templated too.
+            var named = OrderedDictionary<String, Value>()
+            for (key, value) in args { named[key.contains("{{") ? try templating.renderText(key, scope) : key] = value }
+            args = named
+        }
         let secrets = spec.arguments.filter(\.noLog).compactMap { argument -> String? in
             if case .string(let text)? = ([argument.name] + argument.aliases).lazy.compactMap({ args[$0] }).first { return text }
             return nil
@@ -145,6 +157,7 @@ extension TaskExecution {
         outcome.commands = commands
         outcome.outputs = outputs
         if target.delegated { outcome.delegatedTo = target.hostName }
+        if spec.setsHostVariables { outcome.hostVariables = result.facts }
         return outcome
     }
 

@@ -17,7 +17,7 @@ extension TaskExecution {
             return HostTaskResult(host: host.name, status: .skipped, result: ["skipped": .bool(true)])
         }
         let retries = try task.until == nil ? 0 : intValue(task.retries, scope: scope, default: 3)
-        let delay = try task.until == nil ? 0 : intValue(task.delay, scope: scope, default: 5)
+        let delay = try task.until == nil ? 0 : secondsValue(task.delay, scope: scope, default: 5)
         var attempt = 0
         while true {
             attempt += 1
@@ -38,7 +38,7 @@ extension TaskExecution {
                 if outcome.msg == nil { outcome.result["msg"] = .string("Retried \(retries) times; the until condition never held") }
                 return outcome
             }
-            if delay > 0 { try? await _Concurrency.Task.sleep(nanoseconds: UInt64(delay) * 1_000_000_000) }
+            if delay > 0 { try? await _Concurrency.Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000)) }
         }
     }
 
@@ -52,23 +52,76 @@ extension TaskExecution {
         }
     }
 
-    /// changed_when and failed_when replace the module's own verdict.
+    /// Seconds (delay: 0.01 as Ansible takes it), from a number or a template.
+    func secondsValue(_ value: Value?, scope: TemplatedScope, default fallback: Double) throws -> Double {
+        guard let value else { return fallback }
+        switch try templating.renderDeep(value, scope) {
+        case .int(let number): return Double(max(0, number))
+        case .double(let number): return max(0, number)
+        case .string(let text): return Double(text.trimmed).map { max(0, $0) } ?? fallback
+        default: return fallback
+        }
+    }
+
+    /// changed_when and failed_when replace the module's own verdict, and say so in the result as Ansible's
+    /// do: `changed_when_result` / `failed_when_result` (the error's text when the expression itself fails,
+    /// which fails the task and keeps the module's output), `failed_when_suppressed_exception` when a failure
+    /// was turned into success.
     func applyOverrides(_ outcome: inout HostTaskResult, scope: TemplatedScope) throws {
         guard outcome.status != .skipped, outcome.status != .unreachable else { return }
+        if outcome.status == .failed && outcome.result["exception"] == nil {
+            outcome.result["exception"] = .string(Self.noTraceback)
+        }
         if let changedWhen = task.changedWhen {
-            let changed = try changedWhen.allSatisfy { try templating.condition($0, scope) }
-            outcome.result["changed"] = .bool(changed)
-            if outcome.status != .failed { outcome.status = changed ? .changed : .ok }
+            do {
+                let changed = try changedWhen.allSatisfy { try templating.condition($0, scope) }
+                outcome.result["changed"] = .bool(changed)
+                if outcome.status != .failed { outcome.status = changed ? .changed : .ok }
+            } catch {
+                failExpression("changed_when", error, &outcome)
+                return
+            }
         }
         if let failedWhen = task.failedWhen {
-            let failed = try failedWhen.contains { try templating.condition($0, scope) }
+            let failed: Bool
+            do {
+                failed = try failedWhen.contains { try templating.condition($0, scope) }
+            } catch {
+                failExpression("failed_when", error, &outcome)
+                return
+            }
+            outcome.result["failed_when_result"] = .bool(failed)
+            if let exception = outcome.result["exception"] { outcome.result["failed_when_suppressed_exception"] = exception }
             outcome.result["failed"] = .bool(failed)
             if failed {
                 outcome.status = .failed
-            } else if outcome.status == .failed {
-                outcome.status = outcome.result["changed"] == .bool(true) ? .changed : .ok
-                outcome.result.removeValue(forKey: "msg")
+                if outcome.result["exception"] == nil { outcome.result["exception"] = .string(Self.noTraceback) }
+            } else {
+                if outcome.status == .failed { outcome.status = outcome.result["changed"] == .bool(true) ? .changed : .ok }
+                outcome.result.removeValue(forKey: "exception")
             }
         }
+    }
+
+    /// What Ansible puts in `exception` for a failure that raised nothing on the host (a module's own "failed").
+    static let noTraceback = "(traceback unavailable)"
+
+    /// A changed_when/failed_when expression that could not be evaluated fails the task with its error; a
+    /// module failure it hid stays in `<keyword>_suppressed_exception`.
+    private func failExpression(_ keyword: String, _ error: Error, _ outcome: inout HostTaskResult) {
+        let templateError = error as? TemplateError
+        let reason = templateError?.kind == .undefined
+            ? "Error while evaluating conditional: \(templateError!.message)"
+            : "Error rendering expression: \(templateError?.message ?? "\(error)")"
+        let moduleFailed = outcome.status == .failed
+        if moduleFailed, let exception = outcome.result["exception"] {
+            outcome.result["\(keyword)_suppressed_exception"] = exception
+        }
+        outcome.result["\(keyword)_result"] = .string(reason)
+        outcome.result["failed"] = .bool(true)
+        outcome.result["exception"] = .string(Self.noTraceback)
+        outcome.result["msg"] = .string(
+            "Task failed: \(moduleFailed ? "Module" : "Action") failed: A '\(keyword)' expression failed: \(reason)")
+        outcome.status = .failed
     }
 }

@@ -23,7 +23,8 @@ extension TaskExecution {
             else { host.markUnreachable(); host.count { $0.unreachable += 1 } }
         case .failed:
             outcome.ignored = ignoreErrors
-            host.recordFailedTask(task.displayName, result: outcome.result, ignored: ignoreErrors)
+            // ansible_failed_task.name is the task's own name, without the role prefix of the output.
+            host.recordFailedTask(task.name ?? task.action.displayName, result: outcome.result, ignored: ignoreErrors)
         }
         if (try? flag(keywords.noLog, scope: scope)) ?? false {
             outcome.result = TaskExecution.censored(outcome.result)

@@ -12,9 +12,13 @@ extension TaskExecution {
             var vars: OrderedDictionary<String, Value> = [loop.control.loopVar: item]
             if let indexVar = loop.control.indexVar { vars[indexVar] = .int(index) }
             if loop.control.extended {
-                vars["ansible_loop"] = .dict(["index": .int(index + 1), "index0": .int(index),
-                                              "first": .bool(index == 0), "last": .bool(index == items.count - 1),
-                                              "length": .int(items.count)])
+                var extended: OrderedDictionary<String, Value> = [
+                    "allitems": .list(items), "index": .int(index + 1), "index0": .int(index),
+                    "first": .bool(index == 0), "last": .bool(index == items.count - 1), "length": .int(items.count),
+                    "revindex": .int(items.count - index), "revindex0": .int(items.count - index - 1)]
+                if index > 0 { extended["previtem"] = items[index - 1] }
+                if index + 1 < items.count { extended["nextitem"] = items[index + 1] }
+                vars["ansible_loop"] = .dict(extended)
             }
             var label: String?
             if let template = loop.control.label {
@@ -31,8 +35,26 @@ extension TaskExecution {
         var commands: [String] = []
         var outputs: [String] = []
         let loopVar = task.loop?.control.loopVar ?? "item"
-        for (vars, label) in try loopScopes(scope) {
-            let itemScope = scope.adding(vars)
+        let scopes: [(OrderedDictionary<String, Value>, String?)]
+        do {
+            scopes = try loopScopes(scope)
+        } catch let error as TemplateError where error.kind == .undefined {
+            // As Ansible: items that cannot be known fail the task only if its `when` holds without them.
+            if let condition = try keywords.when.first(where: { try !templating.condition($0, scope) }) {
+                return HostTaskResult(host: host.name, status: .skipped, result: [
+                    "changed": .bool(false), "skipped": .bool(true),
+                    "skip_reason": .string("Conditional result was False"), "false_condition": .string(condition)])
+            }
+            throw error
+        }
+        var factsSoFar = OrderedDictionary<String, Value>()
+        for (position, (vars, label)) in scopes.enumerated() {
+            // loop_control.pause: the wait between two items, as Ansible's (none before the first).
+            if position > 0, let pause = task.loop?.control.pause, pause > 0 {
+                try? await _Concurrency.Task.sleep(nanoseconds: UInt64(pause * 1_000_000_000))
+            }
+            // Facts an earlier item set (set_fact in a loop) are seen by the next items, as in Ansible.
+            let itemScope = factsSoFar.isEmpty ? scope.adding(vars) : scope.adding(factsSoFar).adding(vars)
             var outcome: HostTaskResult
             do {
                 outcome = try await runItem(on: host, scope: itemScope)
@@ -43,6 +65,7 @@ extension TaskExecution {
                                          result: ["failed": .bool(true), "msg": .string(describe(error)), "changed": .bool(false)])
             }
             var result = outcome.result
+            factsSoFar.merge(outcome.hostVariables) { $1 }
             result[loopVar] = vars[loopVar]
             result["ansible_loop_var"] = .string(loopVar)
             if let indexVar = task.loop?.control.indexVar { result[indexVar] = vars[indexVar] }

@@ -28,6 +28,8 @@ public struct HostTaskResult: Sendable {
     public var delegatedTo: String?
     /// Seconds the task took on this host (all its loop items and retries), for -v, JSON and --profile.
     public var duration: TimeInterval = 0
+    /// Variables the task set on the host (set_fact, include_vars), which a loop's next items see.
+    public var hostVariables: OrderedDictionary<String, Value> = [:]
 
     public init(host: String, status: TaskStatus, result: OrderedDictionary<String, Value> = [:]) {
         self.host = host

@@ -58,7 +58,11 @@ public final class Templating: @unchecked Sendable {
         switch source.trimmed.lowercased() {
         case "true", "yes": return true
         case "false", "no": return false
-        default: return try evaluate(source, scope).isTruthy
+        default:
+            // An undefined result is an error, as Ansible's "'x' is undefined", never a quiet false.
+            let value = try evaluate(source, scope)
+            if case .undefined(let undefined) = value { throw TemplateError.undefinedError(undefined) }
+            return value.isTruthy
         }
     }
 }

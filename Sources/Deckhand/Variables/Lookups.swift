@@ -6,6 +6,7 @@ import OrderedCollections
 /// `query('fileglob', '*.conf')` (also `q`), and the `with_file:`-style loops built on them.
 public enum Lookups {
     public static let names = ["env", "file", "fileglob", "first_found", "lines", "pipe", "template", "vars"]
+        + DataLookups.names
 
     /// Registers `lookup`, `query` and `q` on `environment`; they read `playbook_dir`, `role_path` and other
     /// variables from the render that calls them.
@@ -64,6 +65,7 @@ public enum Lookups {
                 guard let data = FileManager.default.contents(atPath: path) else { throw LookupError("could not read \(path)") }
                 var text = String(decoding: data, as: UTF8.self)
                 if strip { while text.last?.isWhitespace == true { text.removeLast() } }
+                if options["lstrip"]?.isTruthy == true { while text.first?.isWhitespace == true { text.removeFirst() } }
                 return .string(text)
             }
         case "fileglob":
@@ -110,6 +112,7 @@ public enum Lookups {
                 throw LookupError("lookup('vars'): no variable named \(term.displayText)")
             }
         default:
+            if let results = try DataLookups.query(name, terms: terms) { return results }
             throw LookupError("the lookup plugin '\(written)' is not supported; deckhand has "
                               + names.joined(separator: ", ") + " (for anything else, compute the value with `pipe`)")
         }

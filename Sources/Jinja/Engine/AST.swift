@@ -11,7 +11,12 @@ enum CompareOperator: String, Sendable {
 struct Arguments: Sendable {
     var positional: [Expr] = []
     var keyword: [(String, Expr)] = []
-    var isEmpty: Bool { positional.isEmpty && keyword.isEmpty }
+    /// `*items`: its values follow the positional arguments (Python's order, wherever it is written).
+    var unpackedPositional: Expr?
+    /// `**mapping`: its keys join the keyword arguments.
+    var unpackedKeyword: Expr?
+    var isEmpty: Bool { positional.isEmpty && keyword.isEmpty && !isUnpacking }
+    var isUnpacking: Bool { unpackedPositional != nil || unpackedKeyword != nil }
 }
 
 indirect enum Expr: Sendable {

@@ -107,6 +107,8 @@ enum BuiltinTests {
         t["test"] = { _, _, _ in false }
         t.merge(AnsibleResultTests.all) { _, ansible in ansible }
         t.merge(AnsiblePathTests.all) { _, ansible in ansible }
+        t.merge(VersionTests.all) { _, ansible in ansible }
+        t.merge(AnsibleCollectionTests.all) { _, ansible in ansible }
         return t
     }()
 }

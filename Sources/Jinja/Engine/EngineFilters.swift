@@ -267,9 +267,32 @@ extension Environment {
         })
         g["dict"] = .object(NativeFunction("dict") { args, kwargs in
             var d = OrderedDict()
-            if let first = args.first, case .dict(let base) = first { d = base }
+            if let first = args.first, case .dict(let base) = first {
+                d = base
+            } else if let first = args.first {
+                // Python's dict(pairs): `dict(keys | zip(values))`.
+                for pair in try first.pythonIterated("dict") {
+                    var kv: [Value] = []
+                    if case .list(let l) = pair { kv = l } else if case .tuple(let t) = pair { kv = t }
+                    guard kv.count == 2 else {
+                        throw TemplateError.typeError("dictionary update sequence element has length other than 2")
+                    }
+                    d[kv[0].pythonStr] = kv[1]
+                }
+            }
             for k in kwargs.keys.sorted() { d[k] = kwargs[k] }
             return .dict(d)
+        })
+        // Ansible's now(utc=False, fmt=None): the time as text, strftime's format with Python's %f (microseconds).
+        g["now"] = .object(NativeFunction("now") { args, kwargs in
+            let utc = (args.first ?? kwargs["utc"])?.isTruthy ?? false
+            let seconds = Date().timeIntervalSince1970
+            let micros = String(format: "%06d", Int((seconds - seconds.rounded(.down)) * 1_000_000))
+            var format = "%Y-%m-%d %H:%M:%S.%f"
+            if let given = args.count > 1 ? args[1] : kwargs["fmt"], !given.isNoneValue { format = given.pythonStr }
+            let text = try AnsibleFilters.strftime(.string(format.replacingOccurrences(of: "%f", with: micros)),
+                                                   FilterArguments("now", [.double(seconds), .bool(utc)], [:]))
+            return text
         })
         g["namespace"] = .object(NativeFunction("namespace") { args, kwargs in
             var values = kwargs

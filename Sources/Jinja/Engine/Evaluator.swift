@@ -121,6 +121,15 @@ extension RenderContext {
         for a in args.positional { positional.append(try eval(a, frame)) }
         var keyword: [String: Value] = [:]
         for (k, a) in args.keyword { keyword[k] = try eval(a, frame) }
+        if let items = args.unpackedPositional {
+            positional += try iterate(try defined(eval(items, frame)))
+        }
+        if let mapping = args.unpackedKeyword {
+            guard case .dict(let d) = try defined(eval(mapping, frame)) else {
+                throw TemplateError.typeError("argument after ** must be a mapping")
+            }
+            for (k, v) in d { keyword[k] = v }
+        }
         return (positional, keyword)
     }
 
@@ -161,7 +170,7 @@ extension RenderContext {
     }
 
     private func inlineDefault(_ v: Value, _ args: Arguments, _ frame: Frame) throws -> Value {
-        guard args.keyword.isEmpty, args.positional.count <= 2 else {
+        guard args.keyword.isEmpty, !args.isUnpacking, args.positional.count <= 2 else {
             let (positional, keyword) = try evalArguments(args, frame)
             return try filters["default"]!(v, positional, keyword)
         }

@@ -278,11 +278,23 @@ extension Parser {
             if !first { try expectOp(",") }
             first = false
             if isOp(")") { break }
-            if case .name(let n) = current, case .op("=") = peek() {
+            // Jinja2's rules: `*x` after keywords is allowed, a plain positional one is not, each unpacking once.
+            if skipOp("*") {
+                guard args.unpackedPositional == nil, args.unpackedKeyword == nil else {
+                    throw fail("invalid syntax for function call expression")
+                }
+                args.unpackedPositional = try parseExpression()
+            } else if skipOp("**") {
+                guard args.unpackedKeyword == nil else { throw fail("invalid syntax for function call expression") }
+                args.unpackedKeyword = try parseExpression()
+            } else if case .name(let n) = current, case .op("=") = peek() {
+                if args.unpackedKeyword != nil { throw fail("invalid syntax for function call expression") }
                 advance(); advance()
                 args.keyword.append((n, try parseExpression()))
             } else {
-                if !args.keyword.isEmpty { throw fail("positional argument follows keyword argument") }
+                if !args.keyword.isEmpty || args.isUnpacking {
+                    throw fail("positional argument follows keyword argument")
+                }
                 args.positional.append(try parseExpression())
             }
         }

@@ -88,5 +88,6 @@ struct FilterCheck {
     private func check(_ args: Arguments, line: Int) throws {
         for x in args.positional { try check(x, line: line) }
         for (_, x) in args.keyword { try check(x, line: line) }
+        for x in [args.unpackedPositional, args.unpackedKeyword].compactMap({ $0 }) { try check(x, line: line) }
     }
 }

@@ -1,4 +1,4 @@
-/// Jinja2's filters over sequences and mappings: length, first, last, reverse, list, items, batch.
+/// Jinja2's filters over sequences and mappings: length, first, last, reverse, list, items, batch; Ansible's zip.
 enum CollectionFilters {
     static let table: [String: PureFilters.Body] = [
         "length": length,
@@ -9,7 +9,20 @@ enum CollectionFilters {
         "list": { v, _ in .list(try v.pythonIterated("list")) },
         "items": items,
         "batch": batch,
+        "zip": { v, args in try zip(v, args, longest: false) },
+        "zip_longest": { v, args in try zip(v, args, longest: true) },
     ]
+
+    /// Ansible's `zip` / `zip_longest(fillvalue=)`: the input and each argument side by side, as a list of tuples.
+    static func zip(_ value: Value, _ args: FilterArguments, longest: Bool) throws -> Value {
+        let columns = try ([value] + args.positional).map { try $0.pythonIterated(args.filter) }
+        let fill = args.keywords["fillvalue"] ?? .none
+        let counts = columns.map(\.count)
+        let rows = (longest ? counts.max() : counts.min()) ?? 0
+        return .list((0..<rows).map { row in
+            .tuple(columns.map { row < $0.count ? $0[row] : fill })
+        })
+    }
 
     @Sendable static func length(_ value: Value, _ args: FilterArguments) throws -> Value {
         switch value {

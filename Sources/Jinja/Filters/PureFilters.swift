@@ -8,6 +8,8 @@ public enum PureFilters {
         for (name, body) in CollectionFilters.table { table[name] = strict(name, body) }
         for (name, body) in DataFormatFilters.table { table[name] = strict(name, body) }
         for (name, body) in AnsibleFilters.table { table[name] = strict(name, body) }
+        for (name, body) in AnsibleTextFilters.table { table[name] = strict(name, body) }
+        for (name, body) in DigestFilters.table { table[name] = strict(name, body) }
         return table
     }()
 

@@ -1,0 +1,181 @@
+import Foundation
+import Jinja
+import XCTest
+@testable import Deckhand
+
+/// Keyword and loop behaviour Ansible's own integration targets check (issue 18): what changed_when and
+/// failed_when leave in the registered result, fractional delays and pauses, set_fact seen by a loop's next
+/// items, the data lookups.
+final class ConformanceKeywordTests: XCTestCase {
+    func testChangedWhenAndFailedWhenSayWhatTheyDecidedInTheResult() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: suppressed
+                  shell: exit 1
+                  failed_when: false
+                  register: suppressed
+                - name: broken changed_when
+                  command: echo foo
+                  changed_when: boomboomboom
+                  register: broken
+                  ignore_errors: true
+                - name: broken failed_when
+                  command: echo foo
+                  failed_when: 1 / 0
+                  register: broken_failed
+                  ignore_errors: true
+                - name: record
+                  copy:
+                    dest: "@DIR@/out.json"
+                    content: "{{ {'suppressed': suppressed, 'broken': broken, 'broken_failed': broken_failed} | to_json }}"
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertEqual(events.results(ofTask: "suppressed").first?.status, .changed, "a suppressed failure is not failed")
+        let data = try XCTUnwrap(book.read("out.json")?.data(using: .utf8))
+        let out = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
+        XCTAssertEqual(out["suppressed"]?["failed"] as? Bool, false)
+        XCTAssertEqual(out["suppressed"]?["failed_when_result"] as? Bool, false)
+        XCTAssertNotNil(out["suppressed"]?["failed_when_suppressed_exception"])
+        XCTAssertNil(out["suppressed"]?["exception"])
+        XCTAssertEqual(out["broken"]?["failed"] as? Bool, true, "an undefined name in changed_when fails the task")
+        XCTAssertEqual(out["broken"]?["stdout"] as? String, "foo", "the module's output stays")
+        XCTAssertTrue((out["broken"]?["changed_when_result"] as? String ?? "").contains("'boomboomboom' is undefined"))
+        XCTAssertTrue((out["broken_failed"]?["failed_when_result"] as? String ?? "").contains("division by zero"))
+        XCTAssertTrue((out["broken_failed"]?["msg"] as? String ?? "").contains("A 'failed_when' expression failed"))
+    }
+
+    func testFractionalDelayAndPauseAndSetFactSeenByTheNextItem() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: retry quickly
+                  shell: echo run >> @DIR@/runs; wc -l < @DIR@/runs
+                  register: runs
+                  until: runs.stdout | int == 3
+                  retries: 5
+                  delay: 0.01
+                - name: collect
+                  set_fact:
+                    seen: "{{ seen | default([]) + [item] }}"
+                  loop: "{{ q('list', 'a', 'b', 'c') }}"
+                  loop_control:
+                    pause: 0.3
+                - name: record
+                  copy: { dest: "@DIR@/seen", content: "{{ seen | join(',') }}" }
+            """,
+        ])
+        defer { book.remove() }
+        let started = Date()
+        let (summary, _) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertEqual(book.read("runs")?.split(separator: "\n").count, 3, "retried until the third run, 10 ms apart")
+        XCTAssertEqual(book.read("seen"), "a,b,c", "each item saw the facts the one before set")
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 0.6, "two pauses of 0.3 s between three items")
+    }
+
+    func testArgumentsWrittenAsOneTemplateAndTemplatedFactNamesResolveAtRunTime() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: checks from items
+                  assert: "{{ item }}"
+                  args:
+                    quiet: true
+                  loop:
+                    - that: 1 == 1
+                    - that: "{{ 2 == 2 }}"
+                - name: named by items
+                  set_fact: "{{ item }}=moo"
+                  loop: [foo, bar]
+                - name: a failing check from an item
+                  assert: "{{ item }}"
+                  loop:
+                    - that: 1 == 2
+                  ignore_errors: true
+                  register: failing
+                - name: record
+                  copy: { dest: "@DIR@/facts", content: "{{ foo }} {{ bar }} {{ failing.results[0].assertion }}" }
+                - name: undefined items under a false when
+                  debug: { msg: "{{ item }}" }
+                  loop: ["{{ never_defined }}"]
+                  when: false
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertEqual(events.results(ofTask: "checks from items").first?.status, .ok)
+        XCTAssertEqual(book.read("facts"), "moo moo 1 == 2")
+        XCTAssertEqual(events.results(ofTask: "undefined items under a false when").first?.status, .skipped)
+    }
+
+    func testArgumentsThatRenderToNoMappingFailTheTaskClearly() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: not a mapping
+                  assert: "{{ 'text' }}"
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run()
+        XCTAssertNotEqual(summary.exitCode, 0)
+        XCTAssertTrue(events.results(ofTask: "not a mapping").first?.msg?.contains("must render to a mapping") ?? false)
+    }
+
+    func testSequenceShortcutsAndTheirErrorsAndTheFailedTaskNameInARescue() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              roles: [seq]
+            """,
+            "roles/seq/tasks/main.yml": """
+            - name: shortcut
+              set_fact: "{{ 'n_' + item }}=x"
+              with_sequence: '2-6/2'
+            - name: formatted
+              set_fact: "{{ item }}=y"
+              with_sequence: '7-8:host%02d'
+            - block:
+                - name: EXPECTED FAILURE
+                  debug: { msg: "{{ item }}" }
+                  with_sequence: start=1 end=4 stride=-2
+              rescue:
+                - name: record
+                  copy:
+                    dest: "@DIR@/out"
+                    content: "{{ n_2 }}{{ n_4 }}{{ n_6 }} {{ host07 }}{{ host08 }} {{ ansible_failed_task.name }}: {{ ansible_failed_result.msg }}"
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, _) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0)
+        let out = try XCTUnwrap(book.read("out"))
+        XCTAssertTrue(out.hasPrefix("xxx yy EXPECTED FAILURE: "), "the failed task's own name, without the role's prefix: \(out)")
+        XCTAssertTrue(out.hasSuffix("main.yml:10:22: to count forward don't make stride negative"), out)
+    }
+
+    func testDataLookupsReshapeTheirTerms() throws {
+        XCTAssertEqual(try DataLookups.query("items", terms: [.list([.int(1), .int(2)]), .int(3)]), [.int(1), .int(2), .int(3)])
+        XCTAssertEqual(try DataLookups.query("indexed_items", terms: [.string("a"), .string("b")]),
+                       [.list([.int(0), .string("a")]), .list([.int(1), .string("b")])])
+        XCTAssertEqual(try DataLookups.query("together", terms: [.list([.int(1), .int(2)]), .list([.string("x")])]),
+                       [.list([.int(1), .string("x")]), .list([.int(2), .none])])
+        XCTAssertEqual(try DataLookups.query("nested", terms: [.list([.int(1), .int(2)]), .list([.string("x")])]),
+                       [.list([.int(1), .string("x")]), .list([.int(2), .string("x")])])
+        XCTAssertNil(try DataLookups.query("password", terms: []), "not a data lookup")
+    }
+}

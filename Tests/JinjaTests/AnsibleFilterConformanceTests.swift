@@ -1,0 +1,76 @@
+import XCTest
+@testable import Jinja
+
+/// The filters, tests and call forms Ansible's own integration targets use (issue 18); expected values are
+/// ansible-core 2.21's (its filter and test plugins run under Python).
+final class AnsibleFilterConformanceTests: XCTestCase {
+    let env = Environment()
+
+    func render(_ source: String, _ vars: [String: Value] = [:]) throws -> String {
+        try env.compile(source).render(vars)
+    }
+
+    func testUnpackingAfterKeywordsPassesTheItemsAsPositionalArguments() throws {
+        env.registerFunction("show") { args, kwargs in
+            .string(args.map(\.pythonStr).joined(separator: ",") + ";" + kwargs.keys.sorted().map { "\($0)=\(kwargs[$0]!.pythonStr)" }.joined(separator: ","))
+        }
+        let vars: [String: Value] = ["phrases": .list([.string("a"), .string("b")]), "opts": .dict(["x": .int(1)])]
+        XCTAssertEqual(try render("{{ show('list', wantlist=True, *phrases) }}", vars), "list,a,b;wantlist=True")
+        XCTAssertEqual(try render("{{ show(*phrases, **opts) }}", vars), "a,b;x=1")
+        XCTAssertThrowsError(try render("{{ show(x=1, 'late') }}"), "a plain positional argument after a keyword stays an error")
+        XCTAssertThrowsError(try render("{{ show(*phrases, *phrases) }}"), "one * per call, as in Jinja2")
+    }
+
+    func testZipPairsItemsUpToTheShortestAndZipLongestFills() throws {
+        XCTAssertEqual(try render("{{ [1, 2, 3] | zip(['a', 'b']) | list }}"), "[(1, 'a'), (2, 'b')]")
+        XCTAssertEqual(try render("{{ [1] | zip_longest(['a', 'b'], fillvalue='-') | list }}"), "[(1, 'a'), ('-', 'b')]")
+        XCTAssertEqual(try render("{{ dict(['k1', 'k2'] | zip([1, 2])) }}"), "{'k1': 1, 'k2': 2}")
+    }
+
+    func testCommentWrapsTextInEachStyle() throws {
+        XCTAssertEqual(try render("{{ 'a\\nb' | comment }}"), "#\n# a\n# b\n#")
+        XCTAssertEqual(try render("{{ 'a\\nb' | comment('cblock') }}"), "/*\n *\n * a\n * b\n *\n */")
+        XCTAssertEqual(try render("{{ 'x' | comment('xml', prefix_count=2) }}"), "<!--\n -\n -\n - x\n -\n-->")
+        XCTAssertEqual(try render("{{ 'x' | comment(decoration='; ') }}"), ";\n; x\n;")
+    }
+
+    func testRegexEscapeMakesATextLiteral() throws {
+        XCTAssertEqual(try render("{{ '1.2.3 (a+b)*[c]$ ^x|y' | regex_escape }}"), #"1\.2\.3\ \(a\+b\)\*\[c\]\$\ \^x\|y"#)
+        XCTAssertEqual(try render("{{ 'a.b*c[d]' | regex_escape('posix_basic') }}"), #"a\.b\*c\[d\]"#)
+        XCTAssertThrowsError(try render("{{ 'a' | regex_escape('perl') }}"))
+    }
+
+    func testHashDigestsTheText() throws {
+        XCTAssertEqual(try render("{{ 'deckhand' | hash('md5') }}"), "0f9b4eebd56dd692cb03f690f1c712f8")
+        XCTAssertEqual(try render("{{ 'deckhand' | hash }}"), "e6f1cc318af1e5e02987f31ea1c41fa795709241")
+        XCTAssertEqual(try render("{{ 'deckhand' | hash('sha256') }}"), "87842a2c9a74c3c2e0d534fde1a6b9990e3393ccee6103b212cd42561d81683b")
+        XCTAssertEqual(try render("{{ 'deckhand' | checksum }}"), "e6f1cc318af1e5e02987f31ea1c41fa795709241")
+        XCTAssertThrowsError(try render("{{ 'deckhand' | hash('crc') }}"))
+    }
+
+    func testVersionComparesLooseStrictSemverAndPep440() throws {
+        let truths = [
+            "'1.10' is version('1.9', '>')", "'1.0' is version_compare('1.0', '==')", "'1.2p3' is version('1.2', 'gt')",
+            "'1.0a1' is version('1.0', '<', strict=true)", "'1.0' is version('2.0', '!=', true)",
+            "'1.0.0-rc.1' is version('1.0.0', '<', version_type='semver')",
+            "'1.0.0-alpha' is version('1.0.0-alpha.1', 'lt', version_type='semantic')",
+            "'2.14.0rc1' is version('2.14.0', 'lt', version_type='pep440')",
+            "'1.0.dev1' is version('1.0a1', '<', version_type='pep440')",
+            "'1.0.post1' is version('1.0', '>', version_type='pep440')",
+            "'2.0' is version('2', '==', version_type='pep440')",
+        ]
+        for test in truths {
+            XCTAssertEqual(try render("{{ \(test) }}"), "True", test)
+        }
+        XCTAssertEqual(try render("{{ '2.0' is version('10.0', '>=') }}"), "False", "numbers, not text")
+        for (bad, message) in [("'1.0' is version('1.0', 'equals')", "Invalid operator type"),
+                               ("'1.0' is version('nope', '==', true)", "Version comparison failed"),
+                               ("'1.0' is version('1.0', strict=False, version_type='loose')", "Cannot specify both"),
+                               ("'' is version('1.0', '>')", "version value cannot be empty"),
+                               ("'1.0' is version('', '>')", "to compare against cannot be empty")] {
+            XCTAssertThrowsError(try render("{{ \(bad) }}"), bad) { error in
+                XCTAssertTrue("\(error)".contains(message), "\(bad): \(error)")
+            }
+        }
+    }
+}
