@@ -9,8 +9,9 @@ public struct IncludeVarsModule: Module {
     public static let spec = ModuleSpec(
         name: "include_vars",
         runsOnController: true, setsHostVariables: true, hostVariablesAreTemplates: true,
+        sourceFolder: "vars",
         arguments: [
-            ArgumentSpec("file", type: .path, doc: "The file (looked up in the role's files/, then beside the playbook) (free form)."),
+            ArgumentSpec("file", type: .path, doc: "The file (looked up in the role's vars/, tasks/ and folder, then the playbook's vars/ and folder) (free form)."),
             ArgumentSpec("name", doc: "Put all the file's variables under this one variable."),
         ],
         freeFormArgument: "file",

@@ -41,9 +41,17 @@ public struct SetupModule: Module {
     echo @@end
     """
 
-    public func probe(_ context: ModuleContext) throws -> ShellCommand? { .script(SetupModule.script) }
+    public func probe(_ context: ModuleContext) throws -> ShellCommand? {
+        .script(SetupModule.script.replacingOccurrences(of: "echo @@end", with: SetupModule.platformScript + "\necho @@end"))
+    }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
+        // Nothing read (sudo refused the become user, the shell could not start): a failure, never empty facts.
+        if let probe, !probe.stdoutText.contains("@@end") {
+            let reason = probe.stderrText.trimmed
+            return ModulePlan(result: .failure("could not gather facts (exit \(probe.exitStatus))"
+                                               + (reason.isEmpty ? "" : ": " + reason)))
+        }
         var facts = SetupModule.facts(from: probe?.stdoutText ?? "")
         if !filters.isEmpty {
             facts = facts.filter { entry in filters.contains { fnmatch($0, entry.key, 0) == 0 || fnmatch($0, "ansible_" + entry.key, 0) == 0 } }
@@ -158,6 +166,7 @@ public struct SetupModule: Module {
         }
         facts["mounts"] = .list(mounts)
         facts["python_required"] = .bool(false)
+        addPlatformFacts(to: &facts, sections: sections)
         return facts
     }
 

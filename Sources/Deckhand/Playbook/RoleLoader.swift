@@ -57,7 +57,9 @@ extension LoadSession {
                                        suggestion: Suggestion.nearest(name, in: availableRoles(searchBase: searchBase))))
             return nil
         }
-        let cacheKey = [path, tasksFrom, handlersFrom, defaultsFrom, varsFrom].joined(separator: "\u{0}")
+        // A role read inside a dynamic include may hold placeholders for what deckhand cannot run: kept apart.
+        let cacheKey = [path, tasksFrom, handlersFrom, defaultsFrom, varsFrom, dynamicIncludes.isEmpty ? "" : "dynamic"]
+            .joined(separator: "\u{0}")
         if let cached = roleCache[cacheKey] { return cached }
         if roleStack.contains(path) {
             errors.add(ValidationError("role '\(name)' depends on itself (\((roleStack + [path]).joined(separator: " -> ")))",
@@ -191,9 +193,11 @@ extension LoadSession {
             task.action = .includeRole(include)
             if !TemplateRenderer.isTemplate(include.name) {
                 // Checked now so a misspelt role fails before the run; loaded again at run time.
-                _ = role(named: include.name, searchBase: include.searchBase, tasksFrom: include.tasksFrom,
-                         handlersFrom: include.handlersFrom, defaultsFrom: include.defaultsFrom,
-                         varsFrom: include.varsFrom, location: reader.location(action.value))
+                insideDynamicInclude("include_role", task: task, at: reader.location(action.keyNode)) {
+                    _ = role(named: include.name, searchBase: include.searchBase, tasksFrom: include.tasksFrom,
+                             handlersFrom: include.handlersFrom, defaultsFrom: include.defaultsFrom,
+                             varsFrom: include.varsFrom, location: reader.location(action.value))
+                }
             }
             return .task(task)
         }
