@@ -4,7 +4,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 TESTHOST := testhost/testhost
 
-.PHONY: all deps build release test test-webhost install testhost-up testhost-down bench demo demo-down clean
+.PHONY: all deps build release test test-webhost install testhost-up testhost-down bench demo demo-down clean role-corpus compat
 
 all: build
 
@@ -25,6 +25,15 @@ install: release
 	cp -R playbooks $(PREFIX)/share/deckhand/playbooks.new
 	rm -rf $(PREFIX)/share/deckhand/playbooks
 	mv $(PREFIX)/share/deckhand/playbooks.new $(PREFIX)/share/deckhand/playbooks
+
+# Public roles nobody here wrote (the `ansible` package's collections, downloaded from PyPI at test time into
+# .build/role-corpus) held to ansible-playbook's verdicts; make test runs it as a step (tools/role-corpus/run).
+role-corpus:
+	@tools/role-corpus/run
+
+# The same against a folder of fetched role and playbook repositories (DECKHAND_COMPAT_DIR; skipped without it).
+compat:
+	@tools/role-corpus/run --compat "$${DECKHAND_COMPAT_DIR:-}"
 
 testhost-up: deps
 	@$(TESTHOST) up

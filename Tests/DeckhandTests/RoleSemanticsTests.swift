@@ -189,6 +189,38 @@ final class RoleSemanticsTests: XCTestCase {
                                   "included: \(book.path("inner.yml")) for web1 => (item=2)"])
     }
 
+    func testWhatPublicRolesWriteLoadsAsAnsibleLoadsIt() async throws {
+        // A collection's role linked into the roles path includes `../../shared.yml` from where it really lives;
+        // `import_tasks: {file: ...}`, a qualified become_method, and arguments that clash only when a template
+        // does not render to omit all load, as ansible-playbook --syntax-check accepts them.
+        let book = try LocalPlaybook(files: [
+            "site.yml": "- hosts: all\n  gather_facts: false\n  roles: [acme.tools.linked]\n",
+            "collection/roles/shared.yml": "- name: shared\n  debug: { msg: shared }\n",
+            "collection/roles/linked/tasks/main.yml": """
+            - ansible.builtin.import_tasks:
+                file: ../../shared.yml
+            - name: as root
+              command: "true"
+              become: true
+              become_method: ansible.builtin.sudo
+              when: false
+            - name: wait for a port or a socket
+              wait_for:
+                port: "{{ 80 if use_socket is not defined else omit }}"
+                path: "{{ '/run/app.sock' if use_socket is defined else omit }}"
+              when: false
+            """,
+        ])
+        defer { book.remove() }
+        try FileManager.default.createDirectory(atPath: book.path("roles"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: book.path("roles/acme.tools.linked"),
+                                                   withDestinationPath: book.path("collection/roles/linked"))
+        let (summary, reporter) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0, reporter.failureReport)
+        XCTAssertEqual(message(reporter, "acme.tools.linked : shared"), "shared",
+                       "the role is shown by the name it was found by")
+    }
+
     // MARK: includes for other operating systems
 
     private func perOSRole(include: String = "include_tasks") throws -> LocalPlaybook {

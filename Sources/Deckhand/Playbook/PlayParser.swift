@@ -178,7 +178,8 @@ extension LoadSession {
         case "become": keywords.become = reader.boolSetting(value, key)
         case "become_user": keywords.becomeUser = reader.string(value, key)
         case "become_method":
-            if let method = reader.string(value, key) {
+            if let written = reader.string(value, key) {
+                let method = ModuleRegistry.canonicalName(written)
                 if ["sudo", "su"].contains(method) || method.contains("{{") {
                     keywords.becomeMethod = method
                 } else {

@@ -22,7 +22,9 @@ extension LoadSession {
         }
         for folder in roleSearchFolders(searchBase: searchBase) {
             let path = ((folder as NSString).appendingPathComponent(name) as NSString).standardizingPath
-            if isDirectory(path) && hasRoleContent(path) { return path }
+            // As Ansible, a role reached through a symbolic link lives where the link points: its `../` paths
+            // (a shared task file beside the role) are resolved from there.
+            if isDirectory(path) && hasRoleContent(path) { return (path as NSString).resolvingSymlinksInPath }
         }
         return nil
     }
@@ -69,7 +71,8 @@ extension LoadSession {
         roleStack.append(path)
         defer { roleStack.removeLast() }
 
-        let roleName = (path as NSString).lastPathComponent
+        // The name it was found by (a roles path folder may be a link to it), as ansible-playbook shows it.
+        let roleName = name.contains("/") || name.hasPrefix(".") ? (path as NSString).lastPathComponent : name
         var role = Role(name: roleName, path: path)
         role.defaults = roleVariables(folder: "defaults", entry: defaultsFrom, rolePath: path, location: location)
         role.vars = roleVariables(folder: "vars", entry: varsFrom, rolePath: path, location: location)

@@ -279,7 +279,12 @@ extension LoadSession {
                                at: reader.location(action.value))
             return .task(task)
         case "import_tasks":
-            guard let file = reader.string(action.value, action.name) else {
+            // `import_tasks: file.yml` or, as Ansible also takes it, `import_tasks: {file: file.yml}`.
+            var fileNode = action.value
+            if case .mapping = action.value, let entry = reader.entries(action.value).first(where: { $0.key == "file" }) {
+                fileNode = entry.value
+            }
+            guard let file = reader.string(fileNode, action.name) else {
                 reader.fail("import_tasks needs a file name", at: action.value, text: action.name)
                 return nil
             }
