@@ -17,6 +17,10 @@ def verdicts(path):
 
 
 def case_name(playbook):
+    """A role's case by the role's name; a repository's playbook as repository/playbook.yml."""
+    folder = os.path.dirname(playbook)
+    if os.path.basename(folder) != "cases":
+        return os.path.join(os.path.basename(folder), os.path.basename(playbook))
     return os.path.basename(playbook)[: -len(".yml")] if playbook.endswith(".yml") else os.path.basename(playbook)
 
 
@@ -87,8 +91,9 @@ def ansible_rows(path):
                 status = "changed"
             else:
                 status = "ok"
-            if "include" in result.get("action", "") or result.get("include"):
-                continue  # include rows: deckhand prints them as 'included:' lines, no result
+            action = result.get("action", "").split(".")[-1]
+            if action in ("include_tasks", "include_role", "include") and status == "ok":
+                continue  # a host that includes: deckhand prints an 'included:' line (and counts it), no result row
             rows.append((normal(task["task"]["name"]), status))
     return rows
 
