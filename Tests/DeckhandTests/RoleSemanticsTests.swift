@@ -102,6 +102,8 @@ final class RoleSemanticsTests: XCTestCase {
         XCTAssertEqual(book.read("out.conf"), "# Managed by ops, do not edit\n")
     }
 
+    /// The facts read by geerlingguy's nginx, redis, postgresql, certbot, pip, git and supervisor roles and the
+    /// community.* and grafana.* roles of the ansible package, besides os_family, distribution and the like.
     func testGatheredFactsHaveWhatPopularRolesTest() async throws {
         let result = try await LocalConnection().run(try SetupModule.make([:]).probe(ModuleContext())!)
         let plan = try SetupModule.make([:]).plan(result, ModuleContext())
@@ -119,6 +121,7 @@ final class RoleSemanticsTests: XCTestCase {
         guard case .dict(let clock)? = facts["date_time"] else { return XCTFail("no ansible_date_time") }
         XCTAssertNotNil(Int(text(clock["epoch"]) ?? ""))
         XCTAssertEqual(text(facts["userspace_bits"])?.isEmpty, false)
+        XCTAssertNotNil(facts["swaptotal_mb"], "geerlingguy.swap and others compare it")
     }
 
     func testGatheringFactsFailsWhenBecomeCannotStartTheShell() throws {

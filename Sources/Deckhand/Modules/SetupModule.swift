@@ -34,7 +34,7 @@ public struct SetupModule: Module {
     echo @@env; env
     echo @@route; ip -4 route get 1.1.1.1 2>/dev/null | head -n 1
     echo @@addr; hostname -I 2>/dev/null
-    echo @@mem; cat /proc/meminfo 2>/dev/null | head -n 5
+    echo @@mem; grep -E '^(MemTotal|MemFree|SwapTotal|SwapFree):' /proc/meminfo 2>/dev/null
     echo @@cpu; nproc 2>/dev/null
     echo @@mounts; cat /proc/mounts 2>/dev/null
     echo @@df; df -P -k 2>/dev/null | tail -n +2
@@ -136,6 +136,8 @@ public struct SetupModule: Module {
             switch fields[0] {
             case "MemTotal:": facts["memtotal_mb"] = .int(kb / 1024)
             case "MemFree:": facts["memfree_mb"] = .int(kb / 1024)
+            case "SwapTotal:": facts["swaptotal_mb"] = .int(kb / 1024)
+            case "SwapFree:": facts["swapfree_mb"] = .int(kb / 1024)
             default: break
             }
         }

@@ -81,6 +81,12 @@ extension SetupModule {
             facts["real_group_id"] = gid
         }
         if let id = lines("machineid").first { facts["machine_id"] = .string(id) }
+        if let total = facts["memtotal_mb"], let free = facts["memfree_mb"] {
+            facts["memory_mb"] = .dict([
+                "real": .dict(["total": total, "free": free]),
+                "swap": .dict(["total": facts["swaptotal_mb"] ?? .int(0), "free": facts["swapfree_mb"] ?? .int(0)]),
+            ])
+        }
 
         let clock = lines("date")
         if clock.count >= 2 {
