@@ -98,13 +98,19 @@ def ansible_rows(path):
     return rows
 
 
+failures = []  # deckhand's failure messages in --check runs, shown where the statuses differ
+
+
 def deckhand_rows(path):
+    del failures[:]
     rows = []
     try:
         for line in open(path):
             event = json.loads(line)
             if event.get("event") == "host_result" and event.get("host") == "testhost":
                 rows.append((normal(event["task"]), event["status"]))
+                if event["status"] == "failed":
+                    failures.append(str(event.get("result", {}).get("msg", ""))[:200])
     except (ValueError, OSError):
         return None
     return rows
@@ -180,6 +186,8 @@ def main(argv):
             show = lambda rows: f"{rows[index][0]} -> {rows[index][1]}" if index < len(rows) else "(ended)"
             print(f"    {name}: differs at task {index + 1}: ansible {show(theirs)}; deckhand {show(ours)}"
                   f" (ansible {dict(statuses(theirs))}, deckhand {dict(statuses(ours))})")
+            if failures:
+                print(f"      deckhand failed with: {failures[0]}")
     agree = len(both_ok) + len(both_refuse)
     print(f"=== tally: {agree}/{total} verdicts agree; {len(we_refuse)} refused by deckhand "
           f"({sum(1 for k, _ in gaps if k != 'other')} missing features named above); "
