@@ -4,7 +4,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 TESTHOST := testhost/testhost
 
-.PHONY: all deps build release deb test test-webhost conformance install testhost-up testhost-down bench demo demo-down clean
+.PHONY: all deps build release deb test test-webhost conformance install testhost-up testhost-down bench demo demo-down clean role-corpus compat
 
 all: build
 
@@ -30,6 +30,15 @@ install: release
 # and bash/zsh/fish completions; depends on Debian's libssh2-1 (tools/make-deb).
 deb: deps
 	@tools/make-deb
+
+# Public roles nobody here wrote (the `ansible` package's collections, downloaded from PyPI at test time into
+# .build/role-corpus) held to ansible-playbook's verdicts; make test runs it as a step (tools/role-corpus/run).
+role-corpus:
+	@tools/role-corpus/run
+
+# The same against a folder of fetched role and playbook repositories (DECKHAND_COMPAT_DIR; skipped without it).
+compat:
+	@tools/role-corpus/run --compat "$${DECKHAND_COMPAT_DIR:-}"
 
 testhost-up: deps
 	@$(TESTHOST) up

@@ -63,6 +63,11 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("list-tasks"), help: "List the tasks each play would run, then stop.")
     var listTasks = false
 
+    @Flag(name: .customLong("syntax-check"), help: ArgumentHelp(
+        "Check the playbook with its roles and task files, then stop (no inventory needed, nothing connects).",
+        discussion: "Tasks deckhand cannot run inside include_tasks/include_role are warnings: they fail only when reached."))
+    var syntaxCheck = false
+
     @Option(name: .customLong("output"), help: ArgumentHelp(
         "human, or json: one JSON object per line per event and a final outcome object (README: Output for people and CI).",
         valueName: "format"))
@@ -101,6 +106,18 @@ struct RunCommand: AsyncParsableCommand {
             try vault.install()
         } catch let failure as DeckhandFailure {
             throw fail(failure.exitCode.rawValue, failure.message)
+        }
+        if syntaxCheck {
+            do {
+                let book = try AnsibleConfig.load().runOptions(rolesPath: rolesPath).loader.loadPlaybook(at: playbook)
+                for warning in book.warnings { stderr.write(Data(("[WARNING]: " + warning.description + "\n").utf8)) }
+            } catch let error as ValidationErrors {
+                throw fail(5, error.description)
+            } catch {
+                throw fail(5, "\(error)")
+            }
+            print("\nplaybook: \(playbook)")
+            return
         }
         // Everything is read and checked before any connection, so a bad playbook changes nothing.
         let loaded: PlaybookExecution

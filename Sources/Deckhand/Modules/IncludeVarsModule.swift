@@ -11,8 +11,9 @@ public struct IncludeVarsModule: Module {
     public static let spec = ModuleSpec(
         name: "include_vars",
         runsOnController: true, setsHostVariables: true, hostVariablesAreTemplates: true,
+        sourceFolder: "vars",
         arguments: [
-            ArgumentSpec("file", type: .path, doc: "The file (looked up in the role's files/, then beside the playbook) (free form)."),
+            ArgumentSpec("file", type: .path, doc: "The file (looked up in the role's vars/, tasks/ and folder, then the playbook's vars/ and folder) (free form)."),
             ArgumentSpec("dir", type: .path, doc: "A folder whose files are all read, in path order (a role's vars/<dir>, else beside the playbook)."),
             ArgumentSpec("depth", type: .int, default: .int(0), doc: "With dir: how many folder levels to read (1: dir itself only; 0: all)."),
             ArgumentSpec("files_matching", doc: "With dir: only files whose name this regexp finds."),

@@ -42,12 +42,15 @@ public struct ModuleSpec: Sendable {
     public var verbosityArgument: String?
     /// Its result is printed at every verbosity, not only with -v (debug; Ansible's `_ansible_verbose_always`).
     public var showsResult: Bool
+    /// The folder of a role (and of the playbook) its controller files are found in first: `files` (copy,
+    /// script), `templates` (template), `vars` (include_vars); `with_first_found` on the task searches it too.
+    public var sourceFolder: String
 
     public init(name: String, aliases: [String] = [],
                 runsOnController: Bool = false, setsHostVariables: Bool = false, hostVariablesAreTemplates: Bool = false,
                 registersFacts: Bool = true,
                 bypassesHostLoop: Bool = false, verbosityArgument: String? = nil, showsResult: Bool = false,
-                arguments: [ArgumentSpec] = [], freeFormArgument: String? = nil,
+                sourceFolder: String = "files", arguments: [ArgumentSpec] = [], freeFormArgument: String? = nil,
                 acceptsAnyArguments: Bool = false, requiredOneOf: [[String]] = [], mutuallyExclusive: [[String]] = [],
                 doc: String, example: String) {
         self.name = name
@@ -59,6 +62,7 @@ public struct ModuleSpec: Sendable {
         self.bypassesHostLoop = bypassesHostLoop
         self.verbosityArgument = verbosityArgument
         self.showsResult = showsResult
+        self.sourceFolder = sourceFolder
         self.arguments = arguments
         self.freeFormArgument = freeFormArgument
         self.acceptsAnyArguments = acceptsAnyArguments

@@ -33,16 +33,24 @@ public struct SetupModule: Module {
     echo @@env; env
     echo @@route; ip -4 route get 1.1.1.1 2>/dev/null | head -n 1
     echo @@addr; hostname -I 2>/dev/null
-    echo @@mem; cat /proc/meminfo 2>/dev/null | head -n 5
+    echo @@mem; grep -E '^(MemTotal|MemFree|SwapTotal|SwapFree):' /proc/meminfo 2>/dev/null
     echo @@cpu; nproc 2>/dev/null
     echo @@mounts; cat /proc/mounts 2>/dev/null
     echo @@df; df -P -k 2>/dev/null | tail -n +2
     echo @@end
     """
 
-    public func probe(_ context: ModuleContext) throws -> ShellCommand? { .script(SetupModule.script) }
+    public func probe(_ context: ModuleContext) throws -> ShellCommand? {
+        .script(SetupModule.script.replacingOccurrences(of: "echo @@end", with: SetupModule.platformScript + "\necho @@end"))
+    }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
+        // Nothing read (sudo refused the become user, the shell could not start): a failure, never empty facts.
+        if let probe, !probe.stdoutText.contains("@@end") {
+            let reason = probe.stderrText.trimmed
+            return ModulePlan(result: .failure("could not gather facts (exit \(probe.exitStatus))"
+                                               + (reason.isEmpty ? "" : ": " + reason)))
+        }
         var facts = SetupModule.facts(from: probe?.stdoutText ?? "")
         if !filters.isEmpty {
             facts = facts.filter { entry in filters.contains { fnmatch($0, entry.key, 0) == 0 || fnmatch($0, "ansible_" + entry.key, 0) == 0 } }
@@ -127,6 +135,8 @@ public struct SetupModule: Module {
             switch fields[0] {
             case "MemTotal:": facts["memtotal_mb"] = .int(kb / 1024)
             case "MemFree:": facts["memfree_mb"] = .int(kb / 1024)
+            case "SwapTotal:": facts["swaptotal_mb"] = .int(kb / 1024)
+            case "SwapFree:": facts["swapfree_mb"] = .int(kb / 1024)
             default: break
             }
         }
@@ -157,6 +167,7 @@ public struct SetupModule: Module {
         }
         facts["mounts"] = .list(mounts)
         facts["python_required"] = .bool(false)
+        addPlatformFacts(to: &facts, sections: sections)
         return facts
     }
 

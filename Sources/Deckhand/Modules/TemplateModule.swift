@@ -7,6 +7,7 @@ import Jinja
 public struct TemplateModule: Module {
     public static let spec = ModuleSpec(
         name: "template",
+        sourceFolder: "templates",
         arguments: [
             ArgumentSpec("src", type: .path, required: true, doc: "The Jinja template, from the role's templates/ (or beside the playbook)."),
             ArgumentSpec("dest", type: .path, required: true, aliases: ["path"], doc: "The file to write."),

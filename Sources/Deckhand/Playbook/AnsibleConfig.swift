@@ -1,7 +1,7 @@
 import Foundation
 
 /// The settings deckhand honours from an existing `ansible.cfg`, so a project's playbooks run unchanged:
-/// roles_path, inventory, remote_user, private_key_file, forks, host_key_checking and the
+/// roles_path, inventory, remote_user, private_key_file, forks, host_key_checking, ansible_managed and the
 /// privilege_escalation section. Found as Ansible finds it: `$ANSIBLE_CONFIG`, `./ansible.cfg`,
 /// `~/.ansible.cfg`, `/etc/ansible/ansible.cfg` (the first that exists); Ansible's environment variables
 /// (ANSIBLE_REMOTE_USER, ANSIBLE_ROLES_PATH, ...) win over the file.
@@ -21,6 +21,8 @@ public struct AnsibleConfig: Sendable, Hashable {
     public var becomeUser: String?
     public var becomeMethod: String?
     public var becomeAskPass: Bool?
+    /// `ansible_managed`: the text templates put in their header comment (Ansible's default: "Ansible managed").
+    public var ansibleManaged: String?
 
     public init() {}
 
@@ -60,6 +62,7 @@ public struct AnsibleConfig: Sendable, Hashable {
         options.defaultBecome = become
         options.defaultBecomeMethod = becomeMethod
         options.defaultBecomeUser = becomeUser
+        if let ansibleManaged { options.ansibleManaged = ansibleManaged }
         return options
     }
 
@@ -142,6 +145,13 @@ public struct AnsibleConfig: Sendable, Hashable {
             forks = number
         case ("defaults", "host_key_checking"):
             hostKeyChecking = try truth()
+        case ("defaults", "ansible_managed"):
+            // As Ansible's ini reader: surrounding quotes are not part of the value.
+            var text = value
+            if text.count >= 2, let first = text.first, ["\"", "'"].contains(first), text.last == first {
+                text = String(text.dropFirst().dropLast())
+            }
+            ansibleManaged = text
         case ("privilege_escalation", "become"):
             become = try truth()
         case ("privilege_escalation", "become_user"):

@@ -34,8 +34,12 @@ enum ArgumentValidator {
         for group in spec.requiredOneOf where !group.contains(where: given.contains) {
             problems.append((nil, "'\(spec.name)' needs one of: \(group.joined(separator: ", "))", nil))
         }
+        // A template may render to `omit` (`x if cond else omit`): only literal values can clash.
+        let literal = given.filter { name in
+            !arguments.contains { key, value in spec.argument(named: key)?.name == name && isTemplate(value) }
+        }
         for group in spec.mutuallyExclusive {
-            let both = group.filter(given.contains)
+            let both = group.filter(literal.contains)
             if both.count > 1 {
                 problems.append((both[1], "'\(spec.name)' takes only one of \(both.joined(separator: " and "))", nil))
             }

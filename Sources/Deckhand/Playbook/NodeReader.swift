@@ -168,7 +168,7 @@ final class NodeReader {
 
 /// Collects every validation error of a load, in the order found.
 final class ErrorCollector {
-    private(set) var errors: [ValidationError] = []
+    var errors: [ValidationError] = []
     private var fileLines: [String: [Substring]] = [:]
 
     func add(_ error: ValidationError) {

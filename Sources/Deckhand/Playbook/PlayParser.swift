@@ -80,7 +80,7 @@ extension LoadSession {
             || PlaybookKeywords.blockOnly.contains(key) {
             reader.fail("'\(key)' is a task keyword and cannot be used on a play; put it on a task under 'tasks:'",
                         at: keyNode, text: key)
-        } else if spec(named: key) != nil || PlaybookKeywords.controlActions.contains(key) {
+        } else if spec(named: key) != nil || PlaybookKeywords.isControlAction(key) {
             reader.fail("'\(key)' looks like a task written directly in the play; move it under 'tasks:'",
                         at: keyNode, text: key)
         } else {
@@ -178,7 +178,8 @@ extension LoadSession {
         case "become": keywords.become = reader.boolSetting(value, key)
         case "become_user": keywords.becomeUser = reader.string(value, key)
         case "become_method":
-            if let method = reader.string(value, key) {
+            if let written = reader.string(value, key) {
+                let method = ModuleRegistry.canonicalName(written)
                 if ["sudo", "su"].contains(method) || method.contains("{{") {
                     keywords.becomeMethod = method
                 } else {

@@ -5,10 +5,13 @@ public struct Playbook: Sendable, Hashable {
     /// Its folder (`playbook_dir`).
     public var directory: String
     public var plays: [Play]
+    /// Tasks deckhand cannot run inside include_tasks/include_role: they fail only on a host that reaches them.
+    public var warnings: [ValidationError]
 
-    public init(path: String, directory: String, plays: [Play]) {
+    public init(path: String, directory: String, plays: [Play], warnings: [ValidationError] = []) {
         self.path = path
         self.directory = directory
         self.plays = plays
+        self.warnings = warnings
     }
 }

@@ -33,6 +33,11 @@ enum PlaybookKeywords {
         "import_tasks", "include_tasks", "import_role", "include_role", "include", "meta", "import_playbook",
     ]
 
+    /// `key` is a control action, bare or qualified (`ansible.builtin.import_tasks`).
+    static func isControlAction(_ key: String) -> Bool {
+        controlActions.contains(ModuleRegistry.canonicalName(key))
+    }
+
     static let loopKinds: [String: LoopKind] = Dictionary(uniqueKeysWithValues: LoopKind.allCases.map { ($0.keyword, $0) })
 
     /// with_* lookups deckhand does not implement (told apart from unknown modules in errors).

@@ -27,7 +27,7 @@ public struct PlaybookLoader: Sendable {
                                                at: .synthetic(absolute)))
         }
         try session.finish()
-        return Playbook(path: absolute, directory: directory, plays: plays)
+        return Playbook(path: absolute, directory: directory, plays: plays, warnings: session.warnings)
     }
 
     /// Loads a task file on its own (`--list-tasks` of a task file, tests).
@@ -45,23 +45,36 @@ public struct PlaybookLoader: Sendable {
     public func loadIncludedTasks(_ include: IncludeTasks, file: String, role: RoleContext?,
                                   playbookDirectory: String, location: SourceLocation) throws -> [TaskItem] {
         let session = LoadSession(loader: self, playbookDirectory: playbookDirectory)
-        var candidates = [include.baseDirectory]
-        if let role { candidates.append((role.path as NSString).appendingPathComponent("tasks")) }
-        candidates.append(playbookDirectory)
+        let candidates = PlaybookLoader.includeFolders(include, role: role, playbookDirectory: playbookDirectory)
         guard let path = session.findFile(file, in: candidates) else {
             throw ValidationErrors([ValidationError(
                 "include_tasks: cannot find '\(file)' (looked in \(candidates.joined(separator: ", ")))",
                 at: location, offendingText: file)])
         }
+        session.dynamicIncludes = [DynamicInclude(location: location, keyword: "include_tasks", conditions: [])]
         let items = session.taskFile(at: path, role: role, handlers: false, location: location)
         try session.finish()
         return items.map { $0.applying(include.apply) }
+    }
+
+    /// The file an include_tasks of `file` reads (what ansible-playbook's "included:" line names), or nil.
+    public func includedFile(_ include: IncludeTasks, file: String, role: RoleContext?, playbookDirectory: String) -> String? {
+        LoadSession(loader: self, playbookDirectory: playbookDirectory)
+            .findFile(file, in: PlaybookLoader.includeFolders(include, role: role, playbookDirectory: playbookDirectory))
+    }
+
+    private static func includeFolders(_ include: IncludeTasks, role: RoleContext?, playbookDirectory: String) -> [String] {
+        var folders = [include.baseDirectory]
+        if let role { folders.append((role.path as NSString).appendingPathComponent("tasks")) }
+        folders.append(playbookDirectory)
+        return folders
     }
 
     /// `include_role` at run time: `name` is the rendered role name.
     public func loadIncludedRole(_ include: IncludeRole, name: String, params: OrderedDictionary<String, Value>,
                                  playbookDirectory: String, location: SourceLocation) throws -> RoleReference {
         let session = LoadSession(loader: self, playbookDirectory: playbookDirectory)
+        session.dynamicIncludes = [DynamicInclude(location: location, keyword: "include_role", conditions: [])]
         let role = session.role(named: name, searchBase: include.searchBase, tasksFrom: include.tasksFrom,
                                 handlersFrom: include.handlersFrom, defaultsFrom: include.defaultsFrom,
                                 varsFrom: include.varsFrom, location: location)
@@ -104,6 +117,10 @@ final class LoadSession {
     var roleStack: [String] = []
     /// include_tasks files already checked during this load.
     var prevalidated: Set<String> = []
+    /// The include_tasks and include_role being read through, innermost last (see `UnavailableTask`).
+    var dynamicIncludes: [DynamicInclude] = []
+    /// What deckhand cannot run inside dynamic includes: reported, not refused.
+    var warnings: [ValidationError] = []
     /// Compiles templates for syntax checks only (nothing is rendered while loading).
     lazy var templateEnvironment = Environment(options: .ansible)
 
@@ -179,8 +196,9 @@ final class LoadSession {
                 reader.fail("each play must be a mapping with 'hosts:' and tasks", at: entry)
                 continue
             }
-            if let importNode = reader.entries(entry).first(where: { $0.key == "import_playbook" }) {
-                for other in reader.entries(entry) where !["import_playbook", "name", "vars", "tags", "when"].contains(other.key) {
+            if let importNode = reader.entries(entry).first(where: { ModuleRegistry.canonicalName($0.key) == "import_playbook" }) {
+                for other in reader.entries(entry) where other.key != importNode.key
+                    && !["name", "vars", "tags", "when"].contains(other.key) {
                     reader.fail("'\(other.key)' cannot be used with import_playbook", at: other.keyNode)
                 }
                 guard let file = reader.string(importNode.value, "import_playbook") else { continue }

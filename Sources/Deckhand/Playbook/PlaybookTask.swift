@@ -66,6 +66,8 @@ public enum TaskAction: Sendable, Hashable {
     /// `include_role:` — loaded at run time.
     case includeRole(IncludeRole)
     case meta(MetaAction)
+    /// What deckhand cannot run, inside an include_tasks or include_role: fails only on a host that reaches it.
+    case unavailable(UnavailableTask)
 
     public var displayName: String {
         switch self {
@@ -73,6 +75,7 @@ public enum TaskAction: Sendable, Hashable {
         case .includeTasks: return "include_tasks"
         case .includeRole: return "include_role"
         case .meta: return "meta"
+        case .unavailable(let task): return task.module
         }
     }
 }

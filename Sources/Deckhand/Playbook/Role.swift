@@ -50,9 +50,14 @@ public struct RoleReference: Sendable, Hashable {
         self.location = location
     }
 
-    /// What a task inside this use of the role needs to know about it.
+    /// What a task inside this use of the role needs to know about it: its defaults and vars over those of
+    /// its dependencies (which Ansible shows to the role that depends on them).
     public var context: RoleContext {
-        RoleContext(name: role.name, path: role.path, defaults: role.defaults, vars: role.vars, params: params)
+        var defaults = OrderedDictionary<String, Value>()
+        collect(\.defaults, into: &defaults)
+        var vars = OrderedDictionary<String, Value>()
+        collect(\.vars, into: &vars)
+        return RoleContext(name: role.name, path: role.path, defaults: defaults, vars: vars, params: params)
     }
 
     /// The role's dependencies (first) and its own tasks, as blocks carrying this use's `RoleContext`.

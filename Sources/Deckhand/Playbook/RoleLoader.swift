@@ -22,7 +22,9 @@ extension LoadSession {
         }
         for folder in roleSearchFolders(searchBase: searchBase) {
             let path = ((folder as NSString).appendingPathComponent(name) as NSString).standardizingPath
-            if isDirectory(path) && hasRoleContent(path) { return path }
+            // As Ansible, a role reached through a symbolic link lives where the link points: its `../` paths
+            // (a shared task file beside the role) are resolved from there.
+            if isDirectory(path) && hasRoleContent(path) { return (path as NSString).resolvingSymlinksInPath }
         }
         return nil
     }
@@ -57,7 +59,9 @@ extension LoadSession {
                                        suggestion: Suggestion.nearest(name, in: availableRoles(searchBase: searchBase))))
             return nil
         }
-        let cacheKey = [path, tasksFrom, handlersFrom, defaultsFrom, varsFrom].joined(separator: "\u{0}")
+        // A role read inside a dynamic include may hold placeholders for what deckhand cannot run: kept apart.
+        let cacheKey = [path, tasksFrom, handlersFrom, defaultsFrom, varsFrom, dynamicIncludes.isEmpty ? "" : "dynamic"]
+            .joined(separator: "\u{0}")
         if let cached = roleCache[cacheKey] { return cached }
         if roleStack.contains(path) {
             errors.add(ValidationError("role '\(name)' depends on itself (\((roleStack + [path]).joined(separator: " -> ")))",
@@ -67,7 +71,8 @@ extension LoadSession {
         roleStack.append(path)
         defer { roleStack.removeLast() }
 
-        let roleName = (path as NSString).lastPathComponent
+        // The name it was found by (a roles path folder may be a link to it), as ansible-playbook shows it.
+        let roleName = name.contains("/") || name.hasPrefix(".") ? (path as NSString).lastPathComponent : name
         var role = Role(name: roleName, path: path)
         role.defaults = roleVariables(folder: "defaults", entry: defaultsFrom, rolePath: path, location: location)
         role.vars = roleVariables(folder: "vars", entry: varsFrom, rolePath: path, location: location)
@@ -191,9 +196,11 @@ extension LoadSession {
             task.action = .includeRole(include)
             if !TemplateRenderer.isTemplate(include.name) {
                 // Checked now so a misspelt role fails before the run; loaded again at run time.
-                _ = role(named: include.name, searchBase: include.searchBase, tasksFrom: include.tasksFrom,
-                         handlersFrom: include.handlersFrom, defaultsFrom: include.defaultsFrom,
-                         varsFrom: include.varsFrom, location: reader.location(action.value))
+                insideDynamicInclude("include_role", task: task, at: reader.location(action.keyNode)) {
+                    _ = role(named: include.name, searchBase: include.searchBase, tasksFrom: include.tasksFrom,
+                             handlersFrom: include.handlersFrom, defaultsFrom: include.defaultsFrom,
+                             varsFrom: include.varsFrom, location: reader.location(action.value))
+                }
             }
             return .task(task)
         }

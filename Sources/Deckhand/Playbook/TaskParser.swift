@@ -63,7 +63,7 @@ extension LoadSession {
                     reader.fail("'\(key)' cannot be used on a block; put it on the tasks inside", at: keyNode, text: key)
                 } else if PlaybookKeywords.play.contains(key) {
                     reader.fail("'\(key)' is a play keyword and cannot be used on a block", at: keyNode, text: key)
-                } else if spec(named: key) != nil || PlaybookKeywords.controlActions.contains(key) {
+                } else if spec(named: key) != nil || PlaybookKeywords.isControlAction(key) {
                     reader.fail("a block cannot also run a module ('\(key)'); put the module in a task inside 'block:'",
                                 at: keyNode, text: key)
                 } else {
@@ -91,8 +91,10 @@ extension LoadSession {
     private func task(_ node: Node, reader: NodeReader, role: RoleContext?, handlers: Bool,
                       baseDirectory: String) -> TaskItem? {
         let location = reader.location(node)
+        let errorMark = errors.errors.count
         var task = PlaybookTask(action: .meta(.noop), role: role, location: location)
         var actions: [ActionCandidate] = []
+        var unknownModules: [ActionCandidate] = []
         var argsNode: Node?
         var loopNode: (kind: LoopKind, node: Node)?
         var loopControlNode: Node?
@@ -137,7 +139,7 @@ extension LoadSession {
                     reader.fail("'\(key)' needs a 'block:' in the same entry", at: keyNode, text: key)
                 } else if PlaybookKeywords.play.contains(key) && !PlaybookKeywords.common.contains(key) && spec(named: key) == nil {
                     reader.fail("'\(key)' is a play keyword and cannot be used in a task", at: keyNode, text: key)
-                } else if PlaybookKeywords.controlActions.contains(key) || spec(named: key) != nil {
+                } else if PlaybookKeywords.isControlAction(key) || spec(named: key) != nil {
                     actions.append(ActionCandidate(name: key, keyNode: keyNode, value: value))
                 } else {
                     let known = moduleNames + Array(PlaybookKeywords.task) + Array(PlaybookKeywords.controlActions)
@@ -146,8 +148,14 @@ extension LoadSession {
                     let nearModules = Suggestion.nearest(bare, in: moduleNames, count: 3)
                     if !nearModules.isEmpty { message += "; nearest modules: " + nearModules.joined(separator: ", ") }
                     reader.fail(message, at: keyNode, text: key, suggestion: Suggestion.nearest(bare, in: known))
+                    unknownModules.append(ActionCandidate(name: key, keyNode: keyNode, value: value))
                 }
             }
+        }
+        if actions.isEmpty, unknownModules.count == 1, let unknown = unknownModules.first,
+           let unavailable = deferringErrors(since: errorMark, module: unknown.name, at: reader.location(unknown.keyNode)) {
+            task.action = .unavailable(unavailable)
+            return .task(task)
         }
         if actions.count > 1 {
             reader.fail("a task can run only one module; this one has "
@@ -267,11 +275,16 @@ extension LoadSession {
                 reader.fail("give the file once, not also in 'args'", at: argsNode, text: "args")
             }
             task.action = .includeTasks(IncludeTasks(file: file, baseDirectory: baseDirectory, apply: apply))
-            prevalidateInclude(file, baseDirectory: baseDirectory, role: role, handlers: handlers,
+            prevalidateInclude(file, task: task, baseDirectory: baseDirectory, role: role, handlers: handlers,
                                at: reader.location(action.value))
             return .task(task)
         case "import_tasks":
-            guard let file = reader.string(action.value, action.name) else {
+            // `import_tasks: file.yml` or, as Ansible also takes it, `import_tasks: {file: file.yml}`.
+            var fileNode = action.value
+            if case .mapping = action.value, let entry = reader.entries(action.value).first(where: { $0.key == "file" }) {
+                fileNode = entry.value
+            }
+            guard let file = reader.string(fileNode, action.name) else {
                 reader.fail("import_tasks needs a file name", at: action.value, text: action.name)
                 return nil
             }
@@ -324,8 +337,8 @@ extension LoadSession {
 
     /// An include_tasks whose file name is not a template is read now too, so its mistakes are reported
     /// before the run (it is read again, per host, at run time).
-    private func prevalidateInclude(_ file: String, baseDirectory: String, role: RoleContext?, handlers: Bool,
-                                    at location: SourceLocation) {
+    private func prevalidateInclude(_ file: String, task: PlaybookTask, baseDirectory: String, role: RoleContext?,
+                                    handlers: Bool, at location: SourceLocation) {
         guard !TemplateRenderer.isTemplate(file) else { return }
         var folders = [baseDirectory]
         if let role { folders.append((role.path as NSString).appendingPathComponent("tasks")) }
@@ -338,7 +351,9 @@ extension LoadSession {
         // A file that includes itself (recursion ended by a condition) is legitimate for include_tasks.
         guard !fileStack.contains(path), !prevalidated.contains(path) else { return }
         prevalidated.insert(path)
-        _ = taskFile(at: path, role: role, handlers: handlers, location: location)
+        insideDynamicInclude("include_tasks", task: task, at: task.location) {
+            _ = taskFile(at: path, role: role, handlers: handlers, location: location)
+        }
     }
 }
 

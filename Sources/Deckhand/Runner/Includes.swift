@@ -8,6 +8,7 @@ extension PlaybookRunner {
                         context: PlayContext) async {
         let execution = TaskExecution(runner: self, task: task, keywords: keywords, context: context)
         let targets = hosts.filter { execution.conditionHolds(on: $0) }
+        reportIncludeRow(execution, hosts: hosts, included: targets)
         guard let first = targets.first else { return }
         do {
             let scope = execution.scope(for: first)
@@ -48,7 +49,15 @@ extension PlaybookRunner {
                 failures.append((host, "include_tasks: " + execution.describe(error)))
             }
         }
-        fail(failures, at: includeInfo(task, hostCount: hosts.count))
+        // As ansible-playbook counts them: one ok per file (and loop item) a host includes.
+        reportIncludeRow(execution, hosts: hosts, included: groups.flatMap(\.hosts), failures: failures)
+        let loopVar = task.loop?.control.loopVar
+        for group in groups {
+            let item = loopVar.flatMap { group.vars[$0] }.map { " => (item=\($0.displayText))" } ?? ""
+            let file = options.loader.includedFile(include, file: group.path, role: task.role,
+                                                   playbookDirectory: context.play.playbookDirectory) ?? group.path
+            reporter.record(.notice("included: \(file) for \(group.hosts.map(\.name).joined(separator: ", "))\(item)"))
+        }
         for group in groups {
             let items: [TaskItem]
             do {
@@ -67,8 +76,35 @@ extension PlaybookRunner {
                 includeKeywords.vars[key] = value
                 includeKeywords.dataVars.insert(key)
             }
-            reporter.record(.notice("included: \(group.path) for \(group.hosts.map(\.name).joined(separator: ", "))"))
             await runItems(items, keywords: includeKeywords, hosts: group.hosts, context: context)
+        }
+    }
+
+    /// The include's own row, as ansible-playbook prints and counts it: its TASK banner, `skipping` for the
+    /// hosts whose `when` is false, the failures; a host counts one ok each time it is in `included`.
+    private func reportIncludeRow(_ execution: TaskExecution, hosts: [HostState], included: [HostState],
+                                  failures: [(host: HostState, message: String)] = []) {
+        guard !hosts.isEmpty else { return }
+        let info = TaskInfo(name: execution.title(on: hosts.first), location: execution.task.location,
+                            hostCount: hosts.count)
+        reporter.record(.taskStart(info))
+        for host in hosts {
+            if let failure = failures.first(where: { $0.host === host }) {
+                var result = HostTaskResult(host: host.name, status: .failed,
+                                            result: ["failed": .bool(true), "msg": .string(failure.message),
+                                                     "changed": .bool(false)])
+                result.location = execution.task.location
+                reporter.record(.hostResult(info, result))
+                host.recordFailedTask(info.name, result: result.result)
+            } else if case let inclusions = included.filter({ $0 === host }).count, inclusions > 0 {
+                host.count { $0.ok += inclusions }
+            } else {
+                host.count { $0.skipped += 1 }
+                reporter.record(.hostResult(info, HostTaskResult(
+                    host: host.name, status: .skipped,
+                    result: ["changed": .bool(false), "skipped": .bool(true),
+                             "skip_reason": .string("Conditional result was False")])))
+            }
         }
     }
 

@@ -4,7 +4,9 @@ import OrderedCollections
 
 /// Turns a task's `loop:` / `with_*:` into the list of items, per host (the source may be a template).
 enum LoopItems {
-    static func items(of loop: Loop, scope: TemplatedScope, templating: Templating) throws -> [Value] {
+    /// `sourceFolder`: the role folder the task's module reads from (with_first_found looks there first).
+    static func items(of loop: Loop, scope: TemplatedScope, templating: Templating,
+                      sourceFolder: String = "files") throws -> [Value] {
         let source = try templating.renderDeep(loop.source, scope)
         switch loop.kind {
         case .loop, .list:
@@ -34,7 +36,8 @@ enum LoopItems {
             let name = loop.kind.lookupName ?? loop.kind.keyword
             var terms = [source]
             if case .dict = source {} else { terms = try list(source, loop) }
-            return try Lookups.query(name, terms: terms, scope: scope, environment: templating.environment)
+            return try Lookups.query(name, terms: terms, scope: scope, environment: templating.environment,
+                                     sourceFolder: sourceFolder)
         case .sequence:
             return try sequence(source, loop)
         case .subelements:

@@ -162,29 +162,26 @@ extension TaskExecution {
     }
 
     func makeModuleContext(host: HostState, scope: TemplatedScope, checkMode: Bool, diffMode: Bool) -> ModuleContext {
-        let rolePath = task.role?.path
+        let search = Lookups.SearchPath(rolePath: task.role?.path, playbookDirectory: context.play.playbookDirectory)
         let playbookDirectory = context.play.playbookDirectory
         let templating = self.templating
+        let sourceFolder = task.moduleCall.flatMap { ModuleRegistry.spec(named: $0.name)?.sourceFolder } ?? "files"
         @Sendable func find(_ name: String, _ folder: String) throws -> String {
-            if name.hasPrefix("/") { return name }
-            var candidates: [String] = []
-            if let rolePath { candidates.append("\(rolePath)/\(folder)/\(name)"); candidates.append("\(rolePath)/\(name)") }
-            candidates.append("\(playbookDirectory)/\(folder)/\(name)")
-            candidates.append("\(playbookDirectory)/\(name)")
+            let candidates = search.candidates(name, in: folder)
             if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
             throw ModuleArgumentError("could not find \(name); looked in " + candidates.joined(separator: ", "))
         }
         return ModuleContext(
             hostName: host.name, checkMode: checkMode, diffMode: diffMode,
             readSourceFile: { name in
-                let path = try find(name, "files")
+                let path = try find(name, sourceFolder)
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw ModuleArgumentError("could not read \(path)")
                 }
                 return try VaultedFile.plaintext(of: data, path: path, vault: .installed)
             },
             listSourceDirectory: { name in
-                let path = try find(name, "files")
+                let path = try find(name, sourceFolder)
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
                     return nil

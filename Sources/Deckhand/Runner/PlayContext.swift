@@ -8,6 +8,10 @@ final class PlayContext: @unchecked Sendable {
     let playVars: OrderedDictionary<String, Value>
     let batch: [HostState]
     let allPlayHosts: [String]
+    /// The defaults and vars of every role of the play's `roles:`, which Ansible shows to every task of the
+    /// play below the running role's own.
+    let roleDefaults: OrderedDictionary<String, Value>
+    let roleVars: OrderedDictionary<String, Value>
     private let lock = NSLock()
     private var _ended = false
 
@@ -16,6 +20,8 @@ final class PlayContext: @unchecked Sendable {
         self.playVars = playVars
         self.batch = batch
         self.allPlayHosts = allPlayHosts
+        roleDefaults = play.roleDefaults
+        roleVars = play.roleVars
     }
 
     private var _includedHandlers: [Handler] = []

@@ -61,6 +61,7 @@ public final class PlaybookRunner: @unchecked Sendable {
     @discardableResult
     public func run(_ playbook: Playbook) async -> RunSummary {
         let started = Date()
+        for warning in playbook.warnings { reporter.record(.warning(warning.description)) }
         for play in playbook.plays {
             await run(play)
         }

@@ -31,6 +31,8 @@ public struct RunOptions: Sendable {
     public var defaultBecome: Bool?
     public var defaultBecomeMethod: String?
     public var defaultBecomeUser: String?
+    /// `ansible_managed` as templates see it (ansible.cfg's `ansible_managed`).
+    public var ansibleManaged = "Ansible managed"
     /// Set by the caller to stop the run at the next task boundary (Ctrl-C); rescue/always still run.
     public var interruption: RunInterruption?
 

@@ -13,6 +13,11 @@ extension TaskExecution {
                     "skip_reason": .string("Conditional result was False"), "false_condition": .string(condition)])
             }
         }
+        if case .unavailable(let unavailable) = task.action {
+            return HostTaskResult(host: host.name, status: .failed, result: [
+                "failed": .bool(true), "changed": .bool(false),
+                "msg": .string("deckhand cannot run '\(unavailable.module)': \(unavailable.reason)")])
+        }
         guard let call = task.moduleCall else {
             return HostTaskResult(host: host.name, status: .skipped, result: ["skipped": .bool(true)])
         }

@@ -7,7 +7,8 @@ extension TaskExecution {
     /// One scope addition per loop item (loop var, index var, label), or one empty one without a loop.
     func loopScopes(_ scope: TemplatedScope) throws -> [(OrderedDictionary<String, Value>, String?)] {
         guard let loop = task.loop else { return [([:], nil)] }
-        let items = try LoopItems.items(of: loop, scope: scope, templating: templating)
+        let sourceFolder = task.moduleCall.flatMap { ModuleRegistry.spec(named: $0.name)?.sourceFolder } ?? "files"
+        let items = try LoopItems.items(of: loop, scope: scope, templating: templating, sourceFolder: sourceFolder)
         return try items.enumerated().map { index, item in
             var vars: OrderedDictionary<String, Value> = [loop.control.loopVar: item]
             if let indexVar = loop.control.indexVar { vars[indexVar] = .int(index) }

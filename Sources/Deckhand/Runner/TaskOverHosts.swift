@@ -20,7 +20,7 @@ extension PlaybookRunner {
             guard let keywords = enterInclude(task, keywords: keywords, hosts: hosts) else { return }
             await runIncludeRole(include, task: task, keywords: keywords, hosts: hosts, context: context)
             return
-        case .module:
+        case .module, .unavailable:
             break
         }
         let execution = TaskExecution(runner: self, task: task, keywords: keywords, context: context)

@@ -15,11 +15,11 @@ extension TaskExecution {
         let role = task.role
         var layers = HostVariables.layers(of: host.name, inventory: runner.inventory, extraVars: options.extraVars,
                                           literalExtraVars: options.literalExtraVars)
-        layers.set(.roleDefaults, role?.defaults ?? [:])
+        layers.set(.roleDefaults, overlaid(context.roleDefaults, role?.defaults))
         layers.set(.facts, factVars)
         layers.set(.playVars, context.playVars)
         layers.set(.varsPrompt, options.promptedVars)
-        layers.set(.roleVars, role?.vars ?? [:])
+        layers.set(.roleVars, overlaid(context.roleVars, role?.vars))
         layers.set(.taskVars, keywords.vars, data: keywords.dataVars)
         layers.set(.setFacts, host.hostVars, data: host.hostVarsData)
         layers.set(.roleParams, role?.params ?? [:])
@@ -33,7 +33,18 @@ extension TaskExecution {
                                           groups: runner.groupsVariable, hostvars: shared.hostvars(runner))
         magic["ansible_verbosity"] = .int(options.verbosity)
         magic["ansible_play_name"] = .string(context.play.displayName)
+        magic["ansible_managed"] = .string(options.ansibleManaged)
         return TemplatedScope(layers: layers, magic: magic, renderer: templating.renderer)
+    }
+
+    /// `own` over `playWide`, without copying when one of them is empty.
+    private func overlaid(_ playWide: OrderedDictionary<String, Value>,
+                          _ own: OrderedDictionary<String, Value>?) -> OrderedDictionary<String, Value> {
+        guard let own, !own.isEmpty else { return playWide }
+        guard !playWide.isEmpty else { return own }
+        var merged = playWide
+        for (key, value) in own { merged[key] = value }
+        return merged
     }
 
     /// The task's name as the output shows it: templated with the first host's variables, as Ansible does, or

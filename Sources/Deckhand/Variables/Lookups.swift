@@ -48,8 +48,10 @@ public enum Lookups {
     }
 
     /// The plugin's results for `terms`, one value per result (a list for query()).
+    /// `sourceFolder` is where first_found looks in a role and beside the playbook: the folder of the task's
+    /// module (`vars` for include_vars, `templates` for template), as Ansible gives the lookup its subdir.
     public static func query(_ written: String, terms: [Value], options: [String: Value] = [:], scope: VariableScope?,
-                             environment: Environment) throws -> [Value] {
+                             environment: Environment, sourceFolder: String = "files") throws -> [Value] {
         let name = written.replacingOccurrences(of: "ansible.builtin.", with: "")
         let search = SearchPath(scope: scope)
         switch name {
@@ -86,7 +88,7 @@ public enum Lookups {
             for candidate in candidates {
                 let paths = folders.isEmpty ? [candidate] : folders.map { ($0 as NSString).appendingPathComponent(candidate) }
                 for path in paths {
-                    if let found = try? search.find(path, in: "files", plugin: name) { return [.string(found)] }
+                    if let found = try? search.find(path, in: sourceFolder, plugin: name) { return [.string(found)] }
                 }
             }
             if options["skip"]?.isTruthy == true { return [] }
@@ -144,9 +146,10 @@ public enum Lookups {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Where relative controller paths are looked for, as Ansible does: the role's `<kind>/`, the role, the
-    /// playbook's `<kind>/`, the playbook's folder.
-    struct SearchPath {
+    /// Where relative controller paths are looked for, as Ansible's path_dwim_relative_stack does: the role's
+    /// `<kind>/`, its tasks/ and the role itself, then the playbook's `<kind>/` and folder (`<kind>/` left out
+    /// where the name already starts with it).
+    public struct SearchPath: Sendable {
         var rolePath: String?
         var playbookDirectory: String?
 
@@ -155,11 +158,23 @@ public enum Lookups {
             playbookDirectory = (try? scope?.value(named: "playbook_dir"))??.displayText
         }
 
-        func candidates(_ name: String, in kind: String) -> [String] {
+        public init(rolePath: String?, playbookDirectory: String?) {
+            self.rolePath = rolePath
+            self.playbookDirectory = playbookDirectory
+        }
+
+        public func candidates(_ name: String, in kind: String) -> [String] {
             if name.hasPrefix("/") { return [name] }
+            let namesKind = name.split(separator: "/").first.map(String.init) == kind
             var folders: [String] = []
-            if let rolePath { folders += ["\(rolePath)/\(kind)", rolePath] }
-            if let playbookDirectory { folders += ["\(playbookDirectory)/\(kind)", playbookDirectory] }
+            if let rolePath {
+                if !namesKind { folders.append("\(rolePath)/\(kind)") }
+                folders += ["\(rolePath)/tasks", rolePath]
+            }
+            if let playbookDirectory {
+                if !namesKind { folders.append("\(playbookDirectory)/\(kind)") }
+                folders.append(playbookDirectory)
+            }
             if folders.isEmpty { folders = [FileManager.default.currentDirectoryPath] }
             return folders.map { ($0 as NSString).appendingPathComponent(name) }
         }
