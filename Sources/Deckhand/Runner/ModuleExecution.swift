@@ -162,7 +162,8 @@ extension TaskExecution {
     }
 
     func makeModuleContext(host: HostState, scope: TemplatedScope, checkMode: Bool, diffMode: Bool) -> ModuleContext {
-        let search = Lookups.SearchPath(rolePath: task.role?.path, playbookDirectory: context.play.playbookDirectory)
+        let rolePath = task.role?.path
+        let search = Lookups.SearchPath(rolePath: rolePath, playbookDirectory: context.play.playbookDirectory)
         let playbookDirectory = context.play.playbookDirectory
         let templating = self.templating
         let sourceFolder = task.moduleCall.flatMap { ModuleRegistry.spec(named: $0.name)?.sourceFolder } ?? "files"
