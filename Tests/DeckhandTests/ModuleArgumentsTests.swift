@@ -21,6 +21,12 @@ final class ModuleArgumentsTests: XCTestCase {
         XCTAssertEqual(arguments.values["day"], .string("3"))
     }
 
+    func testALoneNumberIsAListOfOneAsInAnsible() throws {
+        let uri = try UriModule.make(["url": .string("http://127.0.0.1/"), "status_code": .int(204)])
+        XCTAssertEqual(uri.statusCodes, [204])
+        XCTAssertThrowsError(try UriModule.make(["url": .string("http://127.0.0.1/"), "status_code": .dict([:])]))
+    }
+
     func testDefaultsComeFromTheSpecAndANullIsUnset() throws {
         let arguments = try ModuleArguments(["name": .string("job"), "hour": .none], spec: CronModule.spec)
         XCTAssertEqual(arguments.values["minute"], .string("*"))
@@ -109,5 +115,27 @@ extension ModuleArgumentsTests {
         _ = await runner.run(try PlaybookLoader().loadPlaybook(at: book.path("site.yml")))
         XCTAssertTrue(human.text.contains("deploy:********"), human.text)
         XCTAssertFalse(human.text.contains("hunter2"), human.text)
+    }
+}
+
+extension ModuleArgumentsTests {
+    func testAFailedAssertNamesTheConditionThatWasFalse() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              vars: { workers: 2 }
+              tasks:
+                - assert:
+                    that: [workers > 1, workers > 3]
+            """,
+        ])
+        defer { book.remove() }
+        let human = LinesBox()
+        let runner = PlaybookRunner(inventory: try Inventory.load(from: ["web1,"]), options: RunOptions(),
+            pool: ConnectionPool { LocalConnection(hostName: $0.hostName) },
+            reporter: HumanReport(terminal: false) { human.append($0) })
+        _ = await runner.run(try PlaybookLoader().loadPlaybook(at: book.path("site.yml")))
+        XCTAssertTrue(human.text.contains("Assertion failed\n    assertion: workers > 3"), human.text)
     }
 }

@@ -118,6 +118,9 @@ public struct ModuleArguments: Sendable {
             return try items.map { item in item == .none ? "" : try Self.text(item, name) }
         case .string(let text):
             return text.split(separator: ",").map { String($0).trimmed }.filter { !$0.isEmpty }
+        case .int, .double, .bool:
+            // Ansible's list type takes a lone number as a list of one (`status_code: 200`).
+            return [try Self.text(value, name)]
         default:
             throw ModuleArgumentError("argument \(name) must be a list, got \(value.shortText)")
         }

@@ -172,6 +172,8 @@ public final class HumanReport: RunReporter, @unchecked Sendable {
         if case .string(let msg)? = result["msg"] { lines.append(msg) } else if result["censored"] != nil {
             lines.append(result["censored"]?.displayText ?? "")
         } else { lines.append("the task failed") }
+        // assert: which condition was false (Ansible's result names it; "Assertion failed" alone does not).
+        if case .string(let assertion)? = result["assertion"] { lines.append(indent + "assertion: " + assertion) }
         if let cmd = result["cmd"] { lines.append(indent + "command: " + cmd.displayText) }
         if let rc = result["rc"] { lines.append(indent + "rc: " + rc.displayText) }
         if case .string(let stderr)? = result["stderr"], !stderr.isEmpty {
