@@ -329,3 +329,33 @@ final class RoleSemanticsTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("'yum'"), refused.stderr)
     }
 }
+
+extension RoleSemanticsTests {
+    func testAnsibleSearchPathIsTheRoleThenTheFolderOfTheTasksFile() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              roles: [web]
+              tasks:
+                - name: play path
+                  debug: { msg: "{{ ansible_search_path | join(',') }}" }
+            """,
+            "roles/web/tasks/main.yml": """
+            - name: role path
+              debug: { msg: "{{ ansible_search_path | join(',') }}" }
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, reporter) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0, reporter.failureReport)
+        let role = URL(fileURLWithPath: book.path("roles/web")).resolvingSymlinksInPath().path
+        let top = URL(fileURLWithPath: book.path("site.yml")).resolvingSymlinksInPath().deletingLastPathComponent().path
+        XCTAssertEqual(message(reporter, "web : role path").map { URLs($0) }, [role, role + "/tasks"])
+        XCTAssertEqual(message(reporter, "play path").map { URLs($0) }, [top])
+    }
+
+    private func URLs(_ joined: String) -> [String] {
+        joined.split(separator: ",").map { URL(fileURLWithPath: String($0)).resolvingSymlinksInPath().path }
+    }
+}

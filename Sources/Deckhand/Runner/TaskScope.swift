@@ -34,6 +34,11 @@ extension TaskExecution {
         magic["ansible_verbosity"] = .int(options.verbosity)
         magic["ansible_play_name"] = .string(context.play.displayName)
         magic["ansible_managed"] = .string(options.ansibleManaged)
+        // Ansible's task search path: the role's folder, then the folder of the file the task is written in.
+        var searchPath = role.map { [$0.path] } ?? []
+        let taskFolder = (task.location.file as NSString).deletingLastPathComponent
+        if !searchPath.contains(taskFolder) { searchPath.append(taskFolder) }
+        magic["ansible_search_path"] = .list(searchPath.map(Value.string))
         return TemplatedScope(layers: layers, magic: magic, renderer: templating.renderer)
     }
 
