@@ -168,6 +168,19 @@ final class ConformanceKeywordTests: XCTestCase {
         XCTAssertTrue(out.hasSuffix("main.yml:10:22: to count forward don't make stride negative"), out)
     }
 
+    func testTheSequenceLookupInQueryTakesKeywordArgumentsAsWithSequenceTakesItsText() throws {
+        func query(_ terms: [Value], _ options: [String: Value] = [:]) throws -> [Value] {
+            try Lookups.query("ansible.builtin.sequence", terms: terms, options: options, scope: nil,
+                              environment: Environment())
+        }
+        XCTAssertEqual(try query([], ["count": .int(3), "start": .int(10)]), ["10", "11", "12"].map(Value.string))
+        XCTAssertEqual(try query([.string("start=1 end=5 stride=2 format=web%02d")]), ["web01", "web03", "web05"].map(Value.string))
+        XCTAssertEqual(try query([.string("4-6")], ["wantlist": .bool(true)]), ["4", "5", "6"].map(Value.string))
+        XCTAssertThrowsError(try query([.string("start=1 end=3 count=2")])) {
+            XCTAssertEqual("\($0)", "can't specify both count and end in with_sequence")
+        }
+    }
+
     func testDataLookupsReshapeTheirTerms() throws {
         XCTAssertEqual(try DataLookups.query("items", terms: [.list([.int(1), .int(2)]), .int(3)]), [.int(1), .int(2), .int(3)])
         XCTAssertEqual(try DataLookups.query("indexed_items", terms: [.string("a"), .string("b")]),
