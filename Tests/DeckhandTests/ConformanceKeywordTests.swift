@@ -181,6 +181,23 @@ final class ConformanceKeywordTests: XCTestCase {
         }
     }
 
+    func testWithRandomChoicePicksOneItemOfTheList() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - set_fact: "picked={{ item }}"
+                  with_random_choice: [foo, bar]
+                - copy: { dest: "@DIR@/out", content: "{{ picked }}" }
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, _) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertTrue(["foo", "bar"].contains(try XCTUnwrap(book.read("out"))))
+    }
+
     func testDataLookupsReshapeTheirTerms() throws {
         XCTAssertEqual(try DataLookups.query("items", terms: [.list([.int(1), .int(2)]), .int(3)]), [.int(1), .int(2), .int(3)])
         XCTAssertEqual(try DataLookups.query("indexed_items", terms: [.string("a"), .string("b")]),

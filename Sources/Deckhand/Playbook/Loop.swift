@@ -48,6 +48,8 @@ public enum LoopKind: String, Sendable, Hashable, CaseIterable {
     case sequence = "with_sequence"
     /// `with_subelements:` — `[list, 'key']` -> `[parent, child]` pairs.
     case subelements = "with_subelements"
+    /// `with_random_choice:` — one item picked at random from the list.
+    case randomChoice = "with_random_choice"
 
     /// The task keyword that selects this kind.
     public var keyword: String { rawValue }

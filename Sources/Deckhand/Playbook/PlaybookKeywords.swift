@@ -42,7 +42,7 @@ enum PlaybookKeywords {
 
     /// with_* lookups deckhand does not implement (told apart from unknown modules in errors).
     static let unsupportedLookups: Set<String> = [
-        "with_random_choice", "with_flattened", "with_cartesian",
+        "with_flattened", "with_cartesian",
         "with_inventory_hostnames", "with_ini", "with_password", "with_url",
         "with_filetree", "with_community.general.filetree",
     ]

@@ -45,6 +45,8 @@ enum LoopItems {
             do { return try SequenceLookup.items(text) } catch let error as LookupError {
                 throw LoopError(error.description, loop.location)
             }
+        case .randomChoice:
+            return try list(source, loop).randomElement().map { [$0] } ?? []
         case .subelements:
             let parts = try list(source, loop)
             guard parts.count >= 2, case .string(let key) = parts[1] else {
