@@ -198,6 +198,31 @@ final class ConformanceKeywordTests: XCTestCase {
         XCTAssertTrue(["foo", "bar"].contains(try XCTUnwrap(book.read("out"))))
     }
 
+    func testVarnamesListsTheVariablesARegularExpressionFinds() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              vars: { qa_1: a }
+              tasks:
+                - set_fact: { qz_1: hello, qz_2: world, qz_: no }
+                - copy:
+                    dest: "@DIR@/out"
+                    content: "{{ lookup('varnames', '^qz_.+', '^qa', wantlist=True) | sort | join(',') }}"
+                - set_fact: { broken: "{{ lookup('varnames', '*') }}" }
+                  register: glob
+                  ignore_errors: true
+                - copy: { dest: "@DIR@/error", content: "{{ glob.msg }}" }
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, _) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertEqual(book.read("out"), "qa_1,qz_1,qz_2")
+        XCTAssertTrue(book.read("error")?.contains("Unable to use \"*\" as a search parameter: nothing to repeat") ?? false,
+                      book.read("error") ?? "")
+    }
+
     func testDataLookupsReshapeTheirTerms() throws {
         XCTAssertEqual(try DataLookups.query("items", terms: [.list([.int(1), .int(2)]), .int(3)]), [.int(1), .int(2), .int(3)])
         XCTAssertEqual(try DataLookups.query("indexed_items", terms: [.string("a"), .string("b")]),

@@ -5,7 +5,7 @@ import OrderedCollections
 /// Ansible's lookup plugins that deckhand has, run on the controller: `lookup('file', 'key.pub')`,
 /// `query('fileglob', '*.conf')` (also `q`), and the `with_file:`-style loops built on them.
 public enum Lookups {
-    public static let names = ["env", "file", "fileglob", "first_found", "lines", "pipe", "sequence", "template", "vars"]
+    public static let names = ["env", "file", "fileglob", "first_found", "lines", "pipe", "sequence", "template", "varnames", "vars"]
         + DataLookups.names
 
     /// Registers `lookup`, `query` and `q` on `environment`; they read `playbook_dir`, `role_path` and other
@@ -107,6 +107,9 @@ public enum Lookups {
                 .string(try TemplateFile.render(path: try search.find(term.displayText, in: "templates", plugin: name),
                                                 scope: scope))
             }
+        case "varnames":
+            guard let scope = scope as? TemplatedScope else { throw LookupError("the varnames lookup needs the task's variables") }
+            return try VariableNames.matching(terms, in: scope).map(Value.string)
         case "sequence":
             // query('sequence', count=5, start=10): the keyword arguments alone make one sequence.
             let texts = terms.isEmpty ? [""] : terms.map(\.displayText)
