@@ -21,6 +21,23 @@ final class AnsibleFilterConformanceTests: XCTestCase {
         XCTAssertThrowsError(try render("{{ show(*phrases, *phrases) }}"), "one * per call, as in Jinja2")
     }
 
+    func testUrldecodeUndoesUrlencodeAndUrlsplitNamesTheParts() throws {
+        let encoded = "key%3D%22%40%7B%7D%C3%A9%26%25%C2%A3%20foo%20bar%20%27%28%3B%5C%3C%3E%22%22%C2%B0%29"
+        XCTAssertEqual(try render("{{ s | urldecode }}", ["s": .string(encoded)]), "key=\"@{}é&%£ foo bar '(;\\<>\"\"°)")
+        XCTAssertEqual(try render("{{ 'a+b%20c' | urldecode }}"), "a b c")
+        let url = "'http://mary:MySecret@www.Acme.com:9000/dir/index.html?query=term#fragment'"
+        XCTAssertEqual(try render("{{ \(url) | urlsplit('hostname') }}"), "www.acme.com")
+        XCTAssertEqual(try render("{{ \(url) | urlsplit('port') + 1 }}"), "9001")
+        XCTAssertEqual(try render("{{ \(url) | urlsplit }}"),
+                       "{'fragment': 'fragment', 'hostname': 'www.acme.com', 'netloc': 'mary:MySecret@www.Acme.com:9000', "
+                       + "'password': 'MySecret', 'path': '/dir/index.html', 'port': 9000, 'query': 'query=term', 'scheme': 'http', "
+                       + "'username': 'mary'}")
+        XCTAssertEqual(try render("{{ '/just/a/path' | urlsplit('hostname') is none }}"), "True")
+        XCTAssertThrowsError(try render("{{ \(url) | urlsplit('bad_filter') }}")) {
+            XCTAssertTrue("\($0)".contains("unknown URL component: bad_filter"), "\($0)")
+        }
+    }
+
     func testZipPairsItemsUpToTheShortestAndZipLongestFills() throws {
         XCTAssertEqual(try render("{{ [1, 2, 3] | zip(['a', 'b']) | list }}"), "[(1, 'a'), (2, 'b')]")
         XCTAssertEqual(try render("{{ [1] | zip_longest(['a', 'b'], fillvalue='-') | list }}"), "[(1, 'a'), ('-', 'b')]")
