@@ -223,6 +223,32 @@ final class ConformanceKeywordTests: XCTestCase {
                       book.read("error") ?? "")
     }
 
+    func testAWithLoopOverOneMappingLoopsOnceAndWithTogetherOfNothingFails() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - debug: { var: item }
+                  with_indexed_items: { a: 1, b: 2 }
+                  register: indexed
+                - block:
+                    - name: nothing together
+                      debug: { msg: "{{ item }}" }
+                      with_together: []
+                  rescue:
+                    - copy:
+                        dest: "@DIR@/out"
+                        content: "{{ indexed.results | length }} {{ indexed.results[0].item[0] }} {{ indexed.results[0].item[1].b }}; {{ ansible_failed_result.msg }}"
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, _) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0)
+        let out = try XCTUnwrap(book.read("out"))
+        XCTAssertTrue(out.hasPrefix("1 0 2; ") && out.hasSuffix("site.yml:10:26: with_together requires at least one element in each list"), out)
+    }
+
     func testDataLookupsReshapeTheirTerms() throws {
         XCTAssertEqual(try DataLookups.query("items", terms: [.list([.int(1), .int(2)]), .int(3)]), [.int(1), .int(2), .int(3)])
         XCTAssertEqual(try DataLookups.query("indexed_items", terms: [.string("a"), .string("b")]),

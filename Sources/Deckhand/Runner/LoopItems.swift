@@ -25,6 +25,9 @@ enum LoopItems {
             return try list(source, loop).enumerated().map { .list([.int($0.offset), $0.element]) }
         case .together:
             let lists = try list(source, loop).map { try list($0, loop) }
+            guard !lists.isEmpty else {
+                throw LoopError("with_together requires at least one element in each list", loop.location)
+            }
             let count = lists.map(\.count).max() ?? 0
             return (0..<count).map { index in .list(lists.map { index < $0.count ? $0[index] : .none }) }
         case .nested:
@@ -63,8 +66,8 @@ enum LoopItems {
         switch value {
         case .list(let items): return items
         case .none: return []
-        // with_list of one mapping is a list of that mapping, as Ansible's listify gives.
-        case .dict where loop.kind == .list: return [value]
+        // A with_* loop over one mapping loops once, over that mapping, as Ansible's listify gives.
+        case .dict where loop.kind != .loop: return [value]
         case .string(let text) where loop.kind != .loop:
             return text.split(separator: ",").map { .string(String($0).trimmed) }
         default:
