@@ -249,6 +249,23 @@ final class ConformanceKeywordTests: XCTestCase {
         XCTAssertTrue(out.hasPrefix("1 0 2; ") && out.hasSuffix("site.yml:10:26: with_together requires at least one element in each list"), out)
     }
 
+    func testSubelementsFollowDottedKeysAndSkipMissingOnes() throws {
+        let users: Value = .list([
+            .dict(["name": .string("alice"), "mysql": .dict(["privs": .list([.string("a.*:ALL"), .string("b.*:ALL")])])]),
+            .dict(["name": .string("bob")]),
+        ])
+        let pairs = try SubelementsLookup.items([users, .string("mysql.privs"), .dict(["skip_missing": .bool(true)])])
+        XCTAssertEqual(pairs.count, 2)
+        XCTAssertEqual(pairs.first, .list([.dict(["name": .string("alice"), "mysql": .dict([:])]), .string("a.*:ALL")]),
+                       "the parent without the list, as Ansible gives it")
+        XCTAssertThrowsError(try SubelementsLookup.items([users, .string("mysql.privs")])) {
+            XCTAssertTrue("\($0)".hasPrefix("could not find 'mysql' key in iterated item"), "\($0)")
+        }
+        XCTAssertThrowsError(try SubelementsLookup.items([.bool(true), .string("x")])) {
+            XCTAssertTrue("\($0)".contains("first a dict or a list, second a string"), "\($0)")
+        }
+    }
+
     func testDataLookupsReshapeTheirTerms() throws {
         XCTAssertEqual(try DataLookups.query("items", terms: [.list([.int(1), .int(2)]), .int(3)]), [.int(1), .int(2), .int(3)])
         XCTAssertEqual(try DataLookups.query("indexed_items", terms: [.string("a"), .string("b")]),

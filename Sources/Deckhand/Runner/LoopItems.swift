@@ -51,13 +51,8 @@ enum LoopItems {
         case .randomChoice:
             return try list(source, loop).randomElement().map { [$0] } ?? []
         case .subelements:
-            let parts = try list(source, loop)
-            guard parts.count >= 2, case .string(let key) = parts[1] else {
-                throw LoopError("with_subelements expects [list, 'key']", loop.location)
-            }
-            return try list(parts[0], loop).flatMap { parent -> [Value] in
-                guard case .dict(let dict) = parent, let children = dict[key] else { return [] }
-                return try list(children, loop).map { .list([parent, $0]) }
+            do { return try SubelementsLookup.items(try list(source, loop)) } catch let error as LookupError {
+                throw LoopError(error.description, loop.location)
             }
         }
     }
