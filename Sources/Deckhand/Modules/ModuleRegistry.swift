@@ -25,6 +25,7 @@ public enum ModuleRegistry {
         FilesystemModule.self,
         FindModule.self,
         GatherFactsModule.self,
+        GetentModule.self,
         GetUrlModule.self,
         GitModule.self,
         GroupByModule.self,
