@@ -177,6 +177,9 @@ final class ConformanceKeywordTests: XCTestCase {
         XCTAssertEqual(try query([], ["count": .int(3), "start": .int(10)]), ["10", "11", "12"].map(Value.string))
         XCTAssertEqual(try query([.string("start=1 end=5 stride=2 format=web%02d")]), ["web01", "web03", "web05"].map(Value.string))
         XCTAssertEqual(try query([.string("4-6")], ["wantlist": .bool(true)]), ["4", "5", "6"].map(Value.string))
+        XCTAssertEqual(try query([.string("count=5 start=0")], ["stride": .int(-1)]).count, 7,
+                       "Ansible's count arithmetic with a negative stride: 0 down to -6")
+        XCTAssertEqual(try query([]), [], "no arguments, no numbers")
         XCTAssertThrowsError(try query([.string("start=1 end=3 count=2")])) {
             XCTAssertEqual("\($0)", "can't specify both count and end in with_sequence")
         }
@@ -290,6 +293,29 @@ final class ConformanceKeywordTests: XCTestCase {
         XCTAssertNil(try empty.probe(ModuleContext()))
         XCTAssertEqual(try empty.plan(nil, ModuleContext()).result.msg,
                        "Invalid split value. The value must be a non-empty string")
+    }
+
+    func testDebugVarFailsOnAFailingFilterAndTheLoopVarIsNamed() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - debug: { var: "'http://h/' | urlsplit('nope')" }
+                  register: bad
+                  ignore_errors: true
+                - debug: { var: never_defined }
+                  register: undefined
+                - set_fact: { seen: "{{ ansible_loop_var }}" }
+                  loop: [1]
+                  loop_control: { loop_var: alvin }
+                - copy: { dest: "@DIR@/out", content: "{{ bad is failed }} {{ undefined.never_defined }} {{ seen }}" }
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, _) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertEqual(book.read("out"), "True VARIABLE IS NOT DEFINED! alvin")
     }
 
     func testDataLookupsReshapeTheirTerms() throws {

@@ -30,7 +30,15 @@ public struct DebugModule: Module {
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
         if let variable {
-            var value = (try? context.evaluate(variable)) ?? .string("VARIABLE IS NOT DEFINED!")
+            var value: Value
+            do {
+                value = try context.evaluate(variable)
+            } catch let error as TemplateError where [.filter, .type, .runtime].contains(error.kind) {
+                // A filter or lookup that fails is the task's failure, as in Ansible; only undefined is shown.
+                return ModulePlan(result: .failure("\(variable): \(error.message)"))
+            } catch {
+                value = .string("VARIABLE IS NOT DEFINED!")
+            }
             // An undefined attribute evaluates to Undefined rather than throwing; both print as Ansible does.
             if case .undefined = value { value = .string("VARIABLE IS NOT DEFINED!") }
             return .unchanged(ModuleResult(values: [variable: value]))

@@ -10,7 +10,8 @@ extension TaskExecution {
         let sourceFolder = task.moduleCall.flatMap { ModuleRegistry.spec(named: $0.name)?.sourceFolder } ?? "files"
         let items = try LoopItems.items(of: loop, scope: scope, templating: templating, sourceFolder: sourceFolder)
         return try items.enumerated().map { index, item in
-            var vars: OrderedDictionary<String, Value> = [loop.control.loopVar: item]
+            var vars: OrderedDictionary<String, Value> = [loop.control.loopVar: item,
+                                                          "ansible_loop_var": .string(loop.control.loopVar)]
             if let indexVar = loop.control.indexVar { vars[indexVar] = .int(index) }
             if loop.control.extended {
                 var extended: OrderedDictionary<String, Value> = [

@@ -5,7 +5,7 @@ import OrderedCollections
 /// Ansible's lookup plugins that deckhand has, run on the controller: `lookup('file', 'key.pub')`,
 /// `query('fileglob', '*.conf')` (also `q`), and the `with_file:`-style loops built on them.
 public enum Lookups {
-    public static let names = ["env", "file", "fileglob", "first_found", "lines", "pipe", "sequence", "template", "varnames", "vars"]
+    public static let names = ["env", "file", "fileglob", "first_found", "lines", "pipe", "sequence", "subelements", "template", "varnames", "vars"]
         + DataLookups.names
 
     /// Registers `lookup`, `query` and `q` on `environment`; they read `playbook_dir`, `role_path` and other
@@ -29,7 +29,9 @@ public enum Lookups {
         var options = kwargs
         let wantList = wantList || options.removeValue(forKey: "wantlist")?.isTruthy == true
         let errors = options.removeValue(forKey: "errors").map(\.displayText) ?? "strict"
-        let terms = args.dropFirst().flatMap { term -> [Value] in
+        // Lookups that read their terms as a structure get them as written; the others, one list of terms.
+        let structured = ["subelements", "together", "nested"].contains(written.replacingOccurrences(of: "ansible.builtin.", with: ""))
+        let terms = structured ? Array(args.dropFirst()) : args.dropFirst().flatMap { term -> [Value] in
             if case .list(let items) = term { return items }
             return [term]
         }
@@ -110,8 +112,12 @@ public enum Lookups {
         case "varnames":
             guard let scope = scope as? TemplatedScope else { throw LookupError("the varnames lookup needs the task's variables") }
             return try VariableNames.matching(terms, in: scope).map(Value.string)
+        case "subelements":
+            return try SubelementsLookup.items(terms)
         case "sequence":
             // query('sequence', count=5, start=10): the keyword arguments alone make one sequence.
+            let settings = options.keys.filter { ["start", "end", "count", "stride", "format"].contains($0) }
+            if terms.isEmpty && settings.isEmpty { return [] }
             let texts = terms.isEmpty ? [""] : terms.map(\.displayText)
             return try texts.flatMap { try SequenceLookup.items($0, defaults: options) }
         case "vars":

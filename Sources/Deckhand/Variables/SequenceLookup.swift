@@ -63,8 +63,9 @@ enum SequenceLookup {
             var end = self.end
             if let count {
                 guard end == nil else { throw LookupError("can't specify both count and end in with_sequence") }
-                guard count > 0 else { return [] }
-                end = start + (count - 1) * stride
+                guard count != 0 else { return [] }
+                // Ansible's arithmetic, kept for its answers: with a negative stride, count=5 gives 7 numbers.
+                end = start + count * stride - 1
             }
             guard let end else { throw LookupError("must specify count or end in with_sequence") }
             if stride > 0 && end < start { throw LookupError("to count backwards make stride negative") }
