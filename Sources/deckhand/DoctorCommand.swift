@@ -47,7 +47,7 @@ struct DoctorCommand: AsyncParsableCommand {
         let failed = checks.filter { $0.verdict == .fail }.count
         let warned = checks.filter { $0.verdict == .warn }.count
         let tally = "\(stage): \(checks.count) checks, \(failed) failed, \(warned) warning\(warned == 1 ? "" : "s")"
-        if failed > 0 { try run.fail(tally, exitCode: .failed) }
+        if failed > 0 { try run.fail(tally, exitCode: DeckhandExit.failed.rawValue) }
         try run.finish(tally, action: "doctor")
     }
 }

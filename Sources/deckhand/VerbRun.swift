@@ -88,19 +88,15 @@ struct VerbRun {
             }
             return
         }
-        let line = "\(action) failed on \(target.name): \(summary.failureReason)"
-        Terminal.error(line)
-        JSONOutcome.write(ok: false, exitCode: summary.exitCode, message: line, checkMode: checkMode, fields: outcomeFields)
-        throw ExitCode(summary.exitCode)
+        try fail("\(action) failed on \(target.name): \(summary.failureReason)", exitCode: summary.exitCode)
     }
 
-    /// Ends a verb whose playbook ran but whose outcome is a failure (doctor's failed checks): `line` on stderr
-    /// (and as the JSON outcome), exit `exitCode`.
-    func fail(_ line: String, exitCode: DeckhandExit) throws {
-        JSONOutcome.rename(verb.rawValue)
+    /// Ends the verb as failed: `line` on stderr (and as the JSON outcome), exit `exitCode`. For a failed run,
+    /// and for a verb whose playbook ran but whose outcome is a failure (doctor's failed checks).
+    func fail(_ line: String, exitCode: Int32) throws {
         Terminal.error(line)
-        JSONOutcome.write(ok: false, exitCode: exitCode.rawValue, message: line, checkMode: checkMode, fields: outcomeFields)
-        throw exitCode.code
+        JSONOutcome.write(ok: false, exitCode: exitCode, message: line, checkMode: checkMode, fields: outcomeFields)
+        throw ExitCode(exitCode)
     }
 
     /// The outcomes the verb's playbook named (first host's values), and the counts of the recap, for JSON.

@@ -271,23 +271,20 @@ final class ConformanceKeywordTests: XCTestCase {
     }
 
     func testGetentMapsEachEntrysFirstFieldToTheRest() throws {
-        func answer(_ status: Int32, _ text: String = "") -> CommandResult {
-            CommandResult(exitStatus: status, stdout: Data(text.utf8), stderr: Data())
-        }
         func entries(_ plan: ModulePlan, _ database: String) -> OrderedDictionary<String, Value> {
             if case .dict(let entries)? = plan.result.facts["getent_" + database] { return entries }
             return [:]
         }
         let passwd = try GetentModule.make(["database": .string("passwd")])
-        let users = entries(try passwd.plan(answer(0, "root:x:0:0:root:/root:/bin/bash\nbin:x:2:2::/bin:/sbin/nologin\n"),
+        let users = entries(try passwd.plan(recordedOutput("root:x:0:0:root:/root:/bin/bash\nbin:x:2:2::/bin:/sbin/nologin\n"),
                                             ModuleContext()), "passwd")
         XCTAssertEqual(users["root"], .list(["x", "0", "0", "root", "/root", "/bin/bash"].map(Value.string)))
         XCTAssertEqual(users["bin"], .list(["x", "2", "2", "", "/bin", "/sbin/nologin"].map(Value.string)))
         let hosts = try GetentModule.make(["database": .string("hosts"), "key": .string("localhost")])
-        let names = entries(try hosts.plan(answer(0, "::1    localhost ip6-localhost\n"), ModuleContext()), "hosts")
+        let names = entries(try hosts.plan(recordedOutput("::1    localhost ip6-localhost\n"), ModuleContext()), "hosts")
         XCTAssertEqual(names["::1"], .list(["localhost", "ip6-localhost"].map(Value.string)), "whitespace splits hosts")
         let missing = try GetentModule.make(["database": .string("passwd"), "key": .string("nobody-here")])
-        XCTAssertEqual(try missing.plan(answer(2), ModuleContext()).result.msg,
+        XCTAssertEqual(try missing.plan(recordedOutput("", status: 2), ModuleContext()).result.msg,
                        "One or more supplied key could not be found in the database.")
         let empty = try GetentModule.make(["database": .string("group"), "split": .string("")])
         XCTAssertNil(try empty.probe(ModuleContext()))

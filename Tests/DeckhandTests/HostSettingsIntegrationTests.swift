@@ -28,17 +28,7 @@ final class HostSettingsIntegrationTests: XCTestCase {
     }
 
     @discardableResult
-    private func shell(_ script: String) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try? process.run()
-        process.waitUntilExit()
-        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    private func shell(_ script: String) -> String { LoopbackHost.shell(script) }
 
     private func status(_ events: RecordingReporter, _ task: String) -> TaskStatus? { events.results(ofTask: task).first?.status }
 

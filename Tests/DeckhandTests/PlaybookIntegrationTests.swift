@@ -19,6 +19,22 @@ extension RecordingReporter {
 }
 
 enum LoopbackHost {
+    /// What `script` prints run by /bin/sh on this machine (the loopback host itself), trimmed; stderr dropped.
+    /// For a test that sets up or inspects the host beside deckhand.
+    @discardableResult
+    static func shell(_ script: String) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try? process.run()
+        process.waitUntilExit()
+        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     static let directory: String = {
         if let configured = ProcessInfo.processInfo.environment["DECKHAND_TESTHOST_DIR"], !configured.isEmpty {
             return configured

@@ -30,7 +30,7 @@ public enum Lookups {
         let wantList = wantList || options.removeValue(forKey: "wantlist")?.isTruthy == true
         let errors = options.removeValue(forKey: "errors").map(\.displayText) ?? "strict"
         // Lookups that read their terms as a structure get them as written; the others, one list of terms.
-        let structured = ["subelements", "together", "nested"].contains(written.replacingOccurrences(of: "ansible.builtin.", with: ""))
+        let structured = ["subelements", "together", "nested"].contains(pluginName(written))
         let terms = structured ? Array(args.dropFirst()) : args.dropFirst().flatMap { term -> [Value] in
             if case .list(let items) = term { return items }
             return [term]
@@ -54,7 +54,7 @@ public enum Lookups {
     /// module (`vars` for include_vars, `templates` for template), as Ansible gives the lookup its subdir.
     public static func query(_ written: String, terms: [Value], options: [String: Value] = [:], scope: VariableScope?,
                              environment: Environment, sourceFolder: String = "files") throws -> [Value] {
-        let name = written.replacingOccurrences(of: "ansible.builtin.", with: "")
+        let name = pluginName(written)
         let search = SearchPath(scope: scope)
         switch name {
         case "env":
@@ -116,8 +116,7 @@ public enum Lookups {
             return try SubelementsLookup.items(terms)
         case "sequence":
             // query('sequence', count=5, start=10): the keyword arguments alone make one sequence.
-            let settings = options.keys.filter { ["start", "end", "count", "stride", "format"].contains($0) }
-            if terms.isEmpty && settings.isEmpty { return [] }
+            if terms.isEmpty && options.keys.allSatisfy({ !SequenceLookup.settingNames.contains($0) }) { return [] }
             let texts = terms.isEmpty ? [""] : terms.map(\.displayText)
             return try texts.flatMap { try SequenceLookup.items($0, defaults: options) }
         case "vars":
@@ -131,6 +130,11 @@ public enum Lookups {
             throw LookupError("the lookup plugin '\(written)' is not supported; deckhand has "
                               + names.joined(separator: ", ") + " (for anything else, compute the value with `pipe`)")
         }
+    }
+
+    /// The plugin as deckhand names it: `ansible.builtin.file` is `file`.
+    private static func pluginName(_ written: String) -> String {
+        written.replacingOccurrences(of: "ansible.builtin.", with: "")
     }
 
     private static func list(_ value: Value?) -> [String] {

@@ -5,17 +5,20 @@ import Jinja
 /// format=web%02d` (or `count=`), or the shortcut `[start-]end[/stride][:format]`, with Ansible's error messages
 /// (which name with_sequence whichever way it was called).
 enum SequenceLookup {
+    /// The words a sequence takes (as `name=value` in its text, or as a query's keyword arguments).
+    static let settingNames: Set<String> = ["start", "end", "count", "stride", "format"]
+
     /// The items of one term, `defaults` (a query's keyword arguments) applying before the term's own.
     static func items(_ text: String, defaults: [String: Value] = [:]) throws -> [Value] {
         var settings = Settings()
-        for (key, value) in defaults.sorted(by: { $0.key < $1.key }) where Settings.names.contains(key) {
+        for (key, value) in defaults.sorted(by: { $0.key < $1.key }) where settingNames.contains(key) {
             try settings.set(key, value.displayText)
         }
         if text.contains("=") {
             var unknown: [String] = []
             for word in text.split(separator: " ") {
                 let pair = word.split(separator: "=", maxSplits: 1).map(String.init)
-                guard pair.count == 2, Settings.names.contains(pair[0]) else {
+                guard pair.count == 2, settingNames.contains(pair[0]) else {
                     unknown.append(pair.first ?? String(word))
                     continue
                 }
@@ -37,7 +40,6 @@ enum SequenceLookup {
     }
 
     private struct Settings {
-        static let names: Set<String> = ["start", "end", "count", "stride", "format"]
         var start = 1, end: Int?, count: Int?, stride = 1, format = "%d"
 
         mutating func set(_ name: String, _ given: String) throws {
