@@ -5,7 +5,7 @@ import OrderedCollections
 /// Ansible's lookup plugins that deckhand has, run on the controller: `lookup('file', 'key.pub')`,
 /// `query('fileglob', '*.conf')` (also `q`), and the `with_file:`-style loops built on them.
 public enum Lookups {
-    public static let names = ["env", "file", "fileglob", "first_found", "lines", "pipe", "sequence", "subelements", "template", "varnames", "vars"]
+    public static let names = ["env", "file", "fileglob", "first_found", "lines", "password", "pipe", "sequence", "subelements", "template", "varnames", "vars"]
         + DataLookups.names
 
     /// Registers `lookup`, `query` and `q` on `environment`; they read `playbook_dir`, `role_path` and other
@@ -103,6 +103,9 @@ public enum Lookups {
                 return output.split(separator: "\n", omittingEmptySubsequences: false).dropLast(output.hasSuffix("\n") ? 1 : 0)
                     .map { .string(String($0)) }
             }
+        case "password":
+            return try PasswordLookup.passwords(terms, options: options, playbookDirectory: search.playbookDirectory)
+                .map(Value.string)
         case "template":
             guard let scope else { throw LookupError("the template lookup needs the task's variables") }
             return try terms.map { term in
