@@ -44,6 +44,10 @@ final class AssembleKnownHostsIntegrationTests: XCTestCase {
               assemble: { src: "{{ base }}/conf.d", dest: "{{ base }}/site.conf", delimiter: "# --" }
             - name: from the controller
               assemble: { src: parts/, dest: "{{ base }}/controller.conf", remote_src: false }
+              diff: true
+              register: assembled
+            - assert: { that: ["assembled.diff.after == 'first\\nfrom the controller\\n'"] }
+              when: assembled is changed
             - name: trust git
               known_hosts: { path: "{{ base }}/known_hosts", name: git.example.com, key: "{{ key }}", hash_host: true }
               register: trusted
@@ -67,5 +71,22 @@ final class AssembleKnownHostsIntegrationTests: XCTestCase {
 
         let again = try await play(tasks)
         XCTAssertEqual(names.map { again.results(ofTask: $0).first?.status }, [.ok, .ok, .ok])
+    }
+
+    func testKnownHostsPathStartingWithATildeIsInTheLoginUsersHome() async throws {
+        let name = ".deckhand-known-hosts-\(UUID().uuidString)"
+        let events = try await play("""
+            - name: trust git
+              known_hosts: { path: "~/\(name)", name: git.example.com, key: "{{ key }}" }
+              register: trusted
+            - command: { argv: [cat, "{{ trusted.path }}"] }
+              register: written
+            - file: { path: "{{ trusted.path }}", state: absent }
+            - assert:
+                that:
+                  - trusted.path is not search('~') and trusted.path.endswith('/\(name)')
+                  - written.stdout == key
+        """)
+        XCTAssertEqual(events.results(ofTask: "trust git").first?.status, .changed)
     }
 }
