@@ -147,7 +147,8 @@ extension TaskExecution {
         let registered = result.registered
         guard case .dict(var dict) = registered else { throw ModuleArgumentError("internal: result is not a dict") }
         if !spec.registersFacts { dict.removeValue(forKey: "ansible_facts") }
-        if diffMode, !result.diffs.isEmpty {
+        // A module that registers its diff as Ansible's does (one mapping: assemble, known_hosts) keeps it.
+        if diffMode, !result.diffs.isEmpty, dict["diff"] == nil {
             dict["diff"] = .list(result.diffs.map { .dict(["before_header": .string($0.beforeHeader), "after_header": .string($0.afterHeader),
                                                            "before": .string($0.before), "after": .string($0.after)]) })
         }
