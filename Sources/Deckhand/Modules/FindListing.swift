@@ -16,6 +16,8 @@ struct FindListing {
     private(set) var skipped: OrderedDictionary<String, Value> = [:]
     private(set) var warnings: [String] = []
     private(set) var limitReached = false
+    /// Folders the walk could not enter: reported in skipped_paths without a warning, as Ansible's find does.
+    private var walkErrors: OrderedDictionary<String, Value> = [:]
 
     /// One entry of the host's listing.
     private struct Entry {
@@ -53,6 +55,17 @@ struct FindListing {
             case "@@skip":
                 if !roots.isEmpty { roots[roots.count - 1].problem = "'\(roots[roots.count - 1].path)' is not a directory" }
                 index += 1
+            case "@@errors" where index + 1 < fields.count:
+                // find's complaints (LC_ALL=C): "find: 'PATH': Permission denied", as Python's OSError text.
+                for line in fields[index + 1].split(separator: "\n") {
+                    guard let open = line.firstIndex(of: "'"), let close = line.range(of: "': ", options: .backwards),
+                          open < close.lowerBound else { continue }
+                    let path = String(line[line.index(after: open)..<close.lowerBound])
+                    let reason = String(line[close.upperBound...])
+                    let number = ["Permission denied": "13", "No such file or directory": "2"][reason].map { "[Errno \($0)] " } ?? ""
+                    walkErrors[path] = .string("\(number)\(reason): '\(path)'")
+                }
+                index += 2
             case "@@badenc":
                 if !roots.isEmpty { roots[roots.count - 1].problem = "unknown encoding: \(module.encoding ?? "utf-8")" }
                 index += 1
@@ -107,7 +120,7 @@ struct FindListing {
         result["files"] = .list(files)
         result["matched"] = .int(files.count)
         result["examined"] = .int(examined)
-        result["skipped_paths"] = .dict(skipped)
+        result["skipped_paths"] = .dict(walkErrors.merging(skipped) { $1 })
         if !warnings.isEmpty { result["warnings"] = .list(warnings.map(Value.string)) }
         return result
     }

@@ -11,7 +11,7 @@ public struct FindModule: Module {
     public static let spec = ModuleSpec(
         name: "find",
         arguments: [
-            ArgumentSpec("paths", type: .list, required: true, aliases: ["name", "path"], doc: "Directories to search."),
+            ArgumentSpec("paths", type: .pathList, required: true, aliases: ["name", "path"], doc: "Directories to search."),
             ArgumentSpec("patterns", type: .list, default: .list([]), aliases: ["pattern"], doc: "Shell globs (or regexes with use_regex) the base name must match, any of them."),
             ArgumentSpec("excludes", type: .list, aliases: ["exclude"], doc: "Globs (or regexes) of base names to leave out."),
             ArgumentSpec("contains", doc: "A regular expression a regular file's contents must match: at the start of some line, or anywhere with read_whole_file."),
@@ -158,24 +158,23 @@ public struct FindModule: Module {
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
         // Host time first, so ages are measured against the host's clock; then per path a marker, find's
-        // records, and the content pass.
-        var parts: [ShellCommand.Part] = [.syntax("date +%s;")]
+        // records, what find could not read (Ansible's walk errors), and the content pass.
+        var parts: [ShellCommand.Part] = [.syntax("exec 4>&1; date +%s;")]
         let reachedDepth = recurse ? depth.map { " -maxdepth \($0 + 1)" } ?? "" : " -maxdepth 1"
-        let find: [ShellCommand.Part] = [.syntax("find" + (follow ? " -L" : ""))]
+        let find = "LC_ALL=C find" + (follow ? " -L" : "") + " \"$p\" -mindepth 1" + reachedDepth
         for path in paths {
-            let start = path.hasPrefix("-") ? "./" + path : path
-            parts += [.syntax("printf '@@root\\0%s\\0'"), .word(path), .syntax(";"),
-                      .syntax("if test -d"), .word(start), .syntax("; then")]
+            parts += [.assignment("p", path), .syntax(";")]
+            parts.append(.syntax("printf '@@root\\0%s\\0' \"$p\"; case $p in -*) p=./$p;; esac;"
+                                 + " if test -d \"$p\"; then"))
             if grepPattern != nil {
                 parts += [.syntax("iconv -f"), .word(iconvEncoding), .syntax("-t UTF-8 </dev/null >/dev/null 2>&1 || printf '@@badenc\\0';")]
             }
-            parts += find + [.word(start), .syntax("-mindepth 1" + reachedDepth),
-                             .syntax("-printf '\(FindModule.recordFormat)' 2>/dev/null;")]
+            parts.append(.syntax("e=$(\(find) -printf '\(FindModule.recordFormat)' 2>&1 >&4); printf '@@errors\\0%s\\0' \"$e\";"))
             if grepPattern != nil || checksumAlgorithm != nil {
-                parts += find + [.word(start), .syntax("-mindepth 1" + reachedDepth + " -type f -exec sh -c"),
-                                 .word(FindModule.contentScript), .word("sh"), .word(iconvEncoding), .word(grepPattern ?? ""),
-                                 .word(readWholeFile ? "-z" : ""), .word(checksumAlgorithm ?? ""),
-                                 .syntax("{} + 2>/dev/null;")]
+                parts += [.syntax(find + " -type f -exec sh -c"),
+                          .word(FindModule.contentScript), .word("sh"), .word(iconvEncoding), .word(grepPattern ?? ""),
+                          .word(readWholeFile ? "-z" : ""), .word(checksumAlgorithm ?? ""),
+                          .syntax("{} + 2>/dev/null;")]
             }
             parts.append(.syntax("else printf '@@skip\\0'; fi;"))
         }

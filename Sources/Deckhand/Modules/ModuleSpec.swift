@@ -110,7 +110,9 @@ public struct ArgumentSpec: Sendable {
 
 /// The type an argument's value must have (after templating; Ansible converts where it can).
 public enum ArgumentType: String, Sendable, Hashable {
-    case string, bool, int, float, path, list, dict, raw
+    /// `path`: a path on the host, where a leading `~` is the home of the user the task runs as (`pathList`:
+    /// a list of them); `controllerPath`: a file on the operator's machine (copy's and template's src, fetch's dest).
+    case string, bool, int, float, path, pathList, controllerPath, list, dict, raw
     /// File mode: octal (`0644`, `'0644'`, `420`) or symbolic (`u=rw,g=r,o=r`).
     case mode
 }

@@ -31,6 +31,15 @@ extension TaskExecution {
             if case .string(let text)? = ([argument.name] + argument.aliases).lazy.compactMap({ args[$0] }).first { return text }
             return nil
         }
+        var resolvedTarget: Target?
+        func target() async throws -> Target {
+            if let resolvedTarget { return resolvedTarget }
+            let made = spec.runsOnController ? try controllerTarget(for: host, module: spec.name, scope: scope)
+                : try await connectionTarget(for: host, scope: scope)
+            resolvedTarget = made
+            return made
+        }
+        if !spec.runsOnController { args = try await expandingHomes(args, spec: spec, target: target) }
         let module = try moduleType.make(args, task: task.displayName)
         if let argument = spec.verbosityArgument, Int(args[argument]?.displayText ?? "") ?? 0 > options.verbosity {
             return HostTaskResult(host: host.name, status: .skipped, result: [
@@ -61,8 +70,7 @@ extension TaskExecution {
         }
 
         var probeResult: CommandResult?
-        let target = spec.runsOnController ? try controllerTarget(for: host, module: spec.name, scope: scope)
-            : try await connectionTarget(for: host, scope: scope)
+        let target = try await target()
         if let probe = try module.probe(moduleContext) {
             let command = probe.withEnvironment(target.environment)
             note(command.displayed)
