@@ -19,6 +19,30 @@ final class LookupPluginTests: XCTestCase {
         return message
     }
 
+    func testASettingComesFromTheEnvironmentThenTheConfigFileThenItsDefault() throws {
+        let path = NSTemporaryDirectory() + "deckhand-config-\(UUID().uuidString).cfg"
+        try "[defaults]\nforks = 12\nremote_user = 'deploy'\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let forks = try XCTUnwrap(AnsibleSettings.core["DEFAULT_FORKS"])
+        let user = try XCTUnwrap(AnsibleSettings.core["DEFAULT_REMOTE_USER"])
+        var sources = ConfigDefinition.Sources()
+        sources.environment = [:]
+        XCTAssertEqual(try forks.resolve(from: sources, label: "'DEFAULT_FORKS'").value, .int(5))
+        sources.config = try AnsibleConfig.read(path: path)
+        let fromFile = try forks.resolve(from: sources, label: "'DEFAULT_FORKS'")
+        XCTAssertEqual(fromFile.value, .int(12))
+        XCTAssertEqual(fromFile.origin, path)
+        XCTAssertEqual(try user.resolve(from: sources, label: "'DEFAULT_REMOTE_USER'").value, .string("deploy"))
+        sources.environment = ["ANSIBLE_FORKS": "3"]
+        let fromEnvironment = try forks.resolve(from: sources, label: "'DEFAULT_FORKS'")
+        XCTAssertEqual(fromEnvironment.value, .int(3))
+        XCTAssertEqual(fromEnvironment.origin, "env: ANSIBLE_FORKS")
+        sources.environment = ["ANSIBLE_FORKS": "three"]
+        XCTAssertThrowsError(try forks.resolve(from: sources, label: "'DEFAULT_FORKS'")) { error in
+            XCTAssertEqual("\(error)", "Config 'DEFAULT_FORKS' from 'env: ANSIBLE_FORKS' has an invalid value.")
+        }
+    }
+
     func testCSVFileFindsTheRowOfAKeyAsPythonsCSVReaderReadsTheFile() async throws {
         let events = try await runPassing([
             "files/people.csv": """

@@ -48,10 +48,16 @@ enum PluginOptions {
         throw LookupError("Unable to load \(type) plugin '\(written)'.")
     }
 
-    /// `<type>_plugins/<name>.py` beside the role or the playbook, as Ansible's plugin loader finds it.
+    /// `<type>_plugins/<name>.py` beside the role or the playbook, then in the configured lookup plugin folders
+    /// (ANSIBLE_LOOKUP_PLUGINS), as Ansible's plugin loader finds it.
     private static func pluginFile(type: String, name: String, scope: VariableScope?) -> String? {
-        let folders = ["role_path", "playbook_dir"].compactMap { (try? scope?.value(named: $0))??.displayText }
-        return folders.map { "\($0)/\(type)_plugins/\(name).py" }.first { FileManager.default.fileExists(atPath: $0) }
+        var candidates = ["role_path", "playbook_dir"].compactMap { (try? scope?.value(named: $0))??.displayText }
+            .map { "\($0)/\(type)_plugins/\(name).py" }
+        if type == "lookup", let setting = AnsibleSettings.core["DEFAULT_LOOKUP_PLUGIN_PATH"],
+           case .list(let folders)? = try? setting.resolve(from: sources(scope: scope, environment: nil), label: setting.name).value {
+            candidates += folders.map { "\($0.displayText)/\(name).py" }
+        }
+        return candidates.first { FileManager.default.fileExists(atPath: $0) }
     }
 
     /// The `options` of the YAML in a Python plugin's `DOCUMENTATION = """..."""`.
