@@ -55,6 +55,7 @@ final class LookupPluginTests: XCTestCase {
                 """,
             "files/tabs.csv": "fruit\tbananas\t30\nelectronics\ttvs\t8\n",
             "files/crlf.csv": "this file,has,crlf\r\nansible,parses,them\r\n",
+            "files/bom.csv": "\u{FEFF}key,value\n",
             "site.yml": """
             - hosts: all
               gather_facts: false
@@ -70,6 +71,7 @@ final class LookupPluginTests: XCTestCase {
                       - lookup('csvfile', 'electronics', 'fruit', file='tabs.csv', col=2) == '8,30'
                       - lookup('csvfile', 'fruit', file='tabs.csv', delimiter='\\t', wantlist=True) == ['bananas']
                       - lookup('csvfile', 'ansible file=crlf.csv delimiter=, col=2') == 'them'
+                      - lookup('csvfile', 'key', file='bom.csv', delimiter=',', encoding='utf-8-sig') == 'value'
                       - lookup('csvfile', 'nobody file=people.csv delimiter=,') == []
                       - lookup('csvfile', 'nobody', file='people.csv', delimiter=',', default=['a', 'b']) == 'a,b'
                 - name: no key

@@ -66,7 +66,9 @@ enum CSVFileLookup {
 
     private static func value(in rows: [[String]], key: String, column: Int, keyColumn: Int) throws -> String? {
         for row in rows where !row.isEmpty {
-            guard keyColumn < row.count else { throw LookupError("csvfile: keycol \(keyColumn) is past the end of a row of \(row.count) columns") }
+            guard keyColumn < row.count else {
+                throw LookupError("csvfile: keycol \(keyColumn) is past the end of a row of \(row.count) columns")
+            }
             guard row[keyColumn] == key else { continue }
             guard column >= 0, column < row.count else {
                 throw LookupError("csvfile: col \(column) is past the end of the row of '\(key)' (\(row.count) columns)")
@@ -78,20 +80,21 @@ enum CSVFileLookup {
 
     private static func read(_ path: String, encoding name: String) throws -> String {
         let encodings: [String: String.Encoding] = [
-            "utf-8": .utf8, "utf8": .utf8, "ascii": .ascii, "us-ascii": .ascii, "latin-1": .isoLatin1, "latin1": .isoLatin1,
-            "iso-8859-1": .isoLatin1, "utf-16": .utf16, "utf-16-le": .utf16LittleEndian, "utf-16-be": .utf16BigEndian,
-            "cp1252": .windowsCP1252, "windows-1252": .windowsCP1252,
+            "utf-8": .utf8, "utf8": .utf8, "utf-8-sig": .utf8, "ascii": .ascii, "us-ascii": .ascii,
+            "latin-1": .isoLatin1, "latin1": .isoLatin1, "iso-8859-1": .isoLatin1, "utf-16": .utf16,
+            "utf-16-le": .utf16LittleEndian, "utf-16-be": .utf16BigEndian, "cp1252": .windowsCP1252,
+            "windows-1252": .windowsCP1252,
         ]
-        guard let encoding = encodings[name.lowercased().replacingOccurrences(of: "_", with: "-")] else {
-            throw LookupError("csvfile: unknown encoding: \(name)")
-        }
+        let normalized = name.lowercased().replacingOccurrences(of: "_", with: "-")
+        guard let encoding = encodings[normalized] else { throw LookupError("csvfile: unknown encoding: \(name)") }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LookupError("csvfile: could not read \(path)")
         }
         guard let text = String(data: data, encoding: encoding) else {
             throw LookupError("csvfile: \(path) is not valid \(name) text (set encoding=)")
         }
-        return text
+        // utf-8-sig: a byte order mark at the start is not part of the first key.
+        return normalized == "utf-8-sig" && text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
     }
 
     /// The rows of `text` as Python's csv.reader reads them with the excel dialect: `"` quotes a field, `""` inside

@@ -17,7 +17,8 @@ enum PluginOptions {
         var values: [String: Value] = [:]
         for definition in definitions {
             do {
-                values[definition.name] = try definition.resolve(from: sources, label: label(definition.name, plugin: plugin, type: type)).value
+                let named = label(definition.name, plugin: plugin, type: type)
+                values[definition.name] = try definition.resolve(from: sources, label: named).value
             } catch let error as ConfigError {
                 throw LookupError(error.description)
             }
@@ -54,7 +55,8 @@ enum PluginOptions {
         var candidates = ["role_path", "playbook_dir"].compactMap { (try? scope?.value(named: $0))??.displayText }
             .map { "\($0)/\(type)_plugins/\(name).py" }
         if type == "lookup", let setting = AnsibleSettings.core["DEFAULT_LOOKUP_PLUGIN_PATH"],
-           case .list(let folders)? = try? setting.resolve(from: sources(scope: scope, environment: nil), label: setting.name).value {
+           case .list(let folders)? = try? setting.resolve(from: sources(scope: scope, environment: nil),
+                                                            label: setting.name).value {
             candidates += folders.map { "\($0.displayText)/\(name).py" }
         }
         return candidates.first { FileManager.default.fileExists(atPath: $0) }
