@@ -36,6 +36,9 @@ public struct ModuleSpec: Sendable {
     public var hostVariablesAreTemplates: Bool
     /// Its registered result keeps the facts it returns as `ansible_facts` (set_fact's does not).
     public var registersFacts: Bool
+    /// What its registered `ansible_facts` put before each fact's name: setup returns `ansible_distribution`,
+    /// which the host's facts hold as `distribution` (Ansible's namespace_facts).
+    public var registeredFactPrefix = ""
     /// Runs once, for the first host of the batch, its result that host's alone (add_host).
     public var bypassesHostLoop: Bool
     /// The argument naming the -v level below which the task is skipped (debug's `verbosity`).

@@ -154,7 +154,13 @@ extension TaskExecution {
         }
         let registered = result.registered
         guard case .dict(var dict) = registered else { throw ModuleArgumentError("internal: result is not a dict") }
-        if !spec.registersFacts { dict.removeValue(forKey: "ansible_facts") }
+        if !spec.registersFacts {
+            dict.removeValue(forKey: "ansible_facts")
+        } else if !spec.registeredFactPrefix.isEmpty, case .dict(let facts)? = dict["ansible_facts"] {
+            var named = OrderedDictionary<String, Value>()
+            for (key, value) in facts { named[key.hasPrefix(spec.registeredFactPrefix) ? key : spec.registeredFactPrefix + key] = value }
+            dict["ansible_facts"] = .dict(named)
+        }
         // A module that registers its diff as Ansible's does (one mapping: assemble, known_hosts) keeps it.
         if diffMode, !result.diffs.isEmpty, dict["diff"] == nil {
             dict["diff"] = .list(result.diffs.map { .dict(["before_header": .string($0.beforeHeader), "after_header": .string($0.afterHeader),
