@@ -17,7 +17,9 @@ final class TaskRecord: @unchecked Sendable {
     private var currentRecorded = false
     private var projectionsVisible = false
     /// Set after the last item (or the one `break_when` stopped at): `polymorphic_result` is the loop's result.
-    var loopExited = false
+    var loopExited = false {
+        didSet { version += 1 }
+    }
     /// The scope the last item ran with: the final register projections are evaluated over it.
     var lastScope: TemplatedScope?
 
@@ -34,6 +36,7 @@ final class TaskRecord: @unchecked Sendable {
 
     /// Records (or, for the same item, replaces) the current result.
     func record(_ result: OrderedDictionary<String, Value>) {
+        version += 1
         var result = result
         for (key, value) in itemFields { result[key] = value }
         if currentRecorded, !results.isEmpty {
@@ -45,11 +48,18 @@ final class TaskRecord: @unchecked Sendable {
         projectionsVisible = true
     }
 
-    /// `base` with `_task` and, once a result is recorded, the register projections.
+    /// `base` with `_task` and, once a result is recorded, the register projections. The same scope until the
+    /// next record, so that what its variables rendered to is rendered once (a `when` and the arguments).
     func scope(_ base: TemplatedScope) -> TemplatedScope {
-        let scope = base.adding(["_task": taskValue])
-        return projectionsVisible && !projections.isEmpty ? scope.projecting(projections) : scope
+        if let cached, cached.base === base, cached.version == version { return cached.scope }
+        var scope = base.adding(["_task": taskValue])
+        if projectionsVisible && !projections.isEmpty { scope = scope.projecting(projections) }
+        cached = (base, version, scope)
+        return scope
     }
+
+    private var version = 0
+    private var cached: (base: TemplatedScope, version: Int, scope: TemplatedScope)?
 
     /// The loop's result as Ansible builds it: changed/failed when any item is, skipped when all are, a `msg`,
     /// and every item's result under `results`.
