@@ -160,7 +160,7 @@ final class RegisterProjectionTests: XCTestCase {
         XCTAssertEqual(book.read("apple"), "fruit")
     }
 
-    func testImportTasksRendersARolePathButNotAHostValue() throws {
+    func testImportTasksRendersARolePathAndPlayVarsButNotAHostValue() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("import-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let role = folder + "/roles/web"
@@ -168,12 +168,14 @@ final class RegisterProjectionTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: role + "/extra", withIntermediateDirectories: true)
         try "- import_tasks: \"{{ role_path }}/extra/more.yml\"\n".write(toFile: role + "/tasks/main.yml", atomically: true, encoding: .utf8)
         try "- debug: { msg: more }\n".write(toFile: role + "/extra/more.yml", atomically: true, encoding: .utf8)
-        try "- hosts: all\n  roles: [web]\n".write(toFile: folder + "/site.yml", atomically: true, encoding: .utf8)
+        try "- hosts: all\n  roles: [web]\n  vars: { part: extra }\n  tasks:\n    - import_tasks: \"roles/web/{{ part }}/more.yml\"\n"
+            .write(toFile: folder + "/site.yml", atomically: true, encoding: .utf8)
         try "- hosts: all\n  tasks:\n    - import_tasks: \"{{ inventory_hostname }}.yml\"\n"
             .write(toFile: folder + "/host.yml", atomically: true, encoding: .utf8)
 
         let playbook = try PlaybookLoader().loadPlaybook(at: folder + "/site.yml")
         XCTAssertEqual(playbook.plays.first?.roleTasks.count, 1, "the role's tasks, the imported file read")
+        XCTAssertEqual(playbook.plays.first?.tasks.count, 1, "a play var in the file name")
         XCTAssertThrowsError(try PlaybookLoader().loadPlaybook(at: folder + "/host.yml")) { error in
             XCTAssertTrue("\(error)".contains("'inventory_hostname' is undefined"), "\(error)")
         }

@@ -3,19 +3,21 @@ import Jinja
 import OrderedCollections
 
 /// The variables known while a playbook is read, before any host is (Ansible templates `import_tasks:` with
-/// them): `playbook_dir`, and inside a role `role_path`, `role_name` and the role's defaults, vars and params.
-/// A template among them is rendered when read, with the same variables.
+/// them): `playbook_dir`, the play's `vars:`, and inside a role `role_path`, `role_name` and the role's
+/// defaults, vars and params, in Ansible's precedence. A template among them is rendered when read, with the
+/// same variables.
 final class LoadTimeVariables: VariableScope {
     private let values: OrderedDictionary<String, Value>
     private let environment: Environment
     private var inProgress: Set<String> = []
 
-    init(playbookDirectory: String, role: RoleContext?, environment: Environment) {
+    init(playbookDirectory: String, playVars: OrderedDictionary<String, Value>, role: RoleContext?,
+         environment: Environment) {
         var values: OrderedDictionary<String, Value> = ["playbook_dir": .string(playbookDirectory)]
+        for layer in [role?.defaults ?? [:], playVars, role?.vars ?? [:], role?.params ?? [:]] {
+            for (name, value) in layer { values[name] = value }
+        }
         if let role {
-            for layer in [role.defaults, role.vars, role.params] {
-                for (name, value) in layer { values[name] = value }
-            }
             values["role_path"] = .string(role.path)
             values["role_name"] = .string(role.name)
         }

@@ -310,14 +310,14 @@ extension LoadSession {
             }
             if TemplateRenderer.isTemplate(file) {
                 // As Ansible: a template of what is known before the play runs (role_path, playbook_dir...).
-                let variables = LoadTimeVariables(playbookDirectory: playbookDirectory, role: role,
+                let variables = LoadTimeVariables(playbookDirectory: playbookDirectory, playVars: playVars, role: role,
                                                   environment: templateEnvironment)
                 do {
                     file = try variables.render(file)
                 } catch {
                     let reason = (error as? TemplateError)?.message ?? "\(error)"
                     reader.fail("import_tasks is read before the play runs, so its file name can use only what is "
-                                + "known then (role_path, playbook_dir, the role's vars): \(reason); use include_tasks",
+                                + "known then (role_path, playbook_dir, play and role vars): \(reason); use include_tasks",
                                 at: action.value, text: file)
                     return nil
                 }
