@@ -33,17 +33,27 @@ final class RegisterProjectionTests: XCTestCase {
                     answer: two + 3
                     two: one * 2
                     one: _task.result.msg | length - 1
+                - name: one fails
+                  debug: { msg: hi }
+                  register:
+                    fine: _task.result.msg
+                    broken: _task.result.nope.deeper
+                  ignore_errors: true
                 - name: record
                   copy:
                     dest: "@DIR@/out.json"
                     content: "{{ {'second': second, 'count': count, 'last_item': last_item, 'whole': whole,
-                                  'never_early': never_early, 'answer': answer} | to_json }}"
+                                  'never_early': never_early, 'answer': answer, 'fine': fine,
+                                  'broken': broken | default('undefined')} | to_json }}"
             """,
         ])
         defer { book.remove() }
-        let (summary, _) = try await book.run()
+        let (summary, events) = try await book.run()
         XCTAssertEqual(summary.exitCode, 0)
+        XCTAssertEqual(events.results(ofTask: "one fails").first?.status, .failed, "a projection that fails fails the task")
         let out = try record(book)
+        XCTAssertEqual(out["fine"] as? String, "hi")
+        XCTAssertEqual(out["broken"] as? String, "undefined")
         XCTAssertEqual(out["second"] as? String, "2")
         XCTAssertEqual(out["count"] as? Int, 4)
         XCTAssertEqual(out["last_item"] as? Int, 4, "evaluated over the last item's variables")

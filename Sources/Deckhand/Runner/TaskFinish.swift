@@ -6,7 +6,7 @@ import OrderedCollections
 extension TaskExecution {
     /// `register:` once the task is done: `register: name` is the result itself; each projection of
     /// `register: {name: expression}` is evaluated over the last item's scope, and one that fails fails the task
-    /// (its name left unset), as Ansible's does.
+    /// (its name undefined, saying why), as Ansible's does.
     func register(_ outcome: inout HostTaskResult, record: TaskRecord, scope: TemplatedScope) {
         if let name = task.register {
             outcome.registered = [name: .dict(outcome.result)]

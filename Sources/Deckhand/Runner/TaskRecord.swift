@@ -96,7 +96,7 @@ final class TaskRecord: @unchecked Sendable {
     }
 
     /// The variables `register:` sets once the task is done: each projection's value over the last item's
-    /// scope, and the projections that failed (their names are left unset; the task fails, as Ansible's does).
+    /// scope, and the projections that failed (their names hold an undefined saying why; the task fails).
     func registeredValues(_ templating: Templating, base: TemplatedScope)
         -> (values: OrderedDictionary<String, Value>, errors: [(name: String, error: Error)]) {
         let scope = self.scope(lastScope ?? base)
@@ -109,6 +109,10 @@ final class TaskRecord: @unchecked Sendable {
                 values[name] = value
             } catch {
                 errors.append((name, error))
+                // As Ansible: the name is set, undefined, and using it says why.
+                let reason = (error as? TemplateError)?.message ?? "\(error)"
+                values[name] = .undefined(Undefined(
+                    "The variable '\(name)' is undefined because its register expression failed: \(reason)", name: name))
             }
         }
         return (values, errors)
