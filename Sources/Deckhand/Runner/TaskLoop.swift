@@ -87,9 +87,13 @@ extension TaskExecution {
             if breaks { break }
         }
         record.loopExited = true
-        let result = record.loopResult()
+        var result = record.loopResult()
         let changed = items.contains { $0.status == .changed }
         let failed = items.contains { $0.status == .failed }
+        if failed && result["failed"] == nil {
+            result["failed"] = .bool(true)
+            result["msg"] = .string("One or more items failed")
+        }
         let allSkipped = items.allSatisfy { $0.status == .skipped }
         var outcome = HostTaskResult(host: host.name, status: failed ? .failed : changed ? .changed : allSkipped ? .skipped : .ok,
                                      result: result)
