@@ -7,6 +7,7 @@ public enum ModuleRegistry {
         AptModule.self,
         AptRepositoryModule.self,
         AssertModule.self,
+        AsyncStatusModule.self,
         AuthorizedKeyModule.self,
         BlockInFileModule.self,
         CommandModule.self,
