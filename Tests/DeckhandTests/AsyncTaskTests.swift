@@ -99,11 +99,34 @@ final class AsyncJobTests: XCTestCase {
         XCTAssertEqual(left, [id], "only the results file stays (no output or stdin files)")
     }
 
-    func testModulesThatCannotRunInTheBackgroundSayWhy() throws {
+    func testModulesThatCannotRunInTheBackgroundSayWhyWhenTheyRun() async throws {
         XCTAssertTrue(CommandModule.spec.runsInBackground)
         XCTAssertTrue(ShellModule.spec.runsInBackground)
-        XCTAssertFalse(ScriptModule.spec.runsInBackground)
-        XCTAssertFalse(AptModule.spec.runsInBackground)
+        let book = try LocalPlaybook(files: ["site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: stat in the background
+                  stat: { path: / }
+                  async: 5
+                  ignore_errors: true
+                - name: script in the background
+                  script: nowhere.sh
+                  async: 5
+                  ignore_errors: true
+                - name: async 0 is the foreground
+                  command: echo here
+                  async: 0
+                  register: here
+            """])
+        defer { book.remove() }
+        let (summary, reporter) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0, reporter.failureReport)
+        let stat = reporter.results(ofTask: "stat in the background").first?.result["msg"]?.displayText ?? ""
+        XCTAssertTrue(stat.hasPrefix("This action (stat) does not support async. deckhand runs 'stat' as a probe"), stat)
+        XCTAssertEqual(reporter.results(ofTask: "script in the background").first?.result["msg"],
+                       .string("This action (script) does not support async."), "Ansible's script action refuses it too")
+        XCTAssertEqual(reporter.results(ofTask: "async 0 is the foreground").first?.result["stdout"], .string("here"))
     }
 }
 
