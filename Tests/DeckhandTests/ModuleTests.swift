@@ -391,6 +391,23 @@ final class MoreModuleTests: XCTestCase {
         XCTAssertEqual(result["search_regex"], .string("completed (?P<foo>\\w+) ([0-9]+)"))
         XCTAssertEqual(result["elapsed"], .int(3))
         XCTAssertThrowsError(try make(WaitForModule.self, ["path": "/x", "state": "drained"]))
+        XCTAssertThrowsError(try make(WaitForModule.self, ["port": 80, "state": "drained", "active_connection_states": ["OPEN"]]))
+    }
+
+    func testWaitForDrainedCountsOnlyTheActiveStatesOnTheLocalPort() async throws {
+        let scratch = NSTemporaryDirectory() + "deckhand-drained-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        // /proc/net/tcp's columns: a listening socket on :1F90 (8080), a connection from :1F90 in CLOSE_WAIT.
+        let table = "  sl  local_address rem_address   st\n   0: 0100007F:1F90 00000000:0000 0A\n   1: 0100007F:1F90 0100007F:D431 08\n"
+        let wait = try make(WaitForModule.self, ["port": 8080, "state": "drained", "timeout": 2])
+        let probe = try XCTUnwrap(wait.probe(ModuleContext())).rendered.replacingOccurrences(of: "/proc/net/tcp6", with: scratch)
+            .replacingOccurrences(of: "/proc/net/tcp", with: scratch)
+        try table.write(toFile: scratch, atomically: true, encoding: .utf8)
+        let drained = try await LocalConnection().run(ShellCommand.script(probe))
+        XCTAssertTrue(drained.stdoutText.hasPrefix("ready "), "LISTEN and CLOSE_WAIT are not active: \(drained.stdoutText)")
+        try (table + "   2: 0100007F:1F90 0100007F:D432 01\n").write(toFile: scratch, atomically: true, encoding: .utf8)
+        let busy = try await LocalConnection().run(ShellCommand.script(probe))
+        XCTAssertTrue(busy.stdoutText.hasPrefix("timeout "), "an ESTABLISHED connection keeps it busy: \(busy.stdoutText)")
     }
 
     func testWaitForWithNeitherPortNorPathSleepsTheTimeout() async throws {

@@ -18,6 +18,9 @@ public struct WaitForModule: Module {
                             + "no connection to the port is active."),
             ArgumentSpec("timeout", type: .int, default: .int(300),
                          doc: "Give up after this many seconds (with neither port nor path: just wait this long)."),
+            ArgumentSpec("active_connection_states", type: .list,
+                         default: .list(["ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2", "SYN_RECV", "SYN_SENT", "TIME_WAIT"].map(Value.string)),
+                         doc: "With state drained: the TCP states that count as an active connection."),
             ArgumentSpec("connect_timeout", type: .int, default: .int(5), doc: "Seconds one connection attempt may take."),
             ArgumentSpec("delay", type: .int, default: .int(0), doc: "Seconds to wait before the first check."),
             ArgumentSpec("sleep", type: .int, default: .int(1), doc: "Seconds between checks."),
@@ -41,6 +44,14 @@ public struct WaitForModule: Module {
     var sleep: Int
     var searchRegex: String?
     var message: String?
+    /// /proc/net/tcp's codes of the states that keep a port from being drained.
+    var activeStateCodes: [String]
+
+    /// The kernel's TCP state codes (include/net/tcp_states.h), as /proc/net/tcp shows them.
+    static let stateCodes = [
+        "ESTABLISHED": "01", "SYN_SENT": "02", "SYN_RECV": "03", "FIN_WAIT1": "04", "FIN_WAIT2": "05", "TIME_WAIT": "06",
+        "CLOSE": "07", "CLOSE_WAIT": "08", "LAST_ACK": "09", "LISTEN": "0A", "CLOSING": "0B",
+    ]
 
     public init(_ arguments: ModuleArguments) throws {
         host = try arguments.requiredString("host")
@@ -53,6 +64,12 @@ public struct WaitForModule: Module {
         sleep = max(0, try arguments.requiredInt("sleep"))
         searchRegex = try arguments.string("search_regex")
         message = try arguments.string("msg")
+        activeStateCodes = try arguments.requiredList("active_connection_states").map { name in
+            guard let code = Self.stateCodes[name] else {
+                throw ModuleArgumentError("unknown active_connection_state (\(name)) defined")
+            }
+            return code
+        }
         if port != nil && path != nil {
             throw ModuleArgumentError("port and path parameter can not both be passed to wait_for")
         }
@@ -80,9 +97,10 @@ public struct WaitForModule: Module {
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
         var check: ShellCommand
         if state == "drained", let port {
-            // Connections in Ansible's active states (ESTABLISHED .. TIME_WAIT: 01-06) on the local port.
-            check = ShellCommand("awk", "-v", "p=" + String(format: ":%04X", port),
-                                 "$2 ~ p \"$\" && $4 ~ /^0[1-6]$/ { n++ } END { exit (n > 0) }",
+            // Connections on the local port in one of the active states (codes from the table above, never user text).
+            let states = activeStateCodes.isEmpty ? "^$" : "^(" + activeStateCodes.joined(separator: "|") + ")$"
+            check = ShellCommand("awk", "-v", "p=" + String(format: ":%04X", port), "-v", "s=" + states,
+                                 "$2 ~ p \"$\" && $4 ~ s { n++ } END { exit (n > 0) }",
                                  "/proc/net/tcp", "/proc/net/tcp6").silencingErrors
         } else if let port {
             // host and port reach bash as arguments ($1, $2), never as script text: a host like `x$(reboot)` stays a name.
