@@ -77,12 +77,12 @@ final class AsyncJobTests: XCTestCase {
         var planned = ModuleResult(changed: true)
         planned["cmd"] = .string("a \"quoted\" cmd")
         let launch = AsyncJob.launch(id: id, seconds: 30, command: command, result: planned, stripsEmptyEnds: true,
-                                     stdin: Data("from stdin\n".utf8)).withEnvironment(["HOME": home])
+                                     stdin: Data("from stdin\n".utf8), directory: "~/jobs dir").withEnvironment(["HOME": home])
         let answer = try await LocalConnection().run(launch, stdin: Data("from stdin\n".utf8))
         XCTAssertEqual(answer.exitStatus, 0, answer.stderrText)
-        XCTAssertEqual(answer.stdoutText, "\(home)/.ansible_async/\(id)\n")
+        XCTAssertEqual(answer.stdoutText, "\(home)/jobs dir/\(id)\n", "ansible_async_dir's ~ is the host user's home")
 
-        let probe = AsyncJob.statusProbe(id: id).withEnvironment(["HOME": home])
+        let probe = AsyncJob.statusProbe(id: id, directory: "~/jobs dir").withEnvironment(["HOME": home])
         var finished: ModuleResult?
         for _ in 0..<50 where finished == nil {
             try await _Concurrency.Task.sleep(nanoseconds: 100_000_000)
@@ -95,7 +95,12 @@ final class AsyncJobTests: XCTestCase {
         XCTAssertTrue(result.changed)
         XCTAssertFalse(FileManager.default.fileExists(atPath: home + "/pwned"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: "pwned"))
-        let left = try FileManager.default.contentsOfDirectory(atPath: home + "/.ansible_async")
+        guard case .string(let start)? = result["start"], case .string(let end)? = result["end"] else {
+            return XCTFail("start and end as Ansible's command reports them")
+        }
+        XCTAssertEqual(start.count, "2026-12-03 12:00:00.000000".count)
+        XCTAssertLessThanOrEqual(start, end)
+        let left = try FileManager.default.contentsOfDirectory(atPath: home + "/jobs dir")
         XCTAssertEqual(left, [id], "only the results file stays (no output or stdin files)")
     }
 
@@ -179,6 +184,23 @@ final class AsyncTaskLoopbackTests: XCTestCase {
                   poll: 1
                   register: slow
                   ignore_errors: true
+                - name: in its own folder
+                  command: echo moo
+                  async: 5
+                  poll: 0
+                  register: custom
+                  vars: { ansible_async_dir: "\(base)/jobs" }
+                - name: looked for in the default folder
+                  async_status: { jid: "{{ custom.ansible_job_id }}" }
+                  register: lost
+                  ignore_errors: true
+                - name: looked for in its folder
+                  async_status: { jid: "{{ custom.ansible_job_id }}" }
+                  vars: { ansible_async_dir: "\(base)/jobs" }
+                  register: found
+                  until: found is finished
+                  retries: 10
+                  delay: 1
                 - name: not in the background
                   copy: { content: x, dest: \(base)/copied }
                   async: 5
@@ -216,6 +238,11 @@ final class AsyncTaskLoopbackTests: XCTestCase {
         XCTAssertTrue(["async task did not complete within the requested time - 2s", "Timeout exceeded"].contains(message), message)
         try await _Concurrency.Task.sleep(nanoseconds: 1_500_000_000)
         XCTAssertEqual(LoopbackHost.shell("pgrep -f '[s]leep 20; touch \(base)/never' | wc -l"), "0", "the job was killed")
+
+        let custom = try result("in its own folder")
+        XCTAssertEqual(custom["results_file"], .string(base + "/jobs/" + (custom["ansible_job_id"]?.displayText ?? "")))
+        XCTAssertEqual(try result("looked for in the default folder")["msg"], .string("could not find job"))
+        XCTAssertEqual(try result("looked for in its folder")["stdout"], .string("moo"))
 
         XCTAssertEqual(reporter.results(ofTask: "not in the background").first?.result["msg"],
                        .string("This action (copy) does not support async."))

@@ -8,8 +8,18 @@ import OrderedCollections
 /// result. The streams travel base64-encoded (`stdout_base64`), so the shell writes valid JSON of any output
 /// without a JSON encoder on the host; `async_status` decodes them.
 public enum AsyncJob {
-    /// Where jobs write their results, under the (become) user's home, as Ansible's `async_dir`.
-    static let folder = ".ansible_async"
+    /// Where jobs write their results unless `ansible_async_dir` says otherwise (Ansible's `async_dir`), under
+    /// the (become) user's home.
+    public static let defaultDirectory = "~/.ansible_async"
+
+    /// The jobs' folder for a task: its `ansible_async_dir` variable, else the default.
+    public static func directory(evaluate: (String) throws -> Value) -> String {
+        if case .string(let text)? = try? evaluate("ansible_async_dir"), !text.isEmpty { return text }
+        return defaultDirectory
+    }
+
+    /// Each script's first argument is the jobs' folder: `~` is the home of the user running it.
+    static let folderPrelude = #"d=$1; case $d in "~") d=$HOME ;; "~/"*) d=$HOME/${d#"~/"} ;; esac; shift"#
 
     /// A job id as Ansible makes them: `j`, random digits, `.`, the controller's pid.
     public static func newID() -> String {
@@ -20,12 +30,12 @@ public enum AsyncJob {
     /// reports besides the command's output (its `cmd`, `changed`); `stdin` is kept in a file for the job.
     /// Every value reaches the shell as a quoted argument of a fixed script.
     public static func launch(id: String, seconds: Int, command: ShellCommand, result: ModuleResult,
-                              stripsEmptyEnds: Bool, stdin: Data?) -> ShellCommand {
+                              stripsEmptyEnds: Bool, stdin: Data?, directory: String = defaultDirectory) -> ShellCommand {
         var recorded = result
         if !stripsEmptyEnds { recorded[keepEmptyEndsKey] = .bool(true) }
         // The record's opening: the module's result as JSON without its closing brace; the job adds the rest.
         let opening = String(recorded.registered.jsonText.dropLast())
-        var launcher = ShellCommand(words: ["sh", "-c", launcherScript, "deckhand-async", id, String(seconds), command.body,
+        var launcher = ShellCommand(words: ["sh", "-c", launcherScript, "deckhand-async", directory, id, String(seconds), command.body,
                                             opening, jobScript, stdin == nil ? "0" : "1"])
         launcher.environment = command.environment
         return launcher
@@ -33,19 +43,21 @@ public enum AsyncJob {
 
     /// Writes `result` as a finished job's record at once (a command whose creates/removes skipped it has
     /// nothing to run, but async_status must still find its job) and prints the results file's path.
-    public static func record(id: String, result: ModuleResult) -> ShellCommand {
+    public static func record(id: String, result: ModuleResult, directory: String = defaultDirectory) -> ShellCommand {
         ShellCommand("sh", "-c", """
-            d="$HOME/\(folder)"; mkdir -p "$d" && chmod 700 "$d" || exit 1
+            \(folderPrelude)
+            mkdir -p "$d" && chmod 700 "$d" || exit 1
             printf '%s\\n' "$2" >"$d/$1" && printf '%s\\n' "$d/$1"
-            """, "deckhand-async", id, result.registered.jsonText)
+            """, "deckhand-async", directory, id, result.registered.jsonText)
     }
 
     /// The key a record carries when the command's trailing line breaks are kept (strip_empty_ends: false).
     static let keepEmptyEndsKey = "_deckhand_keep_empty_ends"
 
-    /// $1 jid, $2 seconds, $3 the command, $4 the record's opening, $5 the job's script, $6 whether stdin follows.
+    /// The folder, then $1 jid, $2 seconds, $3 the command, $4 the record's opening, $5 the job's script, $6
+    /// whether stdin follows.
     static let launcherScript = """
-        d="$HOME/\(folder)"; f="$d/$1"
+        \(folderPrelude); f="$d/$1"
         mkdir -p "$d" && chmod 700 "$d" || exit 1
         printf '{"started": 1, "finished": 0, "ansible_job_id": "%s"}\\n' "$1" >"$f" || exit 1
         if [ "$6" = 1 ]; then cat >"$f.stdin" || exit 1; else : >"$f.stdin"; fi
@@ -57,13 +69,14 @@ public enum AsyncJob {
     /// $1 the results file, $2 seconds, $3 the command, $4 the record's opening. `timeout` signals the
     /// command's whole process group; its 124 after the full time is Ansible's "Timeout exceeded".
     static let jobScript = """
-        s=$(date +%s.%N)
+        s=$(date +%s.%N); S=$(date '+%Y-%m-%d %H:%M:%S.%6N')
         timeout -k 5 "$2" sh -c "$3" <"$1.stdin" >"$1.out" 2>"$1.err"; rc=$?
-        e=$(date +%s.%N)
+        e=$(date +%s.%N); E=$(date '+%Y-%m-%d %H:%M:%S.%6N')
         if [ "$rc" = 124 ] && [ $(( ${e%.*} - ${s%.*} )) -ge "$2" ]; then
           printf '{"failed": true, "msg": "Timeout exceeded"}\\n' >"$1.tmp"
         else
-          { printf '%s, "rc": %s, "start_epoch": "%s", "end_epoch": "%s", "stdout_base64": "' "$4" "$rc" "$s" "$e"
+          { printf '%s, "rc": %s, "start": "%s", "end": "%s", "start_epoch": "%s", "end_epoch": "%s", "stdout_base64": "' \\
+              "$4" "$rc" "$S" "$E" "$s" "$e"
             base64 <"$1.out" | tr -d '\\n'; printf '", "stderr_base64": "'
             base64 <"$1.err" | tr -d '\\n'; printf '"}\\n'; } >"$1.tmp"
         fi
@@ -71,11 +84,11 @@ public enum AsyncJob {
         """
 
     /// Prints the results file's path, then its content; exits 3 when there is no such file.
-    static func statusProbe(id: String) -> ShellCommand {
+    static func statusProbe(id: String, directory: String = defaultDirectory) -> ShellCommand {
         ShellCommand("sh", "-c", """
-            f="$HOME/\(folder)/$1"; printf '%s\\n' "$f"
+            \(folderPrelude); f="$d/$1"; printf '%s\\n' "$f"
             if [ -f "$f" ]; then cat "$f"; else exit 3; fi
-            """, "deckhand-async-status", id)
+            """, "deckhand-async-status", directory, id)
     }
 
     /// What the results file says.

@@ -21,6 +21,8 @@ public struct AsyncStatusModule: Module {
 
     var jid: String
     var cleanup: Bool
+    /// The jobs' folder the runner knows already; else the task's `ansible_async_dir` decides.
+    var directory: String?
 
     public init(_ arguments: ModuleArguments) throws {
         jid = try arguments.requiredString("jid")
@@ -32,12 +34,15 @@ public struct AsyncStatusModule: Module {
     }
 
     /// The runner's own check on a job it started (`poll:`).
-    init(jid: String, cleanup: Bool) {
+    init(jid: String, cleanup: Bool, directory: String) {
         self.jid = jid
         self.cleanup = cleanup
+        self.directory = directory
     }
 
-    public func probe(_ context: ModuleContext) throws -> ShellCommand? { AsyncJob.statusProbe(id: jid) }
+    public func probe(_ context: ModuleContext) throws -> ShellCommand? {
+        AsyncJob.statusProbe(id: jid, directory: directory ?? AsyncJob.directory(evaluate: context.evaluate))
+    }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
         // Ansible's action fills these in first; the job's own result overrides them.

@@ -43,13 +43,15 @@ extension TaskExecution {
     /// file removed) or fails when `async` seconds pass first.
     /// Without `action` (creates/removes made the run needless) the planned result is the job's at once.
     func runInBackground(_ action: HostAction?, planned: ModuleResult, settings: BackgroundSettings, target: Target,
-                         note: (String) -> Void, answer: (CommandResult) -> Void) async throws -> ModuleResult {
+                         scope: TemplatedScope, note: (String) -> Void,
+                         answer: (CommandResult) -> Void) async throws -> ModuleResult {
         let id = AsyncJob.newID()
-        var launch = AsyncJob.record(id: id, result: planned)
+        let directory = AsyncJob.directory { try templating.evaluate($0, scope) }
+        var launch = AsyncJob.record(id: id, result: planned, directory: directory)
         var input: Data?
         if let action, case .run(let command, let stdin) = action.kind {
             launch = AsyncJob.launch(id: id, seconds: settings.seconds, command: command, result: planned,
-                                     stripsEmptyEnds: action.stripsEmptyEnds, stdin: stdin)
+                                     stripsEmptyEnds: action.stripsEmptyEnds, stdin: stdin, directory: directory)
             input = stdin
         }
         launch = launch.withEnvironment(target.environment)
@@ -65,7 +67,7 @@ extension TaskExecution {
             "started": .int(1), "finished": .int(0), "ansible_job_id": .string(id), "results_file": .string(path)])
         guard settings.poll > 0 else { return job }
 
-        let status = AsyncStatusModule(jid: id, cleanup: false)
+        let status = AsyncStatusModule(jid: id, cleanup: false, directory: directory)
         var timeLeft = settings.seconds
         while timeLeft > 0 {
             try await _Concurrency.Task.sleep(nanoseconds: UInt64(settings.poll) * 1_000_000_000)
@@ -77,7 +79,7 @@ extension TaskExecution {
             return .failure("async task did not complete within the requested time - \(settings.seconds)s",
                             values: ["async_result": job.registered])
         }
-        _ = try await runOnTarget(AsyncStatusModule(jid: id, cleanup: true), target: target, note: note, answer: answer)
+        _ = try await runOnTarget(AsyncStatusModule(jid: id, cleanup: true, directory: directory), target: target, note: note, answer: answer)
         return job
     }
 

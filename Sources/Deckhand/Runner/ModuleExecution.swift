@@ -84,7 +84,7 @@ extension TaskExecution {
 
         if let background, !checkMode, plan.actions.count <= 1, plan.actions.allSatisfy(\.reportsOutput) {
             result = try await runInBackground(plan.actions.first, planned: result, settings: background, target: target,
-                                               note: note, answer: answer)
+                                               scope: scope, note: note, answer: answer)
         } else if !checkMode || plan.runsInCheckMode {
             var markedActions = 0, markersSeen = 0
             defer {
