@@ -261,6 +261,7 @@ final class LibraryModuleTests: XCTestCase {
         XCTAssertEqual(skipped.msg, "/srv/a exists, matching creates option")
         let runs = try creating.plan(output(""), read)
         XCTAssertTrue(runs.result.changed, "a script always reports changed")
+        XCTAssertEqual(runs.result["cmd"], .string("make.sh /srv/a"), "the user's line, not deckhand's wrapping")
         XCTAssertEqual(runs.actions.count, 1)
 
         let removing = try make(ScriptModule.self, ["cmd": "drop.sh", "removes": "/srv/a"])

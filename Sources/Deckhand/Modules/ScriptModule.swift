@@ -27,6 +27,8 @@ public struct ScriptModule: Module {
         example: "- script: cleanup.sh --days 30\n  args:\n    creates: /var/run/cleaned")
 
     var words: [String]
+    /// The user's line, the result's `cmd` (not deckhand's temporary-file wrapping).
+    var line: String
     var chdir: String?
     var creates: String?
     var removes: String?
@@ -37,6 +39,7 @@ public struct ScriptModule: Module {
         guard let line = try arguments.string("cmd") else {
             throw ModuleArgumentError("one of the following is required: _raw_params, cmd")
         }
+        self.line = line
         words = try ShellWords.split(line)
         guard !words.isEmpty else { throw ModuleArgumentError("script needs the script's name") }
         chdir = try arguments.string("chdir").flatMap { $0.isEmpty ? nil : $0 }
@@ -87,6 +90,7 @@ public struct ScriptModule: Module {
             + (chdir.map { [.syntax("cd"), .word($0), .syntax("|| { rm -f \"$t\"; exit 1; };")] } ?? [])
             + executable.map(ShellCommand.Part.word) + [.syntax("\"$t\"")] + words.dropFirst().map(ShellCommand.Part.word)
             + [.syntax("; rc=$?; rm -f \"$t\"; exit $rc")], compound: true)
-        return .change([.runReporting(command, stdin: script)])
+        result["cmd"] = .string(line)
+        return .change([.runReporting(command, stdin: script)], result)
     }
 }
