@@ -102,6 +102,10 @@ final class AsyncJobTests: XCTestCase {
         XCTAssertLessThanOrEqual(start, end)
         let left = try FileManager.default.contentsOfDirectory(atPath: home + "/jobs dir")
         XCTAssertEqual(left, [id], "only the results file stays (no output or stdin files)")
+        let folder = try FileManager.default.attributesOfItem(atPath: home + "/jobs dir")
+        let file = try FileManager.default.attributesOfItem(atPath: home + "/jobs dir/" + id)
+        XCTAssertEqual((folder[.posixPermissions] as? Int).map { String($0, radix: 8) }, "700", "the output may hold secrets")
+        XCTAssertEqual((file[.posixPermissions] as? Int).map { String($0, radix: 8) }, "600")
     }
 
     func testModulesThatCannotRunInTheBackgroundSayWhyWhenTheyRun() async throws {

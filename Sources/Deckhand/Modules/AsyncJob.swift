@@ -45,8 +45,8 @@ public enum AsyncJob {
     /// nothing to run, but async_status must still find its job) and prints the results file's path.
     public static func record(id: String, result: ModuleResult, directory: String = defaultDirectory) -> ShellCommand {
         ShellCommand("sh", "-c", """
-            \(folderPrelude)
-            mkdir -p "$d" && chmod 700 "$d" || exit 1
+            \(folderPrelude); umask 077
+            mkdir -p "$d" || exit 1
             printf '%s\\n' "$2" >"$d/$1" && printf '%s\\n' "$d/$1"
             """, "deckhand-async", directory, id, result.registered.jsonText)
     }
@@ -55,12 +55,16 @@ public enum AsyncJob {
     static let keepEmptyEndsKey = "_deckhand_keep_empty_ends"
 
     /// The folder, then $1 jid, $2 seconds, $3 the command, $4 the record's opening, $5 the job's script, $6
-    /// whether stdin follows.
+    /// whether stdin follows. The folder and the job's files are made private (umask 077: the output may hold
+    /// secrets) without touching an existing folder's mode (ansible_async_dir may be /tmp); the command runs
+    /// with the user's umask.
     static let launcherScript = """
-        \(folderPrelude); f="$d/$1"
-        mkdir -p "$d" && chmod 700 "$d" || exit 1
+        \(folderPrelude); f="$d/$1"; m=$(umask); umask 077
+        mkdir -p "$d" || exit 1
         printf '{"started": 1, "finished": 0, "ansible_job_id": "%s"}\\n' "$1" >"$f" || exit 1
         if [ "$6" = 1 ]; then cat >"$f.stdin" || exit 1; else : >"$f.stdin"; fi
+        : >"$f.out" && : >"$f.err" && : >"$f.tmp" || exit 1
+        umask "$m"
         if command -v setsid >/dev/null 2>&1; then s=setsid; else s=nohup; fi
         $s sh -c "$5" deckhand-async-job "$f" "$2" "$3" "$4" </dev/null >/dev/null 2>&1 &
         printf '%s\\n' "$f"
