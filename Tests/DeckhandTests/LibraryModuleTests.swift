@@ -281,6 +281,18 @@ final class LibraryModuleTests: XCTestCase {
         }
     }
 
+    func testScriptSendsAVaultedFileAsItIsOnlyWithDecryptFalse() throws {
+        let context = ModuleContext(readSourceFile: { _ in Data("#!/bin/sh\necho plain\n".utf8) },
+                                    readRawSourceFile: { _ in Data("$ANSIBLE_VAULT;1.1;AES256\n6162\n".utf8) })
+        func sent(_ decrypt: Bool) throws -> String {
+            let plan = try make(ScriptModule.self, ["cmd": "s.sh", "decrypt": decrypt]).plan(nil, context)
+            guard case .run(_, let stdin)? = plan.actions.first?.kind else { return "" }
+            return String(decoding: stdin ?? Data(), as: UTF8.self)
+        }
+        XCTAssertEqual(try sent(true), "#!/bin/sh\necho plain\n")
+        XCTAssertEqual(try sent(false), "$ANSIBLE_VAULT;1.1;AES256\n6162\n")
+    }
+
     func testScriptRunsAQuotedNameWithItsExecutable() async throws {
         let script = try make(ScriptModule.self, ["cmd": "'space path/show.py' -a 'b c'", "executable": "sh -e"])
         let context = ModuleContext(readSourceFile: { name in
