@@ -48,9 +48,12 @@ public struct ModuleSpec: Sendable {
     /// The folder of a role (and of the playbook) its controller files are found in first: `files` (copy,
     /// script), `templates` (template), `vars` (include_vars); `with_first_found` on the task searches it too.
     public var sourceFolder: String
+    /// Its plan is one command that can run detached on the host (`async:`): command, shell. Every other
+    /// module runs as a probe and actions driven from the controller, which cannot outlive the connection.
+    public var runsInBackground: Bool
 
     public init(name: String, aliases: [String] = [],
-                runsOnController: Bool = false, setsHostVariables: Bool = false, hostVariablesAreTemplates: Bool = false,
+                runsOnController: Bool = false, runsInBackground: Bool = false, setsHostVariables: Bool = false, hostVariablesAreTemplates: Bool = false,
                 registersFacts: Bool = true,
                 bypassesHostLoop: Bool = false, verbosityArgument: String? = nil, showsResult: Bool = false,
                 sourceFolder: String = "files", arguments: [ArgumentSpec] = [], freeFormArgument: String? = nil,
@@ -59,6 +62,7 @@ public struct ModuleSpec: Sendable {
         self.name = name
         self.aliases = aliases
         self.runsOnController = runsOnController
+        self.runsInBackground = runsInBackground
         self.setsHostVariables = setsHostVariables
         self.hostVariablesAreTemplates = hostVariablesAreTemplates
         self.registersFacts = registersFacts

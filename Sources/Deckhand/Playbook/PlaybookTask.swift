@@ -25,6 +25,10 @@ public struct PlaybookTask: Sendable, Hashable {
     public var retries: Value?
     /// Seconds between retries (int or template); Ansible's default is 5.
     public var delay: Value?
+    /// `async:` seconds (an int or a template): the task runs in the background on the host, killed after them.
+    public var asyncSeconds: Value?
+    /// `poll:` seconds between checks of a background task (Ansible's default 15); 0: fire and forget.
+    public var pollSeconds: Value?
     /// The role this task was written in, if any (for role_path, files/ and templates/).
     public var role: RoleContext?
     public var location: SourceLocation

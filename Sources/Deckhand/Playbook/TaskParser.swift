@@ -128,8 +128,8 @@ extension LoadSession {
                 if let candidate = actionFromActionKeyword(value, keyNode: keyNode, reader: reader) {
                     actions.append(candidate)
                 }
-            case "async", "poll":
-                reader.fail("'\(key)' (background tasks) is not supported by deckhand", at: keyNode, text: key)
+            case "async": task.asyncSeconds = reader.intOrTemplate(value, key)
+            case "poll": task.pollSeconds = reader.intOrTemplate(value, key)
             default:
                 if let kind = PlaybookKeywords.loopKinds[key] {
                     if loopNode != nil {
