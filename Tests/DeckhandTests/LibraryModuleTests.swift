@@ -88,11 +88,26 @@ final class LibraryModuleTests: XCTestCase {
     }
 
     func testStatParsesRecordedOutput() {
-        let keys = StatModule.parse("stat 41ed 1000 1000 4096 1700000000 1700000001 1700000002 5 2 2049\nowner app\ngroup www data\nreadable\n", path: "/srv")
+        let keys = StatModule.parse("""
+            stat 41ed 1000 1000 4096 1700000000.250000000 1700000001 1700000002 5 2 2049
+            owner app
+            group www data
+            blocks 8 4096 0 512
+            readable
+            secontext system_u:object_r:var_t:s0:c1,c2
+
+            """, path: "/srv")
         XCTAssertEqual(keys["isdir"], .bool(true))
         XCTAssertEqual(keys["mode"], .string("0755"))
         XCTAssertEqual(keys["gr_name"], .string("www data"))
-        XCTAssertEqual(keys["mtime"], .double(1_700_000_000))
+        XCTAssertEqual(keys["mtime"], .double(1_700_000_000.25))
+        XCTAssertEqual(keys["blocks"], .int(8))
+        XCTAssertEqual(keys["block_size"], .int(4096))
+        XCTAssertEqual(keys["disk_usage_bytes"], .int(4096))
+        XCTAssertEqual(keys["selinux_context"], .list(["system_u", "object_r", "var_t", "s0:c1,c2"].map(Value.string)))
+        let withoutSELinux = StatModule.parse("stat 81a4 0 0 1 1 1 1 5 1 2049\nsecontext ?\n", path: "/f")
+        XCTAssertEqual(withoutSELinux["selinux_context"], .list([.none, .none, .none]))
+        XCTAssertNil(withoutSELinux["secontext"])
         XCTAssertEqual(keys["readable"], .bool(true))
         XCTAssertEqual(keys["writeable"], .bool(false))
     }

@@ -17,6 +17,8 @@ public struct ReplaceModule: Module {
             ArgumentSpec("mode", type: .mode, doc: "Permissions of the file."),
             ArgumentSpec("owner", doc: "Owner of the file."),
             ArgumentSpec("group", doc: "Group of the file."),
+            ArgumentSpec("encoding", default: .string("utf-8"),
+                         doc: "The file's character encoding, a Python codec name (utf-8, utf-16, latin-1, cp1252, ...)."),
         ],
         doc: "Replaces every match of a regular expression in a file; ok when nothing matches.",
         example: "- replace:\n    path: /etc/nginx/nginx.conf\n    regexp: 'worker_processes \\\\d+;'\n    replace: 'worker_processes auto;'")
@@ -33,6 +35,7 @@ public struct ReplaceModule: Module {
     var mode: FileMode?
     var owner: String?
     var group: String?
+    var encoding: TextEncoding
 
     public init(_ arguments: ModuleArguments) throws {
         path = try arguments.requiredString("path")
@@ -60,6 +63,7 @@ public struct ReplaceModule: Module {
         mode = try arguments.mode()
         owner = try arguments.string("owner")
         group = try arguments.string("group")
+        encoding = try TextEncoding(arguments.requiredString("encoding"))
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
@@ -144,7 +148,7 @@ public struct ReplaceModule: Module {
         case .file: break
         default: return ModulePlan(result: .failure("Path \(path) is not a regular file"))
         }
-        let text = String(decoding: current.content ?? Data(), as: UTF8.self)
+        let text = try encoding.decode(current.content ?? Data())
         guard let (edited, count) = edit(text) else {
             return .unchanged(ModuleResult(msg: "Pattern for before/after params did not match the given file: \(sectionPattern ?? "")"))
         }
@@ -156,7 +160,8 @@ public struct ReplaceModule: Module {
         }
         var withChecksum = current
         withChecksum.checksum = current.content.map(ContentDigest.sha1)
-        var content = FileContent(path: path, data: Data(edited.utf8), mode: mode, owner: owner, group: group, backup: backup)
+        var content = FileContent(path: path, data: try encoding.encode(edited), mode: mode, owner: owner, group: group, backup: backup,
+                                  textEncoding: encoding)
         content.expected = current.expectation
         var plan = try content.plan(current: withChecksum, diffMode: context.diffMode)
         plan.result.msg = "\(count) replacements made"

@@ -28,9 +28,14 @@ public struct TempfileModule: Module {
         folder = try arguments.string("path")
         prefix = try arguments.requiredString("prefix")
         suffix = try arguments.requiredString("suffix")
-        if prefix.contains("/") || suffix.contains("/") {
-            throw ModuleArgumentError("prefix and suffix name the file itself and cannot hold a slash; use path for the folder")
+    }
+
+    /// Ansible's check: a prefix or suffix with a path component (a slash) would put the file elsewhere.
+    var invalidNamePart: String? {
+        for (name, value) in [("prefix", prefix), ("suffix", suffix)] where value.contains("/") {
+            return "\(name) must be a valid file name component, got \(Value.string(value).pythonRepr)"
         }
+        return nil
     }
 
     /// mktemp with the random part between prefix and suffix (Python's mkstemp: eight characters), then
@@ -41,10 +46,11 @@ public struct TempfileModule: Module {
         words.append(folder.map { "--tmpdir=" + $0 } ?? "--tmpdir")
         words += ["--suffix=" + suffix, "--", prefix + "XXXXXXXX"]
         return ShellCommand(parts: [.syntax("t=$(")] + ShellCommand(words: words).parts
-            + [.syntax(") && printf '%s\\n' \"$t\" && stat -c 'stat %a %u %g %U %G' -- \"$t\"")], compound: true)
+            + [.syntax(") && printf '%s\\n' \"$t\" && stat -c 'stat %a %u %g %U %G %s' -- \"$t\"")], compound: true)
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
+        if let invalidNamePart { return ModulePlan(result: .failure(invalidNamePart)) }
         var result = ModuleResult()
         result["state"] = .string(directory ? "directory" : "file")
         if context.checkMode {
@@ -54,11 +60,12 @@ public struct TempfileModule: Module {
         }
         let action = HostAction.run(command).interpreting { output, result in
             let lines = output.stdoutText.splitLines
+            // A failed mktemp (a missing folder) fails the task with its message, as any failed command.
             guard output.exitStatus == 0, let path = lines.first else { return }
             result["path"] = .string(path)
             let stat = lines.dropFirst().first.flatMap { line -> [String]? in
                 let fields = line.split(separator: " ").map(String.init)
-                return fields.count == 6 ? fields : nil
+                return fields.count == 7 ? fields : nil
             }
             if let stat {
                 result["mode"] = .string(String(format: "%04o", Int(stat[1], radix: 8) ?? 0))
@@ -66,6 +73,7 @@ public struct TempfileModule: Module {
                 result["gid"] = .int(Int(stat[3]) ?? -1)
                 result["owner"] = .string(stat[4])
                 result["group"] = .string(stat[5])
+                result["size"] = .int(Int(stat[6]) ?? 0)
             }
         }
         return .change([action], result)
