@@ -87,6 +87,31 @@ final class LibraryModuleTests: XCTestCase {
         XCTAssertEqual(keys["lnk_target"], .string(directory))
     }
 
+    func testStatOfALinkToAFileAsAnsibles() async throws {
+        let directory = try scratch()
+        try Data("hello world".utf8).write(to: URL(fileURLWithPath: directory + "/foo.txt"))
+        try FileManager.default.createSymbolicLink(atPath: directory + "/foo-link", withDestinationPath: directory + "/foo.txt")
+        func stat(follow: Bool) async throws -> [String: Value] {
+            let module = try make(StatModule.self, ["path": directory + "/foo-link", "follow": follow])
+            guard case .dict(let keys)? = try module.plan(try await local(module.probe(ModuleContext())), ModuleContext()).result["stat"]
+            else { XCTFail("no stat dict"); return [:] }
+            return Dictionary(uniqueKeysWithValues: keys.map { ($0.key, $0.value) })
+        }
+        // The link itself: no checksum (no regular file), its source, and lsattr's nothing as a null version.
+        let link = try await stat(follow: false)
+        XCTAssertEqual(link["islnk"], .bool(true))
+        XCTAssertNil(link["checksum"])
+        XCTAssertEqual(link["lnk_source"], .string(directory + "/foo.txt"))
+        XCTAssertEqual(link["version"], Value.none)
+        XCTAssertEqual(link["mimetype"], .string("inode/symlink"))
+        // Followed: the file's checksum and kind, no lnk_ keys; `file` still looks at the link, as Ansible's.
+        let followed = try await stat(follow: true)
+        XCTAssertEqual(followed["islnk"], .bool(false))
+        XCTAssertEqual(followed["checksum"], .string("2aae6c35c94fcfb415dbe95f408b9ce91ee846ed"))
+        XCTAssertNil(followed["lnk_source"])
+        XCTAssertEqual(followed["mimetype"], .string("inode/symlink"))
+    }
+
     func testStatParsesRecordedOutput() {
         let keys = StatModule.parse("""
             stat 41ed 1000 1000 4096 1700000000.250000000 1700000001 1700000002 5 2 2049

@@ -346,6 +346,14 @@ final class ModuleArgumentPlanTests: XCTestCase {
         let path = try XCTUnwrap(result["path"]?.displayText)
         XCTAssertTrue(path.hasPrefix(folder + "/hello.") && path.hasSuffix(".goodbye"), path)
         XCTAssertEqual(result["mode"], .string("0700"))
+        let nowhere = try makeModule(TempfileModule.self, ["path": folder + "/does_not_exist", "prefix": "hello."])
+        let failing = try nowhere.plan(nil, ModuleContext())
+        guard case .run(let failingCommand, _)? = failing.actions.first?.kind else { return XCTFail() }
+        var failure = failing.result
+        try failing.actions.first?.interpret?(try await LocalConnection().run(failingCommand), &failure)
+        XCTAssertTrue(failure.failed)
+        XCTAssertFalse(failure.changed)
+        XCTAssertEqual(failure.msg, "[Errno 2] No such file or directory: '\(folder)/does_not_exist/hello.XXXXXXXX'")
         var isFolder: ObjCBool = false
         XCTAssertTrue(FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue)
         XCTAssertEqual(ModuleRegistry.module(named: "ansible.builtin.gather_facts").map(ObjectIdentifier.init), ObjectIdentifier(GatherFactsModule.self))

@@ -484,6 +484,13 @@ final class MoreModuleTests: XCTestCase {
         XCTAssertEqual(module.edit("worker_processes 4;\nevents {}\n")?.0, "worker_processes auto; # $cost\nevents {}\n")
         let plan = try module.plan(probe("kind file\nstat 644 0 0 root root\n@@deckhand-content@@\nworker_processes auto;\n"), ModuleContext())
         XCTAssertFalse(plan.result.changed)
+        // Ansible's keys: msg and rc 0 (no dest, checksum or size as copy's).
+        let edit = try module.plan(probe("kind file\nstat 644 0 0 root root\n@@deckhand-content@@\nworker_processes 4;\n"), ModuleContext())
+        XCTAssertEqual(Array(edit.result.values.keys), ["rc"])
+        XCTAssertEqual(edit.result.msg, "1 replacements made")
+        let line = try make(LineInFileModule.self, ["path": "/x", "line": "b"])
+        XCTAssertEqual(try line.plan(probe("kind file\nstat 644 0 0 root root\n@@deckhand-content@@\na\n"), ModuleContext()).result["backup"],
+                       .string(""))
     }
 
     func testHostnameUnderSystemd() throws {

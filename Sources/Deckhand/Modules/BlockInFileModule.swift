@@ -168,8 +168,8 @@ public struct BlockInFileModule: Module {
         content.expected = current.expectation
         var plan = try content.plan(current: withChecksum, diffMode: context.diffMode)
         plan.result.msg = current.exists ? (present ? "Block inserted" : "Block removed") : "File created"
-        plan.result.values.removeValue(forKey: "checksum")
-        plan.result.values.removeValue(forKey: "size")
+        // Ansible's keys: msg and, with backup, backup_file.
+        plan.result.values = plan.result.values.filter { $0.key == "backup_file" }
         let folder = (path as NSString).deletingLastPathComponent
         if !current.exists && !folder.isEmpty {
             // As Ansible's create: the missing folders first, a failure named as Ansible names it.

@@ -88,21 +88,22 @@ public struct LineInFileModule: Module {
         }
         let text = try encoding.decode(current.content ?? Data())
         let (newText, message) = edit(text)
-        var result = ModuleResult(msg: message)
+        // As Ansible's: `backup` is the backup's path, or "" when none was made.
+        var result = ModuleResult(msg: message, values: ["backup": .string("")])
         if newText == text && current.exists {
             // Contents already right; attributes may still differ.
             guard let change = try current.attributeChanges(mode: mode, owner: owner, group: group) else {
-                return .unchanged(ModuleResult(msg: ""))
+                return .unchanged(ModuleResult(msg: "", values: result.values))
             }
             return .change([.run(FileState.applying(change, to: path))],
-                           ModuleResult(msg: "ownership, perms or SE linux context changed"))
+                           ModuleResult(msg: "ownership, perms or SE linux context changed", values: result.values))
         }
         var content = FileContent(path: path, data: try encoding.encode(newText), mode: mode, owner: owner, group: group,
                                   backup: backup, textEncoding: encoding)
         content.expected = current.expectation
         var plan = try content.plan(current: current, diffMode: context.diffMode)
         result.diffs = plan.result.diffs
-        if let backupFile = plan.result["backup_file"] { result["backup_file"] = backupFile }
+        if let backupFile = plan.result["backup_file"] { result["backup"] = backupFile }
         plan.result = result
         plan.result.changed = true
         return plan

@@ -1,5 +1,6 @@
 import Foundation
 import Jinja
+import OrderedCollections
 
 /// replace: replaces every match of a regular expression in a file.
 ///
@@ -149,14 +150,18 @@ public struct ReplaceModule: Module {
         default: return ModulePlan(result: .failure("Path \(path) is not a regular file"))
         }
         let text = try encoding.decode(current.content ?? Data())
+        // As Ansible's, every result that is no failure has rc 0.
+        let succeeded: OrderedDictionary<String, Value> = ["rc": .int(0)]
         guard let (edited, count) = edit(text) else {
-            return .unchanged(ModuleResult(msg: "Pattern for before/after params did not match the given file: \(sectionPattern ?? "")"))
+            return .unchanged(ModuleResult(msg: "Pattern for before/after params did not match the given file: \(sectionPattern ?? "")",
+                                           values: succeeded))
         }
         guard edited != text else {
             if let change = try current.attributeChanges(mode: mode, owner: owner, group: group) {
-                return .change([.run(FileState.applying(change, to: path))], ModuleResult(msg: "ownership, perms changed"))
+                return .change([.run(FileState.applying(change, to: path))],
+                               ModuleResult(msg: "ownership, perms changed", values: succeeded))
             }
-            return .unchanged(ModuleResult(msg: ""))
+            return .unchanged(ModuleResult(msg: "", values: succeeded))
         }
         var withChecksum = current
         withChecksum.checksum = current.content.map(ContentDigest.sha1)
@@ -165,6 +170,8 @@ public struct ReplaceModule: Module {
         content.expected = current.expectation
         var plan = try content.plan(current: withChecksum, diffMode: context.diffMode)
         plan.result.msg = "\(count) replacements made"
+        plan.result.values = plan.result.values.filter { $0.key == "backup_file" }
+        plan.result.values["rc"] = .int(0)
         return plan
     }
 }

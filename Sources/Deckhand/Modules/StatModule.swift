@@ -54,10 +54,13 @@ public struct StatModule: Module {
             .syntax("test -r \"$p\" && echo readable; test -w \"$p\" && echo writeable; test -x \"$p\" && echo executable;"),
         ]
         if checksum {
-            parts.append(.syntax("test -f \"$p\" && test -r \"$p\" && printf 'checksum %s\\n' \"$(\(algorithm)sum < \"$p\" | cut -d' ' -f1)\";"))
+            // As Ansible's: a checksum of a regular file only, a link's only when following it.
+            let notALink = follow ? "" : "! test -L \"$p\" && "
+            parts.append(.syntax("test -f \"$p\" && \(notALink)test -r \"$p\" && printf 'checksum %s\\n' \"$(\(algorithm)sum < \"$p\" | cut -d' ' -f1)\";"))
         }
         if mime {
-            parts.append(.syntax("printf 'mime %s\\n' \"$(file --mime-type --mime-encoding \(follow ? "-L " : "")-- \"$p\" 2>/dev/null)\";"))
+            // Ansible's runs `file` on the path itself, following or not (a link is inode/symlink).
+            parts.append(.syntax("printf 'mime %s\\n' \"$(file --mime-type --mime-encoding -- \"$p\" 2>/dev/null)\";"))
         }
         if attributes {
             parts.append(.syntax("printf 'attrs %s\\n' \"$(lsattr -vd -- \"$p\" 2>/dev/null)\";"))
@@ -140,8 +143,8 @@ public struct StatModule: Module {
         stat["readable"] = .bool(flags.contains("readable"))
         stat["writeable"] = .bool(flags.contains("writeable"))
         stat["executable"] = .bool(flags.contains("executable"))
-        if let source = fields["source"] { stat["lnk_source"] = .string(source) }
-        if let target = fields["target"] { stat["lnk_target"] = .string(target) }
+        if type == 0o120000, let source = fields["source"] { stat["lnk_source"] = .string(source) }
+        if type == 0o120000, let target = fields["target"] { stat["lnk_target"] = .string(target) }
         // As Ansible's, names only where the uid and gid have one.
         if let owner = fields["owner"], owner != "UNKNOWN" { stat["pw_name"] = .string(owner) }
         if let group = fields["group"], group != "UNKNOWN" { stat["gr_name"] = .string(group) }
@@ -160,7 +163,7 @@ public struct StatModule: Module {
             // "4159889902 --------------e------- path"
             let words = attrs.split(separator: " ").map(String.init)
             let flagsText = words.count >= 2 ? words[1].replacingOccurrences(of: "-", with: "") : ""
-            stat["version"] = words.count >= 2 ? .string(words[0]) : .none
+            stat["version"] = words.count >= 2 ? .string(words[0]) : Value.none
             stat["attributes"] = .list(flagsText.compactMap { StatModule.attributeNames[$0] }.map(Value.string))
             stat["attr_flags"] = .string(flagsText)
         }
