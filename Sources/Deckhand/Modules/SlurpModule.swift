@@ -33,7 +33,8 @@ public struct SlurpModule: Module {
     }
 
     /// The checks in the order open(2) meets them: an unreadable path (a directory too) is EACCES before a
-    /// directory is EISDIR; a missing path is ENOTDIR when an ancestor is no directory.
+    /// directory is EISDIR; a path not found is ENOTDIR when its nearest existing ancestor is no directory,
+    /// and EACCES when that ancestor is a folder the user may not enter.
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
         ShellCommand(parts: [
             .assignment("p", source), .syntax(";"),
@@ -41,7 +42,8 @@ public struct SlurpModule: Module {
             .syntax("elif test -d \"$p\"; then echo directory;"),
             .syntax("elif test -e \"$p\"; then echo file && base64 -w 0 -- \"$p\";"),
             .syntax("else d=$p; r=missing; while case $d in */?*) true;; *) false;; esac; do d=${d%/*};"),
-            .syntax("if test -e \"$d\"; then test -d \"$d\" || r=notdir; break; fi; done; echo $r; fi"),
+            .syntax("if test -e \"$d\"; then if ! test -d \"$d\"; then r=notdir; elif ! test -x \"$d\"; then r=unreadable; fi;"),
+            .syntax("break; fi; done; echo $r; fi"),
         ], compound: true)
     }
 
