@@ -16,6 +16,8 @@ public struct CommandModule: Module {
                          doc: "Expand $VAR, ${VAR} (set on the host) and a leading ~ in each argument, as Ansible does."),
         ],
         freeFormArgument: "cmd",
+        requiredOneOf: [["cmd", "argv"]],
+        mutuallyExclusive: [["cmd", "argv"]],
         doc: "Runs a program on the host without a shell. Always reports changed unless creates/removes say "
             + "there is nothing to do. In --check it is skipped, unless creates/removes can predict the outcome.",
         example: "- command: /webapps/app/venv/bin/python manage.py migrate --noinput\n  args:\n    chdir: /webapps/app/current")

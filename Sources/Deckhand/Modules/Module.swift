@@ -218,6 +218,12 @@ public struct ModuleResult: Sendable {
         ModuleResult(failed: true, msg: msg, values: values)
     }
 
+    /// A module that broke off (in Ansible, its Python raised) instead of reporting a failure: ansible-core 2.21
+    /// makes the task's message from the exception chain, "Task failed: Module failed: <what was raised>".
+    public static func crash(_ raised: String) -> ModuleResult {
+        ModuleResult(failed: true, msg: "Task failed: Module failed: \(raised)", values: ["exception": .string(raised)])
+    }
+
     public subscript(key: String) -> Value? {
         get { values[key] }
         set { values[key] = newValue }

@@ -32,7 +32,7 @@ extension LoadSession {
             }
             let keys = reader.entries(entry).map(\.key)
             if keys.contains("block") {
-                if let block = block(entry, reader: reader, role: role, handlers: handlers, baseDirectory: baseDirectory) {
+                if let block = within(argumentScope(of: entry, reader: reader), { block(entry, reader: reader, role: role, handlers: handlers, baseDirectory: baseDirectory) }) {
                     items.append(.block(block))
                 }
             } else if let item = task(entry, reader: reader, role: role, handlers: handlers, baseDirectory: baseDirectory) {
@@ -313,6 +313,7 @@ extension LoadSession {
             return roleTask((action.name, action.keyNode, action.value), task: task, reader: reader, isImport: name == "import_role")
         default:
             guard let spec = spec(named: action.name) else { return nil }
+            let argumentErrorMark = errors.errors.count
             var arguments = moduleArguments(action, spec: spec, reader: reader)
             if let argsNode {
                 switch reader.value(argsNode) {
@@ -327,10 +328,13 @@ extension LoadSession {
                 }
             }
             let keyLocations = argumentLocations(action.value, reader: reader)
+            // Arguments the enclosing module_defaults may give are checked at run time, once they are known.
             validateArguments(arguments, spec: spec, at: reader.location(action.value), keyLocations: keyLocations,
-                              reader: reader, checkRequired: true, moduleDefaults: task.keywords.moduleDefaults[spec.name])
+                              reader: reader, checkRequired: !enclosingDefaults(give: spec.name),
+                              moduleDefaults: task.keywords.moduleDefaults[spec.name])
+            let deferred = deferringArgumentErrors(since: argumentErrorMark, task: task, module: action.name)
             task.action = .module(ModuleCall(name: spec.name, originalName: action.name, arguments: .dict(arguments),
-                                             location: reader.location(action.keyNode)))
+                                             location: reader.location(action.keyNode), argumentErrors: deferred))
             return .task(task)
         }
     }

@@ -27,6 +27,7 @@ extension TaskExecution {
             for (key, value) in args { named[key.contains("{{") ? try templating.renderText(key, scope) : key] = value }
             args = named
         }
+        if let failure = argumentFailure(call, args, spec: spec, on: host) { return failure }
         let secrets = spec.arguments.filter(\.noLog).compactMap { argument -> String? in
             if case .string(let text)? = ([argument.name] + argument.aliases).lazy.compactMap({ args[$0] }).first { return text }
             return nil
