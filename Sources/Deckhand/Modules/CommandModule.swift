@@ -232,6 +232,7 @@ struct CommandInvocation: Sendable {
         }
         var action = HostAction.runReporting(commandInDirectory, stdin: stdin)
         action.stripsEmptyEnds = stripEmptyEnds
+        action.nonZeroMessage = "The command exited with a non-zero return code."
         return .change([action], result)
     }
 }

@@ -90,6 +90,8 @@ public struct HostAction: Sendable {
     public var unchangedMarker: String?
     /// With reportsOutput: stdout and stderr lose their trailing line breaks (command's strip_empty_ends).
     public var stripsEmptyEnds = true
+    /// With reportsOutput: the task's msg when the command exits non-zero (Ansible's words differ by module).
+    public var nonZeroMessage = "non-zero return code"
 
     public static func run(_ command: ShellCommand, stdin: Data? = nil) -> HostAction {
         HostAction(kind: .run(command, stdin: stdin), reportsOutput: false)

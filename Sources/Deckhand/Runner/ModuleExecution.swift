@@ -110,7 +110,7 @@ extension TaskExecution {
                         result["delta"] = .string(String(format: "%.3fs", Date().timeIntervalSince(started)))
                         if output.exitStatus != 0 {
                             result.failed = true
-                            result.msg = output.exitSignal.map { "killed by signal \($0)" } ?? "non-zero return code"
+                            result.msg = output.exitSignal.map { "killed by signal \($0)" } ?? action.nonZeroMessage
                         }
                     } else if output.exitStatus != 0 {
                         result.failed = true
