@@ -111,6 +111,31 @@ final class RunTimeFailureTests: XCTestCase {
         XCTAssertEqual(crashed["msg"] as? String, "Task failed: Module failed: boom")
     }
 
+    func testACommandWhoseProgramDoesNotExistFailsAsAnsiblesRunCommandDoes() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - command: commandthatdoesnotexist --would-be-awkward
+                  register: missing
+                  failed_when: missing.stdout != '' or missing.stderr != ''
+                - shell: exit 3
+                  register: three
+                  ignore_errors: true
+                - copy: { dest: "@DIR@/out.json", content: "{{ {'missing': missing, 'three': three} | to_json }}" }
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, _) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0)
+        let out = try recorded(book)
+        XCTAssertEqual(out["missing"]?["rc"] as? Int, 2)
+        XCTAssertEqual(out["missing"]?["msg"] as? String, "Error executing command.")
+        XCTAssertEqual(out["three"]?["rc"] as? Int, 3)
+        XCTAssertEqual(out["three"]?["msg"] as? String, "The command exited with a non-zero return code.")
+    }
+
     func testAnUndecryptableVaultValueFailsOnlyWhereItIsUsed() async throws {
         VaultSecrets.installed = VaultSecrets()
         let token = AnsibleVaultVectors.inlineToken.split(separator: "\n").map { "        " + $0 }.joined(separator: "\n")

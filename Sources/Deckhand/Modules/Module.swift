@@ -81,7 +81,8 @@ public struct HostAction: Sendable {
     /// When set, the action's rc/stdout/stderr become the task's (command, shell, raw).
     public var reportsOutput: Bool
     /// Reads the action's output into the result (django_manage's applied migrations, git's new HEAD, fetch's
-    /// bytes); runs before the exit status is judged, and a thrown error fails the task with its message.
+    /// bytes); runs before the exit status is judged (with reportsOutput: after rc, stdout and stderr are
+    /// recorded), and a thrown error fails the task with its message.
     public var interpret: (@Sendable (CommandResult, inout ModuleResult) throws -> Void)? = nil
     /// For commands that decide themselves whether they change anything (`pip install -r`, `apt-get
     /// upgrade`): the task reports changed only when this text appears in the command's output.

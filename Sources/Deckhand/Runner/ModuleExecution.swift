@@ -90,12 +90,14 @@ extension TaskExecution {
                     let started = Date()
                     let output = try await target.connection.run(wrapped, become: target.become, stdin: stdin)
                     answer(output)
-                    if let interpret = action.interpret {
+                    func interpretOutput() {
+                        guard let interpret = action.interpret else { return }
                         do { try interpret(output, &result) } catch {
                             result.failed = true
                             result.msg = "\(error)"
                         }
                     }
+                    if !action.reportsOutput { interpretOutput() }
                     if let marker = action.changeMarker {
                         markedActions += 1
                         if (output.stdoutText + output.stderrText).contains(marker) { markersSeen += 1 }
@@ -112,6 +114,7 @@ extension TaskExecution {
                             result.failed = true
                             result.msg = output.exitSignal.map { "killed by signal \($0)" } ?? action.nonZeroMessage
                         }
+                        interpretOutput()
                     } else if output.exitStatus != 0 {
                         result.failed = true
                         result.record(output, command: nil)
