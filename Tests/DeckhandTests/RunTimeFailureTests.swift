@@ -67,6 +67,32 @@ final class RunTimeFailureTests: XCTestCase {
         XCTAssertEqual(out["free_text"]?["msg"] as? String, "missing required arguments: name")
     }
 
+    func testABrokenTemplateInATaskWhoseFailureIsIgnoredFailsWhenItRuns() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - raw: echo {{ '' | nope }}
+                  ignore_errors: true
+                  register: unknown_filter
+                - copy: { dest: "@DIR@/out.json", content: "{{ {'unknown_filter': unknown_filter} | to_json }}" }
+            """,
+            "broken.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - raw: echo {{ '' | nope }}
+            """,
+        ])
+        defer { book.remove() }
+        XCTAssertThrowsError(try PlaybookLoader().loadPlaybook(at: book.path("broken.yml")), "unhandled: refused before the run")
+        let (summary, _) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0)
+        let message = try XCTUnwrap(try recorded(book)["unknown_filter"]?["msg"] as? String)
+        XCTAssertTrue(message.contains("No filter named 'nope'"), message)
+    }
+
     func testArgumentsFromAModuleDefaultsTemplateAreCheckedWhenTheTaskRuns() async throws {
         let book = try LocalPlaybook(files: [
             "site.yml": """

@@ -5,8 +5,8 @@ import Yams
 /// task is handled there (a `rescue:`, `ignore_errors: true`), and which modules its `module_defaults` give
 /// arguments to.
 ///
-/// A mistake in a task's arguments is an error before anything runs, unless the play itself handles the task
-/// failing: Ansible fails such a task only when it runs, and a play that ignores or rescues that failure
+/// A mistake in a task's arguments or templates is an error before anything runs, unless the play itself handles
+/// the task failing: Ansible fails such a task only when it runs, and a play that ignores or rescues that failure
 /// (a test of the error message, a fallback) relies on it. Such a task fails at run time with Ansible's message.
 struct ArgumentScope {
     var handlesFailure = false
@@ -52,9 +52,9 @@ extension LoadSession {
     }
 
     /// When the play handles `task` failing (its own ignore_errors or failed_when, or a block's rescue or
-    /// ignore_errors around it), the argument errors recorded since `mark` are taken back: the task fails with
-    /// them when it runs. Returns their messages (empty when they stay load errors), and warns.
-    func deferringArgumentErrors(since mark: Int, task: PlaybookTask, module: String) -> [String] {
+    /// ignore_errors around it), the errors recorded since `mark` (its arguments, its templates) are taken back:
+    /// the task fails with them when it runs. Returns their messages (empty when they stay load errors), and warns.
+    func deferringHandledErrors(since mark: Int, task: PlaybookTask) -> [String] {
         guard errors.errors.count > mark else { return [] }
         let ownHandling = task.keywords.ignoreErrors == .literal(true) || task.failedWhen != nil
         guard ownHandling || argumentScopes.contains(where: \.handlesFailure) else { return [] }

@@ -179,7 +179,12 @@ extension LoadSession {
         }
         let item = resolveAction(action, task: task, argsNode: argsNode, reader: reader, role: role,
                                  handlers: handlers, baseDirectory: baseDirectory)
-        if case .task(let resolved) = item { checkTemplates(of: resolved) }
+        if case .task(let resolved) = item {
+            // A broken template fails the task again when it is rendered.
+            let templateErrorMark = errors.errors.count
+            checkTemplates(of: resolved)
+            _ = deferringHandledErrors(since: templateErrorMark, task: resolved)
+        }
         return item
     }
 
@@ -332,7 +337,7 @@ extension LoadSession {
             validateArguments(arguments, spec: spec, at: reader.location(action.value), keyLocations: keyLocations,
                               reader: reader, checkRequired: !enclosingDefaults(give: spec.name),
                               moduleDefaults: task.keywords.moduleDefaults[spec.name])
-            let deferred = deferringArgumentErrors(since: argumentErrorMark, task: task, module: action.name)
+            let deferred = deferringHandledErrors(since: argumentErrorMark, task: task)
             task.action = .module(ModuleCall(name: spec.name, originalName: action.name, arguments: .dict(arguments),
                                              location: reader.location(action.keyNode), argumentErrors: deferred))
             return .task(task)
