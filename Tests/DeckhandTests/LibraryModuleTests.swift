@@ -138,7 +138,7 @@ final class LibraryModuleTests: XCTestCase {
 
     func testFindAgeAndSizeUseTheHostClock() throws {
         let find = try make(FindModule.self, ["paths": "/r", "age": "1d", "size": "1k"])
-        let record: (String, Int, Int) -> String = { name, size, mtime in "f 644 0 0 \(size) \(mtime).5 \(mtime).0 \(mtime).0 \(name)\0root\0root\0/r/\(name)\0" }
+        let record: (String, Int, Int) -> String = { name, size, mtime in "f 644 0 0 \(size) \(mtime).5 \(mtime).0 \(mtime).0 7 2049 1 8 1 \(name)\0root\0root\0/r/\(name)\0" }
         let text = "1000000\n@@root\0/r\0" + record("old-big", 4096, 1000000 - 200000) + record("new-big", 4096, 1000000 - 10)
             + record("old-small", 10, 1000000 - 200000)
         let plan = try find.plan(output(text), ModuleContext())

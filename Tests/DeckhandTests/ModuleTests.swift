@@ -186,7 +186,13 @@ final class ModuleTests: XCTestCase {
         let user = try make(UserModule.self, ["name": "app", "shell": "/bin/bash", "groups": ["www-data"], "append": true])
         let create = try user.plan(probeOutput(""), ModuleContext())
         guard case .run(let command, _)? = create.actions.first?.kind else { return XCTFail() }
-        XCTAssertEqual(command.rendered, "useradd -G www-data -s /bin/bash -m app")
+        XCTAssertEqual(command.rendered, "useradd -G www-data -s /bin/bash -m app && getent passwd app")
+        // The new account as useradd made it is the result, as Ansible's (home, uid, group).
+        var created = create.result
+        try create.actions.first?.interpret?(probeOutput("app:x:1002:1003::/home/app:/bin/bash\n"), &created)
+        XCTAssertEqual(created["home"], .string("/home/app"))
+        XCTAssertEqual(created["uid"], .int(1002))
+        XCTAssertEqual(created["group"], .int(1003))
         let same = try user.plan(probeOutput("app:x:1001:1001::/home/app:/bin/bash\n@@groups\napp\napp www-data\n"), ModuleContext())
         XCTAssertFalse(same.result.changed)
         let differs = try user.plan(probeOutput("app:x:1001:1001::/home/app:/bin/sh\n@@groups\napp\napp\n"), ModuleContext())

@@ -304,6 +304,22 @@ final class RoleSemanticsTests: XCTestCase {
         XCTAssertTrue(playbook.warnings[0].message.contains("include_role at"), playbook.warnings[0].message)
     }
 
+    func testAPythonPluginOfTheRoleIsNamedInTheRefusal() throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": "- hosts: all\n  gather_facts: false\n  roles: [custom]\n",
+            "roles/custom/tasks/main.yml": "- shell_quietly: { cmd: 'true' }\n- tidy_facts: { keep: 3 }\n",
+            "roles/custom/action_plugins/shell_quietly.py": "from ansible.plugins.action import ActionBase\n",
+            "library/tidy_facts.py": "from ansible.module_utils.basic import AnsibleModule\n",
+        ])
+        defer { book.remove() }
+        XCTAssertThrowsError(try PlaybookLoader().loadPlaybook(at: book.path("site.yml"))) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("'shell_quietly' is the Python action plugin \(book.path("roles/custom/action_plugins/shell_quietly.py"))"), text)
+            XCTAssertTrue(text.contains("'tidy_facts' is the custom module \(book.path("library/tidy_facts.py"))"), text)
+            XCTAssertFalse(text.contains("unknown module"), text)
+        }
+    }
+
     func testStaticImportsOfTheSameTasksStillFailAtLoad() throws {
         let book = try perOSRole(include: "import_tasks")
         defer { book.remove() }

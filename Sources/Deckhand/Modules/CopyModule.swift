@@ -11,7 +11,7 @@ public struct CopyModule: Module {
         arguments: [
             ArgumentSpec("dest", type: .path, required: true, aliases: ["path"],
                          doc: "The file to write; a path ending in / gets src's name; the folder for a folder src."),
-            ArgumentSpec("src", type: .path, doc: "A file or folder from the role's files/ (or beside the playbook) to copy; "
+            ArgumentSpec("src", type: .controllerPath, doc: "A file or folder from the role's files/ (or beside the playbook) to copy; "
                          + "`dir/` copies the folder's contents into dest, `dir` the folder itself."),
             ArgumentSpec("content", type: .raw, doc: "The text to write (dicts and lists are written as JSON)."),
         ] + FileWriteOptions.arguments,

@@ -36,6 +36,9 @@ public struct ModuleSpec: Sendable {
     public var hostVariablesAreTemplates: Bool
     /// Its registered result keeps the facts it returns as `ansible_facts` (set_fact's does not).
     public var registersFacts: Bool
+    /// What its registered `ansible_facts` put before each fact's name: setup returns `ansible_distribution`,
+    /// which the host's facts hold as `distribution` (Ansible's namespace_facts).
+    public var registeredFactPrefix = ""
     /// Runs once, for the first host of the batch, its result that host's alone (add_host).
     public var bypassesHostLoop: Bool
     /// The argument naming the -v level below which the task is skipped (debug's `verbosity`).
@@ -147,7 +150,9 @@ public struct ArgumentSpec: Sendable {
 
 /// The type an argument's value must have (after templating; Ansible converts where it can).
 public enum ArgumentType: String, Sendable, Hashable {
-    case string, bool, int, float, path, list, dict, raw
+    /// `path`: a path on the host, where a leading `~` is the home of the user the task runs as (`pathList`:
+    /// a list of them); `controllerPath`: a file on the operator's machine (copy's and template's src, fetch's dest).
+    case string, bool, int, float, path, pathList, controllerPath, list, dict, raw
     /// File mode: octal (`0644`, `'0644'`, `420`) or symbolic (`u=rw,g=r,o=r`).
     case mode
 }

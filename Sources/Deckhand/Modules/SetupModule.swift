@@ -7,15 +7,19 @@ import OrderedCollections
 ///     - setup:
 ///     - debug: { msg: "{{ ansible_distribution }} {{ ansible_distribution_version }}" }
 public struct SetupModule: Module {
-    public static let spec = ModuleSpec(
-        name: "setup",
-        arguments: [
-            ArgumentSpec("gather_subset", type: .list, doc: "Accepted for compatibility; the small fact set is always gathered."),
-            ArgumentSpec("filter", type: .list, doc: "Only keep facts whose names match these shell-style patterns."),
-        ],
-        doc: "Collects os, distribution, hostname, fqdn, architecture, service manager, user, env, default IPv4, "
-            + "memory and mounts in one command, as ansible_facts.X and ansible_X.",
-        example: "- setup:")
+    public static let spec: ModuleSpec = {
+        var spec = ModuleSpec(
+            name: "setup",
+            arguments: [
+                ArgumentSpec("gather_subset", type: .list, doc: "Accepted for compatibility; the small fact set is always gathered."),
+                ArgumentSpec("filter", type: .list, doc: "Only keep facts whose names match these shell-style patterns."),
+            ],
+            doc: "Collects os, distribution, hostname, fqdn, architecture, service manager, user, env, default IPv4, "
+                + "memory and mounts in one command, as ansible_facts.X and ansible_X.",
+            example: "- setup:")
+        spec.registeredFactPrefix = "ansible_"
+        return spec
+    }()
 
     var filters: [String]
 

@@ -142,12 +142,16 @@ extension LoadSession {
                 } else if PlaybookKeywords.isControlAction(key) || spec(named: key) != nil {
                     actions.append(ActionCandidate(name: key, keyNode: keyNode, value: value))
                 } else {
-                    let known = moduleNames + Array(PlaybookKeywords.task) + Array(PlaybookKeywords.controlActions)
-                    let bare = ModuleRegistry.canonicalName(key)
-                    var message = "unknown module or task keyword '\(key)'"
-                    let nearModules = Suggestion.nearest(bare, in: moduleNames, count: 3)
-                    if !nearModules.isEmpty { message += "; nearest modules: " + nearModules.joined(separator: ", ") }
-                    reader.fail(message, at: keyNode, text: key, suggestion: Suggestion.nearest(bare, in: known))
+                    if let plugin = PythonPlugin.find(key, roleDirectory: role?.path, playbookDirectory: playbookDirectory) {
+                        reader.fail("'\(key)' \(plugin.refusal)", at: keyNode, text: key)
+                    } else {
+                        let known = moduleNames + Array(PlaybookKeywords.task) + Array(PlaybookKeywords.controlActions)
+                        let bare = ModuleRegistry.canonicalName(key)
+                        var message = "unknown module or task keyword '\(key)'"
+                        let nearModules = Suggestion.nearest(bare, in: moduleNames, count: 3)
+                        if !nearModules.isEmpty { message += "; nearest modules: " + nearModules.joined(separator: ", ") }
+                        reader.fail(message, at: keyNode, text: key, suggestion: Suggestion.nearest(bare, in: known))
+                    }
                     unknownModules.append(ActionCandidate(name: key, keyNode: keyNode, value: value))
                 }
             }

@@ -11,6 +11,7 @@ enum AnsibleFilters {
         "b64decode": b64decode,
         "basename": { v, _ in .string(basename(v.pythonStr)) },
         "dirname": { v, _ in .string(dirname(v.pythonStr)) },
+        "expanduser": { v, _ in .string(expanduser(v.pythonStr)) },
         "regex_replace": regexReplace,
         "regex_search": regexSearch,
         "quote": { v, _ in .string(shellQuote(v.isNoneValue ? "" : v.pythonStr)) },
@@ -86,6 +87,20 @@ enum AnsibleFilters {
             while head.hasSuffix("/") { head.removeLast() }
         }
         return head
+    }
+
+    /// posixpath.expanduser on the controller: `~` is $HOME (else the user's home), `~name` that user's home;
+    /// a path without a leading `~`, or naming no known user, is left as it is.
+    static func expanduser(_ p: String) -> String {
+        guard p.hasPrefix("~") else { return p }
+        let end = p.firstIndex(of: "/") ?? p.endIndex
+        let name = String(p[p.index(after: p.startIndex)..<end])
+        let entry = name.isEmpty ? getpwuid(getuid()) : getpwnam(name)
+        let environmentHome = name.isEmpty ? ProcessInfo.processInfo.environment["HOME"] : nil
+        guard var home = environmentHome ?? entry.map({ String(cString: $0.pointee.pw_dir) }) else { return p }
+        while home.hasSuffix("/") { home.removeLast() }
+        let expanded = home + p[end...]
+        return expanded.isEmpty ? "/" : expanded
     }
 
     @Sendable static func regexReplace(_ value: Value, _ args: FilterArguments) throws -> Value {
