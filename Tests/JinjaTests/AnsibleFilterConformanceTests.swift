@@ -76,6 +76,11 @@ final class AnsibleFilterConformanceTests: XCTestCase {
         XCTAssertThrowsError(try render("{{ 'secret' | password_hash('whirlpool') }}"))
     }
 
+    func testTypeDebugNamesThePythonType() throws {
+        XCTAssertEqual(try render("{{ {'a': 1} | type_debug }} {{ 'x' | type_debug }} {{ [1] | type_debug }} {{ 1.5 | type_debug }} {{ none | type_debug }}"),
+                       "dict str list float NoneType")
+    }
+
     func testHashDigestsTheText() throws {
         XCTAssertEqual(try render("{{ 'deckhand' | hash('md5') }}"), "0f9b4eebd56dd692cb03f690f1c712f8")
         XCTAssertEqual(try render("{{ 'deckhand' | hash }}"), "e6f1cc318af1e5e02987f31ea1c41fa795709241")

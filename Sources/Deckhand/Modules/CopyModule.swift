@@ -70,13 +70,14 @@ public struct CopyModule: Module {
                                    diffMode: context.diffMode, destination: writtenDestination)
         }
         let data: Data
+        var sourceName: String?
         switch source {
         case .content(let bytes): data = bytes
-        case .file(let name): data = try context.readSourceFile(name)
+        case .file(let name): data = try context.readSourceFile(name); sourceName = name
         }
         let current = try FileState(probeOutput: probe?.stdout ?? Data())
         let path = probe.flatMap { FileState.redirected($0.stdout) } ?? destination
         let content = FileContent(path: path, data: data, options: options)
-        return try content.plan(current: current, diffMode: context.diffMode)
+        return try content.planReportingFile(current: current, diffMode: context.diffMode, source: sourceName)
     }
 }

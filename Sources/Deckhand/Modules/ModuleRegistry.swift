@@ -8,6 +8,7 @@ public enum ModuleRegistry {
         AptRepositoryModule.self,
         AssembleModule.self,
         AssertModule.self,
+        AsyncStatusModule.self,
         AuthorizedKeyModule.self,
         BlockInFileModule.self,
         CommandModule.self,

@@ -51,9 +51,12 @@ public struct ModuleSpec: Sendable {
     /// How Ansible words a problem with the arguments when the module is an action plugin with its own checks
     /// (include_vars: "x is not a valid option in include_vars"); nil (or nil for a kind) for AnsibleModule's.
     public var argumentProblemWording: (@Sendable (ArgumentProblemKind) -> String?)?
+    /// Its plan is one command that can run detached on the host (`async:`): command, shell. Every other
+    /// module runs as a probe and actions driven from the controller, which cannot outlive the connection.
+    public var runsInBackground: Bool
 
     public init(name: String, aliases: [String] = [],
-                runsOnController: Bool = false, setsHostVariables: Bool = false, hostVariablesAreTemplates: Bool = false,
+                runsOnController: Bool = false, runsInBackground: Bool = false, setsHostVariables: Bool = false, hostVariablesAreTemplates: Bool = false,
                 registersFacts: Bool = true,
                 bypassesHostLoop: Bool = false, verbosityArgument: String? = nil, showsResult: Bool = false,
                 sourceFolder: String = "files", arguments: [ArgumentSpec] = [], freeFormArgument: String? = nil,
@@ -64,6 +67,7 @@ public struct ModuleSpec: Sendable {
         self.name = name
         self.aliases = aliases
         self.runsOnController = runsOnController
+        self.runsInBackground = runsInBackground
         self.setsHostVariables = setsHostVariables
         self.hostVariablesAreTemplates = hostVariablesAreTemplates
         self.registersFacts = registersFacts

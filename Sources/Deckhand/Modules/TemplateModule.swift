@@ -42,6 +42,6 @@ public struct TemplateModule: Module {
         let current = try FileState(probeOutput: probe?.stdout ?? Data())
         let path = probe.flatMap { FileState.redirected($0.stdout) } ?? destination
         let content = FileContent(path: path, data: Data(text.utf8), options: options)
-        return try content.plan(current: current, diffMode: context.diffMode)
+        return try content.planReportingFile(current: current, diffMode: context.diffMode, source: source)
     }
 }

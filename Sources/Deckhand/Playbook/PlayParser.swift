@@ -58,6 +58,8 @@ extension LoadSession {
             reader.fail("this play has no 'hosts:' (which hosts should it run on? e.g. 'hosts: all')", at: node,
                         text: play.name ?? "play")
         }
+        playVars = play.vars
+        defer { playVars = [:] }
         let scope = argumentScope(of: node, reader: reader)
         if let roleNodes {
             play.roles = within(scope) { roleReferences(roleNodes, reader: reader, searchBase: directory) }

@@ -123,8 +123,10 @@ final class LoadSession {
     var warnings: [ValidationError] = []
     /// The play and blocks around the task being read, outermost first (see `ArgumentScope`).
     var argumentScopes: [ArgumentScope] = []
-    /// Compiles templates for syntax checks only (nothing is rendered while loading).
+    /// Compiles templates for syntax checks only (nothing is rendered while loading, but import_tasks' file).
     lazy var templateEnvironment = Environment(options: .ansible)
+    /// The `vars:` of the play being read: known before it runs (see `LoadTimeVariables`).
+    var playVars: OrderedDictionary<String, Value> = [:]
 
     init(loader: PlaybookLoader, playbookDirectory: String) {
         self.loader = loader

@@ -48,6 +48,12 @@ extension TaskExecution {
                 "skip_reason": .string("verbosity threshold not met")])
         }
 
+        let background = try backgroundSettings(scope: scope)
+        if background != nil, !spec.runsInBackground {
+            return HostTaskResult(host: host.name, status: .failed, result: [
+                "failed": .bool(true), "changed": .bool(false), "msg": .string(backgroundRefusal(call))])
+        }
+
         let checkMode = try flag(keywords.checkMode, scope: scope) ?? options.checkMode
         let diffMode = try flag(keywords.diff, scope: scope) ?? options.diffMode
         let moduleContext = makeModuleContext(host: host, scope: scope, checkMode: checkMode, diffMode: diffMode)
@@ -85,7 +91,10 @@ extension TaskExecution {
         let plan = try module.plan(probeResult, moduleContext)
         var result = plan.result
 
-        if !checkMode || plan.runsInCheckMode {
+        if let background, !checkMode, plan.actions.count <= 1, plan.actions.allSatisfy(\.reportsOutput) {
+            result = try await runInBackground(plan.actions.first, planned: result, settings: background, target: target,
+                                               scope: scope, note: note, answer: answer)
+        } else if !checkMode || plan.runsInCheckMode {
             var markedActions = 0, markersSeen = 0
             defer {
                 if markedActions > 0 && markersSeen == 0 && !result.failed { result.changed = false }
@@ -213,6 +222,11 @@ extension TaskExecution {
             playbookDirectory: playbookDirectory,
             renderTemplateWithSettings: { name, settings in
                 try TemplateFile.render(path: try find(name, "templates"), scope: scope, settings: settings) },
-            rolePath: rolePath)
+            rolePath: rolePath,
+            readRawSourceFile: { name in
+                let path = try find(name, sourceFolder)
+                guard let data = FileManager.default.contents(atPath: path) else { throw ModuleArgumentError("could not read \(path)") }
+                return data
+            })
     }
 }

@@ -7,6 +7,8 @@ import OrderedCollections
 /// Ansible's filters (ansible-core plugins/filter/core.py and mathstuff.py) that templates for web hosts use.
 enum AnsibleFilters {
     static let table: [String: PureFilters.Body] = [
+        // The value's Python type name (str, dict, list, int, float, bool, NoneType), as Ansible's filter gives it.
+        "type_debug": { v, _ in .string(v.pythonTypeName) },
         "b64encode": { v, _ in .string(Data(v.pythonStr.utf8).base64EncodedString()) },
         "b64decode": b64decode,
         "basename": { v, _ in .string(basename(v.pythonStr)) },
