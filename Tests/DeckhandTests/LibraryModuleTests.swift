@@ -379,7 +379,7 @@ final class LibraryModuleTests: XCTestCase {
         let add = try make(AddHostModule.self, ["name": "10.0.0.9:2200", "groups": "web,db", "ansible_user": "admin"])
         let added = try add.plan(nil, ModuleContext()).result
         XCTAssertEqual(added.inventoryChange, .addHost(name: "10.0.0.9", groups: ["web", "db"],
-                                                       vars: ["ansible_user": .string("admin"), "ansible_port": .int(2200)]))
+                                                       vars: ["ansible_user": .string("admin"), "ansible_ssh_port": .int(2200)]))
         guard case .dict(let reported)? = added["add_host"] else { return XCTFail("no add_host key") }
         XCTAssertEqual(reported["host_name"], .string("10.0.0.9"))
         let grouped = try make(GroupByModule.self, ["key": "os debian", "parents": ["linux"]]).plan(nil, ModuleContext()).result
