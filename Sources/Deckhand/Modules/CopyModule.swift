@@ -77,7 +77,7 @@ public struct CopyModule: Module {
         }
         let current = try FileState(probeOutput: probe?.stdout ?? Data())
         let path = probe.flatMap { FileState.redirected($0.stdout) } ?? destination
-        let content = FileContent(path: path, data: data, options: options)
+        let content = try FileContent(path: path, data: data, options: options, source: sourceName, context: context)
         return try content.planReportingFile(current: current, diffMode: context.diffMode, source: sourceName)
     }
 }

@@ -3,6 +3,8 @@ import Foundation
 /// The arguments of modules that write a whole file (copy, template): attributes, backup, force and validate.
 struct FileWriteOptions {
     var mode: FileMode?
+    /// `mode: preserve`: the mode of the controller file the content comes from.
+    var preservesMode = false
     var owner: String?
     var group: String?
     var backup: Bool
@@ -12,7 +14,7 @@ struct FileWriteOptions {
     var follow: Bool
 
     static let arguments: [ArgumentSpec] = [
-        ArgumentSpec("mode", type: .mode, doc: "Permissions: octal (\"0644\") or symbolic (u=rw,g=r,o=r)."),
+        ArgumentSpec("mode", type: .mode, doc: "Permissions: octal (\"0644\") or symbolic (u=rw,g=r,o=r), or preserve (the source file's)."),
         ArgumentSpec("owner", doc: "User that should own it (name or uid)."),
         ArgumentSpec("group", doc: "Group that should own it (name or gid)."),
         ArgumentSpec("backup", type: .bool, default: .bool(false), doc: "Keep the old file beside it, with a timestamp."),
@@ -23,7 +25,11 @@ struct FileWriteOptions {
     ]
 
     init(_ arguments: ModuleArguments) throws {
-        mode = try arguments.mode()
+        if case .string("preserve")? = arguments.value("mode") {
+            preservesMode = true
+        } else {
+            mode = try arguments.mode()
+        }
         owner = try arguments.string("owner")
         group = try arguments.string("group")
         backup = try arguments.bool("backup")
@@ -44,5 +50,14 @@ extension FileContent {
     init(path: String, data: Data, options: FileWriteOptions) {
         self.init(path: path, data: data, mode: options.mode, owner: options.owner, group: options.group,
                   backup: options.backup, force: options.force, validate: options.validate)
+    }
+
+    /// The same, `mode: preserve` taking the mode of the controller file `source` names.
+    init(path: String, data: Data, options: FileWriteOptions, source: String?, context: ModuleContext) throws {
+        self.init(path: path, data: data, options: options)
+        if options.preservesMode {
+            guard let source else { throw ModuleArgumentError("mode: preserve needs src (a controller file whose mode to keep)") }
+            mode = .octal(try context.sourceFileMode(source))
+        }
     }
 }

@@ -46,6 +46,8 @@ public struct ModuleContext: Sendable {
     public var evaluate: @Sendable (String) throws -> Value
     /// The playbook's directory: relative controller paths (fetch's dest) are relative to it, as in Ansible.
     public var playbookDirectory: String?
+    /// The permission bits of the controller file a task names by `src` (copy's and template's `mode: preserve`).
+    public var sourceFileMode: @Sendable (String) throws -> Int
 
     public init(
         hostName: String = "localhost", checkMode: Bool = false, diffMode: Bool = false,
@@ -58,8 +60,11 @@ public struct ModuleContext: Sendable {
         playbookDirectory: String? = nil,
         renderTemplateWithSettings: (@Sendable (String, TemplateSettings) throws -> String)? = nil,
         rolePath: String? = nil,
-        readRawSourceFile: (@Sendable (String) throws -> Data)? = nil
+        readRawSourceFile: (@Sendable (String) throws -> Data)? = nil,
+        sourceFileMode: @escaping @Sendable (String) throws -> Int = { name in
+            throw ModuleArgumentError("no source file \(name) (no files/ folder known)") }
     ) {
+        self.sourceFileMode = sourceFileMode
         self.hostName = hostName
         self.checkMode = checkMode
         self.diffMode = diffMode

@@ -19,6 +19,8 @@ public struct TemplateModule: Module {
     var destination: String
     var options: FileWriteOptions
     var settings: TemplateSettings
+    /// The written file's encoding (empty: UTF-8, as Ansible's template action reads it).
+    var outputEncoding: TextEncoding
 
     public init(_ arguments: ModuleArguments) throws {
         source = try arguments.requiredString("src")
@@ -27,6 +29,8 @@ public struct TemplateModule: Module {
         if destination.hasSuffix("/") { destination += (source as NSString).lastPathComponent }
         options = try FileWriteOptions(arguments)
         settings = try TemplateSettings(arguments)
+        let encoding = try arguments.string("output_encoding") ?? ""
+        outputEncoding = encoding.isEmpty ? .utf8 : try TextEncoding(encoding)
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
@@ -40,7 +44,7 @@ public struct TemplateModule: Module {
             : try context.renderTemplateWithSettings(source, settings)
         let current = try FileState(probeOutput: probe?.stdout ?? Data())
         let path = probe.flatMap { FileState.redirected($0.stdout) } ?? destination
-        let content = FileContent(path: path, data: Data(text.utf8), options: options)
+        let content = try FileContent(path: path, data: try outputEncoding.encode(text), options: options, source: source, context: context)
         return try content.planReportingFile(current: current, diffMode: context.diffMode, source: source)
     }
 }

@@ -23,8 +23,8 @@ public struct TemplateSettings: Sendable, Hashable {
         ArgumentSpec("variable_end_string", default: .string("}}"), doc: "The string that closes a print statement."),
         ArgumentSpec("comment_start_string", default: .string("{#"), doc: "The string that opens a comment."),
         ArgumentSpec("comment_end_string", default: .string("#}"), doc: "The string that closes a comment."),
-        ArgumentSpec("output_encoding", default: .string("utf-8"), choices: ["utf-8", "utf8", "UTF-8"],
-                     doc: "The encoding of the written file (UTF-8 only)."),
+        ArgumentSpec("output_encoding", default: .string("utf-8"),
+                     doc: "The encoding of the written file, a Python codec name (utf-8, latin-1, cp1252, utf-16...)."),
     ]
 
     init(_ arguments: ModuleArguments) throws {
@@ -63,7 +63,8 @@ public struct TemplateSettings: Sendable, Hashable {
         for pair in header.split(separator: ",") {
             let parts = pair.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2 else {
-                throw ModuleArgumentError("\(path): failed to parse jinja2 override '\(pair)': write key: value, e.g. #jinja2: trim_blocks: False")
+                throw ModuleArgumentError("\(path): Missing key-value separator `:` in '#jinja2:' override pair '\(pair)'"
+                                          + " (write key: value, e.g. #jinja2: trim_blocks: False)")
             }
             try settings.set(parts[0], literal: parts[1], path: path)
         }

@@ -56,7 +56,8 @@ extension TaskExecution {
 
         let checkMode = try flag(keywords.checkMode, scope: scope) ?? options.checkMode
         let diffMode = try flag(keywords.diff, scope: scope) ?? options.diffMode
-        let moduleContext = makeModuleContext(host: host, scope: scope, checkMode: checkMode, diffMode: diffMode)
+        let moduleContext = makeModuleContext(host: host, scope: scope, checkMode: checkMode, diffMode: diffMode,
+                                              destination: args["dest"]?.displayText)
 
         var commands: [String] = []
         var outputs: [String] = []
@@ -189,7 +190,8 @@ extension TaskExecution {
         return outcome
     }
 
-    func makeModuleContext(host: HostState, scope: TemplatedScope, checkMode: Bool, diffMode: Bool) -> ModuleContext {
+    func makeModuleContext(host: HostState, scope: TemplatedScope, checkMode: Bool, diffMode: Bool,
+                           destination: String? = nil) -> ModuleContext {
         let rolePath = task.role?.path
         let search = Lookups.SearchPath(rolePath: rolePath, playbookDirectory: context.play.playbookDirectory)
         let playbookDirectory = context.play.playbookDirectory
@@ -217,16 +219,30 @@ extension TaskExecution {
                 }
                 return try DirectoryCopy.files(under: path)
             },
-            renderTemplate: { name in try TemplateFile.render(path: try find(name, "templates"), scope: scope) },
+            renderTemplate: { name in
+                let path = try find(name, "templates")
+                return try TemplateFile.render(path: path, scope: scope.adding(
+                    TemplateFile.templateVariables(name: name, path: path, destination: destination)))
+            },
             evaluate: { expression in try templating.evaluate(expression, scope) },
             playbookDirectory: playbookDirectory,
             renderTemplateWithSettings: { name, settings in
-                try TemplateFile.render(path: try find(name, "templates"), scope: scope, settings: settings) },
+                let path = try find(name, "templates")
+                return try TemplateFile.render(path: path, scope: scope.adding(
+                    TemplateFile.templateVariables(name: name, path: path, destination: destination)), settings: settings)
+            },
             rolePath: rolePath,
             readRawSourceFile: { name in
                 let path = try find(name, sourceFolder)
                 guard let data = FileManager.default.contents(atPath: path) else { throw ModuleArgumentError("could not read \(path)") }
                 return data
+            },
+            sourceFileMode: { name in
+                let path = try find(name, sourceFolder)
+                guard let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber else {
+                    throw ModuleArgumentError("could not read the mode of \(path)")
+                }
+                return mode.intValue & 0o7777
             })
     }
 }

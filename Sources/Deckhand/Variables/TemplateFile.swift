@@ -1,5 +1,6 @@
 import Foundation
 import Jinja
+import OrderedCollections
 
 /// A template file rendered as Ansible's template module writes it: includes from its own folder, lookups
 /// beside it, and the file's trailing newlines kept (an include's last one is not). The template module, the
@@ -24,6 +25,21 @@ public enum TemplateFile {
         let (effective, source) = try settings.applyingHeader(of: String(decoding: data, as: UTF8.self), path: path)
         let rendered = try render(source, path: path, options: effective.options(from: Templating.playbookOptions)) { try $0.render(scope) }
         return effective.newlineSequence == "\n" ? rendered : rendered.replacingOccurrences(of: "\n", with: effective.newlineSequence)
+    }
+
+    /// What Ansible's template action defines for the template it renders: template_path (as the task names
+    /// it), template_fullpath, template_destpath, template_host and template_uid (the operator's machine and
+    /// user), template_run_date.
+    static func templateVariables(name: String, path: String, destination: String?) -> OrderedDictionary<String, Value> {
+        var variables: OrderedDictionary<String, Value> = ["template_path": .string(name), "template_fullpath": .string(path)]
+        if let destination { variables["template_destpath"] = .string(destination) }
+        variables["template_host"] = .string(ProcessInfo.processInfo.hostName)
+        variables["template_uid"] = .string(getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? "")
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSSSSS"
+        variables["template_run_date"] = .string(formatter.string(from: Date()))
+        return variables
     }
 
     /// The file at `path` rendered with Ansible's native types, as the template lookup gives it: a lone
