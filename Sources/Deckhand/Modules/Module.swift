@@ -229,7 +229,8 @@ public struct ModuleResult: Sendable {
         if skipped { dict["skipped"] = .bool(true) }
         if let msg { dict["msg"] = .string(msg) }
         for (key, value) in values { dict[key] = value }
-        if !facts.isEmpty { dict["ansible_facts"] = .dict(facts) }
+        // A module may register its facts under other names than it sets them (setup: with the ansible_ prefix).
+        if !facts.isEmpty, values["ansible_facts"] == nil { dict["ansible_facts"] = .dict(facts) }
         return .dict(dict)
     }
 

@@ -12,15 +12,19 @@ public struct SetupModule: Module {
         arguments: [
             ArgumentSpec("gather_subset", type: .list, doc: "Accepted for compatibility; the small fact set is always gathered."),
             ArgumentSpec("filter", type: .list, doc: "Only keep facts whose names match these shell-style patterns."),
+            ArgumentSpec("fact_path", default: .string(LocalFacts.defaultFolder),
+                         doc: "The folder of local facts (*.fact: JSON or INI, or executables printing it), as ansible_local."),
         ],
         doc: "Collects os, distribution, hostname, fqdn, architecture, service manager, user, env, default IPv4, "
             + "memory and mounts in one command, as ansible_facts.X and ansible_X.",
         example: "- setup:")
 
     var filters: [String]
+    var factPath: String
 
     public init(_ arguments: ModuleArguments) throws {
         filters = try arguments.list("filter") ?? []
+        factPath = try arguments.string("fact_path") ?? LocalFacts.defaultFolder
     }
 
     /// Each section starts with `@@name`; everything is read with the host's own tools.
@@ -41,7 +45,8 @@ public struct SetupModule: Module {
     """
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
-        .script(SetupModule.script.replacingOccurrences(of: "echo @@end", with: SetupModule.platformScript + "\necho @@end"))
+        let local = "echo @@local\n" + LocalFacts.script(folder: factPath)
+        return .script(SetupModule.script.replacingOccurrences(of: "echo @@end", with: SetupModule.platformScript + "\n" + local + "\necho @@end"))
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
@@ -58,6 +63,8 @@ public struct SetupModule: Module {
         var result = ModuleResult()
         // Both spellings: ansible_facts.distribution and ansible_distribution.
         for (key, value) in facts { result.facts[key] = value }
+        // The registered result holds what Ansible's setup module returns: the names with their ansible_ prefix.
+        result["ansible_facts"] = .dict(OrderedDictionary(uniqueKeysWithValues: facts.map { ("ansible_" + $0.key, $0.value) }))
         return .unchanged(result)
     }
 
@@ -168,6 +175,7 @@ public struct SetupModule: Module {
         facts["mounts"] = .list(mounts)
         facts["python_required"] = .bool(false)
         addPlatformFacts(to: &facts, sections: sections)
+        facts["local"] = LocalFacts.facts(from: (sections["local"] ?? []).filter { !$0.isEmpty })
         return facts
     }
 

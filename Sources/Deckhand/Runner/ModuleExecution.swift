@@ -106,7 +106,10 @@ extension TaskExecution {
                     }
                     if action.reportsOutput {
                         result.record(output, command: command.displayed, stripEmptyEnds: action.stripsEmptyEnds)
-                        result["delta"] = .string(String(format: "%.3fs", Date().timeIntervalSince(started)))
+                        let ended = Date()
+                        result["start"] = .string(PythonTime.dateTime(started))
+                        result["end"] = .string(PythonTime.dateTime(ended))
+                        result["delta"] = .string(PythonTime.timedelta(ended.timeIntervalSince(started)))
                         if output.exitStatus != 0 {
                             result.failed = true
                             result.msg = output.exitSignal.map { "killed by signal \($0)" } ?? "non-zero return code"
@@ -189,11 +192,11 @@ extension TaskExecution {
                 }
                 return try DirectoryCopy.files(under: path)
             },
-            renderTemplate: { name in try TemplateFile.render(path: try find(name, "templates"), scope: scope) },
+            renderTemplate: { name in try TemplateFile.render(path: try find(name, "templates"), scope: scope, writtenAs: name) },
             evaluate: { expression in try templating.evaluate(expression, scope) },
             playbookDirectory: playbookDirectory,
             renderTemplateWithSettings: { name, settings in
-                try TemplateFile.render(path: try find(name, "templates"), scope: scope, settings: settings) },
+                try TemplateFile.render(path: try find(name, "templates"), scope: scope, settings: settings, writtenAs: name) },
             rolePath: rolePath)
     }
 }

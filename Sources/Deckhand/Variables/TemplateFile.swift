@@ -17,12 +17,17 @@ public enum TemplateFile {
 
     /// Reads the file at `path` and renders it with `scope`, read with `settings` (the template module's
     /// overrides) and then those of a `#jinja2:` first line.
-    static func render(path: String, scope: VariableScope, settings: TemplateSettings = TemplateSettings()) throws -> String {
+    /// The template sees Ansible's template_* variables about its file; `writtenAs` is the name the task gave.
+    static func render(path: String, scope: VariableScope, settings: TemplateSettings = TemplateSettings(),
+                       writtenAs: String? = nil) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModuleArgumentError("could not read \(path)")
         }
         let (effective, source) = try settings.applyingHeader(of: String(decoding: data, as: UTF8.self), path: path)
-        let rendered = try render(source, path: path, options: effective.options(from: Templating.playbookOptions)) { try $0.render(scope) }
+        let withFileVariables = TemplateFileScope(file: TemplateFileScope.variables(path: path, writtenAs: writtenAs ?? path), base: scope)
+        let rendered = try render(source, path: path, options: effective.options(from: Templating.playbookOptions)) {
+            try $0.render(withFileVariables)
+        }
         return effective.newlineSequence == "\n" ? rendered : rendered.replacingOccurrences(of: "\n", with: effective.newlineSequence)
     }
 
@@ -33,5 +38,40 @@ public enum TemplateFile {
         Lookups.register(in: environment)
         let rendered = try body(environment.compile(source, name: path))
         return TemplateRenderer.keepingTrailingNewlines(of: source, in: rendered)
+    }
+}
+
+/// A template file's own variables (Ansible's template_host, template_path, template_fullpath, template_uid,
+/// template_mtime, template_run_date) over the task's.
+struct TemplateFileScope: VariableScope {
+    let file: [String: Value]
+    let base: VariableScope
+
+    func value(named name: String) throws -> Value? {
+        if let own = file[name] { return own }
+        return try base.value(named: name)
+    }
+
+    static func variables(path: String, writtenAs: String) -> [String: Value] {
+        let attributes = (try? FileManager.default.attributesOfItem(atPath: path)) ?? [:]
+        var variables: [String: Value] = [
+            "template_host": .string(nodeName),
+            "template_path": .string(writtenAs),
+            "template_fullpath": .string(path),
+            "template_run_date": .string(PythonTime.dateTime(Date())),
+        ]
+        if let modified = attributes[.modificationDate] as? Date { variables["template_mtime"] = .string(PythonTime.dateTime(modified)) }
+        if let owner = attributes[.ownerAccountName] as? String {
+            variables["template_uid"] = .string(owner)
+        } else if let uid = attributes[.ownerAccountID] as? NSNumber {
+            variables["template_uid"] = .int(uid.intValue)
+        }
+        return variables
+    }
+
+    /// The controller's node name (uname -n), as Ansible's template_host.
+    static var nodeName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        return gethostname(&buffer, buffer.count) == 0 ? String(cString: buffer) : ""
     }
 }

@@ -11,6 +11,7 @@ public enum PureFilters {
         for (name, body) in AnsibleTextFilters.table { table[name] = strict(name, body) }
         for (name, body) in DigestFilters.table { table[name] = strict(name, body) }
         for (name, body) in URLFilters.table { table[name] = strict(name, body) }
+        for (name, body) in PathFilters.table { table[name] = strict(name, body) }
         return table
     }()
 

@@ -1,0 +1,71 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Ansible's path filters (plugins/filter/core.py), run on the controller as Ansible runs them: expanduser,
+/// expandvars, realpath, path_join.
+enum PathFilters {
+    static let table: [String: PureFilters.Body] = [
+        "expanduser": { v, _ in .string(expandUser(v.pythonStr)) },
+        "expandvars": { v, _ in .string(expandVariables(v.pythonStr, ProcessInfo.processInfo.environment)) },
+        "realpath": { v, _ in .string(URL(fileURLWithPath: v.pythonStr).standardizedFileURL.resolvingSymlinksInPath().path) },
+        "path_join": pathJoin,
+    ]
+
+    /// os.path.expanduser: `~` is $HOME (else the user's entry), `~name` that user's home; anything else as is.
+    static func expandUser(_ path: String) -> String {
+        guard path.hasPrefix("~") else { return path }
+        let slash = path.firstIndex(of: "/") ?? path.endIndex
+        let user = String(path[path.index(after: path.startIndex)..<slash])
+        var home: String?
+        if user.isEmpty {
+            home = ProcessInfo.processInfo.environment["HOME"] ?? getpwuid(getuid()).map { String(cString: $0.pointee.pw_dir) }
+        } else {
+            home = getpwnam(user).map { String(cString: $0.pointee.pw_dir) }
+        }
+        guard var base = home else { return path }
+        if base.hasSuffix("/") && base.count > 1 { base.removeLast() }
+        let rest = String(path[slash...])
+        return base == "/" && rest.hasPrefix("/") ? rest : base + rest
+    }
+
+    /// os.path.expandvars: `$name` and `${name}` of set variables replaced; unknown ones left as written.
+    static func expandVariables(_ text: String, _ environment: [String: String]) -> String {
+        var out = ""
+        var index = text.startIndex
+        func isNameCharacter(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "_") }
+        while index < text.endIndex {
+            let c = text[index]
+            guard c == "$" else { out.append(c); index = text.index(after: index); continue }
+            let after = text.index(after: index)
+            if after < text.endIndex, text[after] == "{", let close = text[after...].firstIndex(of: "}") {
+                let name = String(text[text.index(after: after)..<close])
+                out += environment[name] ?? String(text[index...close])
+                index = text.index(after: close)
+            } else {
+                var end = after
+                while end < text.endIndex, isNameCharacter(text[end]) { end = text.index(after: end) }
+                let name = String(text[after..<end])
+                out += name.isEmpty ? "$" : environment[name] ?? "$" + name
+                index = end
+            }
+        }
+        return out
+    }
+
+    /// path_join: os.path.join of a list of parts (or of one string): an absolute part starts the path over.
+    @Sendable static func pathJoin(_ value: Value, _ args: FilterArguments) throws -> Value {
+        let parts: [String]
+        switch value {
+        case .string(let text): return .string(text)
+        case .list(let items): parts = items.map(\.pythonStr)
+        default: throw TemplateError.filterError("|path_join expects string or sequence, got \(value.pythonTypeName) instead.")
+        }
+        var joined = ""
+        for part in parts {
+            if part.hasPrefix("/") { joined = part } else if joined.isEmpty || joined.hasSuffix("/") { joined += part } else { joined += "/" + part }
+        }
+        return .string(joined)
+    }
+}

@@ -1,0 +1,48 @@
+import XCTest
+@testable import Jinja
+
+/// Playbooks build controller paths with Ansible's path filters: `fact_dir | expanduser`, `[a, b] | path_join`.
+final class AnsiblePathFiltersTests: XCTestCase {
+    let env = Environment()
+
+    private func eval(_ source: String, _ vars: [String: Value] = [:]) throws -> Value {
+        try env.compileExpression(source).evaluate(vars)
+    }
+
+    func testExpanduserGivesTheHomeFolderAndLeavesOtherPathsAlone() throws {
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? ""
+        XCTAssertEqual(try eval("'~/facts.d' | expanduser"), .string(home + "/facts.d"))
+        XCTAssertEqual(try eval("'~' | expanduser"), .string(home))
+        XCTAssertEqual(try eval("'~root/x' | expanduser"), .string("/root/x"))
+        XCTAssertEqual(try eval("'/etc/~x' | expanduser"), .string("/etc/~x"))
+        XCTAssertEqual(try eval("'~no-such-user-here/x' | expanduser"), .string("~no-such-user-here/x"))
+    }
+
+    func testExpandvarsReplacesSetVariablesOnly() {
+        let environment = ["HOME": "/home/a", "APP": "shop"]
+        XCTAssertEqual(PathFilters.expandVariables("$HOME/${APP}/$NOPE/${NONE}/$", environment), "/home/a/shop/$NOPE/${NONE}/$")
+    }
+
+    func testPathJoinStartsOverAtAnAbsolutePart() throws {
+        XCTAssertEqual(try eval("['etc', 'app', 'x.conf'] | path_join"), .string("etc/app/x.conf"))
+        XCTAssertEqual(try eval("['/srv/', 'app', '/etc', 'x'] | path_join"), .string("/etc/x"))
+        XCTAssertEqual(try eval("'one' | path_join"), .string("one"))
+        XCTAssertThrowsError(try eval("42 | path_join"))
+    }
+
+    func testRealpathResolvesLinks() throws {
+        let folder = NSTemporaryDirectory() + "jinja-realpath-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder + "/real", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createSymbolicLink(atPath: folder + "/link", withDestinationPath: folder + "/real")
+        let resolved = URL(fileURLWithPath: folder + "/real").resolvingSymlinksInPath().path
+        XCTAssertEqual(try eval("p | realpath", ["p": .string(folder + "/link/../real")]), .string(resolved))
+    }
+
+    func testTimedoutReadsThePeriodOfATimedOutResult() throws {
+        XCTAssertEqual(try eval("r is timedout", ["r": .dict(["failed": .bool(true), "timedout": .dict(["period": .int(1)])])]), .bool(true))
+        XCTAssertEqual(try eval("r is timedout", ["r": .dict(["failed": .bool(true)])]), .bool(false))
+        XCTAssertEqual(try eval("r is not timedout", ["r": .dict(["timedout": .dict(["period": .int(0)])])]), .bool(true))
+        XCTAssertThrowsError(try eval("'x' is timedout"))
+    }
+}
