@@ -46,3 +46,55 @@ final class AnsiblePathFiltersTests: XCTestCase {
         XCTAssertThrowsError(try eval("'x' is timedout"))
     }
 }
+
+/// ansible-core's subelements and to_uuid filters, with its messages (its filter_core target).
+final class AnsibleCoreFiltersTests: XCTestCase {
+    let env = Environment()
+
+    private func eval(_ source: String, _ vars: [String: Value] = [:]) throws -> Value {
+        try env.compileExpression(source).evaluate(vars)
+    }
+
+    private func message(_ source: String, _ vars: [String: Value] = [:]) -> String {
+        do { _ = try eval(source, vars); return "no error" } catch { return "\(error)" }
+    }
+
+    func testSubelementsPairsEachElementWithEachValueOfItsList() throws {
+        let users: Value = .list([.dict(["name": .string("alice"), "groups": .list([.string("wheel"), .string("web")])])])
+        XCTAssertEqual(try eval("users | subelements('groups') | map('last') | list", ["users": users]), .list([.string("wheel"), .string("web")]))
+        XCTAssertEqual(try eval("(users | subelements('groups'))[0][0].name", ["users": users]), .string("alice"))
+        XCTAssertEqual(try eval("users | subelements('nope', skip_missing=True)", ["users": users]), .list([]))
+        XCTAssertTrue(message("True | subelements('foo')").contains("obj must be a list of dicts or a nested dict"))
+        XCTAssertTrue(message("{} | subelements(17)").contains("subelements must be a list or a string"))
+        XCTAssertTrue(message("users | subelements('nope')", ["users": users]).contains("could not find 'nope' key in iterated item"))
+        XCTAssertTrue(message("users | subelements('name')", ["users": users]).contains("the key 'name' should point to a list, got 'alice'"))
+    }
+
+    func testToUUIDIsAnsiblesVersion5UUID() throws {
+        XCTAssertEqual(try eval("'monkeys' | to_uuid"), .string("0d03a178-da0f-5b51-934e-cda9c76578c3"))
+        XCTAssertEqual(try eval("'monkeys' | to_uuid(namespace='6ba7b810-9dad-11d1-80b4-00c04fd430c8')"),
+                       .string("9283bd90-753b-5b18-bf01-3f56f47c51ca"))
+        XCTAssertTrue(message("'hey' | to_uuid(namespace=22)").contains("Invalid value '22' for 'namespace'"))
+    }
+
+    func testRegexFindallIsPythonsFindall() throws {
+        XCTAssertEqual(try eval("'hEllo there heLlo haha HELLO there' | regex_findall('h.... ', ignorecase=True) | length"), .int(3))
+        XCTAssertEqual(try eval("'a1 b22 c' | regex_findall('[0-9]+')"), .list([.string("1"), .string("22")]))
+        XCTAssertEqual(try eval("'a=1 b=2' | regex_findall('(\\w)=(\\d)')"),
+                       .list([.list([.string("a"), .string("1")]), .list([.string("b"), .string("2")])]))
+        XCTAssertEqual(try eval("'x1\ny2' | regex_findall('^(\\w)\\d$', multiline=True)"), .list([.string("x"), .string("y")]))
+        XCTAssertEqual(try eval("'none here' | regex_findall('[0-9]')"), .list([]))
+    }
+
+    func testCommonpathAndFileglob() throws {
+        XCTAssertEqual(try eval("['/foo/bar/foobar', '/foo/bar'] | commonpath"), .string("/foo/bar"))
+        XCTAssertTrue(message("'/foo/bar' | commonpath").contains("|commonpath expects sequence, got str instead."))
+        let folder = NSTemporaryDirectory() + "jinja-fileglob-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder + "/sub", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "a".write(toFile: folder + "/one.txt", atomically: true, encoding: .utf8)
+        try "b".write(toFile: folder + "/two.txt", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try eval("(folder ~ '/*') | fileglob | map('basename') | sort | join(',')", ["folder": .string(folder)]),
+                       .string("one.txt,two.txt"), "the folder sub is no regular file")
+    }
+}

@@ -4,14 +4,49 @@ import Glibc
 #endif
 
 /// Ansible's path filters (plugins/filter/core.py), run on the controller as Ansible runs them: expanduser,
-/// expandvars, realpath, path_join.
+/// expandvars, realpath, path_join, commonpath, fileglob.
 enum PathFilters {
     static let table: [String: PureFilters.Body] = [
         "expanduser": { v, _ in .string(expandUser(v.pythonStr)) },
         "expandvars": { v, _ in .string(expandVariables(v.pythonStr, ProcessInfo.processInfo.environment)) },
         "realpath": { v, _ in .string(URL(fileURLWithPath: v.pythonStr).standardizedFileURL.resolvingSymlinksInPath().path) },
         "path_join": pathJoin,
+        "commonpath": commonPath,
+        "fileglob": { v, _ in .list(fileGlob(v.pythonStr).map(Value.string)) },
     ]
+
+    /// os.path.commonpath of a list of paths (all absolute or all relative).
+    @Sendable static func commonPath(_ value: Value, _ args: FilterArguments) throws -> Value {
+        guard case .list(let items) = value else {
+            throw TemplateError.typeError("|commonpath expects sequence, got \(value.pythonTypeName) instead.")
+        }
+        let paths = items.map(\.pythonStr)
+        guard let first = paths.first else { throw TemplateError.filterError("commonpath() arg is an empty sequence") }
+        let absolute = first.hasPrefix("/")
+        guard paths.allSatisfy({ $0.hasPrefix("/") == absolute }) else {
+            throw TemplateError.filterError("Can't mix absolute and relative paths")
+        }
+        let split = paths.map { $0.split(separator: "/").filter { $0 != "." }.map(String.init) }
+        var common = split[0]
+        for parts in split.dropFirst() {
+            common = Array(zip(common, parts).prefix { $0 == $1 }.map(\.0))
+        }
+        return .string((absolute ? "/" : "") + common.joined(separator: "/"))
+    }
+
+    /// The regular files matching a shell pattern on the controller (Python's glob.glob, sorted).
+    static func fileGlob(_ pattern: String) -> [String] {
+        var matches = glob_t()
+        defer { globfree(&matches) }
+        guard glob(pattern, 0, nil, &matches) == 0 else { return [] }
+        var files: [String] = []
+        for index in 0..<Int(matches.gl_pathc) {
+            guard let path = matches.gl_pathv[index].map({ String(cString: $0) }) else { continue }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue { files.append(path) }
+        }
+        return files
+    }
 
     /// os.path.expanduser: `~` is $HOME (else the user's entry), `~name` that user's home; anything else as is.
     static func expandUser(_ path: String) -> String {
