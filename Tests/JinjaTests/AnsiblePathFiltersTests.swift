@@ -86,6 +86,27 @@ final class AnsibleCoreFiltersTests: XCTestCase {
         XCTAssertEqual(try eval("'none here' | regex_findall('[0-9]')"), .list([]))
     }
 
+    func testASeededRandomIsThePythonRandomAnsibleDraws() throws {
+        // The values CPython's random.Random(seed) gives for these calls.
+        XCTAssertEqual(try eval("59 | random(seed='web1')"), .int(52))
+        XCTAssertEqual(try eval("59 | random(seed=h)", ["h": .string("testhost")]), .int(17))
+        XCTAssertEqual(try eval("1000000000000000 | random(seed=42)"), .int(125_347_071_883_677))
+        XCTAssertEqual(try eval("['a', 'b', 'c', 'd', 'e'] | random(seed=0)"), .string("d"))
+        XCTAssertEqual(try eval("100 | random(start=3, step=7, seed=s)", ["s": .string(String(repeating: "x", count: 100))]), .int(73))
+        XCTAssertEqual(try eval("1000 | random(seed=True)"), .int(137))
+        XCTAssertEqual(try eval("0 | random(10, -3, seed=-7)"), .int(4))
+        XCTAssertEqual(try eval("'abcdef' | random(seed='web1')"), .string("c"))
+    }
+
+    func testAnUnseededRandomStaysInItsRange() throws {
+        for _ in 0..<50 {
+            guard case .int(let n) = try eval("10 | random(start=5)") else { return XCTFail("not an int") }
+            XCTAssertTrue((5..<10).contains(n), "\(n)")
+        }
+        XCTAssertTrue(message("[1, 2] | random(start=1)").contains("start and step can only be used with integer values"))
+        XCTAssertTrue(message("{} | random").contains("random can only be used on sequences and integers"))
+    }
+
     func testCommonpathAndFileglob() throws {
         XCTAssertEqual(try eval("['/foo/bar/foobar', '/foo/bar'] | commonpath"), .string("/foo/bar"))
         XCTAssertTrue(message("'/foo/bar' | commonpath").contains("|commonpath expects sequence, got str instead."))

@@ -1,11 +1,12 @@
 import Crypto
 import Foundation
 
-/// More of ansible-core's filters (plugins/filter/core.py): subelements and to_uuid.
+/// More of ansible-core's filters (plugins/filter/core.py): subelements, to_uuid and random.
 enum AnsibleCoreFilters {
     static let table: [String: PureFilters.Body] = [
         "subelements": subelements,
         "to_uuid": toUUID,
+        "random": RandomFilter.random,
     ]
 
     /// `subelements(obj, subelements, skip_missing=False)`: an `[element, value]` pair for each value of the list
