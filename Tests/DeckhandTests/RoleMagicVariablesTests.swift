@@ -12,7 +12,7 @@ final class RoleMagicVariablesTests: XCTestCase {
 
     func testRoleNamesParentRolesAndTemplateVariablesAreAnsibles() async throws {
         let book = try LocalPlaybook(files: [
-            "site.yml": "- hosts: all\n  gather_facts: false\n  roles: [app]\n",
+            "site.yml": "- hosts: all\n  gather_facts: false\n  vars: { tmpl_x: 1 }\n  roles: [app]\n",
             "roles/base/tasks/main.yml": "- name: base\n  debug: { msg: base }\n",
             "roles/app/meta/main.yml": "dependencies: [base]\n",
             "roles/app/tasks/main.yml": """
@@ -25,7 +25,7 @@ final class RoleMagicVariablesTests: XCTestCase {
               debug: { msg: "{{ ansible_parent_role_names | default('undefined') }}" }
             - template: { src: vars.j2, dest: "@DIR@/vars.out" }
             """,
-            "roles/app/templates/vars.j2": "{{ template_path }} {{ template_fullpath == role_path ~ '/templates/vars.j2' }} {{ template_host | length > 0 }} {{ template_run_date is match('[0-9]{4}-') }}\n",
+            "roles/app/templates/vars.j2": "{{ template_path }} {{ template_fullpath == role_path ~ '/templates/vars.j2' }} {{ template_host | length > 0 }} {{ template_run_date is match('[0-9]{4}-') }} {{ lookup('varnames', '^tmpl_') }}\n",
             "roles/helper/tasks/main.yml": "- name: imported\n  debug: { msg: \"{{ ansible_parent_role_names | join(',') }}\" }\n",
             "roles/helper/tasks/nested.yml": """
             - include_role: { name: helper, tasks_from: deepest.yml }
@@ -43,7 +43,7 @@ final class RoleMagicVariablesTests: XCTestCase {
         XCTAssertEqual(message(reporter, "helper : imported"), "app")
         XCTAssertEqual(message(reporter, "helper : deepest"), "['helper', 'app'] ['helper', 'app']")
         XCTAssertEqual(message(reporter, "app : after"), "undefined")
-        XCTAssertEqual(book.read("vars.out"), "vars.j2 True True True\n")
+        XCTAssertEqual(book.read("vars.out"), "vars.j2 True True True tmpl_x\n")
     }
 
     func testACommandReportsStartEndAndDeltaAsAnsibleDoes() async throws {

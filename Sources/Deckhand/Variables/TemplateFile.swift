@@ -1,5 +1,6 @@
 import Foundation
 import Jinja
+import OrderedCollections
 
 /// A template file rendered as Ansible's template module writes it: includes from its own folder, lookups
 /// beside it, and the file's trailing newlines kept (an include's last one is not). The template module, the
@@ -24,7 +25,11 @@ public enum TemplateFile {
             throw ModuleArgumentError("could not read \(path)")
         }
         let (effective, source) = try settings.applyingHeader(of: String(decoding: data, as: UTF8.self), path: path)
-        let withFileVariables = TemplateFileScope(file: TemplateFileScope.variables(path: path, writtenAs: writtenAs ?? path), base: scope)
+        let fileVariables = TemplateFileScope.variables(path: path, writtenAs: writtenAs ?? path)
+        // A task's scope stays one (lookups such as varnames need it), the file's variables above its layers.
+        let withFileVariables: VariableScope = (scope as? TemplatedScope)?
+            .adding(OrderedDictionary(uniqueKeysWithValues: fileVariables.sorted { $0.key < $1.key }))
+            ?? TemplateFileScope(file: fileVariables, base: scope)
         let rendered = try render(source, path: path, options: effective.options(from: Templating.playbookOptions)) {
             try $0.render(withFileVariables)
         }
