@@ -20,10 +20,12 @@ let package = Package(
             providers: [.apt(["libssh2-1-dev"])]
         ),
         .target(name: "SSH", dependencies: ["CLibSSH2"]),
+        // The password_hash filter: the system's libxcrypt, as Ansible 2.21 calls it.
+        .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
         .target(
             name: "Jinja",
             dependencies: [
-                "Yams", .product(name: "OrderedCollections", package: "swift-collections"),
+                "Yams", "CCrypt", .product(name: "OrderedCollections", package: "swift-collections"),
                 // The hash, checksum and md5 filters.
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -252,7 +252,10 @@ public struct Template: Sendable {
             ctx.line = line
             do {
                 let v = try ctx.eval(expr, Frame(parent: nil))
+                // As Ansible's finalizing templar: an undefined anywhere in the result fails the template
+                // (`things | map(attribute='name')` over an item without `name`), not only a lone one.
                 if case .undefined(let u) = v { throw TemplateError.undefinedError(u) }
+                if let u = v.firstUndefined { throw TemplateError.undefinedError(u) }
                 return v
             } catch {
                 throw ctx.locate(error)

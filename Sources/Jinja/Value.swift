@@ -77,3 +77,16 @@ public class TemplateObject: @unchecked Sendable, Hashable {
         throw TemplateError.typeError("'\(displayName)' object is not callable")
     }
 }
+
+extension Value {
+    /// The first undefined value inside a list, tuple or dict (depth first), or the value itself when undefined;
+    /// an if-expression without else (which prints as nothing) does not count.
+    public var firstUndefined: Undefined? {
+        switch self {
+        case .undefined(let undefined): return undefined.isLenient ? nil : undefined
+        case .list(let items), .tuple(let items): return items.lazy.compactMap(\.firstUndefined).first
+        case .dict(let dict): return dict.values.lazy.compactMap(\.firstUndefined).first
+        default: return nil
+        }
+    }
+}

@@ -138,7 +138,7 @@ final class LibraryModuleTests: XCTestCase {
 
     func testFindAgeAndSizeUseTheHostClock() throws {
         let find = try make(FindModule.self, ["paths": "/r", "age": "1d", "size": "1k"])
-        let record: (String, Int, Int) -> String = { name, size, mtime in "f 644 0 0 \(size) \(mtime).5 \(mtime).0 \(mtime).0 \(name)\0root\0root\0/r/\(name)\0" }
+        let record: (String, Int, Int) -> String = { name, size, mtime in "f 644 0 0 \(size) \(mtime).5 \(mtime).0 \(mtime).0 7 2049 1 8 1 \(name)\0root\0root\0/r/\(name)\0" }
         let text = "1000000\n@@root\0/r\0" + record("old-big", 4096, 1000000 - 200000) + record("new-big", 4096, 1000000 - 10)
             + record("old-small", 10, 1000000 - 200000)
         let plan = try find.plan(output(text), ModuleContext())
@@ -249,6 +249,60 @@ final class LibraryModuleTests: XCTestCase {
         let ran = try await LocalConnection().run(command, stdin: stdin)
         XCTAssertEqual(ran.stdoutText, "one two|$(x)|")
         XCTAssertTrue(plan.actions[0].reportsOutput)
+    }
+
+    func testScriptSkipsOnCreatesAndRemovesAndInCheckModeWithAnsiblesWords() throws {
+        let read = ModuleContext(readSourceFile: { _ in Data("#!/bin/sh\n".utf8) })
+        let creating = try make(ScriptModule.self, ["cmd": "make.sh /srv/a", "creates": "/srv/a"])
+        XCTAssertEqual(try creating.probe(read)?.rendered, "{ test -e /srv/a && echo 'creates exists'; } || true")
+        let skipped = try creating.plan(output("creates exists\n"), read).result
+        XCTAssertTrue(skipped.skipped)
+        XCTAssertFalse(skipped.changed)
+        XCTAssertEqual(skipped.msg, "/srv/a exists, matching creates option")
+        let runs = try creating.plan(output(""), read)
+        XCTAssertTrue(runs.result.changed, "a script always reports changed")
+        XCTAssertEqual(runs.result["cmd"], .string("make.sh /srv/a"), "the user's line, not deckhand's wrapping")
+        XCTAssertEqual(runs.actions.count, 1)
+
+        let removing = try make(ScriptModule.self, ["cmd": "drop.sh", "removes": "/srv/a"])
+        XCTAssertEqual(try removing.plan(output(""), read).result.msg, "/srv/a does not exist, matching removes option")
+
+        var check = read
+        check.checkMode = true
+        let predicted = try creating.plan(output(""), check)
+        XCTAssertTrue(predicted.result.changed)
+        XCTAssertTrue(predicted.actions.isEmpty, "check mode runs no script")
+        let unpredictable = try make(ScriptModule.self, ["cmd": "make.sh"]).plan(nil, check).result
+        XCTAssertTrue(unpredictable.skipped)
+        XCTAssertEqual(unpredictable.msg, "Check mode is not supported for this task.")
+
+        XCTAssertThrowsError(try make(ScriptModule.self, ["cmd": "x.sh", "chdir": "relative"])) { error in
+            XCTAssertEqual((error as? ModuleArgumentError)?.message, "chdir relative must be an absolute path for a Unix-aware remote node")
+        }
+    }
+
+    func testScriptSendsAVaultedFileAsItIsOnlyWithDecryptFalse() throws {
+        let context = ModuleContext(readSourceFile: { _ in Data("#!/bin/sh\necho plain\n".utf8) },
+                                    readRawSourceFile: { _ in Data("$ANSIBLE_VAULT;1.1;AES256\n6162\n".utf8) })
+        func sent(_ decrypt: Bool) throws -> String {
+            let plan = try make(ScriptModule.self, ["cmd": "s.sh", "decrypt": decrypt]).plan(nil, context)
+            guard case .run(_, let stdin)? = plan.actions.first?.kind else { return "" }
+            return String(decoding: stdin ?? Data(), as: UTF8.self)
+        }
+        XCTAssertEqual(try sent(true), "#!/bin/sh\necho plain\n")
+        XCTAssertEqual(try sent(false), "$ANSIBLE_VAULT;1.1;AES256\n6162\n")
+    }
+
+    func testScriptRunsAQuotedNameWithItsExecutable() async throws {
+        let script = try make(ScriptModule.self, ["cmd": "'space path/show.py' -a 'b c'", "executable": "sh -e"])
+        let context = ModuleContext(readSourceFile: { name in
+            XCTAssertEqual(name, "space path/show.py")
+            return Data("echo \"$0\" | grep -q tmp && printf '%s|' \"$@\"\n".utf8)
+        })
+        let plan = try script.plan(nil, context)
+        guard case .run(let command, let stdin)? = plan.actions.first?.kind else { return XCTFail() }
+        let ran = try await LocalConnection().run(command, stdin: stdin)
+        XCTAssertEqual(ran.stdoutText, "-a|b c|", "run by sh (no #! line), the arguments as written")
     }
 
     func testIncludeVarsReturnsTheFilesVariablesAsFacts() throws {

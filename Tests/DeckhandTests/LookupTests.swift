@@ -36,7 +36,7 @@ final class LookupTests: XCTestCase {
                   shell: printf '%s\\n' "{{ item }}" >> @DIR@/with_file
                   with_file: [a.conf, b.conf]
                 - name: an unknown plugin
-                  debug: { msg: "{{ lookup('password', '/tmp/x') }}" }
+                  debug: { msg: "{{ lookup('hashi_vault', 'secret/x') }}" }
                   ignore_errors: true
             """,
         ])
@@ -60,6 +60,45 @@ final class LookupTests: XCTestCase {
         guard case .string(let message)? = events.results(ofTask: "an unknown plugin").first?.result["msg"] else {
             return XCTFail("no message")
         }
-        XCTAssertTrue(message.contains("'password' is not supported; deckhand has env, file"), message)
+        XCTAssertTrue(message.contains("'hashi_vault' is not supported; deckhand has config, csvfile, env, file"), message)
+    }
+
+    func testThePasswordLookupKeepsItsPasswordAndHashesItAsAnsible() async throws {
+        let book = try LocalPlaybook(files: [
+            // Written by Ansible's password lookup with encrypt=sha512_crypt: the password, then its salt.
+            "credentials/fixed": "secret salt=abcdefghijklmnop\n",
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - copy:
+                    dest: "@DIR@/out"
+                    content: |
+                      made={{ lookup('password', 'credentials/db length=12 chars=digits') }}
+                      again={{ lookup('password', 'credentials/db length=12 chars=digits') }}
+                      hashed={{ lookup('password', 'credentials/fixed encrypt=sha512_crypt') }}
+                      thrown={{ lookup('password', '/dev/null length=5 chars=ascii_lowercase') | length }}
+                - debug: { msg: "{{ lookup('password', '/dev/null lenght=5') }}" }
+                  register: typo
+                  ignore_errors: true
+            """,
+        ])
+        defer { book.remove() }
+        let (summary, events) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0, events.failureReport)
+        let lines = (book.read("out") ?? "").split(separator: "\n").map(String.init)
+        let made = lines.first?.dropFirst("made=".count) ?? ""
+        XCTAssertEqual(made.count, 12)
+        XCTAssertTrue(made.allSatisfy(\.isNumber), String(made))
+        XCTAssertEqual(lines.dropFirst().first, "again=\(made)", "the second lookup reads the kept password")
+        XCTAssertEqual(book.read("credentials/db"), "\(made)\n")
+        let mode = try FileManager.default.attributesOfItem(atPath: book.path("credentials/db"))[.posixPermissions] as? Int
+        XCTAssertEqual(mode, 0o600)
+        // ansible-core 2.21.5 gives this very string for the same file.
+        XCTAssertEqual(lines.dropFirst(2).first, "hashed=$6$rounds=656000$V7qMYJaNbVKOeh4P$5JHBnJyyzK0qVndiB5wWoYti.5GRd/abKgCBr8zhfmvNGkgyPxGyFSmepP0D6yVsOYiNBHDtwRV10SroqamWr/")
+        XCTAssertEqual(lines.dropFirst(3).first, "thrown=5")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: book.path("dev")))
+        guard case .string(let message)? = events.results(ofTask: "debug").first?.result["msg"] else { return XCTFail("no message") }
+        XCTAssertTrue(message.contains("unrecognized parameter(s) given to password lookup: lenght"), message)
     }
 }

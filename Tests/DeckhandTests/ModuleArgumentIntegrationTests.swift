@@ -38,6 +38,45 @@ final class ModuleArgumentIntegrationTests: XCTestCase {
         try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber).intValue
     }
 
+    func testATildePathIsTheHomeOfTheUserTheTaskRunsAs() async throws {
+        let name = "deckhand-home-\(UUID().uuidString).txt"
+        let userHome = LoopbackHost.shell("getent passwd deckhand | cut -d: -f6")
+        defer {
+            try? FileManager.default.removeItem(atPath: userHome + "/" + name)
+            try? FileManager.default.removeItem(atPath: "/root/" + name)
+        }
+        let events = try await play("""
+            - copy: { dest: "~/\(name)", content: "as the user\\n" }
+            - copy: { dest: "~/\(name)", content: "as root\\n" }
+              become: true
+            - find: { paths: ["~", "~deckhand"], patterns: "\(name)" }
+              register: found
+              become: true
+            - stat: { path: "~/\(name)" }
+              register: mine
+            - assert:
+                that:
+                  - found.files | map(attribute='path') | sort == ['/root/\(name)', '\(userHome)/\(name)'] | sort
+                  - mine.stat.exists and mine.stat.path == '\(userHome)/\(name)'
+        """)
+        XCTAssertEqual(try read(userHome + "/" + name), "as the user\n")
+        XCTAssertEqual(try read("/root/" + name), "as root\n")
+        XCTAssertEqual(events.results(ofTask: "stat").count, 1)
+    }
+
+    func testOnlyALeadingTildeWithAUserNameNamesAHome() {
+        XCTAssertEqual(HomePath.user(in: "~/.ssh"), "")
+        XCTAssertEqual(HomePath.user(in: "~"), "")
+        XCTAssertEqual(HomePath.user(in: "~deploy/app"), "deploy")
+        XCTAssertNil(HomePath.user(in: "/srv/~deploy"))
+        XCTAssertNil(HomePath.user(in: "~$(reboot)/x"), "not a user name: the path stays as written")
+        let homes = ["": "/home/ops", "deploy": "/srv/deploy"]
+        XCTAssertEqual(HomePath.expand("~/.ssh/known_hosts", homes: homes), "/home/ops/.ssh/known_hosts")
+        XCTAssertEqual(HomePath.expand("~deploy/app", homes: homes), "/srv/deploy/app")
+        XCTAssertEqual(HomePath.expand("~nobody-here/x", homes: homes), "~nobody-here/x", "a user the host does not know")
+        XCTAssertEqual(HomePath.expand("~deployer/x", homes: homes), "~deployer/x")
+    }
+
     func testFileFollowChangesWhereLinksLeadOnlyWhenFollowing() async throws {
         try await play("""
             - file: { path: "{{ base }}/top", state: directory, mode: "0755" }

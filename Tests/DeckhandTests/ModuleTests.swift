@@ -186,7 +186,13 @@ final class ModuleTests: XCTestCase {
         let user = try make(UserModule.self, ["name": "app", "shell": "/bin/bash", "groups": ["www-data"], "append": true])
         let create = try user.plan(probeOutput(""), ModuleContext())
         guard case .run(let command, _)? = create.actions.first?.kind else { return XCTFail() }
-        XCTAssertEqual(command.rendered, "useradd -G www-data -s /bin/bash -m app")
+        XCTAssertEqual(command.rendered, "useradd -G www-data -s /bin/bash -m app && getent passwd app")
+        // The new account as useradd made it is the result, as Ansible's (home, uid, group).
+        var created = create.result
+        try create.actions.first?.interpret?(probeOutput("app:x:1002:1003::/home/app:/bin/bash\n"), &created)
+        XCTAssertEqual(created["home"], .string("/home/app"))
+        XCTAssertEqual(created["uid"], .int(1002))
+        XCTAssertEqual(created["group"], .int(1003))
         let same = try user.plan(probeOutput("app:x:1001:1001::/home/app:/bin/bash\n@@groups\napp\napp www-data\n"), ModuleContext())
         XCTAssertFalse(same.result.changed)
         let differs = try user.plan(probeOutput("app:x:1001:1001::/home/app:/bin/sh\n@@groups\napp\napp\n"), ModuleContext())
@@ -368,10 +374,56 @@ final class MoreModuleTests: XCTestCase {
 
     func testWaitForReadsTheLoopAnswer() throws {
         let wait = try make(WaitForModule.self, ["port": 8000, "timeout": 5])
-        XCTAssertFalse(try wait.plan(probe("ready\n"), ModuleContext()).result.failed)
-        let timeout = try wait.plan(probe("timeout\n"), ModuleContext())
+        let ready = try wait.plan(probe("ready 2\n"), ModuleContext()).result
+        XCTAssertFalse(ready.failed)
+        XCTAssertEqual(ready["elapsed"], .int(2))
+        XCTAssertEqual(ready["port"], .int(8000))
+        let timeout = try wait.plan(probe("timeout 5\n"), ModuleContext())
         XCTAssertTrue(timeout.result.failed)
-        XCTAssertEqual(timeout.result.msg, "Timeout when waiting for 127.0.0.1:8000 (5s, state started)")
+        XCTAssertEqual(timeout.result.msg, "Timeout when waiting for 127.0.0.1:8000", "Ansible's message")
+        XCTAssertEqual(timeout.result["elapsed"], .int(5))
+        let gone = try make(WaitForModule.self, ["path": "/run/app.pid", "state": "absent", "timeout": 5])
+        XCTAssertEqual(try gone.plan(probe("timeout 5\n"), ModuleContext()).result.msg,
+                       "Timeout when waiting for /run/app.pid to be absent.")
+        let custom = try make(WaitForModule.self, ["port": 8000, "msg": "the app never came up"])
+        XCTAssertEqual(try custom.plan(probe("timeout 300\n"), ModuleContext()).result.msg, "the app never came up")
+    }
+
+    func testWaitForReportsTheRegexGroupsOfTheFirstMatch() throws {
+        let wait = try make(WaitForModule.self, ["path": "/var/log/app.log", "search_regex": "completed (?P<foo>\\w+) ([0-9]+)"])
+        let result = try wait.plan(probe("ready 3\ncompleted data 123\0"), ModuleContext()).result
+        XCTAssertEqual(result["match_groups"], .list([.string("data"), .string("123")]))
+        XCTAssertEqual(result["match_groupdict"], .dict(["foo": .string("data")]))
+        XCTAssertEqual(result["search_regex"], .string("completed (?P<foo>\\w+) ([0-9]+)"))
+        XCTAssertEqual(result["elapsed"], .int(3))
+        XCTAssertThrowsError(try make(WaitForModule.self, ["path": "/x", "state": "drained"]))
+        XCTAssertThrowsError(try make(WaitForModule.self, ["port": 80, "state": "drained", "active_connection_states": ["OPEN"]]))
+    }
+
+    func testWaitForDrainedCountsOnlyTheActiveStatesOnTheLocalPort() async throws {
+        let scratch = NSTemporaryDirectory() + "deckhand-drained-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        // /proc/net/tcp's columns: a listening socket on :1F90 (8080), a connection from :1F90 in CLOSE_WAIT.
+        let table = "  sl  local_address rem_address   st\n   0: 0100007F:1F90 00000000:0000 0A\n   1: 0100007F:1F90 0100007F:D431 08\n"
+        let wait = try make(WaitForModule.self, ["port": 8080, "state": "drained", "timeout": 2])
+        let probe = try XCTUnwrap(wait.probe(ModuleContext())).rendered.replacingOccurrences(of: "/proc/net/tcp6", with: scratch)
+            .replacingOccurrences(of: "/proc/net/tcp", with: scratch)
+        try table.write(toFile: scratch, atomically: true, encoding: .utf8)
+        let drained = try await LocalConnection().run(ShellCommand.script(probe))
+        XCTAssertTrue(drained.stdoutText.hasPrefix("ready "), "LISTEN and CLOSE_WAIT are not active: \(drained.stdoutText)")
+        try (table + "   2: 0100007F:1F90 0100007F:D432 01\n").write(toFile: scratch, atomically: true, encoding: .utf8)
+        let busy = try await LocalConnection().run(ShellCommand.script(probe))
+        XCTAssertTrue(busy.stdoutText.hasPrefix("timeout "), "an ESTABLISHED connection keeps it busy: \(busy.stdoutText)")
+    }
+
+    func testWaitForWithNeitherPortNorPathSleepsTheTimeout() async throws {
+        let wait = try make(WaitForModule.self, ["timeout": 1])
+        let started = Date()
+        let answer = try await LocalConnection().run(try XCTUnwrap(wait.probe(ModuleContext())))
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 1)
+        let result = try wait.plan(answer, ModuleContext()).result
+        XCTAssertFalse(result.failed)
+        XCTAssertEqual(result["elapsed"], .int(1))
     }
 
     func testWaitForAFileOnThisMachine() async throws {
@@ -380,7 +432,7 @@ final class MoreModuleTests: XCTestCase {
         DispatchQueue.global().asyncAfter(deadline: .now() + 1) { FileManager.default.createFile(atPath: path, contents: Data()) }
         defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try await LocalConnection().run(try XCTUnwrap(wait.probe(ModuleContext())))
-        XCTAssertEqual(result.stdoutText, "ready\n")
+        XCTAssertTrue(result.stdoutText.hasPrefix("ready "), result.stdoutText)
     }
 
     func testBlockInFileInsertsUpdatesAndRemovesTheBlock() throws {

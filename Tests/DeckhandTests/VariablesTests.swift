@@ -149,7 +149,8 @@ final class TemplatedScopeTests: XCTestCase {
     }
 }
 
-/// Trailing newlines as Ansible's templar keeps them (checked against ansible-core 2.19's copy and template).
+/// Trailing newlines as Ansible's templar keeps them (checked against ansible-core 2.19's copy and template, and
+/// 2.21's templar for a lone expression's type).
 final class TrailingNewlineTests: XCTestCase {
     func testAValueKeepsAsManyTrailingNewlinesAsItIsWrittenWith() throws {
         let renderer = TemplateRenderer(environment: Environment(options: Templating.playbookOptions))
@@ -158,7 +159,9 @@ final class TrailingNewlineTests: XCTestCase {
         let scope = TemplatedScope(layers: layers, renderer: renderer)
         XCTAssertEqual(try renderer.render("{{ x }}\n", scope), .string("b\n"), "the value's own newline counts")
         XCTAssertEqual(try renderer.render("{{ x }}\n\n", scope), .string("b\n\n"))
-        XCTAssertEqual(try renderer.render("{{ port }}\n", scope), .string("8000\n"), "text, not the number")
+        XCTAssertEqual(try renderer.render("{{ port }}\n", scope), .int(8000),
+                       "a lone expression before the newline Jinja drops keeps its type (ansible-core 2.21)")
+        XCTAssertEqual(try renderer.render("n={{ port }}\n", scope), .string("n=8000\n"))
         XCTAssertEqual(try renderer.render("{{ port }}", scope), .int(8000), "a lone expression keeps its type")
         XCTAssertEqual(TemplateRenderer.keepingTrailingNewlines(of: "a\n{% include 'x' %}\n", in: "a\nx"), "a\nx\n")
     }

@@ -57,6 +57,30 @@ final class AnsibleFilterConformanceTests: XCTestCase {
         XCTAssertThrowsError(try render("{{ 'a' | regex_escape('perl') }}"))
     }
 
+    func testPasswordHashIsAnsiblesStringForTheSameSalt() throws {
+        // Each expected string is ansible-core 2.21.5's (libxcrypt: a given salt is crypt_gensalt's input).
+        let expected = [
+            "'sha512', 'mysalt'": "$6$rounds=656000$hZrQ$FKJiWWdJLtj9M2SugovDAVMyOzlmO/Kcu1uGROMhJZM8SkAouTYEnnqO4UF42Ywozm2GmxJr8Loa/pMdOJHlm1",
+            "'sha512', 'mysalt', rounds=5000": "$6$hZrQ$7O3qCRdwXSs9QYsrsmewurCQABGauZEGEbQOPUrwBtAqXyv8bkR64MDMQrqyuZCzScgtyeSqnftRDzY9OufJp.",
+            "'sha256', 'abcdefgh'": "$5$rounds=535000$V7qMYJaN$6C9tFofwPgVMrNNefd7mzUSe396b1id.uYzkoIm1HZ9",
+            "'md5', 'abcdefgh'": "$1$V7qMYJaN$PGfljd6i89PJT5EgLKeA71",
+            "'blowfish', '1234567890123456789012'": "$2b$12$KRGxLBS0Lxe3KBCwKxOzLeVhJAMtTpISnF2M8L7VZI.KJWMcD5gBi",
+            "'yescrypt', 'abcdefghijklmnop'": "$y$j9T$V7qMYJaNbVKOeh4PhtqPk/$hJwCJdTkn9AseI9yQVrRlHPr.MsAEPsSuYrOpEFYJR4",
+        ]
+        for (arguments, hash) in expected {
+            XCTAssertEqual(try render("{{ 'secret' | password_hash(\(arguments)) }}"), hash, arguments)
+        }
+        let random = try render("{{ 'secret' | password_hash }}"), again = try render("{{ 'secret' | password_hash }}")
+        XCTAssertTrue(random.hasPrefix("$6$rounds=656000$") && random != again, "a fresh random salt each time: \(random)")
+        XCTAssertThrowsError(try render("{{ 'secret' | password_hash('sha512', 'bad salt!') }}"))
+        XCTAssertThrowsError(try render("{{ 'secret' | password_hash('whirlpool') }}"))
+    }
+
+    func testTypeDebugNamesThePythonType() throws {
+        XCTAssertEqual(try render("{{ {'a': 1} | type_debug }} {{ 'x' | type_debug }} {{ [1] | type_debug }} {{ 1.5 | type_debug }} {{ none | type_debug }}"),
+                       "dict str list float NoneType")
+    }
+
     func testHashDigestsTheText() throws {
         XCTAssertEqual(try render("{{ 'deckhand' | hash('md5') }}"), "0f9b4eebd56dd692cb03f690f1c712f8")
         XCTAssertEqual(try render("{{ 'deckhand' | hash }}"), "e6f1cc318af1e5e02987f31ea1c41fa795709241")

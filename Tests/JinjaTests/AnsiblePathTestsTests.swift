@@ -27,4 +27,13 @@ final class AnsiblePathTestsTests: XCTestCase {
         XCTAssertEqual(try eval("'relative/x' is abs"), .bool(false))
         XCTAssertThrowsError(try eval("42 is file"), "a number is not a path")
     }
+
+    func testExpanduserNamesTheControllersHomeFolders() throws {
+        func render(_ source: String) throws -> String { try env.compile(source).render([:]) }
+        let home = try XCTUnwrap(ProcessInfo.processInfo.environment["HOME"])
+        XCTAssertEqual(try render("{{ '~/.ssh/known_hosts' | expanduser }}"), home + "/.ssh/known_hosts")
+        XCTAssertEqual(try render("{{ '~root/x' | expanduser }}"), "/root/x")
+        XCTAssertEqual(try render("{{ '/tmp/~x' | expanduser }}"), "/tmp/~x")
+        XCTAssertEqual(try render("{{ '~no-such-user-here/x' | expanduser }}"), "~no-such-user-here/x")
+    }
 }

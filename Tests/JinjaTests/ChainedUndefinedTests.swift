@@ -16,6 +16,19 @@ final class ChainedUndefinedTests: XCTestCase {
         }
     }
 
+    func testAValueHoldingAnUndefinedFailsTheTemplateAsAnsiblesFinalizerDoes() throws {
+        let ansible = Environment(options: Options(chainsUndefined: true))
+        let things: Value = .list([.dict(["name": .string("one")]), .dict(["notname": .string("three")])])
+        XCTAssertThrowsError(try ansible.compile("{{ things | map(attribute='name') | list }}").renderValue(
+            DictionaryScope(variables: ["things": things]))) { error in
+            XCTAssertTrue("\(error)".contains("has no attribute 'name'"), "\(error)")
+        }
+        XCTAssertEqual(try ansible.compile("{{ things | map(attribute='name') | select('defined') | list }}").renderValue(
+            DictionaryScope(variables: ["things": things])), .list([.string("one")]), "an undefined left out is fine")
+        XCTAssertEqual(try ansible.compile("{{ [1, 2 if false] | length }}").renderValue(DictionaryScope(variables: [:])),
+                       .int(2), "only the finished value is checked")
+    }
+
     func testPlainJinjaStillRaises() {
         let plain = Environment()
         XCTAssertThrowsError(try plain.compileExpression("deploy_checkout.stdout | default('none')").evaluate([:]))

@@ -8,6 +8,11 @@ enum ContentDigest {
         hex(Insecure.SHA1.hash(data: data))
     }
 
+    /// As `md5sum` prints it: copy's and template's `md5sum` result, kept for Ansible's compatibility.
+    static func md5(_ data: Data) -> String {
+        hex(Insecure.MD5.hash(data: data))
+    }
+
     /// As `sha256sum` prints it: what the host checks an upload against before the rename.
     static func sha256(_ data: Data) -> String {
         hex(SHA256.hash(data: data))

@@ -8,6 +8,7 @@ import Jinja
 public struct CommandModule: Module {
     public static let spec = ModuleSpec(
         name: "command",
+        runsInBackground: true,
         arguments: CommandInvocation.arguments + [
             ArgumentSpec("cmd", doc: "The command line, split into words like a shell would (free form)."),
             ArgumentSpec("argv", type: .list, doc: "The program and its arguments as a list (no splitting)."),
@@ -84,6 +85,7 @@ public struct CommandModule: Module {
 public struct ShellModule: Module {
     public static let spec = ModuleSpec(
         name: "shell",
+        runsInBackground: true,
         arguments: CommandInvocation.arguments + [
             ArgumentSpec("cmd", doc: "The shell command line (free form)."),
             ArgumentSpec("executable", type: .path, doc: "The shell to use instead of /bin/sh."),

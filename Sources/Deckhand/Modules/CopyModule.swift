@@ -11,7 +11,7 @@ public struct CopyModule: Module {
         arguments: [
             ArgumentSpec("dest", type: .path, required: true, aliases: ["path"],
                          doc: "The file to write; a path ending in / gets src's name; the folder for a folder src."),
-            ArgumentSpec("src", type: .path, doc: "A file or folder from the role's files/ (or beside the playbook) to copy; "
+            ArgumentSpec("src", type: .controllerPath, doc: "A file or folder from the role's files/ (or beside the playbook) to copy; "
                          + "`dir/` copies the folder's contents into dest, `dir` the folder itself."),
             ArgumentSpec("content", type: .raw, doc: "The text to write (dicts and lists are written as JSON)."),
         ] + FileWriteOptions.arguments,
@@ -70,13 +70,14 @@ public struct CopyModule: Module {
                                    diffMode: context.diffMode, destination: writtenDestination)
         }
         let data: Data
+        var sourceName: String?
         switch source {
         case .content(let bytes): data = bytes
-        case .file(let name): data = try context.readSourceFile(name)
+        case .file(let name): data = try context.readSourceFile(name); sourceName = name
         }
         let current = try FileState(probeOutput: probe?.stdout ?? Data())
         let path = probe.flatMap { FileState.redirected($0.stdout) } ?? destination
         let content = FileContent(path: path, data: data, options: options)
-        return try content.plan(current: current, diffMode: context.diffMode)
+        return try content.planReportingFile(current: current, diffMode: context.diffMode, source: sourceName)
     }
 }

@@ -9,7 +9,7 @@ public struct FetchModule: Module {
         name: "fetch",
         arguments: [
             ArgumentSpec("src", type: .path, required: true, doc: "The file on the host."),
-            ArgumentSpec("dest", type: .path, required: true, doc: "A directory on the controller (the file lands in dest/HOST/src), or the file itself with flat; relative to the playbook."),
+            ArgumentSpec("dest", type: .controllerPath, required: true, doc: "A directory on the controller (the file lands in dest/HOST/src), or the file itself with flat; relative to the playbook."),
             ArgumentSpec("flat", type: .bool, default: .bool(false), doc: "Write to dest directly (dest ending in / gets the file's base name)."),
             ArgumentSpec("fail_on_missing", type: .bool, default: .bool(true), doc: "Fail when src does not exist."),
             ArgumentSpec("validate_checksum", type: .bool, default: .bool(true), doc: "Check the copy's SHA-1 against the host's."),

@@ -32,6 +32,8 @@ public struct ModuleContext: Sendable {
     public var diffMode: Bool
     /// The bytes of a file the task names by `src` (looked up in the role's files/, then beside the playbook).
     public var readSourceFile: @Sendable (String) throws -> Data
+    /// The same file's bytes as they are on disk, a vaulted one not decrypted (script's `decrypt: false`).
+    public var readRawSourceFile: @Sendable (String) throws -> Data
     /// When the `src` a task names is a directory: its files, as sorted paths relative to it; nil for a file.
     public var listSourceDirectory: @Sendable (String) throws -> [String]?
     /// Renders a template named by `src` (looked up in the role's templates/) with the host's variables.
@@ -55,12 +57,14 @@ public struct ModuleContext: Sendable {
         evaluate: @escaping @Sendable (String) throws -> Value = { _ in .none },
         playbookDirectory: String? = nil,
         renderTemplateWithSettings: (@Sendable (String, TemplateSettings) throws -> String)? = nil,
-        rolePath: String? = nil
+        rolePath: String? = nil,
+        readRawSourceFile: (@Sendable (String) throws -> Data)? = nil
     ) {
         self.hostName = hostName
         self.checkMode = checkMode
         self.diffMode = diffMode
         self.readSourceFile = readSourceFile
+        self.readRawSourceFile = readRawSourceFile ?? readSourceFile
         self.listSourceDirectory = listSourceDirectory
         self.renderTemplate = renderTemplate
         self.renderTemplateWithSettings = renderTemplateWithSettings ?? { name, _ in try renderTemplate(name) }
@@ -229,8 +233,7 @@ public struct ModuleResult: Sendable {
         if skipped { dict["skipped"] = .bool(true) }
         if let msg { dict["msg"] = .string(msg) }
         for (key, value) in values { dict[key] = value }
-        // A module may register its facts under other names than it sets them (setup: with the ansible_ prefix).
-        if !facts.isEmpty, values["ansible_facts"] == nil { dict["ansible_facts"] = .dict(facts) }
+        if !facts.isEmpty { dict["ansible_facts"] = .dict(facts) }
         return .dict(dict)
     }
 

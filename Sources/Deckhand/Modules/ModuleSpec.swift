@@ -36,6 +36,9 @@ public struct ModuleSpec: Sendable {
     public var hostVariablesAreTemplates: Bool
     /// Its registered result keeps the facts it returns as `ansible_facts` (set_fact's does not).
     public var registersFacts: Bool
+    /// What its registered `ansible_facts` put before each fact's name: setup returns `ansible_distribution`,
+    /// which the host's facts hold as `distribution` (Ansible's namespace_facts).
+    public var registeredFactPrefix = ""
     /// Runs once, for the first host of the batch, its result that host's alone (add_host).
     public var bypassesHostLoop: Bool
     /// The argument naming the -v level below which the task is skipped (debug's `verbosity`).
@@ -45,9 +48,12 @@ public struct ModuleSpec: Sendable {
     /// The folder of a role (and of the playbook) its controller files are found in first: `files` (copy,
     /// script), `templates` (template), `vars` (include_vars); `with_first_found` on the task searches it too.
     public var sourceFolder: String
+    /// Its plan is one command that can run detached on the host (`async:`): command, shell. Every other
+    /// module runs as a probe and actions driven from the controller, which cannot outlive the connection.
+    public var runsInBackground: Bool
 
     public init(name: String, aliases: [String] = [],
-                runsOnController: Bool = false, setsHostVariables: Bool = false, hostVariablesAreTemplates: Bool = false,
+                runsOnController: Bool = false, runsInBackground: Bool = false, setsHostVariables: Bool = false, hostVariablesAreTemplates: Bool = false,
                 registersFacts: Bool = true,
                 bypassesHostLoop: Bool = false, verbosityArgument: String? = nil, showsResult: Bool = false,
                 sourceFolder: String = "files", arguments: [ArgumentSpec] = [], freeFormArgument: String? = nil,
@@ -56,6 +62,7 @@ public struct ModuleSpec: Sendable {
         self.name = name
         self.aliases = aliases
         self.runsOnController = runsOnController
+        self.runsInBackground = runsInBackground
         self.setsHostVariables = setsHostVariables
         self.hostVariablesAreTemplates = hostVariablesAreTemplates
         self.registersFacts = registersFacts
@@ -110,7 +117,9 @@ public struct ArgumentSpec: Sendable {
 
 /// The type an argument's value must have (after templating; Ansible converts where it can).
 public enum ArgumentType: String, Sendable, Hashable {
-    case string, bool, int, float, path, list, dict, raw
+    /// `path`: a path on the host, where a leading `~` is the home of the user the task runs as (`pathList`:
+    /// a list of them); `controllerPath`: a file on the operator's machine (copy's and template's src, fetch's dest).
+    case string, bool, int, float, path, pathList, controllerPath, list, dict, raw
     /// File mode: octal (`0644`, `'0644'`, `420`) or symbolic (`u=rw,g=r,o=r`).
     case mode
 }

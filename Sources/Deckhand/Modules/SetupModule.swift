@@ -7,17 +7,21 @@ import OrderedCollections
 ///     - setup:
 ///     - debug: { msg: "{{ ansible_distribution }} {{ ansible_distribution_version }}" }
 public struct SetupModule: Module {
-    public static let spec = ModuleSpec(
-        name: "setup",
-        arguments: [
-            ArgumentSpec("gather_subset", type: .list, doc: "Accepted for compatibility; the small fact set is always gathered."),
-            ArgumentSpec("filter", type: .list, doc: "Only keep facts whose names match these shell-style patterns."),
-            ArgumentSpec("fact_path", default: .string(LocalFacts.defaultFolder),
-                         doc: "The folder of local facts (*.fact: JSON or INI, or executables printing it), as ansible_local."),
-        ],
-        doc: "Collects os, distribution, hostname, fqdn, architecture, service manager, user, env, default IPv4, "
-            + "memory and mounts in one command, as ansible_facts.X and ansible_X.",
-        example: "- setup:")
+    public static let spec: ModuleSpec = {
+        var spec = ModuleSpec(
+            name: "setup",
+            arguments: [
+                ArgumentSpec("gather_subset", type: .list, doc: "Accepted for compatibility; the small fact set is always gathered."),
+                ArgumentSpec("filter", type: .list, doc: "Only keep facts whose names match these shell-style patterns."),
+                ArgumentSpec("fact_path", default: .string(LocalFacts.defaultFolder),
+                             doc: "The folder of local facts (*.fact: JSON or INI, or executables printing it), as ansible_local."),
+            ],
+            doc: "Collects os, distribution, hostname, fqdn, architecture, service manager, user, env, default IPv4, "
+                + "memory and mounts in one command, as ansible_facts.X and ansible_X.",
+            example: "- setup:")
+        spec.registeredFactPrefix = "ansible_"
+        return spec
+    }()
 
     var filters: [String]
     var factPath: String
@@ -63,8 +67,6 @@ public struct SetupModule: Module {
         var result = ModuleResult()
         // Both spellings: ansible_facts.distribution and ansible_distribution.
         for (key, value) in facts { result.facts[key] = value }
-        // The registered result holds what Ansible's setup module returns: the names with their ansible_ prefix.
-        result["ansible_facts"] = .dict(OrderedDictionary(uniqueKeysWithValues: facts.map { ("ansible_" + $0.key, $0.value) }))
         return .unchanged(result)
     }
 

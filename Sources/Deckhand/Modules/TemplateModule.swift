@@ -9,7 +9,7 @@ public struct TemplateModule: Module {
         name: "template",
         sourceFolder: "templates",
         arguments: [
-            ArgumentSpec("src", type: .path, required: true, doc: "The Jinja template, from the role's templates/ (or beside the playbook)."),
+            ArgumentSpec("src", type: .controllerPath, required: true, doc: "The Jinja template, from the role's templates/ (or beside the playbook)."),
             ArgumentSpec("dest", type: .path, required: true, aliases: ["path"], doc: "The file to write."),
         ] + FileWriteOptions.arguments + TemplateSettings.arguments,
         doc: "Renders a Jinja template with the host's variables and writes the result atomically when it differs.",
@@ -42,6 +42,6 @@ public struct TemplateModule: Module {
         let current = try FileState(probeOutput: probe?.stdout ?? Data())
         let path = probe.flatMap { FileState.redirected($0.stdout) } ?? destination
         let content = FileContent(path: path, data: Data(text.utf8), options: options)
-        return try content.plan(current: current, diffMode: context.diffMode)
+        return try content.planReportingFile(current: current, diffMode: context.diffMode, source: source)
     }
 }

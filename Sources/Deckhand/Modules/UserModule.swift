@@ -118,7 +118,19 @@ public struct UserModule: Module {
                 result.diffs.append(ModuleDiff(beforeHeader: "user \(name)", afterHeader: "user \(name)",
                                                before: "state: absent\n", after: "state: present\n"))
             }
-            return .change([.run(ShellCommand(words: words))], result)
+            result["createhome"] = .bool(createHome)
+            result["system"] = .bool(system)
+            // What useradd chose (uid, group, home...) is read back, as Ansible reports the new account.
+            let create = HostAction.run(ShellCommand(words: words).and(ShellCommand("getent", "passwd", name)))
+                .interpreting { output, result in
+                    guard let made = UserModule.parse(output.stdoutText) else { return }
+                    result["uid"] = .int(made.uid)
+                    result["group"] = .int(made.gid)
+                    result["comment"] = .string(made.comment)
+                    result["home"] = .string(made.home)
+                    result["shell"] = .string(made.shell)
+                }
+            return .change([create], result)
         }
         result["uid"] = .int(uid ?? account.uid)
         result["shell"] = .string(shell ?? account.shell)

@@ -23,6 +23,8 @@ public struct AnsibleConfig: Sendable, Hashable {
     public var becomeAskPass: Bool?
     /// `ansible_managed`: the text templates put in their header comment (Ansible's default: "Ansible managed").
     public var ansibleManaged: String?
+    /// Every `key = value` of the file by section, as written: the config lookup reads any setting from here.
+    public var entries: [String: [String: String]] = [:]
 
     public init() {}
 
@@ -92,6 +94,7 @@ public struct AnsibleConfig: Sendable, Hashable {
                 value = value[..<comment.lowerBound].trimmingCharacters(in: .whitespaces)
             }
             let location = SourceLocation(file: path, line: index + 1, column: 1)
+            config.entries[section, default: [:]][key] = value
             try config.set(section: section, key: key, value: value, relativeTo: folder, at: location)
         }
         return config

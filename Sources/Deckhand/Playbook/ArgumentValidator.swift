@@ -58,7 +58,7 @@ enum ArgumentValidator {
         switch argument.type {
         case .raw:
             return nil
-        case .string, .path:
+        case .string, .path, .controllerPath:
             switch value {
             case .list, .dict: return "must be a single value, not a \(value.validationKindName)"
             default: break
@@ -82,7 +82,7 @@ enum ArgumentValidator {
             case .string(let text) where Double(text) != nil: break
             default: return "must be a number, not '\(value.validationText)'"
             }
-        case .list:
+        case .list, .pathList:
             switch value {
             case .list, .string, .int, .double, .bool: break
             default: return "must be a list, not a mapping"

@@ -65,8 +65,11 @@ public enum LoopKind: String, Sendable, Hashable, CaseIterable {
 
 /// `loop_control:`.
 public struct LoopControl: Sendable, Hashable {
+    /// The item's variable name; may be a template (`"{{ name }}"`), rendered when the loop starts.
     public var loopVar: String = "item"
     public var indexVar: String?
+    /// Conditions checked after each item: when all hold, the loop stops after that item (Ansible 2.18).
+    public var breakWhen: [String]?
     /// A template for the per-item line in the output, instead of the whole item.
     public var label: String?
     /// Seconds to wait between items.

@@ -58,6 +58,8 @@ extension LoadSession {
             reader.fail("this play has no 'hosts:' (which hosts should it run on? e.g. 'hosts: all')", at: node,
                         text: play.name ?? "play")
         }
+        playVars = play.vars
+        defer { playVars = [:] }
         if let roleNodes {
             play.roles = roleReferences(roleNodes, reader: reader, searchBase: directory)
         }

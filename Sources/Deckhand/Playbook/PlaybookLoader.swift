@@ -121,8 +121,10 @@ final class LoadSession {
     var dynamicIncludes: [DynamicInclude] = []
     /// What deckhand cannot run inside dynamic includes: reported, not refused.
     var warnings: [ValidationError] = []
-    /// Compiles templates for syntax checks only (nothing is rendered while loading).
+    /// Compiles templates for syntax checks only (nothing is rendered while loading, but import_tasks' file).
     lazy var templateEnvironment = Environment(options: .ansible)
+    /// The `vars:` of the play being read: known before it runs (see `LoadTimeVariables`).
+    var playVars: OrderedDictionary<String, Value> = [:]
 
     init(loader: PlaybookLoader, playbookDirectory: String) {
         self.loader = loader

@@ -8,7 +8,11 @@ public struct PlaybookTask: Sendable, Hashable {
     /// Keywords written on the task itself (not yet merged with enclosing blocks and the play).
     public var keywords: TaskKeywords
     public var loop: Loop?
+    /// `register: name`: the task's result under that name.
     public var register: String?
+    /// Ansible 2.21's `register: {name: expression}`: each name the expression's value (over `_task.result`,
+    /// `_task.loop_result`, the loop item...) once the task ran; empty with `register: name` or none.
+    public var registerExpressions: OrderedDictionary<String, String> = [:]
     /// Handler names or `listen` topics to notify when the task reports changed.
     public var notify: [String]
     /// Handler topics (only in handler lists; `Handler.listen` holds the same).
@@ -21,6 +25,10 @@ public struct PlaybookTask: Sendable, Hashable {
     public var retries: Value?
     /// Seconds between retries (int or template); Ansible's default is 5.
     public var delay: Value?
+    /// `async:` seconds (an int or a template): the task runs in the background on the host, killed after them.
+    public var asyncSeconds: Value?
+    /// `poll:` seconds between checks of a background task (Ansible's default 15); 0: fire and forget.
+    public var pollSeconds: Value?
     /// The role this task was written in, if any (for role_path, files/ and templates/).
     public var role: RoleContext?
     public var location: SourceLocation
@@ -49,6 +57,12 @@ public struct PlaybookTask: Sendable, Hashable {
         let base = name ?? action.displayName
         if let role { return "\(role.name) : \(base)" }
         return base
+    }
+
+    /// What `register:` sets, as Ansible reads it: `register: name` is `{name: _task.polymorphic_result}`.
+    public var registerProjections: OrderedDictionary<String, String> {
+        if let register { return [register: "_task.polymorphic_result"] }
+        return registerExpressions
     }
 
     /// The module call, when the action is one.

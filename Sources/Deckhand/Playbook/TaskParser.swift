@@ -102,7 +102,12 @@ extension LoadSession {
             if readCommonKeyword(key, value, into: &task.keywords, reader: reader) { continue }
             switch key {
             case "name": task.name = reader.string(value, key)
-            case "register": task.register = reader.string(value, key)
+            case "register":
+                if case .mapping = value {
+                    task.registerExpressions = registerProjections(value, reader: reader)
+                } else {
+                    task.register = reader.string(value, key)
+                }
             case "notify": task.notify = reader.strings(value, key)
             case "listen":
                 if handlers {
@@ -123,8 +128,8 @@ extension LoadSession {
                 if let candidate = actionFromActionKeyword(value, keyNode: keyNode, reader: reader) {
                     actions.append(candidate)
                 }
-            case "async", "poll":
-                reader.fail("'\(key)' (background tasks) is not supported by deckhand", at: keyNode, text: key)
+            case "async": task.asyncSeconds = reader.intOrTemplate(value, key)
+            case "poll": task.pollSeconds = reader.intOrTemplate(value, key)
             default:
                 if let kind = PlaybookKeywords.loopKinds[key] {
                     if loopNode != nil {
@@ -224,12 +229,27 @@ extension LoadSession {
                 }
             case "extended": control.extended = reader.bool(value, key) ?? false
             case "extended_allitems": continue
+            case "break_when": control.breakWhen = reader.conditions(value, key)
             default:
                 reader.fail("unknown loop_control key '\(key)'", at: keyNode, text: key,
-                            suggestion: Suggestion.nearest(key, in: ["loop_var", "index_var", "label", "pause", "extended"]))
+                            suggestion: Suggestion.nearest(key, in: ["loop_var", "index_var", "label", "pause", "extended",
+                                                                     "break_when"]))
             }
         }
         return control
+    }
+
+    /// `register: {name: expression}`: names that are variable names, each an expression (a scalar).
+    private func registerProjections(_ node: Node, reader: NodeReader) -> OrderedDictionary<String, String> {
+        var projections = OrderedDictionary<String, String>()
+        for (name, keyNode, value) in reader.entries(node) {
+            guard SetFactModule.isIdentifier(name) else {
+                reader.fail("Invalid 'register' specified: '\(name)' is not a valid variable name", at: keyNode, text: name)
+                continue
+            }
+            if let expression = reader.string(value, "register") { projections[name] = NodeReader.unwrapExpression(expression) }
+        }
+        return projections
     }
 
     private func resolveAction(_ action: ActionCandidate, task: PlaybookTask, argsNode: Node?, reader: NodeReader,
@@ -288,14 +308,23 @@ extension LoadSession {
             if case .mapping = action.value, let entry = reader.entries(action.value).first(where: { $0.key == "file" }) {
                 fileNode = entry.value
             }
-            guard let file = reader.string(fileNode, action.name) else {
+            guard var file = reader.string(fileNode, action.name) else {
                 reader.fail("import_tasks needs a file name", at: action.value, text: action.name)
                 return nil
             }
-            if file.contains("{{") {
-                reader.fail("import_tasks is read before the play runs and cannot use a template; use include_tasks",
-                            at: action.value, text: file)
-                return nil
+            if TemplateRenderer.isTemplate(file) {
+                // As Ansible: a template of what is known before the play runs (role_path, playbook_dir...).
+                let variables = LoadTimeVariables(playbookDirectory: playbookDirectory, playVars: playVars, role: role,
+                                                  environment: templateEnvironment)
+                do {
+                    file = try variables.render(file)
+                } catch {
+                    let reason = (error as? TemplateError)?.message ?? "\(error)"
+                    reader.fail("import_tasks is read before the play runs, so its file name can use only what is "
+                                + "known then (role_path, playbook_dir, play and role vars): \(reason); use include_tasks",
+                                at: action.value, text: file)
+                    return nil
+                }
             }
             if task.loop != nil {
                 reader.fail("import_tasks cannot loop; use include_tasks with the loop", at: action.keyNode,

@@ -8,6 +8,10 @@ import OrderedCollections
 /// the run before an earlier task has changed a host.
 extension LoadSession {
     func checkTemplates(of task: PlaybookTask) {
+        // A task that ignores its errors expects it may fail: as Ansible, its template errors fail it when it runs
+        // (and are warnings now), rather than stopping the whole run.
+        let mark = errors.errors.count
+        defer { if task.keywords.ignoreErrors == .literal(true) { warnings += errors.take(since: mark) } }
         for (keyword, conditions) in [("when", task.keywords.when), ("changed_when", task.changedWhen ?? []),
                                       ("failed_when", task.failedWhen ?? []), ("until", task.until ?? [])] {
             checkConditions(conditions, keyword: keyword, at: task.location)

@@ -51,8 +51,9 @@ extension PlaybookRunner {
         }
         // As ansible-playbook counts them: one ok per file (and loop item) a host includes.
         reportIncludeRow(execution, hosts: hosts, included: groups.flatMap(\.hosts), failures: failures)
-        let loopVar = task.loop?.control.loopVar
         for group in groups {
+            // The loop variable's name may be a template: each item's vars name it.
+            let loopVar = group.vars["ansible_loop_var"]?.displayText
             let item = loopVar.flatMap { group.vars[$0] }.map { " => (item=\($0.displayText))" } ?? ""
             let file = options.loader.includedFile(include, file: group.path, role: task.role,
                                                    playbookDirectory: context.play.playbookDirectory) ?? group.path
@@ -118,7 +119,7 @@ extension TaskExecution {
     func includeTargets(_ include: IncludeTasks, on host: HostState) throws -> [(String, OrderedDictionary<String, Value>)] {
         let base = scope(for: host)
         var targets: [(String, OrderedDictionary<String, Value>)] = []
-        for (itemVars, _) in try loopScopes(base) {
+        for itemVars in try loopScopes(base) {
             let scope = itemVars.isEmpty ? base : base.adding(itemVars)
             guard try keywords.when.allSatisfy({ try templating.condition($0, scope) }) else { continue }
             let path = try templating.renderText(include.file, scope)

@@ -31,11 +31,26 @@ extension TaskExecution {
             if case .string(let text)? = ([argument.name] + argument.aliases).lazy.compactMap({ args[$0] }).first { return text }
             return nil
         }
+        var resolvedTarget: Target?
+        func target() async throws -> Target {
+            if let resolvedTarget { return resolvedTarget }
+            let made = spec.runsOnController ? try controllerTarget(for: host, module: spec.name, scope: scope)
+                : try await connectionTarget(for: host, scope: scope)
+            resolvedTarget = made
+            return made
+        }
+        if !spec.runsOnController { args = try await expandingHomes(args, spec: spec, target: target) }
         let module = try moduleType.make(args, task: task.displayName)
         if let argument = spec.verbosityArgument, Int(args[argument]?.displayText ?? "") ?? 0 > options.verbosity {
             return HostTaskResult(host: host.name, status: .skipped, result: [
                 "changed": .bool(false), "skipped": .bool(true),
                 "skip_reason": .string("verbosity threshold not met")])
+        }
+
+        let background = try backgroundSettings(scope: scope)
+        if background != nil, !spec.runsInBackground {
+            return HostTaskResult(host: host.name, status: .failed, result: [
+                "failed": .bool(true), "changed": .bool(false), "msg": .string(backgroundRefusal(call))])
         }
 
         let checkMode = try flag(keywords.checkMode, scope: scope) ?? options.checkMode
@@ -61,8 +76,7 @@ extension TaskExecution {
         }
 
         var probeResult: CommandResult?
-        let target = spec.runsOnController ? try controllerTarget(for: host, module: spec.name, scope: scope)
-            : try await connectionTarget(for: host, scope: scope)
+        let target = try await target()
         if let probe = try module.probe(moduleContext) {
             let command = probe.withEnvironment(target.environment)
             note(command.displayed)
@@ -76,7 +90,10 @@ extension TaskExecution {
         let plan = try module.plan(probeResult, moduleContext)
         var result = plan.result
 
-        if !checkMode || plan.runsInCheckMode {
+        if let background, !checkMode, plan.actions.count <= 1, plan.actions.allSatisfy(\.reportsOutput) {
+            result = try await runInBackground(plan.actions.first, planned: result, settings: background, target: target,
+                                               scope: scope, note: note, answer: answer)
+        } else if !checkMode || plan.runsInCheckMode {
             var markedActions = 0, markersSeen = 0
             defer {
                 if markedActions > 0 && markersSeen == 0 && !result.failed { result.changed = false }
@@ -149,8 +166,15 @@ extension TaskExecution {
         }
         let registered = result.registered
         guard case .dict(var dict) = registered else { throw ModuleArgumentError("internal: result is not a dict") }
-        if !spec.registersFacts { dict.removeValue(forKey: "ansible_facts") }
-        if diffMode, !result.diffs.isEmpty {
+        if !spec.registersFacts {
+            dict.removeValue(forKey: "ansible_facts")
+        } else if !spec.registeredFactPrefix.isEmpty, case .dict(let facts)? = dict["ansible_facts"] {
+            var named = OrderedDictionary<String, Value>()
+            for (key, value) in facts { named[key.hasPrefix(spec.registeredFactPrefix) ? key : spec.registeredFactPrefix + key] = value }
+            dict["ansible_facts"] = .dict(named)
+        }
+        // A module that registers its diff as Ansible's does (one mapping: assemble, known_hosts) keeps it.
+        if diffMode, !result.diffs.isEmpty, dict["diff"] == nil {
             dict["diff"] = .list(result.diffs.map { .dict(["before_header": .string($0.beforeHeader), "after_header": .string($0.afterHeader),
                                                            "before": .string($0.before), "after": .string($0.after)]) })
         }
@@ -197,6 +221,11 @@ extension TaskExecution {
             playbookDirectory: playbookDirectory,
             renderTemplateWithSettings: { name, settings in
                 try TemplateFile.render(path: try find(name, "templates"), scope: scope, settings: settings, writtenAs: name) },
-            rolePath: rolePath)
+            rolePath: rolePath,
+            readRawSourceFile: { name in
+                let path = try find(name, sourceFolder)
+                guard let data = FileManager.default.contents(atPath: path) else { throw ModuleArgumentError("could not read \(path)") }
+                return data
+            })
     }
 }

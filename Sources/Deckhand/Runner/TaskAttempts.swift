@@ -4,10 +4,18 @@ import OrderedCollections
 
 /// One loop item: `when`, until/retries, then changed_when/failed_when over the module's verdict.
 extension TaskExecution {
-    /// One module run (one loop item), with `when`, until/retries and changed_when/failed_when.
-    func runItem(on host: HostState, scope: TemplatedScope) async throws -> HostTaskResult {
+    /// One module run (one loop item), with `when`, until/retries and changed_when/failed_when; its result
+    /// recorded in `record` (what `_task` and the register projections read).
+    func runItem(on host: HostState, scope: TemplatedScope, record: TaskRecord) async throws -> HostTaskResult {
+        record.lastScope = scope
+        let outcome = try await attempts(on: host, scope: scope, record: record)
+        record.record(outcome.result)
+        return outcome
+    }
+
+    private func attempts(on host: HostState, scope: TemplatedScope, record: TaskRecord) async throws -> HostTaskResult {
         for condition in keywords.when {
-            guard try templating.condition(condition, scope) else {
+            guard try templating.condition(condition, record.scope(scope)) else {
                 return HostTaskResult(host: host.name, status: .skipped, result: [
                     "changed": .bool(false), "skipped": .bool(true),
                     "skip_reason": .string("Conditional result was False"), "false_condition": .string(condition)])
@@ -21,25 +29,29 @@ extension TaskExecution {
         guard let call = task.moduleCall else {
             return HostTaskResult(host: host.name, status: .skipped, result: ["skipped": .bool(true)])
         }
-        let retries = try task.until == nil ? 0 : intValue(task.retries, scope: scope, default: 3)
-        let delay = try task.until == nil ? 0 : secondsValue(task.delay, scope: scope, default: 5)
+        // As Ansible: `retries` alone retries until the task succeeds; `until` alone retries 3 times.
+        let retries = task.retries != nil ? max(0, try intValue(task.retries, scope: scope, default: 3))
+            : task.until != nil ? 3 : 0
+        let delay = retries == 0 ? 0 : try secondsValue(task.delay, scope: scope, default: 5)
         var attempt = 0
         while true {
             attempt += 1
-            var outcome = try await runModuleWithinTimeout(call, on: host, scope: scope)
-            let resultScope = task.register.map { scope.adding([$0: .dict(outcome.result)]) } ?? scope
-            try applyOverrides(&outcome, scope: resultScope)
-            guard let until = task.until, outcome.status != .skipped else { return outcome }
-            let untilScope = task.register.map { scope.adding([$0: .dict(outcome.result)]) } ?? scope
-            let done = try until.allSatisfy { try templating.condition($0, untilScope) }
-            if done {
-                outcome.result["attempts"] = .int(attempt)
-                return outcome
-            }
+            var outcome = try await runModuleWithinTimeout(call, on: host, scope: record.scope(scope))
+            // Before changed_when/failed_when, so that they can read it (as Ansible's).
+            if retries > 0 { outcome.result["attempts"] = .int(attempt) }
+            try applyOverrides(&outcome, scope: scope, record: record)
+            guard retries > 0, outcome.status != .skipped else { return outcome }
+            record.record(outcome.result)
+            let done = try task.until.map { try $0.allSatisfy { try templating.condition($0, record.scope(scope)) } }
+                ?? (outcome.status != .failed)
+            if done { return outcome }
             if attempt > retries {
+                // Ansible's count once the retries run out: the retries, not the runs.
+                outcome.result["attempts"] = .int(retries)
+                // A failed_when that was evaluated has the last word on failure, as in Ansible.
+                guard outcome.result["failed_when_result"] == nil else { return outcome }
                 outcome.status = .failed
                 outcome.result["failed"] = .bool(true)
-                outcome.result["attempts"] = .int(attempt)
                 if outcome.msg == nil { outcome.result["msg"] = .string("Retried \(retries) times; the until condition never held") }
                 return outcome
             }
@@ -72,13 +84,19 @@ extension TaskExecution {
     /// do: `changed_when_result` / `failed_when_result` (the error's text when the expression itself fails,
     /// which fails the task and keeps the module's output), `failed_when_suppressed_exception` when a failure
     /// was turned into success.
-    func applyOverrides(_ outcome: inout HostTaskResult, scope: TemplatedScope) throws {
+    func applyOverrides(_ outcome: inout HostTaskResult, scope base: TemplatedScope, record: TaskRecord) throws {
         guard outcome.status != .skipped, outcome.status != .unreachable else { return }
+        // Each condition reads the result as the one before left it (`failed_when: _task.result is changed`).
+        func current() -> TemplatedScope {
+            record.record(outcome.result)
+            return record.scope(base)
+        }
         if outcome.status == .failed && outcome.result["exception"] == nil {
             outcome.result["exception"] = .string(Self.noTraceback)
         }
         if let changedWhen = task.changedWhen {
             do {
+                let scope = current()
                 let changed = try changedWhen.allSatisfy { try templating.condition($0, scope) }
                 outcome.result["changed"] = .bool(changed)
                 if outcome.status != .failed { outcome.status = changed ? .changed : .ok }
@@ -90,6 +108,7 @@ extension TaskExecution {
         if let failedWhen = task.failedWhen {
             let failed: Bool
             do {
+                let scope = current()
                 failed = try failedWhen.contains { try templating.condition($0, scope) }
             } catch {
                 failExpression("failed_when", error, &outcome)

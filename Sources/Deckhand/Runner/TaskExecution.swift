@@ -17,12 +17,13 @@ struct TaskExecution: Sendable {
 
     func run(on host: HostState) async -> HostTaskResult {
         let base = scope(for: host)
+        let record = TaskRecord(isLoop: task.loop != nil, projections: task.registerProjections)
         var outcome: HostTaskResult
         do {
             if task.loop == nil {
-                outcome = try await runItem(on: host, scope: base)
+                outcome = try await runItem(on: host, scope: base, record: record)
             } else {
-                outcome = try await runLoop(on: host, scope: base)
+                outcome = try await runLoop(on: host, scope: base, record: record)
             }
         } catch let error as ConnectionError {
             outcome = HostTaskResult(host: host.name, status: .unreachable,
@@ -33,6 +34,7 @@ struct TaskExecution: Sendable {
                                      result: ["failed": .bool(true), "msg": .string(describe(error)), "changed": .bool(false)])
         }
         outcome.location = task.location
+        register(&outcome, record: record, scope: base)
         return finish(outcome, on: host, scope: base)
     }
 

@@ -4,10 +4,31 @@ import OrderedCollections
 
 /// What happens after a task ran on a host: register, notify, count, censor.
 extension TaskExecution {
+    /// `register:` once the task is done: `register: name` is the result itself; each projection of
+    /// `register: {name: expression}` is evaluated over the last item's scope, and one that fails fails the task
+    /// (its name undefined, saying why), as Ansible's does.
+    func register(_ outcome: inout HostTaskResult, record: TaskRecord, scope: TemplatedScope) {
+        if let name = task.register {
+            outcome.registered = [name: .dict(outcome.result)]
+            return
+        }
+        guard !task.registerExpressions.isEmpty else { return }
+        if !record.isLoop || record.results.isEmpty { record.record(outcome.result) }
+        record.loopExited = true
+        let (values, errors) = record.registeredValues(templating, base: scope)
+        outcome.registered = values
+        guard !errors.isEmpty else { return }
+        let reasons = errors.map { "'\($0.name)': \(($0.error as? TemplateError)?.message ?? "\($0.error)")" }
+        outcome.status = .failed
+        outcome.result["failed"] = .bool(true)
+        outcome.result["msg"] = .string("Task failed due to errors in \(errors.count) out of "
+            + "\(task.registerExpressions.count) register projections: " + reasons.joined(separator: "; "))
+    }
+
     /// Registers, notifies, counts and censors; decides whether the host goes on.
     func finish(_ outcome: HostTaskResult, on host: HostState, scope: TemplatedScope) -> HostTaskResult {
         var outcome = outcome
-        if let register = task.register { host.setVariable(register, .dict(outcome.result)) }
+        for (name, value) in outcome.registered { host.setVariable(name, value) }
         if outcome.status == .changed && !task.notify.isEmpty {
             let names = task.notify.map { (try? templating.renderText($0, scope)) ?? $0 }
             host.notify(names)

@@ -50,7 +50,7 @@ extension PlaybookRunner {
         if runOn.count < hosts.count, !bypassesHostLoop, let first = results.first {
             // run_once: every host of the batch gets the result (register, facts), as Ansible does.
             for host in hosts.dropFirst() {
-                if let register = task.register { host.setVariable(register, .dict(first.result)) }
+                for (name, value) in first.registered { host.setVariable(name, value) }
             }
         }
         applyFailurePolicies(results, keywords: keywords, context: context)

@@ -15,6 +15,8 @@ extension TaskExecution {
         let role = task.role
         var layers = HostVariables.layers(of: host.name, inventory: runner.inventory, extraVars: options.extraVars,
                                           literalExtraVars: options.literalExtraVars)
+        // A template's header text, which a variable of the user's replaces (as Ansible's template module and lookup).
+        layers.merge(.playContext, ["ansible_managed": .string(options.ansibleManaged)], data: ["ansible_managed"])
         layers.set(.roleDefaults, overlaid(context.roleDefaults, role?.defaults))
         layers.set(.facts, factVars)
         layers.set(.playVars, context.playVars)
@@ -33,7 +35,6 @@ extension TaskExecution {
                                           groups: runner.groupsVariable, hostvars: shared.hostvars(runner))
         magic["ansible_verbosity"] = .int(options.verbosity)
         magic["ansible_play_name"] = .string(context.play.displayName)
-        magic["ansible_managed"] = .string(options.ansibleManaged)
         for (name, value) in context.roleNameVariables { magic[name] = value }
         for (name, value) in keywords.parentRoleVariables { magic[name] = value }
         // Ansible's task search path: the role's folder, then the folder of the file the task is written in.

@@ -30,6 +30,8 @@ public struct HostTaskResult: Sendable {
     public var duration: TimeInterval = 0
     /// Variables the task set on the host (set_fact, include_vars), which a loop's next items see.
     public var hostVariables: OrderedDictionary<String, Value> = [:]
+    /// What `register:` sets on the host: the result under its name, or each register projection's value.
+    public var registered: OrderedDictionary<String, Value> = [:]
 
     public init(host: String, status: TaskStatus, result: OrderedDictionary<String, Value> = [:]) {
         self.host = host

@@ -22,9 +22,21 @@ public enum HostVariables {
     public static func layers(of host: String, inventory: Inventory, extraVars: OrderedDictionary<String, Value>,
                               literalExtraVars: Set<String> = []) -> VariableLayers {
         var layers = VariableLayers()
+        layers.set(.playContext, playContext(of: host, in: inventory), data: ["ansible_connection"])
         layers.set(.inventory, inventoryVariables(of: host, in: inventory))
         layers.set(.extraVars, extraVars, data: literalExtraVars)
         return layers
+    }
+
+    /// The connection variables Ansible's play context gives a task when no variable names them
+    /// (PlayContext.update_vars): where the host is reached (ansible_ssh_host, else the inventory name) and how.
+    static func playContext(of host: String, in inventory: Inventory) -> OrderedDictionary<String, Value> {
+        let implicitLocal = Inventory.localNames.contains(host) && inventory.host(named: host)?.isImplicit == true
+        let quotedName = "'" + host.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+        return [
+            "ansible_host": .string("{{ ansible_ssh_host | default(\(quotedName)) }}"),
+            "ansible_connection": .string(implicitLocal ? "local" : "ssh"),
+        ]
     }
 
     /// `host`'s variables outside any task, templated as a task templates them (lookups included), with the

@@ -5,7 +5,8 @@ import OrderedCollections
 /// Ansible's lookup plugins that deckhand has, run on the controller: `lookup('file', 'key.pub')`,
 /// `query('fileglob', '*.conf')` (also `q`), and the `with_file:`-style loops built on them.
 public enum Lookups {
-    public static let names = ["env", "file", "fileglob", "first_found", "lines", "pipe", "sequence", "subelements", "template", "varnames", "vars"]
+    public static let names = ["config", "csvfile", "env", "file", "fileglob", "first_found", "lines", "password", "pipe",
+                               "sequence", "subelements", "template", "varnames", "vars"]
         + DataLookups.names
 
     /// Registers `lookup`, `query` and `q` on `environment`; they read `playbook_dir`, `role_path` and other
@@ -42,7 +43,9 @@ public enum Lookups {
             return wantList ? .list([]) : .none
         }
         if wantList { return .list(results) }
-        // As Ansible: strings are joined with commas, a single other value is returned as it is.
+        // As Ansible: no result is an empty list, strings are joined with commas, a single other value is returned
+        // as it is.
+        if results.isEmpty { return .list([]) }
         if results.allSatisfy({ if case .string = $0 { return true }; return false }) {
             return .string(results.map(\.displayText).joined(separator: ","))
         }
@@ -103,12 +106,16 @@ public enum Lookups {
                 return output.split(separator: "\n", omittingEmptySubsequences: false).dropLast(output.hasSuffix("\n") ? 1 : 0)
                     .map { .string(String($0)) }
             }
+        case "password":
+            return try PasswordLookup.passwords(terms, options: options, playbookDirectory: search.playbookDirectory)
+                .map(Value.string)
         case "template":
             guard let scope else { throw LookupError("the template lookup needs the task's variables") }
-            return try terms.map { term in
-                .string(try TemplateFile.render(path: try search.find(term.displayText, in: "templates", plugin: name),
-                                                scope: scope))
-            }
+            return try TemplateLookup.query(terms, options: options, scope: scope, search: search)
+        case "csvfile":
+            return try CSVFileLookup.query(terms, options: options, scope: scope, search: search)
+        case "config":
+            return try ConfigLookup.query(terms, options: options, scope: scope, environment: environment)
         case "varnames":
             guard let scope = scope as? TemplatedScope else { throw LookupError("the varnames lookup needs the task's variables") }
             return try VariableNames.matching(terms, in: scope).map(Value.string)
@@ -121,9 +128,12 @@ public enum Lookups {
             return try texts.flatMap { try SequenceLookup.items($0, defaults: options) }
         case "vars":
             return try terms.map { term in
-                if let value = try scope?.value(named: term.displayText) { return value }
-                if let fallback = options["default"] { return fallback }
-                throw LookupError("lookup('vars'): no variable named \(term.displayText)")
+                guard case .string(let variable) = term else {
+                    throw LookupError("Variable name must be 'str' not '\(term.pythonTypeName)'.")
+                }
+                if let value = try scope?.value(named: variable) { return value }
+                if let fallback = options["default"], fallback != .none { return fallback }
+                throw LookupError("No variable named '\(variable)' was found.")
             }
         default:
             if let results = try DataLookups.query(name, terms: terms) { return results }

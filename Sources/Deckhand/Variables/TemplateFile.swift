@@ -36,6 +36,22 @@ public enum TemplateFile {
         return effective.newlineSequence == "\n" ? rendered : rendered.replacingOccurrences(of: "\n", with: effective.newlineSequence)
     }
 
+    /// The file at `path` rendered with Ansible's native types, as the template lookup gives it: a lone
+    /// `{{ expression }}` keeps its type, a template that renders nothing is None, text keeps its trailing newlines.
+    static func renderValue(path: String, scope: VariableScope, settings: TemplateSettings) throws -> Value {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModuleArgumentError("could not read \(path)")
+        }
+        let (effective, source) = try settings.applyingHeader(of: String(decoding: data, as: UTF8.self), path: path)
+        let folder = URL(fileURLWithPath: (path as NSString).deletingLastPathComponent)
+        let environment = Environment(options: effective.options(from: Templating.playbookOptions),
+                                      loader: FileTemplateLoader(folder: folder))
+        Lookups.register(in: environment)
+        let value = try environment.compile(source, name: path).renderValue(scope)
+        guard case .string(let text) = value else { return value }
+        return text.isEmpty ? .none : .string(TemplateRenderer.keepingTrailingNewlines(of: source, in: text))
+    }
+
     private static func render(_ source: String, path: String, options: Options = Templating.playbookOptions,
                                with body: (Template) throws -> String) throws -> String {
         let folder = URL(fileURLWithPath: (path as NSString).deletingLastPathComponent)

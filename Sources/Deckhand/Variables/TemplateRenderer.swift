@@ -28,10 +28,9 @@ public final class TemplateRenderer: @unchecked Sendable {
     public func render(_ text: String, _ scope: VariableScope) throws -> Value {
         guard TemplateRenderer.isTemplate(text) else { return .string(text) }
         let value = try compiled(text).renderValue(scope)
-        guard text.last == "\n" else { return value }
-        // A value ending in a newline is text, not a lone expression: `"{{ port }}\n"` is "8000\n".
-        let rendered: String
-        if case .string(let string) = value { rendered = string } else { rendered = value.displayText }
+        // Jinja drops the last newline, so `"{{ x }}\n"` is a lone expression: its value keeps its type (a list
+        // stays a list, 8000 stays a number, as ansible-core 2.19+ gives), and only text gets the newlines back.
+        guard text.last == "\n", case .string(let rendered) = value else { return value }
         return .string(TemplateRenderer.keepingTrailingNewlines(of: text, in: rendered))
     }
 

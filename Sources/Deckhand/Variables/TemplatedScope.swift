@@ -12,6 +12,9 @@ public final class TemplatedScope: VariableScope, @unchecked Sendable {
     public let magic: OrderedDictionary<String, Value>
     /// Loop variables and the like, above every layer: data (loop items are what a loop rendered to).
     public let overrides: OrderedDictionary<String, Value>
+    /// Register projections (`register: {name: expression}`) while their task runs: each an expression evaluated
+    /// when read, over this scope (so over its `_task` and loop item), above the layers.
+    public let projections: OrderedDictionary<String, String>
     public let renderer: TemplateRenderer
 
     private let lock = NSLock()
@@ -23,14 +26,16 @@ public final class TemplatedScope: VariableScope, @unchecked Sendable {
 
     public convenience init(layers: VariableLayers, magic: OrderedDictionary<String, Value> = [:],
                             overrides: OrderedDictionary<String, Value> = [:], renderer: TemplateRenderer = .shared) {
-        self.init(layers: layers, magic: magic, overrides: overrides, renderer: renderer, renderings: RenderedValues())
+        self.init(layers: layers, magic: magic, overrides: overrides, projections: [:], renderer: renderer,
+                  renderings: RenderedValues())
     }
 
     private init(layers: VariableLayers, magic: OrderedDictionary<String, Value>, overrides: OrderedDictionary<String, Value>,
-                 renderer: TemplateRenderer, renderings: RenderedValues) {
+                 projections: OrderedDictionary<String, String>, renderer: TemplateRenderer, renderings: RenderedValues) {
         self.layers = layers
         self.magic = magic
         self.overrides = overrides
+        self.projections = projections
         self.renderer = renderer
         self.renderings = renderings
     }
@@ -39,7 +44,16 @@ public final class TemplatedScope: VariableScope, @unchecked Sendable {
     public func adding(_ vars: OrderedDictionary<String, Value>) -> TemplatedScope {
         var overrides = self.overrides
         for (key, value) in vars { overrides[key] = value }
-        return TemplatedScope(layers: layers, magic: magic, overrides: overrides, renderer: renderer, renderings: renderings)
+        return TemplatedScope(layers: layers, magic: magic, overrides: overrides, projections: projections,
+                              renderer: renderer, renderings: renderings)
+    }
+
+    /// This scope with `expressions` as lazily evaluated variables (register projections), above the layers.
+    public func projecting(_ expressions: OrderedDictionary<String, String>) -> TemplatedScope {
+        var projections = self.projections
+        for (name, expression) in expressions { projections[name] = expression }
+        return TemplatedScope(layers: layers, magic: magic, overrides: overrides, projections: projections,
+                              renderer: renderer, renderings: renderings)
     }
 
     /// The values `name` had for this task without rendering anything new: a plain value or data as it is, or
@@ -63,12 +77,24 @@ public final class TemplatedScope: VariableScope, @unchecked Sendable {
         if let value = magic[name] { return value }
         if let value = overrides[name] { return value }
         if let cached = lock.withLock({ rendered[name] }) { return cached }
+        if let expression = projections[name] {
+            return try rendering(name, source: expression) {
+                try renderer.environment.compileExpression(expression, name: name).evaluate(self)
+            }
+        }
         guard let (raw, isTemplate) = layers.variable(named: name) else { return nil }
         guard isTemplate, raw.containsTemplate else { return raw }
+        let value = try rendering(name, source: raw.templateText) { try renderer.renderDeep(raw, self) }
+        renderings.record(value, named: name)
+        return value
+    }
+
+    /// `render()` as the value of `name`, once per scope; reading `name` again while it renders is a loop.
+    private func rendering(_ name: String, source: String, _ render: () throws -> Value) throws -> Value {
         let thread = UInt(bitPattern: Int(bitPattern: pthread_self()))
         let entered = lock.withLock { inProgress[thread, default: []].insert(name).inserted }
         guard entered else {
-            throw TemplateError(.runtime, "recursive loop detected in template string: \(raw.templateText)",
+            throw TemplateError(.runtime, "recursive loop detected in template string: \(source)",
                                 templateName: name, line: 0)
         }
         defer {
@@ -77,9 +103,8 @@ public final class TemplatedScope: VariableScope, @unchecked Sendable {
                 if inProgress[thread]?.isEmpty == true { inProgress[thread] = nil }
             }
         }
-        let value = try renderer.renderDeep(raw, self)
+        let value = try render()
         lock.withLock { rendered[name] = value }
-        renderings.record(value, named: name)
         return value
     }
 }

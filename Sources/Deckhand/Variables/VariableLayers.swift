@@ -9,8 +9,10 @@ public struct VariableLayers: Sendable {
     /// The supported sources, lowest precedence first, as Ansible documents them ("Understanding variable
     /// precedence"): role defaults < inventory (group_vars all → parent → child, then host_vars) < facts <
     /// play vars < vars_prompt < vars_files < role vars < block vars < task vars < include_vars <
-    /// set_fact/registered < role params < include params < extra vars.
+    /// set_fact/registered < role params < include params < extra vars. Below them all, what Ansible's play
+    /// context fills in for a task when no variable names it (ansible_host, ansible_connection, ansible_managed).
     public enum Source: Int, Sendable, CaseIterable, Comparable {
+        case playContext
         case roleDefaults
         case inventory
         case facts

@@ -7,7 +7,6 @@ enum AnsibleCoreFilters {
         "subelements": subelements,
         "to_uuid": toUUID,
         "random": RandomFilter.random,
-        "password_hash": PasswordHash.passwordHash,
     ]
 
     /// `subelements(obj, subelements, skip_missing=False)`: an `[element, value]` pair for each value of the list

@@ -7,10 +7,13 @@ import OrderedCollections
 /// Ansible's filters (ansible-core plugins/filter/core.py and mathstuff.py) that templates for web hosts use.
 enum AnsibleFilters {
     static let table: [String: PureFilters.Body] = [
+        // The value's Python type name (str, dict, list, int, float, bool, NoneType), as Ansible's filter gives it.
+        "type_debug": { v, _ in .string(v.pythonTypeName) },
         "b64encode": { v, _ in .string(Data(v.pythonStr.utf8).base64EncodedString()) },
         "b64decode": b64decode,
         "basename": { v, _ in .string(basename(v.pythonStr)) },
         "dirname": { v, _ in .string(dirname(v.pythonStr)) },
+        "expanduser": { v, _ in .string(expanduser(v.pythonStr)) },
         "regex_replace": regexReplace,
         "regex_search": regexSearch,
         "regex_findall": regexFindall,
@@ -87,6 +90,20 @@ enum AnsibleFilters {
             while head.hasSuffix("/") { head.removeLast() }
         }
         return head
+    }
+
+    /// posixpath.expanduser on the controller: `~` is $HOME (else the user's home), `~name` that user's home;
+    /// a path without a leading `~`, or naming no known user, is left as it is.
+    static func expanduser(_ p: String) -> String {
+        guard p.hasPrefix("~") else { return p }
+        let end = p.firstIndex(of: "/") ?? p.endIndex
+        let name = String(p[p.index(after: p.startIndex)..<end])
+        let entry = name.isEmpty ? getpwuid(getuid()) : getpwnam(name)
+        let environmentHome = name.isEmpty ? ProcessInfo.processInfo.environment["HOME"] : nil
+        guard var home = environmentHome ?? entry.map({ String(cString: $0.pointee.pw_dir) }) else { return p }
+        while home.hasSuffix("/") { home.removeLast() }
+        let expanded = home + p[end...]
+        return expanded.isEmpty ? "/" : expanded
     }
 
     @Sendable static func regexReplace(_ value: Value, _ args: FilterArguments) throws -> Value {

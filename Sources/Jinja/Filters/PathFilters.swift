@@ -3,11 +3,10 @@ import Foundation
 import Glibc
 #endif
 
-/// Ansible's path filters (plugins/filter/core.py), run on the controller as Ansible runs them: expanduser,
-/// expandvars, realpath, path_join, commonpath, fileglob.
+/// Ansible's path filters (plugins/filter/core.py), run on the controller as Ansible runs them: expandvars,
+/// realpath, path_join, commonpath, fileglob (expanduser is with the other Ansible filters).
 enum PathFilters {
     static let table: [String: PureFilters.Body] = [
-        "expanduser": { v, _ in .string(expandUser(v.pythonStr)) },
         "expandvars": { v, _ in .string(expandVariables(v.pythonStr, ProcessInfo.processInfo.environment)) },
         "realpath": { v, _ in .string(URL(fileURLWithPath: v.pythonStr).standardizedFileURL.resolvingSymlinksInPath().path) },
         "path_join": pathJoin,
@@ -46,23 +45,6 @@ enum PathFilters {
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue { files.append(path) }
         }
         return files
-    }
-
-    /// os.path.expanduser: `~` is $HOME (else the user's entry), `~name` that user's home; anything else as is.
-    static func expandUser(_ path: String) -> String {
-        guard path.hasPrefix("~") else { return path }
-        let slash = path.firstIndex(of: "/") ?? path.endIndex
-        let user = String(path[path.index(after: path.startIndex)..<slash])
-        var home: String?
-        if user.isEmpty {
-            home = ProcessInfo.processInfo.environment["HOME"] ?? getpwuid(getuid()).map { String(cString: $0.pointee.pw_dir) }
-        } else {
-            home = getpwnam(user).map { String(cString: $0.pointee.pw_dir) }
-        }
-        guard var base = home else { return path }
-        if base.hasSuffix("/") && base.count > 1 { base.removeLast() }
-        let rest = String(path[slash...])
-        return base == "/" && rest.hasPrefix("/") ? rest : base + rest
     }
 
     /// os.path.expandvars: `$name` and `${name}` of set variables replaced; unknown ones left as written.
