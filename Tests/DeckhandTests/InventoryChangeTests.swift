@@ -57,7 +57,7 @@ final class InventoryChangeTests: XCTestCase {
               gather_facts: false
               tasks:
                 - name: each new host runs with its own variables
-                  shell: echo "{{ inventory_hostname }} {{ release }} {{ ansible_port | default('-') }} {{ groups.new_web | join(',') }}" >> @DIR@/ran
+                  shell: echo "{{ inventory_hostname }} {{ release }} {{ ansible_ssh_port | default('-') }} {{ groups.new_web | join(',') }}" >> @DIR@/ran
             """,
         ])
         defer { book.remove() }

@@ -87,12 +87,52 @@ final class LibraryModuleTests: XCTestCase {
         XCTAssertEqual(keys["lnk_target"], .string(directory))
     }
 
+    func testStatOfALinkToAFileAsAnsibles() async throws {
+        let directory = try scratch()
+        try Data("hello world".utf8).write(to: URL(fileURLWithPath: directory + "/foo.txt"))
+        try FileManager.default.createSymbolicLink(atPath: directory + "/foo-link", withDestinationPath: directory + "/foo.txt")
+        func stat(follow: Bool) async throws -> [String: Value] {
+            let module = try make(StatModule.self, ["path": directory + "/foo-link", "follow": follow])
+            guard case .dict(let keys)? = try module.plan(try await local(module.probe(ModuleContext())), ModuleContext()).result["stat"]
+            else { XCTFail("no stat dict"); return [:] }
+            return Dictionary(uniqueKeysWithValues: keys.map { ($0.key, $0.value) })
+        }
+        // The link itself: no checksum (no regular file), its source, and lsattr's nothing as a null version.
+        let link = try await stat(follow: false)
+        XCTAssertEqual(link["islnk"], .bool(true))
+        XCTAssertNil(link["checksum"])
+        XCTAssertEqual(link["lnk_source"], .string(directory + "/foo.txt"))
+        XCTAssertEqual(link["version"], Value.none)
+        XCTAssertEqual(link["mimetype"], .string("inode/symlink"))
+        // Followed: the file's checksum and kind, no lnk_ keys; `file` still looks at the link, as Ansible's.
+        let followed = try await stat(follow: true)
+        XCTAssertEqual(followed["islnk"], .bool(false))
+        XCTAssertEqual(followed["checksum"], .string("2aae6c35c94fcfb415dbe95f408b9ce91ee846ed"))
+        XCTAssertNil(followed["lnk_source"])
+        XCTAssertEqual(followed["mimetype"], .string("inode/symlink"))
+    }
+
     func testStatParsesRecordedOutput() {
-        let keys = StatModule.parse("stat 41ed 1000 1000 4096 1700000000 1700000001 1700000002 5 2 2049\nowner app\ngroup www data\nreadable\n", path: "/srv")
+        let keys = StatModule.parse("""
+            stat 41ed 1000 1000 4096 1700000000.250000000 1700000001 1700000002 5 2 2049
+            owner app
+            group www data
+            blocks 8 4096 0 512
+            readable
+            secontext system_u:object_r:var_t:s0:c1,c2
+
+            """, path: "/srv")
         XCTAssertEqual(keys["isdir"], .bool(true))
         XCTAssertEqual(keys["mode"], .string("0755"))
         XCTAssertEqual(keys["gr_name"], .string("www data"))
-        XCTAssertEqual(keys["mtime"], .double(1_700_000_000))
+        XCTAssertEqual(keys["mtime"], .double(1_700_000_000.25))
+        XCTAssertEqual(keys["blocks"], .int(8))
+        XCTAssertEqual(keys["block_size"], .int(4096))
+        XCTAssertEqual(keys["disk_usage_bytes"], .int(4096))
+        XCTAssertEqual(keys["selinux_context"], .list(["system_u", "object_r", "var_t", "s0:c1,c2"].map(Value.string)))
+        let withoutSELinux = StatModule.parse("stat 81a4 0 0 1 1 1 1 5 1 2049\nsecontext ?\n", path: "/f")
+        XCTAssertEqual(withoutSELinux["selinux_context"], .list([.none, .none, .none]))
+        XCTAssertNil(withoutSELinux["secontext"])
         XCTAssertEqual(keys["readable"], .bool(true))
         XCTAssertEqual(keys["writeable"], .bool(false))
     }
@@ -339,7 +379,7 @@ final class LibraryModuleTests: XCTestCase {
         let add = try make(AddHostModule.self, ["name": "10.0.0.9:2200", "groups": "web,db", "ansible_user": "admin"])
         let added = try add.plan(nil, ModuleContext()).result
         XCTAssertEqual(added.inventoryChange, .addHost(name: "10.0.0.9", groups: ["web", "db"],
-                                                       vars: ["ansible_user": .string("admin"), "ansible_port": .int(2200)]))
+                                                       vars: ["ansible_user": .string("admin"), "ansible_ssh_port": .int(2200)]))
         guard case .dict(let reported)? = added["add_host"] else { return XCTFail("no add_host key") }
         XCTAssertEqual(reported["host_name"], .string("10.0.0.9"))
         let grouped = try make(GroupByModule.self, ["key": "os debian", "parents": ["linux"]]).plan(nil, ModuleContext()).result

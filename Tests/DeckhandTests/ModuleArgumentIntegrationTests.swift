@@ -159,7 +159,7 @@ final class ModuleArgumentIntegrationTests: XCTestCase {
                 that:
                   - executable.stdout == '/dev/null'
                   - executable.warnings | length == 1
-                  - no_command is failed and no_command.msg == 'no command given' and no_command.rc == 256
+                  - no_command is failed and no_command.msg == 'one of the following is required: _raw_params, cmd, argv'
                   - bad_chdir is failed and bad_chdir.msg is search('Unable to change directory')
                   - globbed is not changed
                   - parent.stdout == base ~ '/real'
@@ -273,6 +273,41 @@ final class ModuleArgumentIntegrationTests: XCTestCase {
         XCTAssertEqual(try read(base + "/validate.txt"), "# BEGIN ANSIBLE MANAGED BLOCK\nline1\nline2\n# END ANSIBLE MANAGED BLOCK\n")
         let made = try FileManager.default.contentsOfDirectory(atPath: base).filter { $0.hasPrefix("hello.") }
         XCTAssertEqual(made.count, 1)
+    }
+
+    func testACp273FileIsEditedInCp273AndSlurpAndTempfileFailAsAnsibles() async throws {
+        try await play("""
+            - file: { path: "{{ base }}", state: directory }
+            - lineinfile: { path: "{{ base }}/enc.txt", create: true, line: Test line encoded in cp273, encoding: cp273 }
+            - replace: { path: "{{ base }}/enc.txt", after: Test, before: encoded, regexp: e, replace: "3", encoding: cp273 }
+              register: replaced
+            - blockinfile: { path: "{{ base }}/enc.txt", block: Grüße, encoding: cp273 }
+            - blockinfile: { path: "{{ base }}/enc.txt", block: Grüße, encoding: cp273 }
+              register: again
+            - stat: { path: "{{ base }}/enc.txt" }
+              register: encoded
+            - slurp: { src: "{{ base }}/missing" }
+              register: missing
+              ignore_errors: true
+            - slurp: { src: "{{ base }}/enc.txt", armor: false }
+              register: raw
+            - tempfile: { path: "{{ base }}", prefix: ../x }
+              register: escaping
+              ignore_errors: true
+            - assert:
+                that:
+                  - replaced.msg == '1 replacements made'
+                  - again is not changed
+                  - encoded.stat.disk_usage_bytes > 0
+                  - "missing is failed and missing.msg == 'File not found: ' ~ base ~ '/missing'"
+                  - raw.encoding == 'utf-8'
+                  - escaping is failed and escaping.msg == "prefix must be a valid file name component, got '../x'"
+        """)
+        // Python: the same text .encode('cp273').
+        let expected = "e385a2a340938995f34085958396848584408995408397f2f7f3257b40c2c5c7c9d540c1d5e2c9c2d3c540d4c1d5c1c7c5c440c2d3d6c3"
+            + "d225c799d0a185257b40c5d5c440c1d5e2c9c2d3c540d4c1d5c1c7c5c440c2d3d6c3d225"
+        let data = try Data(contentsOf: URL(fileURLWithPath: base + "/enc.txt"))
+        XCTAssertEqual(data.map { String(format: "%02x", $0) }.joined(), expected)
     }
 
     func testGatherFactsAsATaskAndServiceAndAptInCheckMode() async throws {

@@ -332,6 +332,12 @@ final class ModuleArgumentPlanTests: XCTestCase {
         let folder = try scratch()
         let temp = try makeModule(TempfileModule.self, ["state": "directory", "path": folder, "prefix": "hello.", "suffix": ".goodbye"])
         XCTAssertTrue(try temp.plan(nil, ModuleContext(checkMode: true)).result.skipped)
+        for (argument, value) in [("prefix", "../../nested"), ("suffix", "../world")] {
+            let escaping = try makeModule(TempfileModule.self, ["path": folder, argument: value])
+            let refused = try escaping.plan(nil, ModuleContext()).result
+            XCTAssertTrue(refused.failed)
+            XCTAssertEqual(refused.msg, "\(argument) must be a valid file name component, got '\(value)'")
+        }
         let plan = try temp.plan(nil, ModuleContext())
         guard case .run(let command, _)? = plan.actions.first?.kind else { return XCTFail() }
         let made = try await LocalConnection().run(command)
@@ -339,6 +345,15 @@ final class ModuleArgumentPlanTests: XCTestCase {
         try plan.actions.first?.interpret?(made, &result)
         let path = try XCTUnwrap(result["path"]?.displayText)
         XCTAssertTrue(path.hasPrefix(folder + "/hello.") && path.hasSuffix(".goodbye"), path)
+        XCTAssertEqual(result["mode"], .string("0700"))
+        let nowhere = try makeModule(TempfileModule.self, ["path": folder + "/does_not_exist", "prefix": "hello."])
+        let failing = try nowhere.plan(nil, ModuleContext())
+        guard case .run(let failingCommand, _)? = failing.actions.first?.kind else { return XCTFail() }
+        var failure = failing.result
+        try failing.actions.first?.interpret?(try await LocalConnection().run(failingCommand), &failure)
+        XCTAssertTrue(failure.failed)
+        XCTAssertFalse(failure.changed)
+        XCTAssertEqual(failure.msg, "[Errno 2] No such file or directory: '\(folder)/does_not_exist/hello.XXXXXXXX'")
         var isFolder: ObjCBool = false
         XCTAssertTrue(FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue)
         XCTAssertEqual(ModuleRegistry.module(named: "ansible.builtin.gather_facts").map(ObjectIdentifier.init), ObjectIdentifier(GatherFactsModule.self))

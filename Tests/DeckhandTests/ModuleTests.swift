@@ -328,10 +328,43 @@ final class MoreModuleTests: XCTestCase {
         XCTAssertFalse(missing.result.changed)
     }
 
-    func testSlurpReturnsBase64OrFails() throws {
+    func testSlurpReturnsBase64OrTheTextAndFailsAsAnsiblesSays() throws {
         let slurp = try make(SlurpModule.self, ["src": "/etc/hostname"])
-        XCTAssertEqual(try slurp.plan(probe("d2ViMQo=\n"), ModuleContext()).result["content"], .string("d2ViMQo="))
-        XCTAssertTrue(try slurp.plan(probe("", status: 1), ModuleContext()).result.failed)
+        let read = try slurp.plan(probe("file\nd2ViMQo=\n"), ModuleContext()).result
+        XCTAssertEqual(read["content"], .string("d2ViMQo="))
+        XCTAssertEqual(read["encoding"], .string("base64"))
+        XCTAssertEqual(read["source"], .string("/etc/hostname"))
+        let text = try make(SlurpModule.self, ["src": "/etc/hostname", "armor": false])
+        let unarmored = try text.plan(probe("file\nd2ViMQo=\n"), ModuleContext()).result
+        XCTAssertEqual(unarmored["content"], .string("web1\n"))
+        XCTAssertEqual(unarmored["encoding"], .string("utf-8"))
+        for (finding, message) in [("missing", "File not found: /etc/hostname"), ("unreadable", "File is not readable: /etc/hostname"),
+                                   ("directory", "Source is a directory and must be a file: /etc/hostname"),
+                                   ("notdir", "Unable to slurp file: /etc/hostname")] {
+            let failed = try slurp.plan(probe(finding + "\n"), ModuleContext()).result
+            XCTAssertTrue(failed.failed, finding)
+            XCTAssertEqual(failed.msg, message)
+        }
+    }
+
+    func testSlurpsProbeTellsAMissingFileFromADirectoryAndAFileUsedAsADirectory() async throws {
+        let folder = NSTemporaryDirectory() + "deckhand-slurp-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data("café".utf8).write(to: URL(fileURLWithPath: folder + "/foo.txt"))
+        func slurp(_ path: String, armor: Bool = true) async throws -> ModuleResult {
+            let module = try make(SlurpModule.self, ["src": path, "armor": armor])
+            let output = try await LocalConnection().run(try XCTUnwrap(module.probe(ModuleContext())))
+            return try module.plan(output, ModuleContext()).result
+        }
+        let armored = try await slurp(folder + "/foo.txt"), text = try await slurp(folder + "/foo.txt", armor: false)
+        XCTAssertEqual(armored["content"], .string(Data("café".utf8).base64EncodedString()))
+        XCTAssertEqual(text["content"], .string("café"))
+        let missing = try await slurp(folder + "/nothing"), directory = try await slurp(folder)
+        let underAFile = try await slurp(folder + "/foo.txt/x")
+        XCTAssertEqual(missing.msg, "File not found: \(folder)/nothing")
+        XCTAssertEqual(directory.msg, "Source is a directory and must be a file: \(folder)")
+        XCTAssertEqual(underAFile.msg, "Unable to slurp file: \(folder)/foo.txt/x")
     }
 
     func testGroupCreatesOrFixesTheGid() throws {
@@ -451,6 +484,13 @@ final class MoreModuleTests: XCTestCase {
         XCTAssertEqual(module.edit("worker_processes 4;\nevents {}\n")?.0, "worker_processes auto; # $cost\nevents {}\n")
         let plan = try module.plan(probe("kind file\nstat 644 0 0 root root\n@@deckhand-content@@\nworker_processes auto;\n"), ModuleContext())
         XCTAssertFalse(plan.result.changed)
+        // Ansible's keys: msg and rc 0 (no dest, checksum or size as copy's).
+        let edit = try module.plan(probe("kind file\nstat 644 0 0 root root\n@@deckhand-content@@\nworker_processes 4;\n"), ModuleContext())
+        XCTAssertEqual(Array(edit.result.values.keys), ["rc"])
+        XCTAssertEqual(edit.result.msg, "1 replacements made")
+        let line = try make(LineInFileModule.self, ["path": "/x", "line": "b"])
+        XCTAssertEqual(try line.plan(probe("kind file\nstat 644 0 0 root root\n@@deckhand-content@@\na\n"), ModuleContext()).result["backup"],
+                       .string(""))
     }
 
     func testHostnameUnderSystemd() throws {

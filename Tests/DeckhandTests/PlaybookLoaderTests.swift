@@ -287,6 +287,14 @@ final class PlaybookLoaderTests: XCTestCase {
                        "free-form text is kept as written")
     }
 
+    func testFreeFormTextIsRebuiltAsAnsiblesSplitArgsAndJoinArgsDo() throws {
+        let script = "echo this is a \\\n\"multiline echo\" \\\n\"with a new line\nin quotes\" \\\n| cat\necho \"second\"\n"
+        XCTAssertEqual(try KeyValueArguments.parse(script, onlyKeys: ["chdir"]).freeForm,
+                       "echo this is a \"multiline echo\" \"with a new line\nin quotes\" | cat\necho \"second\"\n",
+                       "a line ending in a backslash joins the next, quoted line breaks and the last newline stay")
+        XCTAssertEqual(try KeyValueArguments.parse("ls {{ a }}  b chdir=/tmp", onlyKeys: ["chdir"]).freeForm, "ls {{ a }}  b")
+    }
+
     // MARK: Helpers
 
     func temporaryFolder() throws -> String {

@@ -423,7 +423,7 @@ final class RunnerTests: XCTestCase {
         XCTAssertTrue(text.contains("PLAY [demo] ***"), text)
         XCTAssertTrue(text.contains("TASK [make it] ***"), text)
         XCTAssertTrue(text.contains("changed: [web1]"), text)
-        XCTAssertTrue(text.contains("failed: [web1] => non-zero return code"), text)
+        XCTAssertTrue(text.contains("failed: [web1] => The command exited with a non-zero return code."), text)
         XCTAssertTrue(text.contains("command: ls /definitely/not/here"), text)
         XCTAssertTrue(text.contains("rc: 2"), text)
         XCTAssertTrue(text.contains("No such file or directory"), text)

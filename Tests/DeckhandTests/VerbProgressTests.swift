@@ -123,7 +123,7 @@ final class VerbProgressTests: XCTestCase {
         XCTAssertEqual(status, 2, shown)
         let lines = screen(shown)
         XCTAssertTrue(lines.contains { $0.hasPrefix("✗ Migrate the database  0.") }, "\(lines)")
-        XCTAssertTrue(shown.contains("  local: non-zero return code"), shown)
+        XCTAssertTrue(shown.contains("  local: The command exited with a non-zero return code."), shown)
         XCTAssertTrue(shown.contains("exit status: 3"), shown)
         XCTAssertTrue(shown.contains("last 10 lines of stderr:"), shown)
         XCTAssertTrue(lines.contains("      trace line 4") && lines.contains("      trace line 12"), "\(lines)")

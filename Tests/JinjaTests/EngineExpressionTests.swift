@@ -77,6 +77,15 @@ final class EngineExpressionTests: XCTestCase {
         XCTAssertEqual(try eval("3 is in [1, 3]"), .bool(true))
     }
 
+    func testRegexTestsSearchAnyValueAsPythonWritesIt() throws {
+        // As Ansible's (to_text first): a registered result is searched as its Python text.
+        let result: Value = .dict(["failed": .bool(true), "msg": .string("Unable to slurp file: /x")])
+        XCTAssertEqual(try eval("r is search('Unable to slurp file')", ["r": result]), .bool(true))
+        XCTAssertEqual(try eval("r is search(\"'failed': True\")", ["r": result]), .bool(true))
+        XCTAssertEqual(try eval("42 is match('4')"), .bool(true))
+        XCTAssertEqual(try eval("r is search('missing')", ["r": result]), .bool(false))
+    }
+
     func testEngineFilters() throws {
         let users: Value = .list([
             .dict(["name": .string("b"), "admin": .bool(true), "uid": .int(2)]),

@@ -90,43 +90,62 @@ private final class LocalCommand: @unchecked Sendable {
             try process.run()
             self.process = process
         }
-        // Drain stderr on another thread and feed stdin from a third, so no pipe buffer can stall the child.
+        // Drain both streams and feed stdin on threads of their own, so no pipe buffer can stall the child.
         // Plain threads: this already runs on a dispatch worker, and nested dispatch work may wait a second
         // for the pool to grow.
-        let errors = DrainedOutput()
+        let out = DrainedOutput(), errors = DrainedOutput()
         let group = DispatchGroup()
-        group.enter()
-        Thread.detachNewThread { [output] in
-            errors.set(LocalCommand.drain(errPipe.fileHandleForReading, as: .stderr, to: output))
-            group.leave()
+        for (pipe, drained, stream) in [(outPipe, out, CommandStream.stdout), (errPipe, errors, .stderr)] {
+            group.enter()
+            Thread.detachNewThread { [output] in
+                LocalCommand.drain(pipe.fileHandleForReading, as: stream, to: output, into: drained)
+                group.leave()
+            }
         }
         let input = inPipe.fileHandleForWriting
-        group.enter()
         Thread.detachNewThread { [stdin] in
             if let stdin, !stdin.isEmpty { try? input.write(contentsOf: stdin) }
             try? input.close()
-            group.leave()
         }
-        let out = LocalCommand.drain(outPipe.fileHandleForReading, as: .stdout, to: output)
-        group.wait()
-        let err = errors.get()
-        process.waitUntilExit()
-        let signal: String? = process.terminationReason == .uncaughtSignal
-            ? LocalCommand.signalName(process.terminationStatus) : nil
-        let status: Int32 = process.terminationReason == .uncaughtSignal
-            ? 128 + process.terminationStatus : process.terminationStatus
-        return CommandResult(exitStatus: status, exitSignal: signal, stdout: out, stderr: err)
+        let exit = LocalCommand.waitForExit(process)
+        // As Ansible's run_command: after the shell exits its output is read to the end, but a child it left in
+        // the background (`cmd &`) holding the pipes is not waited for: a second without output ends the read.
+        while group.wait(timeout: .now() + 1) == .timedOut {
+            if Date().timeIntervalSince(max(out.lastArrival, errors.lastArrival)) >= 1 { break }
+        }
+        out.close()
+        errors.close()
+        let signal = exit.signal.map(LocalCommand.signalName)
+        let status: Int32 = exit.signal.map { 128 + $0 } ?? exit.status
+        return CommandResult(exitStatus: status, exitSignal: signal, stdout: out.get(), stderr: errors.get())
     }
 
-    /// Everything `handle` gives until end of file, passed on to `output` piece by piece when there is one.
-    private static func drain(_ handle: FileHandle, as stream: CommandStream, to output: CommandOutputHandler?) -> Data {
-        guard let output else { return handle.readDataToEndOfFile() }
-        var all = Data()
+    /// The shell's exit status, or the signal that ended it. Foundation on Linux notices a child's exit only once
+    /// every process holding a descriptor it inherited is gone, a background grandchild included; waitid with
+    /// WNOWAIT sees the shell's own exit and leaves reaping it to Foundation.
+    private static func waitForExit(_ process: Process) -> (status: Int32, signal: Int32?) {
+        var info = siginfo_t()
+        var waited: Int32
+        repeat {
+            waited = waitid(P_PID, id_t(process.processIdentifier), &info, WEXITED | WNOWAIT)
+        } while waited != 0 && errno == EINTR
+        guard waited == 0 else {
+            // Already reaped by Foundation: its own record holds the outcome.
+            process.waitUntilExit()
+            return process.terminationReason == .uncaughtSignal ? (0, process.terminationStatus) : (process.terminationStatus, nil)
+        }
+        let code = info._sifields._sigchld.si_status
+        return info.si_code == CLD_EXITED ? (code, nil) : (0, code)
+    }
+
+    /// Everything `handle` gives until end of file into `drained`, passed on to `output` piece by piece when there
+    /// is one (until the command's result is handed back).
+    private static func drain(_ handle: FileHandle, as stream: CommandStream, to output: CommandOutputHandler?,
+                              into drained: DrainedOutput) {
         while true {
             let piece = handle.availableData
-            if piece.isEmpty { return all }
-            all.append(piece)
-            output(stream, piece)
+            if piece.isEmpty { return }
+            if drained.append(piece) { output?(stream, piece) }
         }
     }
 
@@ -143,12 +162,25 @@ private final class LocalCommand: @unchecked Sendable {
     }
 }
 
-/// Output collected on another thread, handed back under a lock.
+/// Output collected on another thread as it arrives, handed back under a lock; closed once the result is taken.
 private final class DrainedOutput: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
+    private var closed = false
+    private var arrival = Date()
 
-    func set(_ value: Data) { lock.withLock { data = value } }
+    /// False once closed (what a background child writes later belongs to no result).
+    func append(_ piece: Data) -> Bool {
+        lock.withLock {
+            guard !closed else { return false }
+            data.append(piece)
+            arrival = Date()
+            return true
+        }
+    }
+
+    var lastArrival: Date { lock.withLock { arrival } }
+    func close() { lock.withLock { closed = true } }
     func get() -> Data { lock.withLock { data } }
 }
 

@@ -11,7 +11,7 @@ public struct AddHostModule: Module {
         runsOnController: true, bypassesHostLoop: true,
         arguments: [
             ArgumentSpec("name", required: true, aliases: ["host", "hostname"],
-                         doc: "The host's inventory name; `name:port` (or `[v6]:port`) also sets ansible_port."),
+                         doc: "The host's inventory name; `name:port` (or `[v6]:port`) also sets ansible_ssh_port."),
             ArgumentSpec("groups", type: .list, aliases: ["group", "groupname"], doc: "Groups to put it in (created when new)."),
         ],
         acceptsAnyArguments: true,
@@ -32,9 +32,8 @@ public struct AddHostModule: Module {
         guard !name.isEmpty else { throw ModuleArgumentError("name is empty: add_host needs the new host's name") }
         groups = try arguments.list("groups") ?? []
         variables = arguments.values.filter { key, _ in AddHostModule.spec.argument(named: key) == nil }
-        if let port, variables["ansible_port"] == nil, variables["ansible_ssh_port"] == nil {
-            variables["ansible_port"] = .int(port)
-        }
+        // As Ansible's add_host: the port of `name:port` is the new host's ansible_ssh_port.
+        if let port { variables["ansible_ssh_port"] = .int(port) }
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {

@@ -25,6 +25,8 @@ public struct BlockInFileModule: Module {
             ArgumentSpec("mode", type: .mode, doc: "Permissions of the file."),
             ArgumentSpec("owner", doc: "Owner of the file."),
             ArgumentSpec("group", doc: "Group of the file."),
+            ArgumentSpec("encoding", default: .string("utf-8"),
+                         doc: "The file's character encoding, a Python codec name (utf-8, utf-16, latin-1, cp1252, ...)."),
             ArgumentSpec("prepend_newline", type: .bool, default: .bool(false),
                          doc: "Put a blank line before the block unless it starts the file or one is there."),
             ArgumentSpec("append_newline", type: .bool, default: .bool(false),
@@ -47,6 +49,7 @@ public struct BlockInFileModule: Module {
     var mode: FileMode?
     var owner: String?
     var group: String?
+    var encoding: TextEncoding
     var validate: [String]?
     var prependNewline: Bool
     var appendNewline: Bool
@@ -65,6 +68,7 @@ public struct BlockInFileModule: Module {
         mode = try arguments.mode()
         owner = try arguments.string("owner")
         group = try arguments.string("group")
+        encoding = try TextEncoding(arguments.requiredString("encoding"))
         prependNewline = try arguments.bool("prepend_newline")
         appendNewline = try arguments.bool("append_newline")
         if let text = try arguments.string("validate") {
@@ -149,7 +153,7 @@ public struct BlockInFileModule: Module {
         guard current.kind == .file || current.kind == .absent else {
             return ModulePlan(result: .failure("\(path) is a \(current.kind.rawValue), not a file"))
         }
-        let text = String(decoding: current.content ?? Data(), as: UTF8.self)
+        let text = try encoding.decode(current.content ?? Data())
         let edited = edit(text)
         if edited == text && current.exists {
             guard let change = try current.attributeChanges(mode: mode, owner: owner, group: group) else {
@@ -159,13 +163,13 @@ public struct BlockInFileModule: Module {
         }
         var withChecksum = current
         withChecksum.checksum = current.content.map(ContentDigest.sha1)
-        var content = FileContent(path: path, data: Data(edited.utf8), mode: mode, owner: owner, group: group, backup: backup,
-                                  validate: validate)
+        var content = FileContent(path: path, data: try encoding.encode(edited), mode: mode, owner: owner, group: group, backup: backup,
+                                  validate: validate, textEncoding: encoding)
         content.expected = current.expectation
         var plan = try content.plan(current: withChecksum, diffMode: context.diffMode)
         plan.result.msg = current.exists ? (present ? "Block inserted" : "Block removed") : "File created"
-        plan.result.values.removeValue(forKey: "checksum")
-        plan.result.values.removeValue(forKey: "size")
+        // Ansible's keys: msg and, with backup, backup_file.
+        plan.result.values = plan.result.values.filter { $0.key == "backup_file" }
         let folder = (path as NSString).deletingLastPathComponent
         if !current.exists && !folder.isEmpty {
             // As Ansible's create: the missing folders first, a failure named as Ansible names it.

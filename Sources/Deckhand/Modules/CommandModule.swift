@@ -17,6 +17,8 @@ public struct CommandModule: Module {
                          doc: "Expand $VAR, ${VAR} (set on the host) and a leading ~ in each argument, as Ansible does."),
         ],
         freeFormArgument: "cmd",
+        requiredOneOf: [["cmd", "argv"]],
+        mutuallyExclusive: [["cmd", "argv"]],
         doc: "Runs a program on the host without a shell. Always reports changed unless creates/removes say "
             + "there is nothing to do. In --check it is skipped, unless creates/removes can predict the outcome.",
         example: "- command: /webapps/app/venv/bin/python manage.py migrate --noinput\n  args:\n    chdir: /webapps/app/current")
@@ -37,6 +39,7 @@ public struct CommandModule: Module {
         }
         let command = try arguments.bool("expand_argument_vars") ? CommandModule.expandingVariables(words) : ShellCommand(words: words)
         invocation = try CommandInvocation(command, arguments, shown: ShellCommand(words: words).rendered)
+        invocation.program = words.first
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? { refusal == nil ? invocation.probe : nil }
@@ -168,6 +171,9 @@ struct CommandInvocation: Sendable {
     var removes: String?
     var stdin: Data?
     var stripEmptyEnds: Bool
+    /// The program command runs without a shell (shell's commands have none): when the host's shell says it is
+    /// not found, the task fails as Ansible's run_command does when it cannot execute the program.
+    var program: String?
 
     init(_ command: ShellCommand, _ arguments: ModuleArguments, shown: String) throws {
         self.command = command
@@ -232,6 +238,21 @@ struct CommandInvocation: Sendable {
         }
         var action = HostAction.runReporting(commandInDirectory, stdin: stdin)
         action.stripsEmptyEnds = stripEmptyEnds
+        action.nonZeroMessage = "The command exited with a non-zero return code."
+        if let program {
+            action.interpret = { output, result in
+                let said = output.stderrText.trimmingTrailingNewline.splitLines.last ?? ""
+                guard output.exitStatus == 127,
+                      said.hasSuffix("\(program): not found") || said.hasSuffix("\(program): command not found") else { return }
+                result.msg = "Error executing command."
+                result["rc"] = .int(2)
+                result["exception"] = .string("[Errno 2] No such file or directory: '\(program)' (\(said))")
+                for stream in ["stdout", "stderr"] {
+                    result[stream] = .string("")
+                    result[stream + "_lines"] = .list([])
+                }
+            }
+        }
         return .change([action], result)
     }
 }

@@ -16,6 +16,8 @@ struct FileContent {
     /// Set by the editing modules (lineinfile, blockinfile, replace): the write happens only if the file is
     /// still as probed, so a concurrent edit is read again instead of overwritten.
     var expected: FileExpectation? = nil
+    /// The encoding of the file's text, for the diff (the editing modules' `encoding`).
+    var textEncoding: TextEncoding = .utf8
 
     /// Compares the probed file with the wanted contents and attributes.
     func plan(current: FileState, diffMode: Bool) throws -> ModulePlan {
@@ -39,10 +41,10 @@ struct FileContent {
             actions.append(.put(data, to: path, mode: newMode, owner: owner, group: group, validate: validate,
                                 expected: expected))
             if diffMode {
-                let before = current.content.map { String(decoding: $0, as: UTF8.self) } ?? ""
+                let text = { (data: Data) in (try? textEncoding.decode(data)) ?? String(decoding: data, as: UTF8.self) }
                 result.diffs.append(ModuleDiff(
                     beforeHeader: current.exists ? path : "\(path) (absent)", afterHeader: path,
-                    before: before, after: String(decoding: data, as: UTF8.self)))
+                    before: current.content.map(text) ?? "", after: text(data)))
             }
             return .change(actions, result)
         }

@@ -127,7 +127,9 @@ public struct FindModule: Module {
         done
         """
 
-    var iconvEncoding: String { encoding?.uppercased() ?? "UTF-8" }
+    /// iconv's name for the Python codec the task named (an unknown one stays as written: iconv refuses it on
+    /// the host and every path is skipped with Python's message, as Ansible's find does).
+    var iconvEncoding: String { encoding.map { (try? TextEncoding($0))?.iconvName ?? $0 } ?? "UTF-8" }
 
     /// The pattern as grep -P reads it: Python's re.match anchors at a line's start; a whole-file search keeps
     /// line breaks as escapes (grep takes one pattern per line otherwise).

@@ -29,6 +29,15 @@ public struct IncludeVarsModule: Module {
         freeFormArgument: "file",
         requiredOneOf: [["file", "dir"]],
         mutuallyExclusive: [["file", "dir"]],
+        // Ansible's include_vars is an action plugin that checks its arguments itself, raising errors.
+        argumentProblemWording: { problem in
+            switch problem {
+            case .unsupported(let names): return "Task failed: \(names[0]) is not a valid option in include_vars"
+            case .mutuallyExclusive:
+                return "Task failed: You are mixing file only and dir only arguments, these are incompatible"
+            default: return nil
+            }
+        },
         doc: "Reads YAML or JSON mappings on the controller (one file, or a folder's files) and sets their keys as host "
             + "variables for the rest of the run, like set_fact (or under `name`). Reported as ansible_facts; never touches the host.",
         example: "- include_vars:\n    file: vars/production.yml\n    name: settings")
@@ -50,6 +59,13 @@ public struct IncludeVarsModule: Module {
         func regex(_ pattern: String, _ argument: String) throws -> NSRegularExpression {
             do { return try NSRegularExpression(pattern: pattern) } catch {
                 throw ModuleArgumentError("\(argument): Invalid regular expression: \(pattern)")
+            }
+        }
+        for option in ["ignore_files", "extensions"] {
+            switch arguments.value(option) {
+            case .int?, .double?, .bool?, .dict?:
+                throw ModuleArgumentError("Task failed: The '\(option)' option must be a list.")
+            default: continue
             }
         }
         filesMatching = try arguments.string("files_matching").map { try regex($0, "files_matching") }
@@ -101,7 +117,10 @@ public struct IncludeVarsModule: Module {
             case .success(let read): variables = read
             case .failure(let error): return IncludeVarsModule.failure(error.message)
             }
-            included.append(file)
+            // As Ansible's: the path the file was found at.
+            let found = Lookups.SearchPath(rolePath: context.rolePath, playbookDirectory: context.playbookDirectory)
+                .candidates(file, in: "vars").first { FileManager.default.fileExists(atPath: $0) }
+            included.append(found ?? file)
         }
         if merge {
             for (key, value) in variables {

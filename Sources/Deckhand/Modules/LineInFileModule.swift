@@ -22,6 +22,8 @@ public struct LineInFileModule: Module {
             ArgumentSpec("mode", type: .mode, doc: "Permissions of the file."),
             ArgumentSpec("owner", doc: "Owner of the file."),
             ArgumentSpec("group", doc: "Group of the file."),
+            ArgumentSpec("encoding", default: .string("utf-8"),
+                         doc: "The file's character encoding, a Python codec name (utf-8, utf-16, latin-1, cp1252, ...)."),
         ],
         mutuallyExclusive: [["insertafter", "insertbefore"], ["regexp", "search_string"]],
         doc: "Ensures one line is present in (or absent from) a text file, replacing a matched line in place.",
@@ -41,6 +43,7 @@ public struct LineInFileModule: Module {
     var mode: FileMode?
     var owner: String?
     var group: String?
+    var encoding: TextEncoding
 
     public init(_ arguments: ModuleArguments) throws {
         path = try arguments.requiredString("path")
@@ -61,6 +64,7 @@ public struct LineInFileModule: Module {
         mode = try arguments.mode()
         owner = try arguments.string("owner")
         group = try arguments.string("group")
+        encoding = try TextEncoding(arguments.requiredString("encoding"))
         if present && line == nil { throw ModuleArgumentError("line is required with state=present") }
         if !present && regexp == nil && searchString == nil && line == nil {
             throw ModuleArgumentError("one of line, regexp or search_string is required with state=absent")
@@ -82,23 +86,24 @@ public struct LineInFileModule: Module {
         guard current.kind == .file || current.kind == .absent else {
             return ModulePlan(result: .failure("\(path) is a \(current.kind.rawValue), not a file"))
         }
-        let text = String(decoding: current.content ?? Data(), as: UTF8.self)
+        let text = try encoding.decode(current.content ?? Data())
         let (newText, message) = edit(text)
-        var result = ModuleResult(msg: message)
+        // As Ansible's: `backup` is the backup's path, or "" when none was made.
+        var result = ModuleResult(msg: message, values: ["backup": .string("")])
         if newText == text && current.exists {
             // Contents already right; attributes may still differ.
             guard let change = try current.attributeChanges(mode: mode, owner: owner, group: group) else {
-                return .unchanged(ModuleResult(msg: ""))
+                return .unchanged(ModuleResult(msg: "", values: result.values))
             }
             return .change([.run(FileState.applying(change, to: path))],
-                           ModuleResult(msg: "ownership, perms or SE linux context changed"))
+                           ModuleResult(msg: "ownership, perms or SE linux context changed", values: result.values))
         }
-        var content = FileContent(path: path, data: Data(newText.utf8), mode: mode, owner: owner, group: group,
-                                  backup: backup)
+        var content = FileContent(path: path, data: try encoding.encode(newText), mode: mode, owner: owner, group: group,
+                                  backup: backup, textEncoding: encoding)
         content.expected = current.expectation
         var plan = try content.plan(current: current, diffMode: context.diffMode)
         result.diffs = plan.result.diffs
-        if let backupFile = plan.result["backup_file"] { result["backup_file"] = backupFile }
+        if let backupFile = plan.result["backup_file"] { result["backup"] = backupFile }
         plan.result = result
         plan.result.changed = true
         return plan

@@ -85,7 +85,8 @@ public struct HostAction: Sendable {
     /// When set, the action's rc/stdout/stderr become the task's (command, shell, raw).
     public var reportsOutput: Bool
     /// Reads the action's output into the result (django_manage's applied migrations, git's new HEAD, fetch's
-    /// bytes); runs before the exit status is judged, and a thrown error fails the task with its message.
+    /// bytes); runs before the exit status is judged (with reportsOutput: after rc, stdout and stderr are
+    /// recorded), and a thrown error fails the task with its message.
     public var interpret: (@Sendable (CommandResult, inout ModuleResult) throws -> Void)? = nil
     /// For commands that decide themselves whether they change anything (`pip install -r`, `apt-get
     /// upgrade`): the task reports changed only when this text appears in the command's output.
@@ -94,6 +95,8 @@ public struct HostAction: Sendable {
     public var unchangedMarker: String?
     /// With reportsOutput: stdout and stderr lose their trailing line breaks (command's strip_empty_ends).
     public var stripsEmptyEnds = true
+    /// With reportsOutput: the task's msg when the command exits non-zero (Ansible's words differ by module).
+    public var nonZeroMessage = "non-zero return code"
 
     public static func run(_ command: ShellCommand, stdin: Data? = nil) -> HostAction {
         HostAction(kind: .run(command, stdin: stdin), reportsOutput: false)
@@ -220,6 +223,12 @@ public struct ModuleResult: Sendable {
 
     public static func failure(_ msg: String, values: OrderedDictionary<String, Value> = [:]) -> ModuleResult {
         ModuleResult(failed: true, msg: msg, values: values)
+    }
+
+    /// A module that broke off (in Ansible, its Python raised) instead of reporting a failure: ansible-core 2.21
+    /// makes the task's message from the exception chain, "Task failed: Module failed: <what was raised>".
+    public static func crash(_ raised: String) -> ModuleResult {
+        ModuleResult(failed: true, msg: "Task failed: Module failed: \(raised)", values: ["exception": .string(raised)])
     }
 
     public subscript(key: String) -> Value? {

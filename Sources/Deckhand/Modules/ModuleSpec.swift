@@ -48,6 +48,9 @@ public struct ModuleSpec: Sendable {
     /// The folder of a role (and of the playbook) its controller files are found in first: `files` (copy,
     /// script), `templates` (template), `vars` (include_vars); `with_first_found` on the task searches it too.
     public var sourceFolder: String
+    /// How Ansible words a problem with the arguments when the module is an action plugin with its own checks
+    /// (include_vars: "x is not a valid option in include_vars"); nil (or nil for a kind) for AnsibleModule's.
+    public var argumentProblemWording: (@Sendable (ArgumentProblemKind) -> String?)?
     /// Its plan is one command that can run detached on the host (`async:`): command, shell. Every other
     /// module runs as a probe and actions driven from the controller, which cannot outlive the connection.
     public var runsInBackground: Bool
@@ -58,7 +61,9 @@ public struct ModuleSpec: Sendable {
                 bypassesHostLoop: Bool = false, verbosityArgument: String? = nil, showsResult: Bool = false,
                 sourceFolder: String = "files", arguments: [ArgumentSpec] = [], freeFormArgument: String? = nil,
                 acceptsAnyArguments: Bool = false, requiredOneOf: [[String]] = [], mutuallyExclusive: [[String]] = [],
+                argumentProblemWording: (@Sendable (ArgumentProblemKind) -> String?)? = nil,
                 doc: String, example: String) {
+        self.argumentProblemWording = argumentProblemWording
         self.name = name
         self.aliases = aliases
         self.runsOnController = runsOnController
@@ -79,10 +84,42 @@ public struct ModuleSpec: Sendable {
         self.example = example
     }
 
+    /// What Ansible says of `problem` when it fails the task (AnsibleModule's argument validation's words).
+    func ansibleMessage(_ problem: ArgumentProblemKind) -> String {
+        if let wording = argumentProblemWording?(problem) { return wording }
+        switch problem {
+        case .unsupported(let names):
+            let supported = arguments.map(\.name).sorted().joined(separator: ", ")
+            let aliases = arguments.flatMap(\.aliases).sorted()
+            return "Unsupported parameters for (\(name)) module: \(names.sorted().joined(separator: ", ")). "
+                + "Supported parameters include: \(supported)" + (aliases.isEmpty ? "" : " (\(aliases.joined(separator: ", ")))") + "."
+        case .missing(let names):
+            return "missing required arguments: " + names.joined(separator: ", ")
+        case .requiredOneOf(let group):
+            return "one of the following is required: " + group.flatMap(ansibleNames).joined(separator: ", ")
+        case .mutuallyExclusive(let group):
+            return "parameters are mutually exclusive: " + group.flatMap(ansibleNames).joined(separator: "|")
+        }
+    }
+
+    /// An argument's name(s) as Ansible's messages give them: free-form text is `_raw_params` there.
+    func ansibleNames(_ argument: String) -> [String] {
+        guard argument == freeFormArgument else { return [argument] }
+        return self.argument(named: argument) == nil ? ["_raw_params"] : ["_raw_params", argument]
+    }
+
     /// The argument called `name` or having it as an alias.
     public func argument(named name: String) -> ArgumentSpec? {
         arguments.first { $0.name == name || $0.aliases.contains(name) }
     }
+}
+
+/// What can be wrong with a task's arguments as a whole, for the module's own wording of it.
+public enum ArgumentProblemKind: Sendable {
+    case unsupported([String])
+    case missing([String])
+    case requiredOneOf([String])
+    case mutuallyExclusive([String])
 }
 
 /// One argument of a module.

@@ -20,7 +20,7 @@ public struct PingModule: Module {
     public func probe(_ context: ModuleContext) throws -> ShellCommand? { ShellCommand("true") }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
-        if data == "crash" { return ModulePlan(result: .failure("boom: ping asked to crash")) }
+        if data == "crash" { return ModulePlan(result: .crash("boom")) }
         return .unchanged(ModuleResult(values: ["ping": .string(data)]))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Jinja
+import OrderedCollections
 
 /// replace: replaces every match of a regular expression in a file.
 ///
@@ -17,6 +18,8 @@ public struct ReplaceModule: Module {
             ArgumentSpec("mode", type: .mode, doc: "Permissions of the file."),
             ArgumentSpec("owner", doc: "Owner of the file."),
             ArgumentSpec("group", doc: "Group of the file."),
+            ArgumentSpec("encoding", default: .string("utf-8"),
+                         doc: "The file's character encoding, a Python codec name (utf-8, utf-16, latin-1, cp1252, ...)."),
         ],
         doc: "Replaces every match of a regular expression in a file; ok when nothing matches.",
         example: "- replace:\n    path: /etc/nginx/nginx.conf\n    regexp: 'worker_processes \\\\d+;'\n    replace: 'worker_processes auto;'")
@@ -33,6 +36,7 @@ public struct ReplaceModule: Module {
     var mode: FileMode?
     var owner: String?
     var group: String?
+    var encoding: TextEncoding
 
     public init(_ arguments: ModuleArguments) throws {
         path = try arguments.requiredString("path")
@@ -60,6 +64,7 @@ public struct ReplaceModule: Module {
         mode = try arguments.mode()
         owner = try arguments.string("owner")
         group = try arguments.string("group")
+        encoding = try TextEncoding(arguments.requiredString("encoding"))
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
@@ -144,22 +149,29 @@ public struct ReplaceModule: Module {
         case .file: break
         default: return ModulePlan(result: .failure("Path \(path) is not a regular file"))
         }
-        let text = String(decoding: current.content ?? Data(), as: UTF8.self)
+        let text = try encoding.decode(current.content ?? Data())
+        // As Ansible's, every result that is no failure has rc 0.
+        let succeeded: OrderedDictionary<String, Value> = ["rc": .int(0)]
         guard let (edited, count) = edit(text) else {
-            return .unchanged(ModuleResult(msg: "Pattern for before/after params did not match the given file: \(sectionPattern ?? "")"))
+            return .unchanged(ModuleResult(msg: "Pattern for before/after params did not match the given file: \(sectionPattern ?? "")",
+                                           values: succeeded))
         }
         guard edited != text else {
             if let change = try current.attributeChanges(mode: mode, owner: owner, group: group) {
-                return .change([.run(FileState.applying(change, to: path))], ModuleResult(msg: "ownership, perms changed"))
+                return .change([.run(FileState.applying(change, to: path))],
+                               ModuleResult(msg: "ownership, perms changed", values: succeeded))
             }
-            return .unchanged(ModuleResult(msg: ""))
+            return .unchanged(ModuleResult(msg: "", values: succeeded))
         }
         var withChecksum = current
         withChecksum.checksum = current.content.map(ContentDigest.sha1)
-        var content = FileContent(path: path, data: Data(edited.utf8), mode: mode, owner: owner, group: group, backup: backup)
+        var content = FileContent(path: path, data: try encoding.encode(edited), mode: mode, owner: owner, group: group, backup: backup,
+                                  textEncoding: encoding)
         content.expected = current.expectation
         var plan = try content.plan(current: withChecksum, diffMode: context.diffMode)
         plan.result.msg = "\(count) replacements made"
+        plan.result.values = plan.result.values.filter { $0.key == "backup_file" }
+        plan.result.values["rc"] = .int(0)
         return plan
     }
 }

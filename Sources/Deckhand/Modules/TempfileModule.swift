@@ -28,9 +28,14 @@ public struct TempfileModule: Module {
         folder = try arguments.string("path")
         prefix = try arguments.requiredString("prefix")
         suffix = try arguments.requiredString("suffix")
-        if prefix.contains("/") || suffix.contains("/") {
-            throw ModuleArgumentError("prefix and suffix name the file itself and cannot hold a slash; use path for the folder")
+    }
+
+    /// Ansible's check: a prefix or suffix with a path component (a slash) would put the file elsewhere.
+    var invalidNamePart: String? {
+        for (name, value) in [("prefix", prefix), ("suffix", suffix)] where value.contains("/") {
+            return "\(name) must be a valid file name component, got \(Value.string(value).pythonRepr)"
         }
+        return nil
     }
 
     /// mktemp with the random part between prefix and suffix (Python's mkstemp: eight characters), then
@@ -40,11 +45,28 @@ public struct TempfileModule: Module {
         if directory { words.append("-d") }
         words.append(folder.map { "--tmpdir=" + $0 } ?? "--tmpdir")
         words += ["--suffix=" + suffix, "--", prefix + "XXXXXXXX"]
-        return ShellCommand(parts: [.syntax("t=$(")] + ShellCommand(words: words).parts
-            + [.syntax(") && printf '%s\\n' \"$t\" && stat -c 'stat %a %u %g %U %G' -- \"$t\"")], compound: true)
+        return ShellCommand(parts: [.syntax("if t=$(LC_ALL=C")] + ShellCommand(words: words).parts
+            + [.syntax("2>&1); then printf '%s\\n' \"$t\" && stat -c 'stat %a %u %g %U %G %s' -- \"$t\";"),
+               .syntax("else printf '\(TempfileModule.failedMarker)%s\\n' \"$t\"; fi")], compound: true)
+    }
+
+    static let failedMarker = "@@deckhand-mktemp-failed@@ "
+
+    /// mktemp's complaint as Python's OSError words it: "[Errno 2] No such file or directory: '/x/ansible.XXXXXXXX'".
+    static func pythonError(_ complaint: String) -> String {
+        let numbers = ["No such file or directory": 2, "Permission denied": 13, "Not a directory": 20,
+                       "Read-only file system": 30, "No space left on device": 28]
+        // "mktemp: failed to create file via template '/x/ansible.XXXXXXXX': No such file or directory"
+        guard let quote = complaint.range(of: "template '"), let end = complaint.range(of: "': ", range: quote.upperBound..<complaint.endIndex) else {
+            return complaint.hasPrefix("mktemp: ") ? String(complaint.dropFirst(8)) : complaint
+        }
+        let path = String(complaint[quote.upperBound..<end.lowerBound])
+        let reason = String(complaint[end.upperBound...])
+        return numbers[reason].map { "[Errno \($0)] \(reason): \(Value.string(path).pythonRepr)" } ?? "\(reason): \(path)"
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
+        if let invalidNamePart { return ModulePlan(result: .failure(invalidNamePart)) }
         var result = ModuleResult()
         result["state"] = .string(directory ? "directory" : "file")
         if context.checkMode {
@@ -55,10 +77,17 @@ public struct TempfileModule: Module {
         let action = HostAction.run(command).interpreting { output, result in
             let lines = output.stdoutText.splitLines
             guard output.exitStatus == 0, let path = lines.first else { return }
+            if path.hasPrefix(TempfileModule.failedMarker) {
+                result.failed = true
+                result.changed = false
+                result.values.removeValue(forKey: "state")
+                result.msg = TempfileModule.pythonError(String(path.dropFirst(TempfileModule.failedMarker.count)))
+                return
+            }
             result["path"] = .string(path)
             let stat = lines.dropFirst().first.flatMap { line -> [String]? in
                 let fields = line.split(separator: " ").map(String.init)
-                return fields.count == 6 ? fields : nil
+                return fields.count == 7 ? fields : nil
             }
             if let stat {
                 result["mode"] = .string(String(format: "%04o", Int(stat[1], radix: 8) ?? 0))
@@ -66,6 +95,7 @@ public struct TempfileModule: Module {
                 result["gid"] = .int(Int(stat[3]) ?? -1)
                 result["owner"] = .string(stat[4])
                 result["group"] = .string(stat[5])
+                result["size"] = .int(Int(stat[6]) ?? 0)
             }
         }
         return .change([action], result)

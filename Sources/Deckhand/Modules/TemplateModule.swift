@@ -23,17 +23,16 @@ public struct TemplateModule: Module {
     public init(_ arguments: ModuleArguments) throws {
         source = try arguments.requiredString("src")
         destination = try arguments.requiredString("dest")
-        if destination.hasSuffix("/") {
-            var name = (source as NSString).lastPathComponent
-            if name.hasSuffix(".j2") { name.removeLast(3) }
-            destination += name
-        }
+        // A folder: the file keeps the template's own name, .j2 and all, as Ansible's copy names it.
+        if destination.hasSuffix("/") { destination += (source as NSString).lastPathComponent }
         options = try FileWriteOptions(arguments)
         settings = try TemplateSettings(arguments)
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
-        FileState.probe(destination, checksum: true, content: context.diffMode, following: options.follow)
+        // dest an existing folder: the file of the template's name in it, as copy does.
+        FileState.probe(destination, checksum: true, content: context.diffMode,
+                        inside: (source as NSString).lastPathComponent, following: options.follow)
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {

@@ -1,38 +1,64 @@
 import Jinja
 import OrderedCollections
 
+/// One thing wrong with a task's arguments: deckhand's words for the load-time error, and Ansible's for the
+/// failed result when the task fails at run time instead (module argument validation's wording).
+struct ArgumentProblem {
+    var argument: String?
+    var message: String
+    var suggestion: String?
+    var ansibleMessage: String
+}
+
 /// Checks module arguments against the module's declaration: names, types, choices, required ones.
 /// Values that are templates are checked at run time (their type is unknown until rendered).
 enum ArgumentValidator {
     static func validate(_ arguments: OrderedDictionary<String, Value>, spec: ModuleSpec, checkRequired: Bool,
-                         defaults: Value? = nil) -> [(argument: String?, message: String, suggestion: String?)] {
-        var problems: [(String?, String, String?)] = []
+                         defaults: Value? = nil, checkTypes: Bool = true) -> [ArgumentProblem] {
+        var problems: [ArgumentProblem] = []
         var given = Set<String>()
+        var unknown: [String] = []
         // Arguments a template gives at run time are checked then, the required ones included.
         let checkRequired = checkRequired && arguments[ModuleCall.variableArguments] == nil
         for (key, value) in arguments where key != ModuleCall.variableArguments {
             guard let argument = spec.argument(named: key) else {
-                if spec.acceptsAnyArguments || (key == spec.freeFormArgument) { continue }
+                if spec.acceptsAnyArguments || key == spec.freeFormArgument || (key == "_raw_params" && spec.freeFormArgument != nil) {
+                    continue
+                }
+                unknown.append(key)
                 let names = spec.arguments.flatMap { [$0.name] + $0.aliases }
-                problems.append((key, "'\(spec.name)' has no argument '\(key)'",
-                                 Suggestion.nearest(key, in: names)))
+                problems.append(ArgumentProblem(argument: key, message: "'\(spec.name)' has no argument '\(key)'",
+                                                suggestion: Suggestion.nearest(key, in: names), ansibleMessage: ""))
                 continue
             }
             given.insert(argument.name)
-            if let problem = typeProblem(value, argument) {
-                problems.append((key, "argument '\(key)' of '\(spec.name)' \(problem)", nil))
+            if checkTypes, let problem = typeProblem(value, argument) {
+                let message = "argument '\(key)' of '\(spec.name)' \(problem)"
+                problems.append(ArgumentProblem(argument: key, message: message, ansibleMessage: message))
             }
         }
-        if let freeForm = spec.freeFormArgument, arguments[freeForm] != nil { given.insert(freeForm) }
+        if !unknown.isEmpty {
+            let ansible = spec.ansibleMessage(.unsupported(unknown))
+            for index in problems.indices where problems[index].ansibleMessage.isEmpty {
+                problems[index].ansibleMessage = ansible
+            }
+        }
+        if let freeForm = spec.freeFormArgument, arguments[freeForm] != nil || arguments["_raw_params"] != nil {
+            given.insert(freeForm)
+        }
         if case .dict(let defaults) = defaults {
             for key in defaults.keys { if let argument = spec.argument(named: key) { given.insert(argument.name) } }
         }
         guard checkRequired else { return problems }
-        for argument in spec.arguments where argument.required && !given.contains(argument.name) {
-            problems.append((nil, "'\(spec.name)' needs the argument '\(argument.name)'", nil))
+        let missing = spec.arguments.filter { $0.required && !given.contains($0.name) }.map(\.name)
+        for name in missing {
+            problems.append(ArgumentProblem(argument: nil, message: "'\(spec.name)' needs the argument '\(name)'",
+                                            ansibleMessage: spec.ansibleMessage(.missing(missing))))
         }
         for group in spec.requiredOneOf where !group.contains(where: given.contains) {
-            problems.append((nil, "'\(spec.name)' needs one of: \(group.joined(separator: ", "))", nil))
+            problems.append(ArgumentProblem(argument: nil,
+                                            message: "'\(spec.name)' needs one of: \(group.joined(separator: ", "))",
+                                            ansibleMessage: spec.ansibleMessage(.requiredOneOf(group))))
         }
         // A template may render to `omit` (`x if cond else omit`): only literal values can clash.
         let literal = given.filter { name in
@@ -41,7 +67,9 @@ enum ArgumentValidator {
         for group in spec.mutuallyExclusive {
             let both = group.filter(literal.contains)
             if both.count > 1 {
-                problems.append((both[1], "'\(spec.name)' takes only one of \(both.joined(separator: " and "))", nil))
+                problems.append(ArgumentProblem(argument: both[1],
+                                                message: "'\(spec.name)' takes only one of \(both.joined(separator: " and "))",
+                                                ansibleMessage: spec.ansibleMessage(.mutuallyExclusive(group))))
             }
         }
         return problems

@@ -34,15 +34,14 @@ enum KeyValueArguments {
                 rest.append(word)
             }
         }
-        let freeForm: String?
-        if rest.isEmpty {
-            freeForm = nil
-        } else if pairs.isEmpty {
-            freeForm = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        } else {
-            freeForm = rest.joined(separator: " ")
+        guard !rest.isEmpty else { return Parsed(pairs: pairs, freeForm: nil) }
+        // The free-form text as Ansible rebuilds it from its own words (spacing, line breaks and a script's last
+        // newline kept, a line ending in `\` joined to the next).
+        let freeWords = try AnsibleArgumentSplit.words(text).filter { word in
+            guard let (key, _) = keyValue(word.trimmingCharacters(in: .whitespacesAndNewlines)) else { return true }
+            return !(onlyKeys.map { $0.contains(key) } ?? true)
         }
-        return Parsed(pairs: pairs, freeForm: freeForm)
+        return Parsed(pairs: pairs, freeForm: AnsibleArgumentSplit.joined(freeWords))
     }
 
     /// Words separated by unquoted spaces and newlines outside Jinja blocks; quotes stay in the words.

@@ -60,12 +60,14 @@ extension LoadSession {
         }
         playVars = play.vars
         defer { playVars = [:] }
+        let scope = argumentScope(of: node, reader: reader)
         if let roleNodes {
-            play.roles = roleReferences(roleNodes, reader: reader, searchBase: directory)
+            play.roles = within(scope) { roleReferences(roleNodes, reader: reader, searchBase: directory) }
         }
         for (key, value) in sections {
-            let items = taskList(value, reader: reader, role: nil, handlers: key == "handlers",
-                                 baseDirectory: directory)
+            let items = within(scope) {
+                taskList(value, reader: reader, role: nil, handlers: key == "handlers", baseDirectory: directory)
+            }
             switch key {
             case "pre_tasks": play.preTasks = items
             case "tasks": play.tasks = items

@@ -121,6 +121,8 @@ final class LoadSession {
     var dynamicIncludes: [DynamicInclude] = []
     /// What deckhand cannot run inside dynamic includes: reported, not refused.
     var warnings: [ValidationError] = []
+    /// The play and blocks around the task being read, outermost first (see `ArgumentScope`).
+    var argumentScopes: [ArgumentScope] = []
     /// Compiles templates for syntax checks only (nothing is rendered while loading, but import_tasks' file).
     lazy var templateEnvironment = Environment(options: .ansible)
     /// The `vars:` of the play being read: known before it runs (see `LoadTimeVariables`).

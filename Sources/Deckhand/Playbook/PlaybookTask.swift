@@ -104,8 +104,13 @@ public struct ModuleCall: Sendable, Hashable {
     /// Free-form text (`shell: echo hi`) sits under the spec's free-form argument name.
     public var arguments: Value
     public var location: SourceLocation
+    /// The mistakes in the arguments as written, left for run time because the play handles the task failing
+    /// (see `ArgumentScope`): the task fails with them when it runs.
+    public var argumentErrors: [String] = []
 
-    public init(name: String, originalName: String, arguments: Value, location: SourceLocation) {
+    public init(name: String, originalName: String, arguments: Value, location: SourceLocation,
+                argumentErrors: [String] = []) {
+        self.argumentErrors = argumentErrors
         self.name = name
         self.originalName = originalName
         self.arguments = arguments

@@ -32,7 +32,7 @@ extension LoadSession {
             }
             let keys = reader.entries(entry).map(\.key)
             if keys.contains("block") {
-                if let block = block(entry, reader: reader, role: role, handlers: handlers, baseDirectory: baseDirectory) {
+                if let block = within(argumentScope(of: entry, reader: reader), { block(entry, reader: reader, role: role, handlers: handlers, baseDirectory: baseDirectory) }) {
                     items.append(.block(block))
                 }
             } else if let item = task(entry, reader: reader, role: role, handlers: handlers, baseDirectory: baseDirectory) {
@@ -188,7 +188,12 @@ extension LoadSession {
         }
         let item = resolveAction(action, task: task, argsNode: argsNode, reader: reader, role: role,
                                  handlers: handlers, baseDirectory: baseDirectory)
-        if case .task(let resolved) = item { checkTemplates(of: resolved) }
+        if case .task(let resolved) = item {
+            // A broken template fails the task again when it is rendered.
+            let templateErrorMark = errors.errors.count
+            checkTemplates(of: resolved)
+            _ = deferringHandledErrors(since: templateErrorMark, task: resolved)
+        }
         return item
     }
 
@@ -370,6 +375,7 @@ extension LoadSession {
             return roleTask((action.name, action.keyNode, action.value), task: task, reader: reader, isImport: name == "import_role")
         default:
             guard let spec = spec(named: action.name) else { return nil }
+            let argumentErrorMark = errors.errors.count
             var arguments = moduleArguments(action, spec: spec, reader: reader)
             if let argsNode {
                 switch reader.value(argsNode) {
@@ -384,10 +390,13 @@ extension LoadSession {
                 }
             }
             let keyLocations = argumentLocations(action.value, reader: reader)
+            // Arguments the enclosing module_defaults may give are checked at run time, once they are known.
             validateArguments(arguments, spec: spec, at: reader.location(action.value), keyLocations: keyLocations,
-                              reader: reader, checkRequired: true, moduleDefaults: task.keywords.moduleDefaults[spec.name])
+                              reader: reader, checkRequired: !enclosingDefaults(give: spec.name),
+                              moduleDefaults: task.keywords.moduleDefaults[spec.name])
+            let deferred = deferringHandledErrors(since: argumentErrorMark, task: task)
             task.action = .module(ModuleCall(name: spec.name, originalName: action.name, arguments: .dict(arguments),
-                                             location: reader.location(action.keyNode)))
+                                             location: reader.location(action.keyNode), argumentErrors: deferred))
             return .task(task)
         }
     }

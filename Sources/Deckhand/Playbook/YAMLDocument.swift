@@ -24,7 +24,8 @@ struct YAMLDocument {
     }
 
     /// Composes `text`, naming it `path` in errors. Vault data (a whole vaulted file, `!vault` values) is
-    /// decrypted with `vault`'s passwords; a value that cannot be is an error at its position.
+    /// decrypted with `vault`'s passwords; a whole file that cannot be is an error, a `!vault` value that cannot
+    /// be reads as undefined, failing where it is used with what to do.
     static func parse(_ text: String, path: String, vault: VaultSecrets = .installed) throws -> YAMLDocument {
         let vaulted = VaultText.isEncrypted(text)
         let plaintext = vaulted ? try VaultedYAML.decryptFile(text, path: path, vault: vault) : text
@@ -101,6 +102,7 @@ struct YAMLDocument {
     }
 
     private static func scalarValue(_ scalar: Node.Scalar, node: Node) -> Value {
+        if node.tag.rawValue == VaultedYAML.undecryptableTag { return .undefined(Undefined(scalar.string)) }
         guard scalar.style == .plain || scalar.style == .any else {
             return .string(scalar.string)
         }

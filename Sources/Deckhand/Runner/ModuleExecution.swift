@@ -27,6 +27,7 @@ extension TaskExecution {
             for (key, value) in args { named[key.contains("{{") ? try templating.renderText(key, scope) : key] = value }
             args = named
         }
+        if let failure = argumentFailure(call, args, spec: spec, on: host) { return failure }
         let secrets = spec.arguments.filter(\.noLog).compactMap { argument -> String? in
             if case .string(let text)? = ([argument.name] + argument.aliases).lazy.compactMap({ args[$0] }).first { return text }
             return nil
@@ -106,12 +107,14 @@ extension TaskExecution {
                     let started = Date()
                     let output = try await target.connection.run(wrapped, become: target.become, stdin: stdin)
                     answer(output)
-                    if let interpret = action.interpret {
+                    func interpretOutput() {
+                        guard let interpret = action.interpret else { return }
                         do { try interpret(output, &result) } catch {
                             result.failed = true
                             result.msg = "\(error)"
                         }
                     }
+                    if !action.reportsOutput { interpretOutput() }
                     if let marker = action.changeMarker {
                         markedActions += 1
                         if (output.stdoutText + output.stderrText).contains(marker) { markersSeen += 1 }
@@ -129,8 +132,9 @@ extension TaskExecution {
                         result["delta"] = .string(PythonTime.timedelta(ended.timeIntervalSince(started)))
                         if output.exitStatus != 0 {
                             result.failed = true
-                            result.msg = output.exitSignal.map { "killed by signal \($0)" } ?? "non-zero return code"
+                            result.msg = output.exitSignal.map { "killed by signal \($0)" } ?? action.nonZeroMessage
                         }
+                        interpretOutput()
                     } else if output.exitStatus != 0 {
                         result.failed = true
                         result.record(output, command: nil)

@@ -20,6 +20,8 @@ extension PlaybookRunner {
         for name in names {
             var vars = inventoryVariables(of: name)
             vars["inventory_hostname"] = .string(name)
+            // As in Ansible's hostvars, the host's groups (a host add_host made included).
+            vars["group_names"] = .list(inventory.groupNames(of: name).map(Value.string))
             let state = state(of: name)
             let facts = state.facts
             if !facts.isEmpty {

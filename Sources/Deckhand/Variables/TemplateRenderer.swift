@@ -57,6 +57,9 @@ public final class TemplateRenderer: @unchecked Sendable {
                 rendered[renderedKey] = try renderDeep(item, scope)
             }
             return .dict(rendered)
+        case .undefined(let undefined):
+            // Written in the YAML itself (an undecryptable !vault value): using it is the error.
+            throw TemplateError(.undefined, undefined.message, templateName: "value", line: 1)
         default:
             return value
         }

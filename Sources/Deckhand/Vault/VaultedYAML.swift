@@ -5,6 +5,9 @@ import Yams
 /// Vault data inside the YAML deckhand reads: a file that is one vault envelope, and `!vault |` values.
 enum VaultedYAML {
     static let tag = "!vault"
+    /// A `!vault` value that could not be decrypted (no password, a wrong one): read as an undefined value whose
+    /// message says which value and what to do, so it fails only where it is used.
+    static let undecryptableTag = "!deckhand-undecryptable-vault"
 
     /// The plaintext of a whole vaulted file.
     static func decryptFile(_ text: String, path: String, vault: VaultSecrets) throws -> String {
@@ -16,7 +19,7 @@ enum VaultedYAML {
     }
 
     /// `node` with each `!vault` scalar replaced by its plaintext, a string (as Ansible's vaulted values are
-    /// strings). Every plaintext is revealed for masking; with `revealingStrings` (the file was vaulted
+    /// strings), or by an undecryptable marker (see `undecryptableTag`). Every plaintext is revealed for masking; with `revealingStrings` (the file was vaulted
     /// whole) so is every string value in it.
     static func decryptValues(in node: Node, path: String, vault: VaultSecrets, revealingStrings: Bool) throws -> Node {
         switch node {
@@ -27,7 +30,9 @@ enum VaultedYAML {
                 do {
                     plaintext = try vault.decrypt(scalar.string, source: "the !vault value at \(location)")
                 } catch let error as VaultError {
-                    throw ValidationError(error.description, at: location)
+                    // As Ansible's: the value fails where it is used, so a play that never reads it still runs.
+                    return .scalar(Node.Scalar("undecryptable variable: \(error.description)", Tag(Tag.Name(rawValue: undecryptableTag)),
+                                               .literal, scalar.mark))
                 }
                 VaultSecrets.revealed.insert(plaintext)
                 return .scalar(Node.Scalar(plaintext, Tag(.str), .literal, scalar.mark))

@@ -3,7 +3,9 @@ import Foundation
 /// The `is` tests of Jinja2 and Ansible.
 enum BuiltinTests {
     static func regexTest(_ value: Value, _ args: [Value], mode: String) throws -> Bool {
-        guard case .string(let s) = value else { return false }
+        // As Ansible's regex tests (to_text): any other value is searched as Python writes it (a result dict too).
+        if value.isUndefined { return false }
+        let s = value.pythonStr
         guard let p = args.first, case .string(let pattern) = p else {
             throw TemplateError.typeError("\(mode) test needs a pattern string")
         }
