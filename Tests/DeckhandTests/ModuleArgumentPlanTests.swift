@@ -43,6 +43,27 @@ final class ModuleArgumentPlanTests: XCTestCase {
         XCTAssertThrowsError(try makeModule(FileModule.self, ["path": "/srv/top", "recurse": true, "state": "file"]))
     }
 
+    func testFileRegistersAnsiblesDiffAndNamesItsPathAsAnsible() throws {
+        let link = try makeModule(FileModule.self, ["src": "new.txt", "dest": "/srv/l", "state": "link", "follow": false])
+        let relinked = try link.plan(recordedOutput("kind link\ntarget /srv/old.txt\n"), ModuleContext(diffMode: true)).result
+        XCTAssertEqual(relinked["dest"], .string("/srv/l"))
+        XCTAssertEqual(relinked["src"], .string("new.txt"))
+        XCTAssertNil(relinked["path"], "a link's result names dest, as Ansible's")
+        XCTAssertEqual(relinked["diff"], .dict(["before": .dict(["path": .string("/srv/l"), "src": .string("/srv/old.txt")]),
+                                                "after": .dict(["path": .string("/srv/l"), "src": .string("new.txt")])]))
+        let removal = try makeModule(FileModule.self, ["path": "/srv/d", "state": "absent"])
+        let probe = "kind directory\nstat 755 0 0 root root\ncontent-dir /srv/d/sub\ncontent-file /srv/d/sub/a\n"
+        let removed = try removal.plan(recordedOutput(probe), ModuleContext(diffMode: true)).result
+        XCTAssertEqual(removed["diff"], .dict([
+            "before": .dict(["path": .string("/srv/d"), "state": .string("directory"),
+                             "path_content": .dict(["directories": .list([.string("/srv/d/sub")]), "files": .list([.string("/srv/d/sub/a")])])]),
+            "after": .dict(["path": .string("/srv/d"), "state": .string("absent")])]))
+        XCTAssertNil(try removal.plan(recordedOutput(probe), ModuleContext()).result["diff"], "no diff without --diff, as Ansible's")
+        XCTAssertThrowsError(try makeModule(FileModule.self, ["path": "/srv/f", "src": "/srv/g"])) { error in
+            XCTAssertEqual("\(error)", "src option requires state to be 'link' or 'hard'")
+        }
+    }
+
     func testFileLinkToNothingNeedsForceAndAttributesGoToTheTarget() throws {
         let link = try makeModule(FileModule.self, ["src": "missing.txt", "dest": "/srv/l", "state": "link", "owner": "app"])
         let absent = "kind absent\n@@deckhand-followed@@\nresolved /srv/missing.txt\nkind absent\n"

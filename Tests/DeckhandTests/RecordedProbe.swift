@@ -17,10 +17,12 @@ func makeModule<M: Module>(_ type: M.Type, _ args: KeyValuePairs<String, Any>) t
     return try M.make(values)
 }
 
-/// The command lines a plan would run, as rendered.
+/// The command lines a plan would run to change the host, as rendered (the read-back of the file's
+/// attributes for the result, PathInfo, left out).
 func commandLines(_ plan: ModulePlan) -> [String] {
-    plan.actions.compactMap { action in
-        if case .run(let command, _) = action.kind { return command.rendered }
+    let readBack = ShellCommand("stat", "-c", PathInfo.format).rendered
+    return plan.actions.compactMap { action in
+        if case .run(let command, _) = action.kind, !command.rendered.hasPrefix(readBack) { return command.rendered }
         return nil
     }
 }

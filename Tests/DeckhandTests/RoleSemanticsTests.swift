@@ -310,6 +310,8 @@ final class RoleSemanticsTests: XCTestCase {
             "roles/custom/tasks/main.yml": "- shell_quietly: { cmd: 'true' }\n- tidy_facts: { keep: 3 }\n",
             "roles/custom/action_plugins/shell_quietly.py": "from ansible.plugins.action import ActionBase\n",
             "library/tidy_facts.py": "from ansible.module_utils.basic import AnsibleModule\n",
+            "roles/custom/tasks/other.yml": "- debug: { msg: hello }\n",
+            "roles/custom/action_plugins/debug.py": "from ansible.plugins.action import ActionBase\n",
         ])
         defer { book.remove() }
         XCTAssertThrowsError(try PlaybookLoader().loadPlaybook(at: book.path("site.yml"))) { error in
@@ -317,6 +319,11 @@ final class RoleSemanticsTests: XCTestCase {
             XCTAssertTrue(text.contains("'shell_quietly' is the Python action plugin \(book.path("roles/custom/action_plugins/shell_quietly.py"))"), text)
             XCTAssertTrue(text.contains("'tidy_facts' is the custom module \(book.path("library/tidy_facts.py"))"), text)
             XCTAssertFalse(text.contains("unknown module"), text)
+        }
+        try "- hosts: all\n  gather_facts: false\n  tasks:\n    - import_role: { name: custom, tasks_from: other }\n"
+            .write(toFile: book.path("override.yml"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try PlaybookLoader().loadPlaybook(at: book.path("override.yml"))) { error in
+            XCTAssertTrue("\(error)".contains("(it replaces the built-in debug here)"), "\(error)")
         }
     }
 

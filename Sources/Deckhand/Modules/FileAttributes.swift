@@ -1,4 +1,5 @@
 import Foundation
+import Jinja
 
 /// What the file module sets besides kind, owner, group and mode: chattr attributes and the modification and
 /// access times, read by a few lines appended to its probe (on `$p`, the path after following links).
@@ -92,13 +93,7 @@ struct FileAttributes: Sendable {
 
     /// The commands that give `path` what is asked, from the probe's answer; empty when it already has it.
     func commands(for path: String, probe output: String) -> ShellCommand {
-        var fields: [String: String] = [:]
-        if let start = output.range(of: "@@file-attributes\n") {
-            for line in String(output[start.upperBound...]).splitLines {
-                let pair = line.split(separator: " ", maxSplits: 1).map(String.init)
-                fields[pair[0]] = pair.count == 2 ? pair[1] : ""
-            }
-        }
+        let fields = FileAttributes.fields(output)
         var command = ShellCommand(words: [])
         // Ansible's comparison, kept as it is: the flags as lsattr lists them against the ones given; `-` always runs.
         if let attributes, fields["attr-flags"] != attributes.flags || attributes.operator == "-" {
@@ -115,5 +110,37 @@ struct FileAttributes: Sendable {
             }
         }
         return command
+    }
+
+    /// The probe's `key value` lines after its marker.
+    private static func fields(_ output: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        if let start = output.range(of: "@@file-attributes\n") {
+            for line in String(output[start.upperBound...]).splitLines {
+                let pair = line.split(separator: " ", maxSplits: 1).map(String.init)
+                fields[pair[0]] = pair.count == 2 ? pair[1] : ""
+            }
+        }
+        return fields
+    }
+
+    /// The times a run changes, as Ansible's file diff lists them: mtime and atime before and after, in seconds.
+    func timeDiff(probe output: String) -> (before: [(String, Value)], after: [(String, Value)]) {
+        let fields = FileAttributes.fields(output)
+        let times = (fields["times"] ?? "").split(separator: " ").map(String.init)
+        var before: [(String, Value)] = [], after: [(String, Value)] = []
+        for (key, time, current, wanted) in [("mtime", modification, times.first, fields["want-mtime"]),
+                                             ("atime", access, times.dropFirst().first, fields["want-atime"])] {
+            let now = String(Int(Date().timeIntervalSince1970))
+            switch time {
+            case .now?: break
+            case .at? where current != wanted: break
+            default: continue
+            }
+            if let current, let seconds = Double(current) { before.append((key, .double(seconds))) }
+            let becomes: String? = time == .now ? now : wanted
+            if let becomes, let seconds = Double(becomes) { after.append((key, .double(seconds))) }
+        }
+        return (before, after)
     }
 }

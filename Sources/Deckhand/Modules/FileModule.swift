@@ -54,8 +54,12 @@ public struct FileModule: Module {
         extras = try FileAttributes(arguments)
         diffPeek = try arguments.bool("_diff_peek")
         preserveTimes = extras.preservesTimes
-        if (state == .link || state == .hard) && source == nil {
-            throw ModuleArgumentError("state=\(state?.rawValue ?? "link") needs src (what the link points to)")
+        // A link without src keeps pointing where it does (its mode or owner may change); see plan.
+        if source != nil && state != .link && state != .hard {
+            throw ModuleArgumentError("src option requires state to be 'link' or 'hard'")
+        }
+        if state == .hard && source == nil {
+            throw ModuleArgumentError("src is required for creating new hardlinks")
         }
         if recurse && state != nil && state != .directory {
             throw ModuleArgumentError("recurse option requires state to be 'directory'")
@@ -70,7 +74,20 @@ public struct FileModule: Module {
                 if test "$a" = "$b"; then echo text; else echo binary; fi
                 """)], compound: true)
         }
-        let probe = try stateProbe()
+        var probe = try stateProbe()
+        if context.checkMode && (owner != nil || group != nil) {
+            // Check mode cannot see a user or group an earlier task would create: Ansible warns of them.
+            var parts: [ShellCommand.Part] = []
+            if let owner { parts += [.syntax("getent passwd --"), .word(owner), .syntax(">/dev/null || echo lookup-failed user;")] }
+            if let group { parts += [.syntax("getent group --"), .word(group), .syntax(">/dev/null || echo lookup-failed group;")] }
+            probe = probe.then(ShellCommand(parts: parts + [.syntax("true")], compound: true))
+        }
+        if state == .absent && context.diffMode {
+            // What removing a folder would take with it, for the diff's path_content.
+            return probe.then(ShellCommand(parts: [.assignment("p", path), .syntax(
+                "; test -d \"$p\" && find \"$p\" -mindepth 1 \\( -type d -printf 'content-dir %p\\n' -o -printf 'content-file %p\\n' \\) 2>/dev/null; true")],
+                compound: true))
+        }
         return extras.probes && state != .absent ? probe.then(extras.probeCommand) : probe
     }
 
@@ -84,11 +101,25 @@ public struct FileModule: Module {
         var probe = FileState.probe(path)
         if let source {
             probe = probe.then(ShellCommand("test", path, "-ef", source).and(ShellCommand("echo", "same inode")).or(ShellCommand("true")))
+                .then(ShellCommand("test", "-e", source).or(ShellCommand("echo", "no source")))
         }
         return probe
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
+        var plan = try planState(probe, context)
+        let lines = (probe?.stdoutText ?? "").splitLines
+        var warnings: [Value] = []
+        for (kind, name) in [("user", owner), ("group", group)] {
+            guard let name, lines.contains("lookup-failed \(kind)") else { continue }
+            let named = Int(name) != nil ? "\(kind) with \(kind == "user" ? "uid" : "gid") \(name)" : "\(kind) \(name)"
+            warnings.append(.string("failed to look up \(named). Create \(kind) up to this point in real play"))
+        }
+        if !warnings.isEmpty { plan.result["warnings"] = .list(warnings) }
+        return plan
+    }
+
+    private func planState(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
         var result = ModuleResult()
         result["path"] = .string(path)
         if diffPeek {
@@ -100,6 +131,12 @@ public struct FileModule: Module {
         let state = self.state ?? (probed.kind == .directory ? .directory : probed.kind == .link ? .link
             : probed.kind == .absent && recurse ? .directory : .file)
         result["state"] = .string(state == .touch ? "file" : state.rawValue)
+        if state == .touch || state == .link || state == .hard {
+            // Ansible's file module names the path `dest` for these (and the link's `src`).
+            result.values.removeValue(forKey: "path")
+            result["dest"] = .string(path)
+            if state != .touch, let source { result["src"] = .string(source) }
+        }
         if recurse && state != .directory {
             return ModulePlan(result: .failure("recurse option requires state to be 'directory'"))
         }
@@ -116,12 +153,17 @@ public struct FileModule: Module {
             if extras.probes { commands = commands.and(extras.commands(for: path, probe: probe?.stdoutText ?? "")) }
             if context.diffMode {
                 result.diffs.append(ModuleDiff(beforeHeader: path, afterHeader: path, before: before, after: after.summary))
+                result["diff"] = FileModule.registeredDiff(path: path, state: state, current: current, after: after,
+                                                           probe: probe?.stdoutText ?? "",
+                                                           times: extras.probes ? extras.timeDiff(probe: probe?.stdoutText ?? "") : nil)
             }
+            if after.kind != .absent { PathInfo.provisional(after, into: &result) }
             if commands.isEmpty { return .unchanged(result) }
-            guard recurse && current.kind == .directory else { return .change([.run(commands)], result) }
+            let readBack = after.kind == .absent ? [] : [PathInfo.readBack(path)]
+            guard recurse && current.kind == .directory else { return .change([.run(commands)] + readBack, result) }
             // What lies inside is not probed: chmod/chown -c say whether they changed anything; check mode
             // predicts from the folder itself.
-            var plan = ModulePlan.change([.run(commands, changedWhenOutputContains: "changed ")], result)
+            var plan = ModulePlan.change([.run(commands, changedWhenOutputContains: "changed ")] + readBack, result)
             if context.checkMode { plan.result.changed = try current.attributeChanges(mode: mode, owner: owner, group: group) != nil }
             return plan
         }
@@ -158,7 +200,8 @@ public struct FileModule: Module {
         case .file:
             switch current.kind {
             case .absent:
-                return ModulePlan(result: .failure("file (\(path)) is absent, cannot continue; use state=touch to create it"))
+                return ModulePlan(result: .failure("file (\(path)) is absent, cannot continue; use state=touch to create it",
+                                                   values: ["path": .string(path), "state": .string("absent")]))
             case .directory:
                 return ModulePlan(result: .failure("\(path) is a directory, not a file"))
             case .link where !follow:
@@ -170,7 +213,11 @@ public struct FileModule: Module {
             switch current.kind {
             case .absent:
                 after = FileState(kind: .file)
-                return try finish(ShellCommand("touch", "--", path).and(attributes()))
+                // A new file whose owner or mode cannot be set is removed again, as Ansible's touch does.
+                let attributeCommands = try attributes()
+                let undo = ShellCommand("rm", "-f", "--", path).and(ShellCommand("false"))
+                return try finish(ShellCommand("touch", "--", path)
+                    .and(attributeCommands.isEmpty ? attributeCommands : attributeCommands.or(undo)))
             default:
                 let attributeCommands = try attributes()
                 if preserveTimes { return try finish(attributeCommands) }
@@ -178,7 +225,9 @@ public struct FileModule: Module {
                 return try finish(ShellCommand("touch", "--", path).and(attributeCommands))
             }
         case .link:
-            let source = self.source ?? current.linkTarget ?? ""
+            guard let source = self.source ?? current.linkTarget else {
+                return ModulePlan(result: .failure("src is required for creating new symlinks"))
+            }
             if !force, followed?.state.exists == false {
                 let named = source.hasPrefix("/") ? source : (path as NSString).deletingLastPathComponent + "/" + source
                 return ModulePlan(result: .failure("src file does not exist, use \"force=yes\" if you really want to create the link: \(named)"))
@@ -186,9 +235,16 @@ public struct FileModule: Module {
             let linking: ShellCommand
             if current.kind == .link && current.linkTarget == source {
                 linking = ShellCommand(words: [])
-            } else if current.kind == .directory || (current.kind == .file && !force) {
-                return ModulePlan(result: .failure(
-                    "\(path) already exists as a \(current.kind.rawValue); set force: yes to replace it with a link"))
+            } else if (current.kind == .directory || current.kind == .file) && !force {
+                return ModulePlan(result: .failure("refusing to convert from \(current.kind.rawValue) to symlink for \(path)"
+                                                   + " (force: yes replaces it)"))
+            } else if current.kind == .directory {
+                // Only an empty folder gives way to the link, as Ansible's file module does.
+                after = FileState(kind: .link)
+                after.linkTarget = source
+                linking = ShellCommand(parts: [.assignment("p", path), .syntax(
+                    "; rmdir -- \"$p\" 2>/dev/null || { printf 'the directory %s is not empty, refusing to convert it\\n' \"$p\" >&2; exit 1; };"),
+                    .syntax("ln -sfn --"), .word(source), .syntax("\"$p\"")], compound: true)
             } else {
                 after = FileState(kind: .link)
                 after.linkTarget = source
@@ -202,6 +258,9 @@ public struct FileModule: Module {
             return try finish(linking.and(FileState.applying(change, to: followed.path)))
         case .hard:
             let source = self.source ?? ""
+            if (probe?.stdoutText.splitLines ?? []).contains("no source") {
+                return ModulePlan(result: .failure("src does not exist", values: ["dest": .string(path), "src": .string(source)]))
+            }
             let sameInode = probe?.stdoutText.contains("same inode") ?? false
             if sameInode { return try finish(attributes()) }
             if current.exists && !force && current.kind != .file {

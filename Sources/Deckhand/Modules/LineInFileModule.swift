@@ -102,6 +102,11 @@ public struct LineInFileModule: Module {
                                   backup: backup, textEncoding: encoding)
         content.expected = current.expectation
         var plan = try content.plan(current: current, diffMode: context.diffMode)
+        let folder = (path as NSString).deletingLastPathComponent
+        if !current.exists && !folder.isEmpty {
+            // As Ansible's create: the missing folders are made first.
+            plan.actions.insert(.run(ShellCommand("mkdir", "-p", "--", folder)), at: 0)
+        }
         result.diffs = plan.result.diffs
         if let backupFile = plan.result["backup_file"] { result["backup"] = backupFile }
         plan.result = result

@@ -145,6 +145,11 @@ extension LoadSession {
                 } else if PlaybookKeywords.play.contains(key) && !PlaybookKeywords.common.contains(key) && spec(named: key) == nil {
                     reader.fail("'\(key)' is a play keyword and cannot be used in a task", at: keyNode, text: key)
                 } else if PlaybookKeywords.isControlAction(key) || spec(named: key) != nil {
+                    if !PlaybookKeywords.isControlAction(key),
+                       let plugin = PythonPlugin.find(key, roleDirectory: role?.path, playbookDirectory: playbookDirectory) {
+                        // Ansible would run the role's own code under the built-in's name; deckhand cannot.
+                        reader.fail("'\(key)' \(plugin.refusal) (it replaces the built-in \(key) here)", at: keyNode, text: key)
+                    }
                     actions.append(ActionCandidate(name: key, keyNode: keyNode, value: value))
                 } else {
                     if let plugin = PythonPlugin.find(key, roleDirectory: role?.path, playbookDirectory: playbookDirectory) {
