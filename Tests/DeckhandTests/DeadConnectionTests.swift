@@ -92,15 +92,20 @@ final class DeadConnectionTests: XCTestCase {
                     - shell: echo quick
                       register: quick
                   timeout: "{{ 1 + 1 }}"
+                - command: "true"
+                  timeout: 100000001
+                  ignore_errors: true
+                  register: invalid
                 - copy:
                     dest: \(base)/outcome
-                    content: "{{ slow.failed }} {{ slow.msg }} / {{ quick.stdout }}"
+                    content: "{{ slow.failed }} {{ slow is timedout }} {{ slow.timedout.period }} {{ slow.msg }} / {{ quick is timedout }} {{ quick.stdout }} / {{ invalid is failed }} {{ invalid.msg }}"
             """)
         let started = Date()
         let run = try DeckhandBinary.run(["run", "site.yml", "-i", "hosts.ini", "-F", "ssh_config"], in: folder)
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
         XCTAssertLessThan(Date().timeIntervalSince(started), 15, "the sleep was cut short")
         XCTAssertEqual(try String(contentsOfFile: base + "/outcome", encoding: .utf8),
-                       "True The command action failed to execute in the expected time frame (2) and was terminated / quick")
+                       "True True 2 Task failed: Timed out after 2 second(s). / False quick / True "
+                       + "Task failed: Timeout 100000001 is invalid, it must be between 0 and 100000000.")
     }
 }

@@ -337,6 +337,30 @@ final class RoleSemanticsTests: XCTestCase {
         }
     }
 
+    func testARoleMayImportAndIncludeItsOwnOtherTasksButNotItselfAgain() async throws {
+        let book = try LocalPlaybook(files: [
+            "site.yml": "- hosts: all\n  gather_facts: false\n  roles: [web]\n",
+            "roles/web/tasks/main.yml": """
+            - import_role: { name: web, tasks_from: extra.yml }
+            - include_role: { name: web, tasks_from: extra.yml }
+            """,
+            "roles/web/tasks/extra.yml": "- name: extra\n  debug: { msg: from extra }\n",
+        ])
+        defer { book.remove() }
+        let (summary, reporter) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0, reporter.failureReport)
+        XCTAssertEqual(reporter.results(ofTask: "web : extra").count, 2)
+
+        let looping = try LocalPlaybook(files: [
+            "site.yml": "- hosts: all\n  gather_facts: false\n  roles: [web]\n",
+            "roles/web/tasks/main.yml": "- import_role: { name: web }\n",
+        ])
+        defer { looping.remove() }
+        XCTAssertThrowsError(try PlaybookLoader().loadPlaybook(at: looping.path("site.yml"))) { error in
+            XCTAssertTrue("\(error)".contains("role 'web' depends on itself"), "\(error)")
+        }
+    }
+
     func testSyntaxCheckAcceptsWithWarningsAndRefusesWhatCannotLoad() throws {
         let book = try perOSRole()
         defer { book.remove() }

@@ -10,6 +10,7 @@ public struct FailModule: Module {
         name: "fail",
         runsOnController: true,
         arguments: [ArgumentSpec("msg", default: .string("Failed as requested from task"), doc: "The failure message.")],
+        argumentProblemWording: ModuleSpec.invalidOptions("fail"),
         doc: "Fails the host with a custom message.",
         example: "- fail:\n    msg: domain must be set\n  when: domain is not defined")
 

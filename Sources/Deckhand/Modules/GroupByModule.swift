@@ -12,6 +12,7 @@ public struct GroupByModule: Module {
             ArgumentSpec("key", required: true, doc: "The group's name (templated per host; spaces become dashes)."),
             ArgumentSpec("parents", type: .list, default: .list([.string("all")]), doc: "Parent groups of the new group."),
         ],
+        argumentProblemWording: ModuleSpec.invalidOptions("group_by"),
         doc: "Adds each host to the group its `key` names (created when new, under `parents`), so later plays "
             + "can target it. Reports changed only when the inventory changed; the inventory files are not modified.",
         example: "- group_by:\n    key: \"os_{{ ansible_distribution }}\"")

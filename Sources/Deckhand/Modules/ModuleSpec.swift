@@ -84,6 +84,15 @@ public struct ModuleSpec: Sendable {
         self.example = example
     }
 
+    /// The wording of Ansible's action plugins that check their own options (wait_for_connection, fail, group_by,
+    /// set_stats): "Invalid options for NAME: a,b".
+    static func invalidOptions(_ name: String) -> @Sendable (ArgumentProblemKind) -> String? {
+        { problem in
+            guard case .unsupported(let names) = problem else { return nil }
+            return "Invalid options for \(name): " + names.sorted().joined(separator: ",")
+        }
+    }
+
     /// What Ansible says of `problem` when it fails the task (AnsibleModule's argument validation's words).
     func ansibleMessage(_ problem: ArgumentProblemKind) -> String {
         if let wording = argumentProblemWording?(problem) { return wording }

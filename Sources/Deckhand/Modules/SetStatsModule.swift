@@ -21,6 +21,7 @@ public struct SetStatsModule: Module {
                 type is ignored) instead of replacing it.
                 """),
         ],
+        argumentProblemWording: ModuleSpec.invalidOptions("set_stats"),
         doc: """
             Sets custom stats for the run, kept in the run's summary (deckhand's verbs read their outcome from \
             them); changes nothing on the host.

@@ -13,6 +13,8 @@ public struct SetupModule: Module {
             arguments: [
                 ArgumentSpec("gather_subset", type: .list, doc: "Accepted for compatibility; the small fact set is always gathered."),
                 ArgumentSpec("filter", type: .list, doc: "Only keep facts whose names match these shell-style patterns."),
+                ArgumentSpec("fact_path", default: .string(LocalFacts.defaultFolder),
+                             doc: "The folder of local facts (*.fact: JSON or INI, or executables printing it), as ansible_local."),
             ],
             doc: "Collects os, distribution, hostname, fqdn, architecture, service manager, user, env, default IPv4, "
                 + "memory and mounts in one command, as ansible_facts.X and ansible_X.",
@@ -22,9 +24,11 @@ public struct SetupModule: Module {
     }()
 
     var filters: [String]
+    var factPath: String
 
     public init(_ arguments: ModuleArguments) throws {
         filters = try arguments.list("filter") ?? []
+        factPath = try arguments.string("fact_path") ?? LocalFacts.defaultFolder
     }
 
     /// Each section starts with `@@name`; everything is read with the host's own tools.
@@ -45,7 +49,8 @@ public struct SetupModule: Module {
     """
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
-        .script(SetupModule.script.replacingOccurrences(of: "echo @@end", with: SetupModule.platformScript + "\necho @@end"))
+        let local = "echo @@local\n" + LocalFacts.script(folder: factPath)
+        return .script(SetupModule.script.replacingOccurrences(of: "echo @@end", with: SetupModule.platformScript + "\n" + local + "\necho @@end"))
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
@@ -172,6 +177,7 @@ public struct SetupModule: Module {
         facts["mounts"] = .list(mounts)
         facts["python_required"] = .bool(false)
         addPlatformFacts(to: &facts, sections: sections)
+        facts["local"] = LocalFacts.facts(from: (sections["local"] ?? []).filter { !$0.isEmpty })
         return facts
     }
 

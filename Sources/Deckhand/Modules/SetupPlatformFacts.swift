@@ -67,7 +67,6 @@ extension SetupModule {
         facts["userspace_architecture"] = .string(architecture)
         facts["userspace_bits"] = .string(["x86_64", "aarch64", "ppc64le", "s390x", "riscv64"].contains(architecture) ? "64" : "32")
         facts["is_chroot"] = .bool(false)
-        facts["local"] = .dict([:])
         facts["system_vendor"] = .string("NA")
         if let cpus = facts["processor_vcpus"] {
             facts["processor_cores"] = cpus

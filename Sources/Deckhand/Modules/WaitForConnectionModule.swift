@@ -27,6 +27,7 @@ public struct WaitForConnectionModule: ConnectionWaiting {
             ArgumentSpec("sleep", type: .int, default: .int(1), doc: "Seconds between tries."),
             ArgumentSpec("timeout", type: .int, default: .int(600), doc: "Give up after this many seconds."),
         ],
+        argumentProblemWording: ModuleSpec.invalidOptions("wait_for_connection"),
         doc: "Waits until the host can be reached again (a new login that runs a command), retrying until timeout; "
             + "reports elapsed seconds. Skipped in check mode.",
         example: "- wait_for_connection:\n    delay: 5\n    timeout: 300")

@@ -76,6 +76,10 @@ public struct LoopControl: Sendable, Hashable {
     public var pause: Double?
     /// Sets `ansible_loop` (index, first, last, length…).
     public var extended: Bool = false
+    /// A setting Ansible cannot convert (`pause: soon`): it fails the task when it runs, with Ansible's message.
+    public var invalid: String?
+    /// break_when written as something else than conditions: each item fails with Ansible's message.
+    public var invalidBreakWhen: String?
 
     public init() {}
 }

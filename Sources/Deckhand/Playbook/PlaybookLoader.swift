@@ -114,7 +114,7 @@ final class LoadSession {
     let errors = ErrorCollector()
     var fileStack: [String] = []
     var roleCache: [String: Role] = [:]
-    var roleStack: [String] = []
+    var roleStack: [(path: String, tasksFrom: String)] = []
     /// include_tasks files already checked during this load.
     var prevalidated: Set<String> = []
     /// The include_tasks and include_role being read through, innermost last (see `UnavailableTask`).

@@ -63,12 +63,14 @@ extension LoadSession {
         let cacheKey = [path, tasksFrom, handlersFrom, defaultsFrom, varsFrom, dynamicIncludes.isEmpty ? "" : "dynamic"]
             .joined(separator: "\u{0}")
         if let cached = roleCache[cacheKey] { return cached }
-        if roleStack.contains(path) {
-            errors.add(ValidationError("role '\(name)' depends on itself (\((roleStack + [path]).joined(separator: " -> ")))",
+        // A role may import another of its own task files (Ansible allows it); the same entry again is a cycle.
+        if roleStack.contains(where: { $0.path == path && $0.tasksFrom == tasksFrom }) {
+            let chain = roleStack.map(\.path) + [path]
+            errors.add(ValidationError("role '\(name)' depends on itself (\(chain.joined(separator: " -> ")))",
                                        at: location, offendingText: name))
             return nil
         }
-        roleStack.append(path)
+        roleStack.append((path, tasksFrom))
         defer { roleStack.removeLast() }
 
         // The name it was found by (a roles path folder may be a link to it), as ansible-playbook shows it.

@@ -32,6 +32,9 @@ public struct TaskKeywords: Sendable, Hashable {
     public var dataVars: Set<String> = []
     /// The includes that led here (not a keyword: carried along so runaway recursion stops with its chain).
     public var includeChain = IncludeChain()
+    /// The roles whose bodies enclose this point, innermost first (not a keyword: set as the run enters a
+    /// role's block, for ansible_parent_role_names).
+    public var enclosingRoles: [EnclosingRole] = []
     /// Module name (canonical) -> default arguments, from `module_defaults`.
     public var moduleDefaults: OrderedDictionary<String, Value> = [:]
 
@@ -63,6 +66,7 @@ public struct TaskKeywords: Sendable, Hashable {
         merged.vars = vars
         merged.dataVars = outer.dataVars.subtracting(self.vars.keys).union(dataVars)
         merged.includeChain = outer.includeChain
+        merged.enclosingRoles = outer.enclosingRoles
         var defaults = outer.moduleDefaults
         for (key, value) in moduleDefaults { defaults[key] = value }
         merged.moduleDefaults = defaults

@@ -231,15 +231,34 @@ extension LoadSession {
             case "loop_var": control.loopVar = reader.string(value, key) ?? "item"
             case "index_var": control.indexVar = reader.string(value, key)
             case "label": control.label = reader.string(value, key)
+            // As Ansible, a value it cannot convert fails the task when it runs, not the playbook.
             case "pause":
                 switch reader.value(value) {
                 case .int(let number): control.pause = Double(number)
                 case .double(let number): control.pause = number
-                default: reader.fail("'pause' must be a number of seconds", at: value, text: key)
+                case .string(let text) where Double(text.trimmed) != nil: control.pause = Double(text.trimmed)
+                case let other: control.invalid = control.invalid ?? Self.unconvertible(key, other, to: "float")
                 }
-            case "extended": control.extended = reader.bool(value, key) ?? false
-            case "extended_allitems": continue
-            case "break_when": control.breakWhen = reader.conditions(value, key)
+            case "extended", "extended_allitems":
+                let setting = reader.value(value)
+                let flag: Bool? = switch setting {
+                case .bool(let flag): flag
+                case .int(let number) where number == 0 || number == 1: number == 1
+                case .string(let text): NodeReader.truth(text)
+                default: nil
+                }
+                if let flag {
+                    if key == "extended" { control.extended = flag }
+                } else {
+                    control.invalid = control.invalid ?? Self.unconvertible(key, setting, to: "bool")
+                }
+            case "break_when":
+                if case .mapping = value {
+                    control.invalidBreakWhen = "Conditional expressions must be strings."
+                    control.breakWhen = []
+                } else {
+                    control.breakWhen = reader.conditions(value, key)
+                }
             default:
                 reader.fail("unknown loop_control key '\(key)'", at: keyNode, text: key,
                             suggestion: Suggestion.nearest(key, in: ["loop_var", "index_var", "label", "pause", "extended",
@@ -247,6 +266,11 @@ extension LoadSession {
             }
         }
         return control
+    }
+
+    /// Ansible's message for a loop_control value of the wrong type.
+    static func unconvertible(_ keyword: String, _ value: Value, to type: String) -> String {
+        "Error processing keyword '\(keyword)': The value '\(value.pythonStr)' could not be converted to '\(type)'."
     }
 
     /// `register: {name: expression}`: names that are variable names, each an expression (a scalar).

@@ -27,7 +27,9 @@ extension PlaybookRunner {
         fail(hosts.map { ($0, reason) }, at: TaskInfo(name: "interrupted", location: nil, hostCount: hosts.count))
     }
 
-    func runBlock(_ block: Block, keywords: TaskKeywords, hosts: [HostState], context: PlayContext) async {
+    func runBlock(_ block: Block, keywords outer: TaskKeywords, hosts: [HostState], context: PlayContext) async {
+        var keywords = outer
+        if let role = block.role { keywords.enclosingRoles.insert(EnclosingRole(name: role.name, path: role.path), at: 0) }
         await runItems(block.block, keywords: keywords, hosts: hosts, context: context)
         let failedInBlock = hosts.filter { $0.failed && !$0.unreachable }
         if !block.rescue.isEmpty, !failedInBlock.isEmpty {

@@ -127,7 +127,10 @@ extension TaskExecution {
                     }
                     if action.reportsOutput {
                         result.record(output, command: command.displayed, stripEmptyEnds: action.stripsEmptyEnds)
-                        result["delta"] = .string(String(format: "%.3fs", Date().timeIntervalSince(started)))
+                        let ended = Date()
+                        result["start"] = .string(PythonTime.dateTime(started))
+                        result["end"] = .string(PythonTime.dateTime(ended))
+                        result["delta"] = .string(PythonTime.timedelta(ended.timeIntervalSince(started)))
                         if output.exitStatus != 0 {
                             result.failed = true
                             result.msg = output.exitSignal.map { "killed by signal \($0)" } ?? action.nonZeroMessage
@@ -197,6 +200,10 @@ extension TaskExecution {
         let playbookDirectory = context.play.playbookDirectory
         let templating = self.templating
         let sourceFolder = task.moduleCall.flatMap { ModuleRegistry.spec(named: $0.name)?.sourceFolder } ?? "files"
+        /// A template module's template also sees where it goes (Ansible's template_destpath).
+        @Sendable func withDestination(_ scope: TemplatedScope) -> TemplatedScope {
+            destination.map { scope.adding(["template_destpath": .string($0)]) } ?? scope
+        }
         @Sendable func find(_ name: String, _ folder: String) throws -> String {
             let candidates = search.candidates(name, in: folder)
             if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
@@ -220,16 +227,13 @@ extension TaskExecution {
                 return try DirectoryCopy.files(under: path)
             },
             renderTemplate: { name in
-                let path = try find(name, "templates")
-                return try TemplateFile.render(path: path, scope: scope.adding(
-                    TemplateFile.templateVariables(name: name, path: path, destination: destination)))
+                try TemplateFile.render(path: try find(name, "templates"), scope: withDestination(scope), writtenAs: name)
             },
             evaluate: { expression in try templating.evaluate(expression, scope) },
             playbookDirectory: playbookDirectory,
             renderTemplateWithSettings: { name, settings in
-                let path = try find(name, "templates")
-                return try TemplateFile.render(path: path, scope: scope.adding(
-                    TemplateFile.templateVariables(name: name, path: path, destination: destination)), settings: settings)
+                try TemplateFile.render(path: try find(name, "templates"), scope: withDestination(scope), settings: settings,
+                                        writtenAs: name)
             },
             rolePath: rolePath,
             readRawSourceFile: { name in

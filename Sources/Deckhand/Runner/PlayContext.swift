@@ -12,6 +12,8 @@ final class PlayContext: @unchecked Sendable {
     /// play below the running role's own.
     let roleDefaults: OrderedDictionary<String, Value>
     let roleVars: OrderedDictionary<String, Value>
+    /// role_names, ansible_play_role_names, ansible_role_names and ansible_dependent_role_names.
+    let roleNameVariables: OrderedDictionary<String, Value>
     private let lock = NSLock()
     private var _ended = false
 
@@ -22,6 +24,7 @@ final class PlayContext: @unchecked Sendable {
         self.allPlayHosts = allPlayHosts
         roleDefaults = play.roleDefaults
         roleVars = play.roleVars
+        roleNameVariables = play.roleNameVariables
     }
 
     private var _includedHandlers: [Handler] = []

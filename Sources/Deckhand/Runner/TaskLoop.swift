@@ -7,7 +7,16 @@ extension TaskExecution {
     /// The loop's variable names: `loop_var` and `index_var` may be templates (rendered with the task's scope).
     func loopNames(_ scope: TemplatedScope) throws -> (loopVar: String, indexVar: String?) {
         guard let control = task.loop?.control else { return ("item", nil) }
-        return (try templating.renderText(control.loopVar, scope), try control.indexVar.map { try templating.renderText($0, scope) })
+        if let invalid = control.invalid { throw LoopControlError(invalid) }
+        let loopVar = try templating.renderText(control.loopVar, scope)
+        let indexVar = try control.indexVar.map { try templating.renderText($0, scope) }
+        // As Ansible: the names must be identifiers that are not Python keywords.
+        for (keyword, name) in [("loop_var", loopVar), ("index_var", indexVar)] {
+            if let name, !SetFactModule.isIdentifier(name) {
+                throw LoopControlError("Invalid '\(keyword)': Invalid variable name '\(name)'.")
+            }
+        }
+        return (loopVar, indexVar)
     }
 
     /// One scope addition per loop item (loop var, index var, ansible_loop), or one empty one without a loop.
@@ -114,7 +123,7 @@ extension TaskExecution {
         do {
             return try templating.renderText(template, record.scope(scope))
         } catch {
-            let reason = (error as? TemplateError)?.message ?? "\(error)"
+            let reason = (error as? TemplateError)?.message ?? (error as? LoopControlError)?.message ?? "\(error)"
             var warnings: [Value] = []
             if case .list(let earlier)? = outcome.result["warnings"] { warnings = earlier }
             warnings.append(.string("Failed to template loop_control label: \(reason)"))
@@ -130,11 +139,12 @@ extension TaskExecution {
         record.record(outcome.result)
         let itemScope = record.scope(scope)
         do {
+            if let invalid = task.loop?.control.invalidBreakWhen { throw LoopControlError(invalid) }
             let breaks = try conditions.allSatisfy { try templating.condition($0, itemScope) }
             outcome.result["break_when_result"] = .bool(breaks)
             return breaks
         } catch {
-            let reason = (error as? TemplateError)?.message ?? "\(error)"
+            let reason = (error as? TemplateError)?.message ?? (error as? LoopControlError)?.message ?? "\(error)"
             if let exception = outcome.result["exception"] { outcome.result["break_when_suppressed_exception"] = exception }
             outcome.result["break_when_result"] = .string(reason)
             outcome.result["failed"] = .bool(true)
@@ -143,4 +153,11 @@ extension TaskExecution {
             return true
         }
     }
+}
+
+/// A loop_control setting Ansible refuses when the task runs; the message is Ansible's.
+struct LoopControlError: Error, CustomStringConvertible {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
 }

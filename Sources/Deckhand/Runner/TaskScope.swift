@@ -35,6 +35,8 @@ extension TaskExecution {
                                           groups: runner.groupsVariable, hostvars: shared.hostvars(runner))
         magic["ansible_verbosity"] = .int(options.verbosity)
         magic["ansible_play_name"] = .string(context.play.displayName)
+        for (name, value) in context.roleNameVariables { magic[name] = value }
+        for (name, value) in keywords.parentRoleVariables { magic[name] = value }
         // Ansible's task search path: the role's folder, then the folder of the file the task is written in.
         var searchPath = role.map { [$0.path] } ?? []
         let taskFolder = (task.location.file as NSString).deletingLastPathComponent

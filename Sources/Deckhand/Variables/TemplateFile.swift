@@ -18,28 +18,22 @@ public enum TemplateFile {
 
     /// Reads the file at `path` and renders it with `scope`, read with `settings` (the template module's
     /// overrides) and then those of a `#jinja2:` first line.
-    static func render(path: String, scope: VariableScope, settings: TemplateSettings = TemplateSettings()) throws -> String {
+    /// The template sees Ansible's template_* variables about its file; `writtenAs` is the name the task gave.
+    static func render(path: String, scope: VariableScope, settings: TemplateSettings = TemplateSettings(),
+                       writtenAs: String? = nil) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModuleArgumentError("could not read \(path)")
         }
         let (effective, source) = try settings.applyingHeader(of: String(decoding: data, as: UTF8.self), path: path)
-        let rendered = try render(source, path: path, options: effective.options(from: Templating.playbookOptions)) { try $0.render(scope) }
+        let fileVariables = TemplateFileScope.variables(path: path, writtenAs: writtenAs ?? path)
+        // A task's scope stays one (lookups such as varnames need it), the file's variables above its layers.
+        let withFileVariables: VariableScope = (scope as? TemplatedScope)?
+            .adding(OrderedDictionary(uniqueKeysWithValues: fileVariables.sorted { $0.key < $1.key }))
+            ?? TemplateFileScope(file: fileVariables, base: scope)
+        let rendered = try render(source, path: path, options: effective.options(from: Templating.playbookOptions)) {
+            try $0.render(withFileVariables)
+        }
         return effective.newlineSequence == "\n" ? rendered : rendered.replacingOccurrences(of: "\n", with: effective.newlineSequence)
-    }
-
-    /// What Ansible's template action defines for the template it renders: template_path (as the task names
-    /// it), template_fullpath, template_destpath, template_host and template_uid (the operator's machine and
-    /// user), template_run_date.
-    static func templateVariables(name: String, path: String, destination: String?) -> OrderedDictionary<String, Value> {
-        var variables: OrderedDictionary<String, Value> = ["template_path": .string(name), "template_fullpath": .string(path)]
-        if let destination { variables["template_destpath"] = .string(destination) }
-        variables["template_host"] = .string(ProcessInfo.processInfo.hostName)
-        variables["template_uid"] = .string(getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? "")
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSSSSS"
-        variables["template_run_date"] = .string(formatter.string(from: Date()))
-        return variables
     }
 
     /// The file at `path` rendered with Ansible's native types, as the template lookup gives it: a lone
@@ -65,5 +59,40 @@ public enum TemplateFile {
         Lookups.register(in: environment)
         let rendered = try body(environment.compile(source, name: path))
         return TemplateRenderer.keepingTrailingNewlines(of: source, in: rendered)
+    }
+}
+
+/// A template file's own variables (Ansible's template_host, template_path, template_fullpath, template_uid,
+/// template_mtime, template_run_date) over the task's.
+struct TemplateFileScope: VariableScope {
+    let file: [String: Value]
+    let base: VariableScope
+
+    func value(named name: String) throws -> Value? {
+        if let own = file[name] { return own }
+        return try base.value(named: name)
+    }
+
+    static func variables(path: String, writtenAs: String) -> [String: Value] {
+        let attributes = (try? FileManager.default.attributesOfItem(atPath: path)) ?? [:]
+        var variables: [String: Value] = [
+            "template_host": .string(nodeName),
+            "template_path": .string(writtenAs),
+            "template_fullpath": .string(path),
+            "template_run_date": .string(PythonTime.dateTime(Date())),
+        ]
+        if let modified = attributes[.modificationDate] as? Date { variables["template_mtime"] = .string(PythonTime.dateTime(modified)) }
+        if let owner = attributes[.ownerAccountName] as? String {
+            variables["template_uid"] = .string(owner)
+        } else if let uid = attributes[.ownerAccountID] as? NSNumber {
+            variables["template_uid"] = .int(uid.intValue)
+        }
+        return variables
+    }
+
+    /// The controller's node name (uname -n), as Ansible's template_host.
+    static var nodeName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        return gethostname(&buffer, buffer.count) == 0 ? String(cString: buffer) : ""
     }
 }

@@ -16,6 +16,15 @@ enum AnsibleResultTests {
         t["reachable"] = { v, _, _ in try !unreachable(v, "reachable") }
         t["finished"] = { v, _, _ in try finished(v, "finished") }
         t["started"] = { v, _, _ in try started(v, "started") }
+        // A task ended by its `timeout:` keyword: `timedout.period` is set.
+        t["timedout"] = { v, _, _ in
+            guard case .dict(let result) = try defined(v) else {
+                throw TemplateError.filterError("The 'timedout' test expects a dictionary")
+            }
+            guard let timedout = result["timedout"], timedout.isTruthy else { return false }
+            if case .dict(let details) = timedout { return details["period"]?.isTruthy ?? false }
+            return false
+        }
         return t
     }()
 

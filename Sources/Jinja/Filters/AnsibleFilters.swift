@@ -16,6 +16,7 @@ enum AnsibleFilters {
         "expanduser": { v, _ in .string(expanduser(v.pythonStr)) },
         "regex_replace": regexReplace,
         "regex_search": regexSearch,
+        "regex_findall": regexFindall,
         "quote": { v, _ in .string(shellQuote(v.isNoneValue ? "" : v.pythonStr)) },
         "combine": combine,
         "dict2items": dict2items,
@@ -143,6 +144,24 @@ enum AnsibleFilters {
         guard let match = regex.firstMatch(in: s) else { return .none }
         if groups.isEmpty { return .string(try regex.group(match, "0", in: s) ?? "") }
         return .list(try groups.map { g in try regex.group(match, g, in: s).map(Value.string) ?? .none })
+    }
+
+    /// `regex_findall(regex, multiline=False, ignorecase=False)`: re.findall, every match's text, or its one
+    /// group's, or a list of its groups ('' for a group that did not take part).
+    @Sendable static func regexFindall(_ value: Value, _ args: FilterArguments) throws -> Value {
+        try args.allowKeywords(["regex", "multiline", "ignorecase"])
+        guard let pattern = args.value(0, "regex") else {
+            throw TemplateError.typeError("regex_findall() needs a pattern, e.g. regex_findall('\\\\d+')")
+        }
+        let regex = try PythonRegex(pattern.pythonStr, ignoreCase: args.bool(2, "ignorecase", default: false),
+                                    multiline: args.bool(1, "multiline", default: false))
+        let s = value.pythonStr
+        let groups = regex.regex.numberOfCaptureGroups
+        return .list(try regex.matches(in: s).map { match in
+            if groups == 0 { return .string(try regex.group(match, "0", in: s) ?? "") }
+            let texts = try (1...groups).map { Value.string(try regex.group(match, String($0), in: s) ?? "") }
+            return groups == 1 ? texts[0] : .list(texts)
+        })
     }
 
     /// shlex.quote: safe words as they are, everything else in single quotes.

@@ -12,6 +12,8 @@ public enum PureFilters {
         for (name, body) in DigestFilters.table { table[name] = strict(name, body) }
         for (name, body) in PasswordHashFilter.table { table[name] = strict(name, body) }
         for (name, body) in URLFilters.table { table[name] = strict(name, body) }
+        for (name, body) in PathFilters.table { table[name] = strict(name, body) }
+        for (name, body) in AnsibleCoreFilters.table { table[name] = strict(name, body) }
         return table
     }()
 
