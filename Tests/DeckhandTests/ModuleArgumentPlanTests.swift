@@ -64,6 +64,15 @@ final class ModuleArgumentPlanTests: XCTestCase {
         }
     }
 
+    func testAFileInAFolderTheUserCannotSearchIsAbsentWithAWarning() throws {
+        let removal = try makeModule(FileModule.self, ["path": "/srv/locked/f", "state": "absent"])
+        XCTAssertTrue(try XCTUnwrap(removal.probe(ModuleContext())).rendered.contains("inaccessible-path"))
+        let plan = try removal.plan(recordedOutput("kind absent\ninaccessible-path\n"), ModuleContext())
+        XCTAssertFalse(plan.result.changed)
+        XCTAssertEqual(plan.result["warnings"], .list([.string("Insufficient permissions to access /srv/locked/f. Treating as absent")]))
+        XCTAssertNil(try removal.plan(recordedOutput("kind absent\n"), ModuleContext()).result["warnings"])
+    }
+
     func testFileLinkToNothingNeedsForceAndAttributesGoToTheTarget() throws {
         let link = try makeModule(FileModule.self, ["src": "missing.txt", "dest": "/srv/l", "state": "link", "owner": "app"])
         let absent = "kind absent\n@@deckhand-followed@@\nresolved /srv/missing.txt\nkind absent\n"

@@ -74,7 +74,10 @@ public struct FileModule: Module {
                 if test "$a" = "$b"; then echo text; else echo binary; fi
                 """)], compound: true)
         }
-        var probe = try stateProbe()
+        // A path in a folder the user cannot search reads as absent: Ansible says so in a warning.
+        var probe = try stateProbe().then(ShellCommand(parts: [.assignment("p", path), .syntax(
+            "; test -e \"$p\" || test -L \"$p\" || { d=$(dirname -- \"$p\"); test -d \"$d\" && ! test -x \"$d\" && echo inaccessible-path; }; true")],
+            compound: true))
         if context.checkMode && (owner != nil || group != nil) {
             // Check mode cannot see a user or group an earlier task would create: Ansible warns of them.
             var parts: [ShellCommand.Part] = []
@@ -114,6 +117,9 @@ public struct FileModule: Module {
             guard let name, lines.contains("lookup-failed \(kind)") else { continue }
             let named = Int(name) != nil ? "\(kind) with \(kind == "user" ? "uid" : "gid") \(name)" : "\(kind) \(name)"
             warnings.append(.string("failed to look up \(named). Create \(kind) up to this point in real play"))
+        }
+        if lines.contains("inaccessible-path") {
+            warnings.append(.string("Insufficient permissions to access \(path). Treating as absent"))
         }
         if !warnings.isEmpty { plan.result["warnings"] = .list(warnings) }
         return plan
