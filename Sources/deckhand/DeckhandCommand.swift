@@ -52,6 +52,15 @@ struct DeckhandCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    /// Ends the process once the output is out, without the C library's exit handlers: the session thread of a
+    /// host that froze mid-command may still sit inside libssh2 and OpenSSL, and OpenSSL's clean-up at exit
+    /// would free the locks under it (a crash after the run's outcome was already reported).
+    static func finish(_ code: Int32) -> Never {
+        fflush(stdout)
+        fflush(stderr)
+        _exit(code)
+    }
+
     /// Maps failures to the documented exit codes: usage errors exit 1, not swift-argument-parser's 64.
     static func main() async {
         do {
@@ -61,13 +70,14 @@ struct DeckhandCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            finish(0)
         } catch let failure as DeckhandFailure {
             Terminal.error(failure.message)
             JSONOutcome.failed(exitCode: failure.exitCode.rawValue, message: failure.message)
-            Foundation.exit(failure.exitCode.rawValue)
+            finish(failure.exitCode.rawValue)
         } catch let code as ExitCode {
             if code.rawValue != 0 { JSONOutcome.failed(exitCode: code.rawValue, message: "exit status \(code.rawValue) (see stderr)") }
-            Foundation.exit(code.rawValue)
+            finish(code.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
