@@ -76,7 +76,7 @@ public struct FileModule: Module {
         }
         // A path in a folder the user cannot search reads as absent: Ansible says so in a warning.
         var probe = try stateProbe().then(ShellCommand(parts: [.assignment("p", path), .syntax(
-            "; test -e \"$p\" || test -L \"$p\" || { d=$(dirname -- \"$p\"); test -d \"$d\" && ! test -x \"$d\" && echo inaccessible-path; }; true")],
+            "; test -e \"$p\" || test -L \"$p\" || { LC_ALL=C stat -- \"$p\" 2>&1 >/dev/null | grep -q 'Permission denied' && echo inaccessible-path; }; true")],
             compound: true))
         if context.checkMode && (owner != nil || group != nil) {
             // Check mode cannot see a user or group an earlier task would create: Ansible warns of them.
