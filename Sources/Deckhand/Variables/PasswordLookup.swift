@@ -110,25 +110,14 @@ enum PasswordLookup {
         return (password, String(rest[..<identMark.lowerBound]), String(rest[identMark.upperBound...]))
     }
 
-    /// The file written whole (a temporary file renamed over it), owner-only, its folder made owner-only.
+    /// The file written whole, as `deckhand vault` writes (a new one 0600), in a folder made owner-only.
     private static func write(_ content: String, to path: String) throws {
-        let folder = (path as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            let temporary = folder + "/.\((path as NSString).lastPathComponent).\(UUID().uuidString)"
-            guard FileManager.default.createFile(atPath: temporary, contents: Data(content.utf8),
-                                                 attributes: [.posixPermissions: 0o600]) else {
-                throw LookupError("cannot create \(temporary)")
-            }
-            guard rename(temporary, path) == 0 else {
-                unlink(temporary)
-                throw LookupError("cannot rename onto \(path): \(String(cString: strerror(errno)))")
-            }
-        } catch let error as LookupError {
-            throw error
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try VaultFile.write(Array(content.utf8), to: path)
         } catch {
-            throw LookupError("password: cannot keep the password in \(path): \(error.localizedDescription)")
+            throw LookupError("password: cannot keep the password in \(path): \(error)")
         }
     }
 }
