@@ -25,6 +25,16 @@ final class AnsibleCoreFiltersTests: XCTestCase {
         XCTAssertTrue(message("users | subelements('name')", ["users": users]).contains("the key 'name' should point to a list, got 'alice'"))
     }
 
+    func testBase64FiltersConvertTextInTheNamedEncoding() throws {
+        XCTAssertEqual(try eval("'Café' | b64encode(encoding='utf-16-le')"), .string("QwBhAGYA6QA="))
+        XCTAssertEqual(try eval("'QwBhAGYA6QA=' | b64decode(encoding='utf-16-le')"), .string("Café"))
+        XCTAssertEqual(try eval("'Q2Fm6SBF8WU=' | b64decode(encoding='latin-1')"), .string("Café Eñe"))
+        XCTAssertEqual(try eval("'-__-' | b64decode(encoding='latin-1', urlsafe=True) | b64encode(encoding='latin-1', urlsafe=True)"), .string("-__-"))
+        // Latin-1 bytes read as UTF-8: each invalid byte becomes U+FFFD instead of failing the task.
+        XCTAssertEqual(try eval("'Q2Fm6SBF8WU=' | b64decode"), .string("Caf\u{FFFD} E\u{FFFD}e"))
+        XCTAssertTrue(message("'QQ==' | b64decode(encoding='no-such-codec')").hasSuffix("unknown encoding: no-such-codec"))
+    }
+
     func testToUUIDIsAnsiblesVersion5UUID() throws {
         XCTAssertEqual(try eval("'monkeys' | to_uuid"), .string("0d03a178-da0f-5b51-934e-cda9c76578c3"))
         XCTAssertEqual(try eval("'monkeys' | to_uuid(namespace='6ba7b810-9dad-11d1-80b4-00c04fd430c8')"),

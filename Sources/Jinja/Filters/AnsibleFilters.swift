@@ -9,7 +9,7 @@ enum AnsibleFilters {
     static let table: [String: PureFilters.Body] = [
         // The value's Python type name (str, dict, list, int, float, bool, NoneType), as Ansible's filter gives it.
         "type_debug": { v, _ in .string(v.pythonTypeName) },
-        "b64encode": { v, _ in .string(Data(v.pythonStr.utf8).base64EncodedString()) },
+        "b64encode": b64encode,
         "b64decode": b64decode,
         "basename": { v, _ in .string(basename(v.pythonStr)) },
         "dirname": { v, _ in .string(dirname(v.pythonStr)) },
@@ -62,18 +62,32 @@ enum AnsibleFilters {
         return .string(String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 
+    @Sendable static func b64encode(_ value: Value, _ args: FilterArguments) throws -> Value {
+        let encoding = try TextEncoding(try args.string(0, "encoding", default: "utf-8"))
+        var encoded = try encoding.encode(value.pythonStr).base64EncodedString()
+        if args.bool(1, "urlsafe", default: false) {
+            encoded = String(encoded.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 })
+        }
+        return .string(encoded)
+    }
+
+    /// The bytes are read as text in `encoding` (utf-8 by default). Bytes that are not valid UTF-8 become U+FFFD,
+    /// as Python's "replace" error handler makes them: Ansible keeps them as surrogate escapes, which a string
+    /// here cannot hold.
     @Sendable static func b64decode(_ value: Value, _ args: FilterArguments) throws -> Value {
+        let encoding = try TextEncoding(try args.string(0, "encoding", default: "utf-8"))
+        var text = value.pythonStr
+        if args.bool(1, "urlsafe", default: false) {
+            text = String(text.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
+        }
         // Python's b64decode drops characters outside the alphabet, then insists on correct padding.
-        let cleaned = value.pythonStr.unicodeScalars.filter {
+        let cleaned = text.unicodeScalars.filter {
             ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) || "+/=".unicodeScalars.contains($0)
         }
         guard let data = Data(base64Encoded: String(String.UnicodeScalarView(cleaned))) else {
             throw TemplateError.runtime("b64decode: '\(value.pythonStr)' is not valid base64 (wrong length or padding)")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw TemplateError.runtime("b64decode: the decoded bytes are not UTF-8 text")
-        }
-        return .string(text)
+        return .string(try encoding.decode(data))
     }
 
     /// posixpath.basename.

@@ -3,22 +3,22 @@ import Foundation
 import Glibc
 #endif
 
-/// A text file's character encoding, named as Python names its codecs (the `encoding` argument of
-/// lineinfile, blockinfile and replace: utf-8, utf-16, latin-1, cp1252, cp273, ...). The file's bytes are
-/// converted on the controller with the C library's iconv, so the edited file still goes to the host in one
+/// A character encoding, named as Python names its codecs (the `encoding` argument of lineinfile, blockinfile,
+/// replace, template's output_encoding, b64decode: utf-8, utf-16, latin-1, cp1252, cp273, ...). Bytes are
+/// converted on the controller with the C library's iconv, so an edited file still goes to the host in one
 /// atomic write.
-struct TextEncoding: Sendable, Equatable {
+public struct TextEncoding: Sendable, Equatable {
     /// The name as the task gave it (for messages, as Python's codec errors name it).
-    let name: String
+    public let name: String
     /// iconv's name for the encoding.
-    let iconvName: String
+    public let iconvName: String
     /// Python's utf-16 and utf-32 read a file without a byte order mark in the machine's order (little-endian
     /// here); iconv would read it big-endian.
     private let bareFormName: String?
     /// utf-8-sig: a byte order mark is skipped when read and written first.
     private let byteOrderMark: Bool
 
-    static let utf8 = TextEncoding(name: "utf-8", iconvName: "UTF-8", bareFormName: nil, byteOrderMark: false)
+    public static let utf8 = TextEncoding(name: "utf-8", iconvName: "UTF-8", bareFormName: nil, byteOrderMark: false)
 
     private init(name: String, iconvName: String, bareFormName: String?, byteOrderMark: Bool) {
         self.name = name
@@ -28,7 +28,7 @@ struct TextEncoding: Sendable, Equatable {
     }
 
     /// The encoding Python calls `name`; fails as Python's codecs.lookup does for a name it does not know.
-    init(_ name: String) throws {
+    public init(_ name: String) throws {
         let key = TextEncoding.normalized(name)
         var iconvName = TextEncoding.iconvNames[key] ?? key.uppercased().replacingOccurrences(of: "_", with: "-")
         for (prefix, iconvPrefix) in [("iso8859_", "ISO-8859-"), ("iso_8859_", "ISO-8859-"), ("windows_", "CP"), ("ibm", "CP")]
@@ -38,7 +38,7 @@ struct TextEncoding: Sendable, Equatable {
         self.init(name: name, iconvName: iconvName,
                   bareFormName: ["UTF-16": "UTF-16LE", "UTF-32": "UTF-32LE"][iconvName], byteOrderMark: key == "utf_8_sig")
         let probe = iconv_open("UTF-8", iconvName)
-        guard probe != iconv_t(bitPattern: -1) else { throw ModuleArgumentError("unknown encoding: \(name)") }
+        guard probe != iconv_t(bitPattern: -1) else { throw TextEncodingError("unknown encoding: \(name)") }
         iconv_close(probe)
     }
 
@@ -71,7 +71,7 @@ struct TextEncoding: Sendable, Equatable {
     ]
 
     /// The file's text; fails where the bytes are not valid in this encoding, as Python's strict decoding.
-    func decode(_ data: Data) throws -> String {
+    public func decode(_ data: Data) throws -> String {
         if iconvName == "UTF-8" && !byteOrderMark { return String(decoding: data, as: UTF8.self) }
         var source = iconvName
         if let bareFormName, !TextEncoding.startsWithByteOrderMark(data) { source = bareFormName }
@@ -83,7 +83,7 @@ struct TextEncoding: Sendable, Equatable {
     }
 
     /// The text's bytes in this encoding; fails on a character the encoding has no code for.
-    func encode(_ text: String) throws -> Data {
+    public func encode(_ text: String) throws -> Data {
         if iconvName == "UTF-8" { return (byteOrderMark ? Data(TextEncoding.utf8ByteOrderMark) : Data()) + Data(text.utf8) }
         return try TextEncoding.convert(Data(text.utf8), from: "UTF-8", to: iconvName, encoding: name, decoding: false)
     }
@@ -98,7 +98,7 @@ struct TextEncoding: Sendable, Equatable {
     private static func convert(_ input: Data, from: String, to: String, encoding: String, decoding: Bool) throws -> Data {
         if input.isEmpty { return Data() }
         guard let handle = iconv_open(to, from), handle != iconv_t(bitPattern: -1) else {
-            throw ModuleArgumentError("unknown encoding: \(encoding)")
+            throw TextEncodingError("unknown encoding: \(encoding)")
         }
         defer { iconv_close(handle) }
         var bytes = [CChar](repeating: 0, count: input.count)
@@ -127,15 +127,26 @@ struct TextEncoding: Sendable, Equatable {
                     let position = inBuffer.count - inLeft
                     if decoding {
                         let byte = String(format: "0x%02x", UInt8(bitPattern: inBuffer[position]))
-                        throw ModuleArgumentError("'\(encoding)' codec can't decode byte \(byte) in position \(position): "
+                        throw TextEncodingError("'\(encoding)' codec can't decode byte \(byte) in position \(position): "
                             + (failure == EINVAL ? "truncated data" : "invalid data"))
                     }
                     let character = String(decoding: Data(input[position...].prefix(4)), as: UTF8.self).prefix(1)
-                    throw ModuleArgumentError("'\(encoding)' codec can't encode character '\(character)': "
+                    throw TextEncodingError("'\(encoding)' codec can't encode character '\(character)': "
                         + "the encoding has no code for it")
                 }
             }
         }
         return output
     }
+}
+
+/// An unknown codec, or bytes or characters a codec cannot convert, worded as Python's codec errors.
+public struct TextEncodingError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+
+    init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
 }
