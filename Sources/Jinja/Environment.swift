@@ -69,6 +69,7 @@ public final class Environment: @unchecked Sendable {
     private var cache: [String: CompiledTemplate] = [:]
     private var globalValues: [String: Value]
     private var _defaultFilterReplaced = false
+    private var constantArgumentFunctions: Set<String> = []
     /// Whether `default` was re-registered, which turns off its inline fast path.
     var defaultFilterReplaced: Bool {
         lock.lock()
@@ -161,6 +162,20 @@ public final class Environment: @unchecked Sendable {
     /// Adds a global function that reads the calling render's variables (Ansible's `lookup('vars', ...)`).
     public func registerScopedFunction(_ name: String, _ body: @escaping ScopedFunctionBody) {
         registerGlobal(name, .object(ScopedFunction(name, body)))
+    }
+
+    /// Makes the string constants written in a call of the global function `name` templates, rendered before the
+    /// call, all but the first argument (Ansible's `lookup('pipe', 'echo {{ x }}')`).
+    public func renderConstantArguments(of name: String) {
+        lock.lock()
+        constantArgumentFunctions.insert(name)
+        lock.unlock()
+    }
+
+    func rendersConstantArguments(of name: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return constantArgumentFunctions.contains(name)
     }
 
     var globals: [String: Value] {
@@ -273,9 +288,12 @@ public struct Expression: Sendable {
     let environment: Environment
 
     /// The expression's value; an undefined result comes back as `.undefined` (truthiness tests may want it).
-    public func evaluate(_ scope: VariableScope) throws -> Value {
+    /// With `renderingConstantTemplates`, a string constant holding template syntax is rendered first
+    /// (`"dude" == "du{{ 'de' }}"` holds), as ansible-core evaluates a conditional expression.
+    public func evaluate(_ scope: VariableScope, renderingConstantTemplates: Bool = false) throws -> Value {
         let ctx = RenderContext(environment: environment, scope: scope, templateName: name)
         ctx.line = 1
+        ctx.rendersConstantTemplates = renderingConstantTemplates
         do {
             return try ctx.eval(expr, Frame(parent: nil))
         } catch {

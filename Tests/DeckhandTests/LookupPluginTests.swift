@@ -124,7 +124,7 @@ final class LookupPluginTests: XCTestCase {
               tasks:
                 - assert:
                     that:
-                      - lookup('config', 'INTERPRETER_PYTHON', show_origin=True) == ['/opt/py', 'var: ansible_python_interpreter']
+                      - "lookup('config', 'INTERPRETER_PYTHON', show_origin=True) == ['/opt/py', 'var: ansible_python_interpreter']"
                       - "q('config', 'remote_user', 'port', plugin_type='connection', plugin_name='ssh') == ['lola', 2022]"
                       - q('config', 'remote_tmp', plugin_type='shell', plugin_name='sh') == ['~/.ansible/tmp']
                       - lookup('config', 'NO_SUCH_SETTING', on_missing='skip') == []

@@ -60,7 +60,7 @@ final class LookupTests: XCTestCase {
         guard case .string(let message)? = events.results(ofTask: "an unknown plugin").first?.result["msg"] else {
             return XCTFail("no message")
         }
-        XCTAssertTrue(message.contains("'hashi_vault' is not supported; deckhand has config, csvfile, env, file"), message)
+        XCTAssertTrue(message.contains("'hashi_vault' was not found (not supported); deckhand has config, csvfile, env, file"), message)
     }
 
     func testThePasswordLookupKeepsItsPasswordAndHashesItAsAnsible() async throws {

@@ -159,7 +159,7 @@ final class ModuleArgumentIntegrationTests: XCTestCase {
                 that:
                   - executable.stdout == '/dev/null'
                   - executable.warnings | length == 1
-                  - no_command is failed and no_command.msg == 'one of the following is required: _raw_params, cmd, argv'
+                  - "no_command is failed and no_command.msg == 'one of the following is required: _raw_params, cmd, argv'"
                   - bad_chdir is failed and bad_chdir.msg is search('Unable to change directory')
                   - globbed is not changed
                   - parent.stdout == base ~ '/real'

@@ -91,12 +91,15 @@ enum INIInventory {
         default: break
         }
         if text.count >= 2, let first = text.first, first == text.last, first == "\"" || first == "'" {
-            return .string(String(text.dropFirst().dropLast()))
+            let unquoted = String(text.dropFirst().dropLast())
+            TrustedText.record(unquoted)
+            return .string(unquoted)
         }
         if (text.hasPrefix("[") && text.hasSuffix("]")) || (text.hasPrefix("{") && text.hasSuffix("}")),
            let document = try? YAMLDocument.parse(text, path: "<ini value>"), let root = document.root {
             return YAMLDocument.value(of: root)
         }
+        TrustedText.record(text)
         return .string(text)
     }
 }

@@ -44,6 +44,11 @@ public struct ModuleContext: Sendable {
     public var rolePath: String?
     /// Evaluates a bare Jinja expression (`when`, `that`, debug's `var`) with the host's variables.
     public var evaluate: @Sendable (String) throws -> Value
+    /// Evaluates a conditional as ansible-core does (`Templating.conditional`); it must be text the operator wrote.
+    public var conditional: @Sendable (Value) throws -> ConditionalVerdict
+    /// A whole `{{ template }}` rendered only as far as its container: a variable holding a list is that list as
+    /// written, its items not rendered (assert's `that: "{{ checks }}"`).
+    public var resolveContainer: @Sendable (String) throws -> Value
     /// The playbook's directory: relative controller paths (fetch's dest) are relative to it, as in Ansible.
     public var playbookDirectory: String?
     /// The permission bits of the controller file a task names by `src` (copy's and template's `mode: preserve`).
@@ -57,6 +62,8 @@ public struct ModuleContext: Sendable {
         renderTemplate: @escaping @Sendable (String) throws -> String = { name in
             throw ModuleArgumentError("no template \(name) (no templates/ folder known)") },
         evaluate: @escaping @Sendable (String) throws -> Value = { _ in .none },
+        conditional: (@Sendable (Value) throws -> ConditionalVerdict)? = nil,
+        resolveContainer: (@Sendable (String) throws -> Value)? = nil,
         playbookDirectory: String? = nil,
         renderTemplateWithSettings: (@Sendable (String, TemplateSettings) throws -> String)? = nil,
         rolePath: String? = nil,
@@ -75,6 +82,8 @@ public struct ModuleContext: Sendable {
         self.renderTemplateWithSettings = renderTemplateWithSettings ?? { name, _ in try renderTemplate(name) }
         self.rolePath = rolePath
         self.evaluate = evaluate
+        self.conditional = conditional ?? { condition in ConditionalVerdict(holds: try evaluate(condition.displayText).isTruthy) }
+        self.resolveContainer = resolveContainer ?? { text in try evaluate(text) }
         self.playbookDirectory = playbookDirectory
     }
 }

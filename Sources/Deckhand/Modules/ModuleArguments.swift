@@ -22,7 +22,9 @@ public struct ModuleArguments: Sendable {
         for (key, value) in given where aliased(key) == nil { values[key] = value }
         for (key, value) in given { if let name = aliased(key) { values[name] = value } }
         for argument in spec.arguments {
-            if values[argument.name] == .some(.none) { values.removeValue(forKey: argument.name) }
+            // An argument the module evaluates itself keeps an empty value: assert's `that:` with nothing is
+            // "Empty conditional expressions are not allowed", as ansible-core says.
+            if values[argument.name] == .some(.none), !argument.unrendered { values.removeValue(forKey: argument.name) }
             guard let value = values[argument.name] else {
                 if let fallback = argument.defaultValue {
                     values[argument.name] = fallback

@@ -144,11 +144,15 @@ public struct ArgumentSpec: Sendable {
     public var noLog: Bool
     /// Refused when it holds a line break (a field written as one line of a file, such as a cron job's name).
     public var singleLine: Bool
+    /// Passed to the module as written, not rendered with the other arguments: the module evaluates it itself
+    /// (assert's `that`, conditionals that ansible-core resolves one by one).
+    public var unrendered: Bool
     public var doc: String
 
     public init(_ name: String, type: ArgumentType = .string, required: Bool = false, default defaultValue: Value? = nil,
                 aliases: [String] = [], choices: [String] = [], noLog: Bool = false, singleLine: Bool = false,
-                doc: String) {
+                unrendered: Bool = false, doc: String) {
+        self.unrendered = unrendered
         self.name = name
         self.type = type
         self.required = required

@@ -65,7 +65,10 @@ extension LoadSession {
                 return [:]
             }
             var dict = OrderedDictionary<String, Value>()
-            for (key, value) in parsed.pairs { dict[key] = .string(value) }
+            for (key, value) in parsed.pairs {
+                TrustedText.record(value)
+                dict[key] = .string(value)
+            }
             if let freeForm = parsed.freeForm {
                 if let argument = spec.freeFormArgument {
                     dict[argument] = .string(freeForm)

@@ -69,9 +69,10 @@ final class NodeReader {
             .filter { !$0.isEmpty }
     }
 
-    /// Conditions: a bool, an expression, or a list of them; a whole-string `{{ … }}` is unwrapped.
+    /// Conditions: a bool, an expression, or a list of them, as written (a whole `{{ … }}` is rendered when
+    /// evaluated: see `Templating.conditional`).
     func conditions(_ node: Node, _ keyword: String) -> [String] {
-        strings(node, keyword).map(NodeReader.unwrapExpression)
+        strings(node, keyword).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 
     static func unwrapExpression(_ text: String) -> String {

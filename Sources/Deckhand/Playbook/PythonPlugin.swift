@@ -8,6 +8,7 @@ struct PythonPlugin: Equatable {
     enum Kind: Equatable {
         case module
         case actionPlugin
+        case lookupPlugin
     }
 
     var kind: Kind
@@ -28,6 +29,16 @@ struct PythonPlugin: Equatable {
         return nil
     }
 
+    /// The lookup plugin `lookup_plugins/NAME.py` of the role or playbook, when there is one.
+    static func findLookup(_ name: String, roleDirectory: String?, playbookDirectory: String?) -> PythonPlugin? {
+        let bare = name.split(separator: ".").last.map(String.init) ?? name
+        for folder in [roleDirectory, playbookDirectory].compactMap({ $0 }) {
+            let path = "\(folder)/lookup_plugins/\(bare).py"
+            if FileManager.default.fileExists(atPath: path) { return PythonPlugin(kind: .lookupPlugin, path: path) }
+        }
+        return nil
+    }
+
     var refusal: String {
         switch kind {
         case .module:
@@ -36,6 +47,9 @@ struct PythonPlugin: Equatable {
         case .actionPlugin:
             return "is the Python action plugin \(path), which runs inside ansible-playbook; deckhand runs no "
                 + "Python plugins: do the same with modules deckhand has (deckhand doc --list)"
+        case .lookupPlugin:
+            return "is the Python lookup plugin \(path), which runs inside ansible-playbook; deckhand runs no "
+                + "Python plugins: compute the value with the lookups deckhand has (`pipe` runs a command)"
         }
     }
 }

@@ -68,6 +68,9 @@ struct YAMLDocument {
         return SourceLocation(file: path, line: mark.line, column: mark.column)
     }
 
+    /// Ansible's tag for a string that is data, never a template.
+    static let unsafeTag = "!unsafe"
+
     /// The node as a template-ready value: YAML 1.1 scalars typed, `<<` merge keys applied.
     static func value(of node: Node) -> Value {
         switch node {
@@ -104,6 +107,7 @@ struct YAMLDocument {
     private static func scalarValue(_ scalar: Node.Scalar, node: Node) -> Value {
         if node.tag.rawValue == VaultedYAML.undecryptableTag { return .undefined(Undefined(scalar.string)) }
         guard scalar.style == .plain || scalar.style == .any else {
+            if node.tag.rawValue != unsafeTag { TrustedText.record(scalar.string) }
             return .string(scalar.string)
         }
         switch Tag.Name(rawValue: node.tag.rawValue) {
@@ -111,7 +115,9 @@ struct YAMLDocument {
         case .bool: return node.bool.map(Value.bool) ?? .string(scalar.string)
         case .int: return node.int.map(Value.int) ?? .string(scalar.string)
         case .float: return node.float.map(Value.double) ?? .string(scalar.string)
-        default: return .string(scalar.string)
+        default:
+            if node.tag.rawValue != unsafeTag { TrustedText.record(scalar.string) }
+            return .string(scalar.string)
         }
     }
 

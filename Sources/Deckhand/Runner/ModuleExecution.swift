@@ -19,8 +19,13 @@ extension TaskExecution {
             for (key, value) in given { arguments[key] = value }
         }
         for (key, value) in call.argumentDictionary where key != ModuleCall.variableArguments { arguments[key] = value }
+        var unrendered = OrderedDictionary<String, Value>()
+        for name in spec.arguments.filter(\.unrendered).flatMap({ [$0.name] + $0.aliases }) {
+            if let value = arguments.removeValue(forKey: name) { unrendered[name] = value }
+        }
         let rendered = try templating.renderer.templateArguments(.dict(arguments), scope)
         guard case .dict(var args) = rendered else { throw ModuleArgumentError("arguments must be a mapping") }
+        for (name, value) in unrendered { args[name] = value }
         if spec.acceptsAnyArguments, args.keys.contains(where: { $0.contains("{{") }) {
             // set_fact: "{{ name }}=value" — the variable's name is templated too.
             var named = OrderedDictionary<String, Value>()
@@ -230,6 +235,8 @@ extension TaskExecution {
                 try TemplateFile.render(path: try find(name, "templates"), scope: withDestination(scope), writtenAs: name)
             },
             evaluate: { expression in try templating.evaluate(expression, scope) },
+            conditional: { condition in try templating.conditional(condition, scope, writtenHere: false) },
+            resolveContainer: { text in try templating.resolveContainer(text, scope) },
             playbookDirectory: playbookDirectory,
             renderTemplateWithSettings: { name, settings in
                 try TemplateFile.render(path: try find(name, "templates"), scope: withDestination(scope), settings: settings,

@@ -2,8 +2,8 @@ import Foundation
 import Jinja
 import OrderedCollections
 
-/// The run's conditions and expressions (`when`, `changed_when`, `that`, debug's `var`), compiled once each;
-/// values and arguments render through the shared `TemplateRenderer`.
+/// The run's expressions (`when`, `changed_when`, `that`, debug's `var`), compiled once each (Conditional.swift
+/// evaluates conditions); values and arguments render through the shared `TemplateRenderer`.
 public final class Templating: @unchecked Sendable {
     public let renderer: TemplateRenderer
     private let lock = NSLock()
@@ -19,6 +19,7 @@ public final class Templating: @unchecked Sendable {
     public init(renderer: TemplateRenderer = TemplateRenderer(environment: Environment(options: Templating.playbookOptions))) {
         self.renderer = renderer
         Lookups.register(in: renderer.environment)
+        Templating.registerTrustTest(in: renderer.environment)
     }
 
     public var environment: Environment { renderer.environment }
@@ -38,7 +39,7 @@ public final class Templating: @unchecked Sendable {
     }
 
     /// Evaluates a bare expression; `{{ }}` around it is tolerated, as Ansible does.
-    public func evaluate(_ source: String, _ scope: VariableScope) throws -> Value {
+    public func evaluate(_ source: String, _ scope: VariableScope, renderingConstantTemplates: Bool = false) throws -> Value {
         var text = source.trimmed
         if text.hasPrefix("{{"), text.hasSuffix("}}"), !text.dropFirst(2).contains("{{") {
             text = String(text.dropFirst(2).dropLast(2)).trimmed
@@ -50,19 +51,6 @@ public final class Templating: @unchecked Sendable {
             expression = try environment.compileExpression(text, name: text)
             lock.withLock { expressions[text] = expression }
         }
-        return try expression.evaluate(scope)
-    }
-
-    /// A condition (`when`, `changed_when`, `failed_when`, `until`): a bool literal or an expression.
-    public func condition(_ source: String, _ scope: VariableScope) throws -> Bool {
-        switch source.trimmed.lowercased() {
-        case "true", "yes": return true
-        case "false", "no": return false
-        default:
-            // An undefined result is an error, as Ansible's "'x' is undefined", never a quiet false.
-            let value = try evaluate(source, scope)
-            if case .undefined(let undefined) = value { throw TemplateError.undefinedError(undefined) }
-            return value.isTruthy
-        }
+        return try expression.evaluate(scope, renderingConstantTemplates: renderingConstantTemplates)
     }
 }

@@ -77,7 +77,10 @@ public enum ExtraVars {
                 + "a key is a variable name: letters, digits and _")
         }
         var vars = OrderedDictionary<String, Value>()
-        for (key, value) in parsed.pairs { vars[key] = .string(value) }
+        for (key, value) in parsed.pairs {
+            TrustedText.record(value)
+            vars[key] = .string(value)
+        }
         return vars
     }
 }

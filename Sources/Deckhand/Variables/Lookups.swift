@@ -10,15 +10,18 @@ public enum Lookups {
         + DataLookups.names
 
     /// Registers `lookup`, `query` and `q` on `environment`; they read `playbook_dir`, `role_path` and other
-    /// variables from the render that calls them.
+    /// variables from the render that calls them. A term written as a string in the call is a template, as in
+    /// ansible-core: `lookup('pipe', 'echo {{ name }}')`.
     public static func register(in environment: Environment) {
         environment.registerScopedFunction("lookup") { args, kwargs, scope in
             try lookup(args, kwargs, scope: scope, environment: environment, wantList: false)
         }
+        environment.renderConstantArguments(of: "lookup")
         for name in ["query", "q"] {
             environment.registerScopedFunction(name) { args, kwargs, scope in
                 try lookup(args, kwargs, scope: scope, environment: environment, wantList: true)
             }
+            environment.renderConstantArguments(of: name)
         }
     }
 
@@ -35,6 +38,12 @@ public enum Lookups {
         let terms = structured ? Array(args.dropFirst()) : args.dropFirst().flatMap { term -> [Value] in
             if case .list(let items) = term { return items }
             return [term]
+        }
+        if let undefined = terms.lazy.compactMap(Lookups.undefinedReason).first {
+            // A term written as a template that named something undefined: an unknown plugin is the first
+            // thing to say, as ansible-core checks the plugin before its terms.
+            if !names.contains(pluginName(written)) { throw unknownPlugin(written, scope: scope) }
+            throw TemplateError.undefinedError(undefined)
         }
         let results: [Value]
         do {
@@ -137,9 +146,23 @@ public enum Lookups {
             }
         default:
             if let results = try DataLookups.query(name, terms: terms) { return results }
-            throw LookupError("the lookup plugin '\(written)' is not supported; deckhand has "
-                              + names.joined(separator: ", ") + " (for anything else, compute the value with `pipe`)")
+            throw unknownPlugin(written, scope: scope)
         }
+    }
+
+    /// Why `written` names no lookup deckhand has: the role's or playbook's own Python plugin, or nothing known.
+    private static func unknownPlugin(_ written: String, scope: VariableScope?) -> LookupError {
+        let search = SearchPath(scope: scope)
+        if let plugin = PythonPlugin.findLookup(written, roleDirectory: search.rolePath, playbookDirectory: search.playbookDirectory) {
+            return LookupError("'\(written)' \(plugin.refusal)")
+        }
+        return LookupError("the lookup plugin '\(written)' was not found (not supported); deckhand has "
+                           + names.joined(separator: ", ") + " (for anything else, compute the value with `pipe`)")
+    }
+
+    private static func undefinedReason(_ term: Value) -> Undefined? {
+        if case .undefined(let undefined) = term { return undefined }
+        return nil
     }
 
     /// The plugin as deckhand names it: `ansible.builtin.file` is `file`.

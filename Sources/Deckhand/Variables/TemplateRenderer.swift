@@ -21,7 +21,7 @@ public final class TemplateRenderer: @unchecked Sendable {
 
     /// True when `text` needs rendering.
     public static func isTemplate(_ text: String) -> Bool {
-        text.contains("{{") || text.contains("{%") || text.contains("{#")
+        TemplateText.mayHoldTemplate(text)
     }
 
     /// `text` rendered with Ansible's native types (a lone `{{ expr }}` keeps its type); plain text as is.

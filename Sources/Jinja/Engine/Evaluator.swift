@@ -8,6 +8,9 @@ extension RenderContext {
     func eval(_ e: Expr, _ frame: Frame) throws -> Value {
         switch e {
         case .literal(let v):
+            if rendersConstantTemplates, case .string(let text) = v, TemplateText.mayHoldTemplate(text) {
+                return try renderConstant(text)
+            }
             return v
         case .name(let n):
             return try lookup(n, frame)
@@ -100,6 +103,12 @@ extension RenderContext {
         }
     }
 
+    /// A string constant of the expression rendered as a template with the render's variables, as ansible-core
+    /// renders those of a conditional expression and of a lookup's arguments.
+    func renderConstant(_ text: String) throws -> Value {
+        try environment.compile(text, name: text).renderValue(scope ?? DictionaryScope(variables: [:]))
+    }
+
     /// Raises the undefined error when `v` is undefined (using a value that does not exist).
     @inline(__always)
     func defined(_ v: Value) throws -> Value {
@@ -147,7 +156,26 @@ extension RenderContext {
             return try callMethod(on: receiver, name, positional, keyword)
         case .call(let target, let args):
             let callee = try eval(target, frame)
+            var rendersConstantArguments = false
+            if case .name(let function) = target { rendersConstantArguments = environment.rendersConstantArguments(of: function.name) }
+            // Its string arguments are rendered below, one by one, never as constants of the whole expression.
+            let rendersConstants = rendersConstantTemplates
+            if rendersConstantArguments { rendersConstantTemplates = false }
+            defer { rendersConstantTemplates = rendersConstants }
             var (positional, keyword) = try evalArguments(args, frame)
+            if rendersConstantArguments {
+                // `lookup('pipe', 'echo {{ x }}')`: a string written in the call is a template; the first
+                // argument (which plugin) never is.
+                for (index, argument) in args.positional.enumerated().dropFirst() {
+                    guard case .literal(.string(let text)) = argument, TemplateText.mayHoldTemplate(text) else { continue }
+                    do {
+                        positional[index] = try renderConstant(text)
+                    } catch let error as TemplateError where error.kind == .undefined {
+                        // The function decides (a lookup first checks that its plugin exists).
+                        positional[index] = .undefined(Undefined(error.message))
+                    }
+                }
+            }
             for (k, v) in extraKwargs { keyword[k] = v }
             if !args.keyword.isEmpty { keywordOrder = args.keyword.map { $0.0 } }
             return try callValue(callee, positional, keyword)

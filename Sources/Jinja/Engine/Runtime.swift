@@ -38,6 +38,8 @@ final class RenderContext {
     var templateName: String
     var line: Int = 0
     var loopSignal: LoopSignal = .none
+    /// String constants that hold template syntax are rendered (a conditional expression's, as ansible-core's).
+    var rendersConstantTemplates = false
     /// Block bodies by name, the most derived template first (for `extends` and `super()`).
     var blocks: [String: [(Template, [Node])]] = [:]
     var depth = 0
