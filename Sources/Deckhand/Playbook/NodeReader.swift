@@ -72,7 +72,18 @@ final class NodeReader {
     /// Conditions: a bool, an expression, or a list of them, as written (a whole `{{ … }}` is rendered when
     /// evaluated: see `Templating.conditional`).
     func conditions(_ node: Node, _ keyword: String) -> [String] {
-        strings(node, keyword).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        // An `!unsafe` condition is data, never an expression: as a template giving its text, which is then
+        // not text the operator wrote (TrustedText), so evaluating it fails as ansible-core's does.
+        let items = node.sequence.map(Array.init) ?? [node]
+        if items.contains(where: { $0.tag.rawValue == YAMLDocument.unsafeTag }) {
+            return items.compactMap { item in
+                guard item.tag.rawValue == YAMLDocument.unsafeTag, let text = item.scalar?.string else {
+                    return string(item, keyword)?.trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+                return YAMLDocument.constantTemplate(text)
+            }
+        }
+        return strings(node, keyword).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 
     static func unwrapExpression(_ text: String) -> String {

@@ -106,8 +106,9 @@ struct YAMLDocument {
 
     private static func scalarValue(_ scalar: Node.Scalar, node: Node) -> Value {
         if node.tag.rawValue == VaultedYAML.undecryptableTag { return .undefined(Undefined(scalar.string)) }
+        if node.tag.rawValue == unsafeTag { return unsafeValue(scalar.string) }
         guard scalar.style == .plain || scalar.style == .any else {
-            if node.tag.rawValue != unsafeTag { TrustedText.record(scalar.string) }
+            TrustedText.record(scalar.string)
             return .string(scalar.string)
         }
         switch Tag.Name(rawValue: node.tag.rawValue) {
@@ -116,13 +117,27 @@ struct YAMLDocument {
         case .int: return node.int.map(Value.int) ?? .string(scalar.string)
         case .float: return node.float.map(Value.double) ?? .string(scalar.string)
         default:
-            if node.tag.rawValue != unsafeTag { TrustedText.record(scalar.string) }
+            TrustedText.record(scalar.string)
             return .string(scalar.string)
         }
     }
 
+    /// An `!unsafe` string: data that must never be rendered, whatever braces it holds (a password with `{{`).
+    /// Text with template syntax becomes the one template that renders to exactly that text, a string constant
+    /// (`{{ '{{ x }}' }}`), so every path that renders values (arguments, variables, loops) gives it back
+    /// unchanged, and nothing renders it twice. It is never `TrustedText`.
+    static func unsafeValue(_ text: String) -> Value {
+        .string(TemplateText.mayHoldTemplate(text) ? constantTemplate(text) : text)
+    }
+
+    /// The template that renders to exactly `text`.
+    static func constantTemplate(_ text: String) -> String {
+        "{{ '" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "' }}"
+    }
+
     /// A mapping key as Ansible sees it (keys are strings; `1:` and `true:` become "1" and "True").
     static func keyString(_ node: Node) -> String {
+        if node.tag.rawValue == unsafeTag { return node.scalar?.string ?? "" }
         switch value(of: node) {
         case .string(let text): return text
         case .int(let number): return String(number)
