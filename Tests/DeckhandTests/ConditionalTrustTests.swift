@@ -92,6 +92,12 @@ final class ConditionalTrustTests: XCTestCase {
             }
             XCTAssertTrue(deprecations[0].displayText.contains("should not be surrounded by templating delimiters"))
         }
+        let warnings = events.events.compactMap { event -> String? in
+            if case .warning(let text) = event { return text }
+            return nil
+        }
+        XCTAssertEqual(warnings.filter { $0.contains("deprecated: Conditionals should not be surrounded") }.count, 2,
+                       "each braced conditional is noted to the operator: \(warnings)")
         XCTAssertTrue(result(of: "empty", in: events)["msg"]?.displayText.contains("Empty conditional expressions are not allowed") == true)
         XCTAssertTrue(result(of: "not a string", in: events)["msg"]?.displayText.contains("Conditional expressions must be strings") == true)
     }

@@ -58,7 +58,9 @@ extension LoadSession {
         guard errors.errors.count > mark else { return [] }
         let ownHandling = task.keywords.ignoreErrors == .literal(true) || task.failedWhen != nil
         guard ownHandling || argumentScopes.contains(where: \.handlesFailure) else { return [] }
-        let taken = errors.take(since: mark)
+        var seen = Set<String>()
+        // One problem may be found twice (the argument under `args:` and the task's merged arguments).
+        let taken = errors.take(since: mark).filter { seen.insert($0.message).inserted }
         for error in taken {
             var warning = error
             warning.message += "; the play handles this task failing (ignore_errors, failed_when or rescue), "

@@ -44,6 +44,7 @@ extension PlaybookRunner {
             return result
         }
         for result in results {
+            if !info.noLog { for note in result.notes { reporter.record(.warning("\(result.host): \(note)")) } }
             reporter.record(.hostResult(info, result))
         }
         customStats.collect(results, runOnceHosts: runOn.count < hosts.count && !bypassesHostLoop ? hosts.map(\.name) : [])

@@ -48,6 +48,26 @@ public struct HostTaskResult: Sendable {
         if case .string(let text)? = result["msg"] { return text }
         return nil
     }
+
+    /// The warnings and deprecations the module reported (each loop item's too), once each, as Ansible prints
+    /// them above the host's line.
+    public var notes: [String] {
+        var notes: [String] = []
+        for result in [result] + items.map(\.result) {
+            if case .list(let warnings)? = result["warnings"] {
+                for case .string(let text) in warnings { notes.append(text) }
+            }
+            if case .list(let deprecations)? = result["deprecations"] {
+                for case .dict(let deprecation) in deprecations {
+                    var text = "deprecated: " + (deprecation["msg"]?.displayText ?? "")
+                    if let version = deprecation["version"] { text += " (ansible-core removes it in \(version.displayText))" }
+                    notes.append(text)
+                }
+            }
+        }
+        var seen = Set<String>()
+        return notes.filter { seen.insert($0).inserted }
+    }
 }
 
 /// One loop item's outcome.
