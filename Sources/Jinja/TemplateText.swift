@@ -13,4 +13,9 @@ public enum TemplateText {
         guard text.hasPrefix("{{") || text.hasPrefix("{%") || text.hasPrefix("{#") else { return false }
         return text.hasSuffix("}}") || text.hasSuffix("%}") || text.hasSuffix("#}")
     }
+
+    /// `text` as a Jinja string literal (`'it\'s'`), for a template that must give exactly that text.
+    public static func stringLiteral(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+    }
 }

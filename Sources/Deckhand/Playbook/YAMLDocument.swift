@@ -132,7 +132,7 @@ struct YAMLDocument {
 
     /// The template that renders to exactly `text`.
     static func constantTemplate(_ text: String) -> String {
-        "{{ '" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "' }}"
+        "{{ " + TemplateText.stringLiteral(text) + " }}"
     }
 
     /// A mapping key as Ansible sees it (keys are strings; `1:` and `true:` become "1" and "True").

@@ -32,9 +32,8 @@ public enum HostVariables {
     /// (PlayContext.update_vars): where the host is reached (ansible_ssh_host, else the inventory name) and how.
     static func playContext(of host: String, in inventory: Inventory) -> OrderedDictionary<String, Value> {
         let implicitLocal = Inventory.localNames.contains(host) && inventory.host(named: host)?.isImplicit == true
-        let quotedName = "'" + host.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
         return [
-            "ansible_host": .string("{{ ansible_ssh_host | default(\(quotedName)) }}"),
+            "ansible_host": .string("{{ ansible_ssh_host | default(\(TemplateText.stringLiteral(host))) }}"),
             "ansible_connection": .string(implicitLocal ? "local" : "ssh"),
         ]
     }
