@@ -36,11 +36,17 @@ public struct Options: Sendable, Hashable {
     public static let ansible = Options()
 }
 
-/// The strings that open and close tags: `{% %}`, `{{ }}` and `{# #}` unless a template says otherwise.
+/// The strings that open and close tags: `{% %}`, `{{ }}` and `{# #}` unless a template says otherwise, and
+/// Jinja2's line prefixes (none unless set).
 public struct Delimiters: Sendable, Hashable {
     public var blockStart = "{%", blockEnd = "%}"
     public var variableStart = "{{", variableEnd = "}}"
     public var commentStart = "{#", commentEnd = "#}"
+    /// Jinja2's line_statement_prefix: a line whose first non-blank text is this is a block statement
+    /// (`# for x in xs` with "#"); the statement ends at the end of the line, which it takes with it.
+    public var lineStatementPrefix: String?
+    /// Jinja2's line_comment_prefix: from this to the end of the line (the newline kept) is a comment.
+    public var lineCommentPrefix: String?
 
     public init() {}
 }
