@@ -57,12 +57,19 @@ public struct TemplateSettings: Sendable, Hashable {
     /// and the source without that line; `path` names the template in errors.
     func applyingHeader(of source: String, path: String) throws -> (TemplateSettings, String) {
         guard source.hasPrefix(TemplateSettings.headerPrefix) else { return (self, source) }
-        let end = source.firstIndex(of: "\n") ?? source.endIndex
-        let header = source[source.index(source.startIndex, offsetBy: TemplateSettings.headerPrefix.count)..<end]
-        let body = end == source.endIndex ? "" : String(source[source.index(after: end)...])
+        // By scalars: a "\r\n" line end is one Character, which firstIndex(of: "\n") would not find.
+        guard let end = source.unicodeScalars.firstIndex(of: "\n") else {
+            throw ModuleArgumentError("\(path): Missing newline after '#jinja2:' override (the overrides line comes before the template's text)")
+        }
+        let scalars = source.unicodeScalars
+        let header = String(scalars[scalars.index(scalars.startIndex, offsetBy: TemplateSettings.headerPrefix.count)..<end])
+        let body = String(scalars[scalars.index(after: end)...])
         var settings = self
-        for pair in header.split(separator: ",") {
-            let parts = pair.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        for pair in header.split(separator: ",", omittingEmptySubsequences: false) {
+            guard !pair.allSatisfy(\.isWhitespace) else {
+                throw ModuleArgumentError("\(path): Empty '#jinja2:' override pair not allowed (remove the extra comma)")
+            }
+            let parts = pair.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             guard parts.count == 2 else {
                 throw ModuleArgumentError("\(path): Missing key-value separator `:` in '#jinja2:' override pair '\(pair)'"
                                           + " (write key: value, e.g. #jinja2: trim_blocks: False)")
