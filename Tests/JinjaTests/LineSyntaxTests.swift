@@ -78,6 +78,16 @@ final class LineSyntaxTests: XCTestCase {
                        "\n1\n2\n")
     }
 
+    func testErrorsNameTheLineTheyAreOnPastLineStatementsAndComments() {
+        for (source, line) in [("# if true\n\n\nyes\n# bogus\n# endif", 5),
+                               ("a ## c\n## d\n# for i in (1,\n2)\n{{ i }}\n# bogus", 6),
+                               ("# if true\nyes\n{{ nope( }}", 3)] {
+            XCTAssertThrowsError(try render(source, statement: "#", comment: "##"), source) { error in
+                XCTAssertEqual((error as! TemplateError).line, line, "\(source): \(error)")
+            }
+        }
+    }
+
     func testARawBlockKeepsItsLineStatementsAsText() throws {
         XCTAssertEqual(try render("{% raw %}\n# if\n{% endraw %}", statement: "#"), "\n# if\n")
     }
