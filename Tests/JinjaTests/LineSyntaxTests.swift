@@ -88,6 +88,12 @@ final class LineSyntaxTests: XCTestCase {
         }
     }
 
+    func testTheWhitespaceAMinusClosingTakesCannotOpenALineStatementOrComment() throws {
+        XCTAssertEqual(try render("{{ 3 -}}  ## note\nz", statement: "#", comment: "##"), "3## note\nz")
+        XCTAssertEqual(try render("a{{ x -}}\n\t# if true\nb", statement: "#", comment: "##"), "aX# if true\nb")
+        XCTAssertEqual(try render("{#- c -#}\n# if true\nb\n# endif", statement: "#", comment: "##"), "b\n")
+    }
+
     func testARawBlockKeepsItsLineStatementsAsText() throws {
         XCTAssertEqual(try render("{% raw %}\n# if\n{% endraw %}", statement: "#"), "\n# if\n")
     }

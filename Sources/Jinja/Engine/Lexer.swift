@@ -97,10 +97,9 @@ struct Lexer {
 
     mutating func tokenize() throws -> [LexedToken] {
         var dataStart = pos
-        var stripNextLeadingWhitespace = false
         while true {
             guard let (open, kind, length) = findTagOpen(from: pos) else {
-                emitData(from: dataStart, to: bytes.count, stripLeading: stripNextLeadingWhitespace, stripTrailing: false, lstrip: false)
+                emitData(from: dataStart, to: bytes.count, stripTrailing: false, lstrip: false)
                 break
             }
             var after = open + length
@@ -109,14 +108,13 @@ struct Lexer {
             if after < bytes.count, bytes[after] == UInt8(ascii: "-") { stripLeft = true; after += 1 }
             else if after < bytes.count, bytes[after] == UInt8(ascii: "+"), kind != .variable { noLstrip = true; after += 1 }
             let lstrip = options.lstripBlocks && !noLstrip && kind != .variable
-            emitData(from: dataStart, to: open, stripLeading: stripNextLeadingWhitespace, stripTrailing: stripLeft, lstrip: lstrip)
+            emitData(from: dataStart, to: open, stripTrailing: stripLeft, lstrip: lstrip)
             countLines(from: dataStart, to: open)
             pos = after
-            stripNextLeadingWhitespace = false
             if kind == .comment {
                 let (end, stripRight) = try scanCommentEnd()
                 pos = end
-                if stripRight { stripNextLeadingWhitespace = true } else { trimBlockNewline() }
+                if stripRight { skipWhitespace() } else { trimBlockNewline() }
             } else if kind == .lineComment {
                 skipLineComment()
             } else if kind == .block, let rawBodyStart = rawTagEnd(at: pos) {
@@ -124,7 +122,7 @@ struct Lexer {
             } else {
                 tokens.append(LexedToken(token: kind == .variable ? .varBegin : .blockBegin, line: line))
                 let (stripRight, trim) = try lexInsideTag(kind)
-                if stripRight { stripNextLeadingWhitespace = true } else if trim { trimBlockNewline() }
+                if stripRight { skipWhitespace() } else if trim { trimBlockNewline() }
             }
             dataStart = pos
         }
@@ -166,9 +164,9 @@ struct Lexer {
 
     static func isSpace(_ c: UInt8) -> Bool { c == 32 || c == 9 || c == 10 || c == 13 || c == 11 || c == 12 }
 
-    private mutating func emitData(from a: Int, to b: Int, stripLeading: Bool, stripTrailing: Bool, lstrip: Bool) {
-        var start = a, end = b
-        if stripLeading { while start < end, Lexer.isSpace(bytes[start]) { start += 1 } }
+    private mutating func emitData(from a: Int, to b: Int, stripTrailing: Bool, lstrip: Bool) {
+        let start = a
+        var end = b
         if stripTrailing {
             while end > start, Lexer.isSpace(bytes[end - 1]) { end -= 1 }
         } else if lstrip {
@@ -184,6 +182,12 @@ struct Lexer {
         } else {
             tokens.append(LexedToken(token: .data(text), line: line))
         }
+    }
+
+    /// After a `-` closing (`-}}`, `-%}`, `-#}`): the whitespace that follows is part of the tag, as in Jinja2, so a
+    /// line statement or comment cannot open inside it.
+    private mutating func skipWhitespace() {
+        while pos < bytes.count, Lexer.isSpace(bytes[pos]) { if bytes[pos] == 10 { line += 1 }; pos += 1 }
     }
 
     private mutating func trimBlockNewline() {
@@ -258,10 +262,10 @@ struct Lexer {
             guard matches(blockEnd, at: j) else {
                 i = open + 1; continue
             }
-            emitData(from: bodyStart, to: open, stripLeading: false, stripTrailing: stripLeft, lstrip: false)
+            emitData(from: bodyStart, to: open, stripTrailing: stripLeft, lstrip: false)
             countLines(from: bodyStart, to: j + blockEnd.count)
             pos = j + blockEnd.count
-            if stripRight { while pos < bytes.count, Lexer.isSpace(bytes[pos]) { if bytes[pos] == 10 { line += 1 }; pos += 1 } }
+            if stripRight { skipWhitespace() }
             else if trim { trimBlockNewline() }
             return
         }
