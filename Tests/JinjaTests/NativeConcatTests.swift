@@ -30,6 +30,11 @@ final class NativeConcatTests: XCTestCase {
         XCTAssertEqual(try render("{% set s %}x{{ 5 }}{% endset %}{{ s ~ 1 }}"), "x51")
     }
 
+    func testABlockCalledAgainAndARecursiveLoopCallGiveTheirLoneValue() throws {
+        XCTAssertEqual(try render("{% block b %}{{ 5 }}{% endblock %}|{{ self.b() + 1 }}"), "5|6")
+        XCTAssertEqual(try render("{% for x in [[1]] recursive %}{% if x is iterable %}{{ loop(x) + 1 }}{% else %}{{ 7 }}{% endif %}{% endfor %}"), "8")
+    }
+
     func testATemplateWhoseOnlyPieceIsAValueGivesThatValue() throws {
         XCTAssertEqual(try value("{% macro m() %}{{ {'foo': 'bar'} }}{% endmacro %}\n{{ m() }}"), .dict(["foo": .string("bar")]))
         XCTAssertEqual(try value("{% if true %}{{ 5 }}{% endif %}"), .int(5))

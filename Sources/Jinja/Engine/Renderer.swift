@@ -191,8 +191,7 @@ extension RenderContext {
             guard level + 1 < chain.count else {
                 throw TemplateError(.runtime, "there is no parent block called '\(name)'", templateName: "", line: 0)
             }
-            let text = try self.capture { try self.renderBlock(name, fallback: fallback, frame: frame, level: level + 1, &$0) }
-            return .string(text)
+            return try self.captureValue { try self.renderBlock(name, fallback: fallback, frame: frame, level: level + 1, &$0) }
         })
         let savedName = templateName
         templateName = owner.name
@@ -297,7 +296,7 @@ extension RenderContext {
                 throw TemplateError(.runtime, "recursive loop is more than \(RenderContext.maxCallDepth) levels deep", templateName: "", line: 0)
             }
             loop.recurse = { [unowned self] children in
-                try self.capture { try self.execFor(f, frame, template, &$0, recursingInto: children, depth0: depth0 + 1) }
+                try self.captureValue { try self.execFor(f, frame, template, &$0, recursingInto: children, depth0: depth0 + 1) }
             }
         }
         let loopValue = Value.object(loop)
