@@ -36,11 +36,17 @@ public struct Options: Sendable, Hashable {
     public static let ansible = Options()
 }
 
-/// The strings that open and close tags: `{% %}`, `{{ }}` and `{# #}` unless a template says otherwise.
+/// The strings that open and close tags: `{% %}`, `{{ }}` and `{# #}` unless a template says otherwise, and
+/// Jinja2's line prefixes (none unless set).
 public struct Delimiters: Sendable, Hashable {
     public var blockStart = "{%", blockEnd = "%}"
     public var variableStart = "{{", variableEnd = "}}"
     public var commentStart = "{#", commentEnd = "#}"
+    /// Jinja2's line_statement_prefix: a line whose first non-blank text is this is a block statement
+    /// (`# for x in xs` with "#"); the statement ends at the end of the line, which it takes with it.
+    public var lineStatementPrefix: String?
+    /// Jinja2's line_comment_prefix: from this to the end of the line (the newline kept) is a comment.
+    public var lineCommentPrefix: String?
 
     public init() {}
 }
@@ -245,6 +251,10 @@ public struct Template: Sendable {
 
     /// Renders to text.
     public func render(_ scope: VariableScope) throws -> String {
+        try renderToBuffer(scope).string
+    }
+
+    private func renderToBuffer(_ scope: VariableScope) throws -> OutputBuffer {
         let ctx = RenderContext(environment: environment, scope: scope, templateName: name)
         var out = OutputBuffer(capacity: 4096)
         do {
@@ -252,15 +262,16 @@ public struct Template: Sendable {
         } catch {
             throw ctx.locate(error)
         }
-        return out.string
+        return out
     }
 
     public func render(_ variables: [String: Value]) throws -> String {
         try render(DictionaryScope(variables: variables))
     }
 
-    /// Ansible's native types: when the whole template is one `{{ expression }}`, that expression's value;
-    /// otherwise the rendered text as a string.
+    /// Ansible's native types: when the whole template is one `{{ expression }}`, that expression's value; when
+    /// it writes one piece that is not text (`{% macro m() %}...{% endmacro %}{{ m() }}`, `{% if x %}{{ 5 }}{% endif %}`),
+    /// that value; otherwise the rendered text as a string (empty when nothing was written).
     public func renderValue(_ scope: VariableScope) throws -> Value {
         if compiled.nodes.count == 1, case .output(let expr, let line) = compiled.nodes[0] {
             let ctx = RenderContext(environment: environment, scope: scope, templateName: name)
@@ -276,7 +287,15 @@ public struct Template: Sendable {
                 throw ctx.locate(error)
             }
         }
-        return .string(try render(scope))
+        let out = try renderToBuffer(scope)
+        if out.pieceCount == 1, let piece = out.firstPiece {
+            if case .string = piece { return .string(out.string) }
+            if let u = piece.firstUndefined {
+                throw TemplateError.undefinedError(u)
+            }
+            return piece
+        }
+        return .string(out.string)
     }
 }
 

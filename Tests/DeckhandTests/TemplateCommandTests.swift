@@ -61,6 +61,15 @@ final class TemplateCommandTests: XCTestCase {
         XCTAssertEqual(result.stdout, "workers = 5\ntimeout = 30.5\nname = shop web\n")
     }
 
+    func testAJinja2FirstLineIsReadAsTheTemplateModuleReadsIt() throws {
+        try write("hosts.j2", "#jinja2: line_statement_prefix: '%', newline_sequence: '\\r\\n'\n% for name in names\n{{ name }}\n% endfor\n")
+
+        let result = try deckhand(["template", "hosts.j2", "-e", #"{"names": ["web", "db"]}"#])
+
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "web\r\ndb\r\n", "the header line goes, its line statements and newline sequence apply")
+    }
+
     func testAnUndefinedVariableFailsWithTemplateNameAndLine() throws {
         try write("start.sh.j2", "#!/bin/bash\ncd {{ project_dir }}\nexec {{ virtualenv }}/bin/gunicorn\n")
 

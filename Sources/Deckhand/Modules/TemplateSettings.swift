@@ -2,7 +2,8 @@ import Foundation
 import Jinja
 
 /// How the template module reads a template: Ansible's trim_blocks, lstrip_blocks, the six delimiter strings
-/// and newline_sequence, from the task's arguments and then from a `#jinja2:` first line of the template.
+/// and newline_sequence, from the task's arguments and then from a `#jinja2:` first line of the template (which
+/// may also set Jinja2's line_statement_prefix and line_comment_prefix: Ansible has no arguments for those).
 public struct TemplateSettings: Sendable, Hashable {
     public var trimBlocks = true
     public var lstripBlocks = false
@@ -56,12 +57,19 @@ public struct TemplateSettings: Sendable, Hashable {
     /// and the source without that line; `path` names the template in errors.
     func applyingHeader(of source: String, path: String) throws -> (TemplateSettings, String) {
         guard source.hasPrefix(TemplateSettings.headerPrefix) else { return (self, source) }
-        let end = source.firstIndex(of: "\n") ?? source.endIndex
-        let header = source[source.index(source.startIndex, offsetBy: TemplateSettings.headerPrefix.count)..<end]
-        let body = end == source.endIndex ? "" : String(source[source.index(after: end)...])
+        // By scalars: a "\r\n" line end is one Character, which firstIndex(of: "\n") would not find.
+        guard let end = source.unicodeScalars.firstIndex(of: "\n") else {
+            throw ModuleArgumentError("\(path): Missing newline after '#jinja2:' override (the overrides line comes before the template's text)")
+        }
+        let scalars = source.unicodeScalars
+        let header = String(scalars[scalars.index(scalars.startIndex, offsetBy: TemplateSettings.headerPrefix.count)..<end])
+        let body = String(scalars[scalars.index(after: end)...])
         var settings = self
-        for pair in header.split(separator: ",") {
-            let parts = pair.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        for pair in header.split(separator: ",", omittingEmptySubsequences: false) {
+            guard !pair.allSatisfy(\.isWhitespace) else {
+                throw ModuleArgumentError("\(path): Empty '#jinja2:' override pair not allowed (remove the extra comma)")
+            }
+            let parts = pair.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             guard parts.count == 2 else {
                 throw ModuleArgumentError("\(path): Missing key-value separator `:` in '#jinja2:' override pair '\(pair)'"
                                           + " (write key: value, e.g. #jinja2: trim_blocks: False)")
@@ -72,6 +80,9 @@ public struct TemplateSettings: Sendable, Hashable {
     }
 
     private mutating func set(_ key: String, literal: String, path: String) throws {
+        func optionalText() throws -> String? {
+            literal == "None" ? nil : try text()
+        }
         func text() throws -> String {
             guard literal.count >= 2, let quote = literal.first, quote == "'" || quote == "\"", literal.last == quote else {
                 throw ModuleArgumentError("\(path): the jinja2 override \(key) needs a quoted string, got \(literal)")
@@ -96,9 +107,13 @@ public struct TemplateSettings: Sendable, Hashable {
         case "variable_end_string": delimiters.variableEnd = try text()
         case "comment_start_string": delimiters.commentStart = try text()
         case "comment_end_string": delimiters.commentEnd = try text()
+        case "line_statement_prefix": delimiters.lineStatementPrefix = try optionalText()
+        case "line_comment_prefix": delimiters.lineCommentPrefix = try optionalText()
         case "keep_trailing_newline": break
         default:
-            throw ModuleArgumentError("\(path): unknown jinja2 override \(key); known: trim_blocks, lstrip_blocks, newline_sequence, *_start_string, *_end_string")
+            throw ModuleArgumentError("\(path): Invalid '#jinja2:' override key '\(key)'; known: trim_blocks, lstrip_blocks,"
+                                      + " keep_trailing_newline, newline_sequence, *_start_string, *_end_string, line_statement_prefix,"
+                                      + " line_comment_prefix")
         }
     }
 }

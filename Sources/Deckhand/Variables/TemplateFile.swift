@@ -6,14 +6,14 @@ import OrderedCollections
 /// beside it, and the file's trailing newlines kept (an include's last one is not). The template module, the
 /// template lookup and `deckhand template` all render through here.
 public enum TemplateFile {
-    /// `source` (the contents of the file at `path`) rendered with `scope`.
+    /// `source` (the contents of the file at `path`, its `#jinja2:` first line applied) rendered with `scope`.
     public static func render(_ source: String, path: String, scope: VariableScope) throws -> String {
-        try render(source, path: path) { try $0.render(scope) }
+        try render(source, path: path, settings: TemplateSettings()) { try $0.render(scope) }
     }
 
-    /// `source` (the contents of the file at `path`) rendered with plain variables.
+    /// `source` (the contents of the file at `path`, its `#jinja2:` first line applied) rendered with plain variables.
     public static func render(_ source: String, path: String, variables: [String: Value]) throws -> String {
-        try render(source, path: path) { try $0.render(variables) }
+        try render(source, path: path, settings: TemplateSettings()) { try $0.render(variables) }
     }
 
     /// Reads the file at `path` and renders it with `scope`, read with `settings` (the template module's
@@ -24,15 +24,20 @@ public enum TemplateFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModuleArgumentError("could not read \(path)")
         }
-        let (effective, source) = try settings.applyingHeader(of: String(decoding: data, as: UTF8.self), path: path)
         let fileVariables = TemplateFileScope.variables(path: path, writtenAs: writtenAs ?? path)
         // A task's scope stays one (lookups such as varnames need it), the file's variables above its layers.
         let withFileVariables: VariableScope = (scope as? TemplatedScope)?
             .adding(OrderedDictionary(uniqueKeysWithValues: fileVariables.sorted { $0.key < $1.key }))
             ?? TemplateFileScope(file: fileVariables, base: scope)
-        let rendered = try render(source, path: path, options: effective.options(from: Templating.playbookOptions)) {
-            try $0.render(withFileVariables)
-        }
+        return try render(String(decoding: data, as: UTF8.self), path: path, settings: settings) { try $0.render(withFileVariables) }
+    }
+
+    /// `text` (the file at `path`) read with `settings` and then its `#jinja2:` first line, rendered by `body`,
+    /// its lines ended with the settings' newline sequence.
+    private static func render(_ text: String, path: String, settings: TemplateSettings,
+                               with body: (Template) throws -> String) throws -> String {
+        let (effective, source) = try settings.applyingHeader(of: text, path: path)
+        let rendered = try render(source, path: path, options: effective.options(from: Templating.playbookOptions), with: body)
         return effective.newlineSequence == "\n" ? rendered : rendered.replacingOccurrences(of: "\n", with: effective.newlineSequence)
     }
 

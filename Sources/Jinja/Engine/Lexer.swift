@@ -1,5 +1,5 @@
 // Splits template source into text and tag tokens the way Jinja2's lexer does, including whitespace
-// control, trim_blocks/lstrip_blocks and raw blocks. Works on UTF-8 bytes: no regexes.
+// control, trim_blocks/lstrip_blocks, raw blocks and line statements/comments. Works on UTF-8 bytes: no regexes.
 
 enum Token: Equatable {
     case data(String)
@@ -40,11 +40,14 @@ struct Lexer {
     /// The delimiters as bytes: block, variable, comment starts; then their ends.
     let blockStart: [UInt8], variableStart: [UInt8], commentStart: [UInt8]
     let blockEnd: [UInt8], variableEnd: [UInt8], commentEnd: [UInt8]
-    /// The three starts, longest first, and the bytes any of them begins with (the scan's fast test).
-    let starts: [(TagKind, [UInt8])]
+    /// The line prefixes when set (LineSyntax.swift).
+    let lineStatementPrefix: [UInt8]?, lineCommentPrefix: [UInt8]?
+    /// The openings in the order Jinja2 tries them where several match at one place (longest first), and the
+    /// bytes any of them begins with (the scan's fast test).
+    let openings: [(TagKind, [UInt8])]
     let startBytes: [Bool]
 
-    enum TagKind { case variable, block, comment }
+    enum TagKind { case variable, block, comment, lineStatement, lineComment }
     let name: String
     var pos = 0
     var line = 1
@@ -60,9 +63,14 @@ struct Lexer {
         blockEnd = Array(delimiters.blockEnd.utf8)
         variableEnd = Array(delimiters.variableEnd.utf8)
         commentEnd = Array(delimiters.commentEnd.utf8)
-        starts = [(TagKind.block, blockStart), (.variable, variableStart), (.comment, commentStart)].sorted { $0.1.count > $1.1.count }
+        lineStatementPrefix = delimiters.lineStatementPrefix.map { Array($0.utf8) }.flatMap { $0.isEmpty ? nil : $0 }
+        lineCommentPrefix = delimiters.lineCommentPrefix.map { Array($0.utf8) }.flatMap { $0.isEmpty ? nil : $0 }
+        openings = Lexer.openingOrder(block: blockStart, variable: variableStart, comment: commentStart,
+                                      lineStatement: lineStatementPrefix, lineComment: lineCommentPrefix)
         var startBytes = [Bool](repeating: false, count: 256)
-        for (_, delimiter) in starts { if let first = delimiter.first { startBytes[Int(first)] = true } }
+        for (_, delimiter) in openings { if let first = delimiter.first { startBytes[Int(first)] = true } }
+        // A line comment's opening takes the blanks before its prefix.
+        if lineCommentPrefix != nil { for blank in Lexer.lineBlanks { startBytes[Int(blank)] = true } }
         self.startBytes = startBytes
         // Jinja2 normalises \r\n and \r to \n, and drops one trailing newline unless told to keep it.
         var b = [UInt8]()
@@ -89,10 +97,9 @@ struct Lexer {
 
     mutating func tokenize() throws -> [LexedToken] {
         var dataStart = pos
-        var stripNextLeadingWhitespace = false
         while true {
             guard let (open, kind, length) = findTagOpen(from: pos) else {
-                emitData(from: dataStart, to: bytes.count, stripLeading: stripNextLeadingWhitespace, stripTrailing: false, lstrip: false)
+                emitData(from: dataStart, to: bytes.count, stripTrailing: false, lstrip: false)
                 break
             }
             var after = open + length
@@ -101,21 +108,21 @@ struct Lexer {
             if after < bytes.count, bytes[after] == UInt8(ascii: "-") { stripLeft = true; after += 1 }
             else if after < bytes.count, bytes[after] == UInt8(ascii: "+"), kind != .variable { noLstrip = true; after += 1 }
             let lstrip = options.lstripBlocks && !noLstrip && kind != .variable
-            emitData(from: dataStart, to: open, stripLeading: stripNextLeadingWhitespace, stripTrailing: stripLeft, lstrip: lstrip)
+            emitData(from: dataStart, to: open, stripTrailing: stripLeft, lstrip: lstrip)
             countLines(from: dataStart, to: open)
             pos = after
-            stripNextLeadingWhitespace = false
             if kind == .comment {
                 let (end, stripRight) = try scanCommentEnd()
                 pos = end
-                if stripRight { stripNextLeadingWhitespace = true } else { trimBlockNewline() }
+                if stripRight { skipWhitespace() } else { trimBlockNewline() }
+            } else if kind == .lineComment {
+                skipLineComment()
             } else if kind == .block, let rawBodyStart = rawTagEnd(at: pos) {
                 try lexRaw(bodyStart: rawBodyStart)
             } else {
-                let isBlock = kind == .block
-                tokens.append(LexedToken(token: isBlock ? .blockBegin : .varBegin, line: line))
-                let (stripRight, trim) = try lexInsideTag(block: isBlock)
-                if stripRight { stripNextLeadingWhitespace = true } else if trim { trimBlockNewline() }
+                tokens.append(LexedToken(token: kind == .variable ? .varBegin : .blockBegin, line: line))
+                let (stripRight, trim) = try lexInsideTag(kind)
+                if stripRight { skipWhitespace() } else if trim { trimBlockNewline() }
             }
             dataStart = pos
         }
@@ -123,14 +130,20 @@ struct Lexer {
         return tokens
     }
 
-    /// The next tag opening at or after `start`: where, which kind, and the length of its delimiter (the
-    /// longest delimiter wins where two start at the same place, as in Jinja2).
+    /// The next tag opening at or after `start`: where, which kind, and its length up to the end of its delimiter
+    /// or prefix (the first of `openings` wins where two start at the same place, as in Jinja2).
     private func findTagOpen(from start: Int) -> (Int, TagKind, Int)? {
         var i = start
         let n = bytes.count
-        while i + 1 < n {
-            if startBytes[Int(bytes[i])] {
-                for (kind, delimiter) in starts where matches(delimiter, at: i) { return (i, kind, delimiter.count) }
+        while i < n {
+            if startBytes[Int(bytes[i])] || (lineStatementPrefix != nil && (i == 0 || bytes[i - 1] == 10)) {
+                for (kind, delimiter) in openings {
+                    switch kind {
+                    case .lineStatement: if let length = lineStatementOpening(at: i) { return (i, kind, length) }
+                    case .lineComment: if let length = lineCommentOpening(at: i) { return (i, kind, length) }
+                    default: if matches(delimiter, at: i) { return (i, kind, delimiter.count) }
+                    }
+                }
             }
             i += 1
         }
@@ -138,22 +151,22 @@ struct Lexer {
     }
 
     /// Whether `delimiter` is at `i`.
-    private func matches(_ delimiter: [UInt8], at i: Int) -> Bool {
+    func matches(_ delimiter: [UInt8], at i: Int) -> Bool {
         guard !delimiter.isEmpty, i + delimiter.count <= bytes.count else { return false }
         for k in 0..<delimiter.count where bytes[i + k] != delimiter[k] { return false }
         return true
     }
 
-    private mutating func countLines(from a: Int, to b: Int) {
+    mutating func countLines(from a: Int, to b: Int) {
         var i = a
         while i < b { if bytes[i] == 10 { line += 1 }; i += 1 }
     }
 
-    private static func isSpace(_ c: UInt8) -> Bool { c == 32 || c == 9 || c == 10 || c == 13 || c == 11 || c == 12 }
+    static func isSpace(_ c: UInt8) -> Bool { c == 32 || c == 9 || c == 10 || c == 13 || c == 11 || c == 12 }
 
-    private mutating func emitData(from a: Int, to b: Int, stripLeading: Bool, stripTrailing: Bool, lstrip: Bool) {
-        var start = a, end = b
-        if stripLeading { while start < end, Lexer.isSpace(bytes[start]) { start += 1 } }
+    private mutating func emitData(from a: Int, to b: Int, stripTrailing: Bool, lstrip: Bool) {
+        let start = a
+        var end = b
         if stripTrailing {
             while end > start, Lexer.isSpace(bytes[end - 1]) { end -= 1 }
         } else if lstrip {
@@ -169,6 +182,12 @@ struct Lexer {
         } else {
             tokens.append(LexedToken(token: .data(text), line: line))
         }
+    }
+
+    /// After a `-` closing (`-}}`, `-%}`, `-#}`): the whitespace that follows is part of the tag, as in Jinja2, so a
+    /// line statement or comment cannot open inside it.
+    private mutating func skipWhitespace() {
+        while pos < bytes.count, Lexer.isSpace(bytes[pos]) { if bytes[pos] == 10 { line += 1 }; pos += 1 }
     }
 
     private mutating func trimBlockNewline() {
@@ -243,10 +262,10 @@ struct Lexer {
             guard matches(blockEnd, at: j) else {
                 i = open + 1; continue
             }
-            emitData(from: bodyStart, to: open, stripLeading: false, stripTrailing: stripLeft, lstrip: false)
+            emitData(from: bodyStart, to: open, stripTrailing: stripLeft, lstrip: false)
             countLines(from: bodyStart, to: j + blockEnd.count)
             pos = j + blockEnd.count
-            if stripRight { while pos < bytes.count, Lexer.isSpace(bytes[pos]) { if bytes[pos] == 10 { line += 1 }; pos += 1 } }
+            if stripRight { skipWhitespace() }
             else if trim { trimBlockNewline() }
             return
         }
@@ -259,18 +278,25 @@ struct Lexer {
     static func isIdentChar(_ c: UInt8) -> Bool { isIdentStart(c) || (c >= 48 && c <= 57) }
     static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
 
-    /// Tokens up to the tag's end; returns (strip whitespace after, apply trim_blocks).
-    private mutating func lexInsideTag(block: Bool) throws -> (Bool, Bool) {
+    /// Tokens up to the tag's end (a line statement's is its line's); returns (strip whitespace after, apply trim_blocks).
+    private mutating func lexInsideTag(_ kind: TagKind) throws -> (Bool, Bool) {
         var balance: [UInt8] = []
         let tagLine = line
+        let block = kind != .variable
         while true {
+            if kind == .lineStatement, balance.isEmpty, let end = lineStatementEnd() {
+                tokens.append(LexedToken(token: .blockEnd, line: line))
+                countLines(from: pos, to: end)
+                pos = end
+                return (false, false)
+            }
             while pos < bytes.count, Lexer.isSpace(bytes[pos]) { if bytes[pos] == 10 { line += 1 }; pos += 1 }
             guard pos < bytes.count else {
                 throw error("unexpected end of template, expected '\(block ? "end of statement block" : "end of print statement")'.", line: tagLine)
             }
             let c = bytes[pos]
             let c1: UInt8 = pos + 1 < bytes.count ? bytes[pos + 1] : 0
-            if balance.isEmpty {
+            if balance.isEmpty, kind != .lineStatement {
                 let close = block ? blockEnd : variableEnd
                 if c == UInt8(ascii: "-"), matches(close, at: pos + 1) {
                     tokens.append(LexedToken(token: block ? .blockEnd : .varEnd, line: line))
@@ -327,111 +353,5 @@ struct Lexer {
             tokens.append(LexedToken(token: .op(String(ch)), line: line))
             pos += 1
         }
-    }
-
-    private mutating func lexNumber() throws {
-        let s = pos
-        let afterDot: Bool = { if case .op(".")? = tokens.last?.token { return true }; return false }()
-        func digits() { while pos < bytes.count, Lexer.isDigit(bytes[pos]) || (bytes[pos] == 95 && pos + 1 < bytes.count && Lexer.isDigit(bytes[pos + 1])) { pos += 1 } }
-        if bytes[pos] == UInt8(ascii: "0"), pos + 1 < bytes.count, [UInt8(ascii: "x"), UInt8(ascii: "o"), UInt8(ascii: "b")].contains(bytes[pos + 1] | 0x20) {
-            let radix = bytes[pos + 1] | 0x20 == UInt8(ascii: "x") ? 16 : (bytes[pos + 1] | 0x20 == UInt8(ascii: "o") ? 8 : 2)
-            pos += 2
-            let ds = pos
-            while pos < bytes.count, Lexer.isIdentChar(bytes[pos]) { pos += 1 }
-            let text = String(decoding: bytes[ds..<pos], as: UTF8.self).replacingOccurrences(of: "_", with: "")
-            guard let v = Int(text, radix: radix) else { throw error("invalid number literal") }
-            tokens.append(LexedToken(token: .int(v), line: line))
-            return
-        }
-        digits()
-        var isFloat = false
-        if !afterDot, pos + 1 < bytes.count, bytes[pos] == UInt8(ascii: "."), Lexer.isDigit(bytes[pos + 1]) {
-            isFloat = true
-            pos += 1
-            digits()
-        }
-        if !afterDot, pos < bytes.count, bytes[pos] | 0x20 == UInt8(ascii: "e") {
-            var j = pos + 1
-            if j < bytes.count, bytes[j] == UInt8(ascii: "+") || bytes[j] == UInt8(ascii: "-") { j += 1 }
-            if j < bytes.count, Lexer.isDigit(bytes[j]) {
-                isFloat = true
-                pos = j
-                digits()
-            }
-        }
-        var text = String(decoding: bytes[s..<pos], as: UTF8.self).replacingOccurrences(of: "_", with: "")
-        if !isFloat, text.count > 1, text.first == "0" {
-            // Jinja2 reads a leading-zero literal like 007 as 00 followed by another token.
-            var end = s
-            while end < pos, bytes[end] == UInt8(ascii: "0") || bytes[end] == 95 { end += 1 }
-            pos = end
-            text = "0"
-        }
-        if isFloat {
-            guard let d = Double(text) else { throw error("invalid number literal '\(text)'") }
-            tokens.append(LexedToken(token: .float(d), line: line))
-        } else {
-            guard let v = Int(text) else { throw error("integer literal '\(text)' is too large") }
-            tokens.append(LexedToken(token: .int(v), line: line))
-        }
-    }
-
-    private mutating func lexString(quote: UInt8) throws {
-        let startLine = line
-        let stringStart = pos
-        pos += 1
-        var out = [UInt8]()
-        var scalars = String.UnicodeScalarView()
-        func flush() {
-            if !out.isEmpty { scalars.append(contentsOf: String(decoding: out, as: UTF8.self).unicodeScalars); out.removeAll() }
-        }
-        while pos < bytes.count {
-            let c = bytes[pos]
-            if c == quote {
-                pos += 1
-                flush()
-                tokens.append(LexedToken(token: .string(String(scalars)), line: startLine))
-                return
-            }
-            if c == 10 { line += 1 }
-            if c == UInt8(ascii: "\\"), pos + 1 < bytes.count {
-                let e = bytes[pos + 1]
-                pos += 2
-                switch e {
-                case UInt8(ascii: "n"): out.append(10)
-                case UInt8(ascii: "t"): out.append(9)
-                case UInt8(ascii: "r"): out.append(13)
-                case UInt8(ascii: "\\"): out.append(92)
-                case UInt8(ascii: "'"): out.append(39)
-                case UInt8(ascii: "\""): out.append(34)
-                case UInt8(ascii: "a"): out.append(7)
-                case UInt8(ascii: "b"): out.append(8)
-                case UInt8(ascii: "f"): out.append(12)
-                case UInt8(ascii: "v"): out.append(11)
-                case 10: line += 1  // backslash-newline continues the line
-                case UInt8(ascii: "0")...UInt8(ascii: "7"):
-                    var v = UInt32(e - 48)
-                    var n = 1
-                    while n < 3, pos < bytes.count, bytes[pos] >= 48, bytes[pos] <= 55 { v = v * 8 + UInt32(bytes[pos] - 48); pos += 1; n += 1 }
-                    flush(); scalars.append(Unicode.Scalar(v) ?? "?")
-                case UInt8(ascii: "x"), UInt8(ascii: "u"), UInt8(ascii: "U"):
-                    let width = e == UInt8(ascii: "x") ? 2 : (e == UInt8(ascii: "u") ? 4 : 8)
-                    guard pos + width <= bytes.count,
-                          let v = UInt32(String(decoding: bytes[pos..<pos + width], as: UTF8.self), radix: 16),
-                          let scalar = Unicode.Scalar(v) else {
-                        throw error("invalid escape in string literal", line: startLine)
-                    }
-                    pos += width
-                    flush(); scalars.append(scalar)
-                default:
-                    out.append(92); out.append(e)
-                }
-                continue
-            }
-            out.append(c)
-            pos += 1
-        }
-        // Jinja2 sees an unterminated string as a stray quote character.
-        throw error("unexpected char \(Value.pythonStringRepr(String(UnicodeScalar(quote)))) at \(stringStart)", line: startLine)
     }
 }

@@ -101,6 +101,7 @@ extension RenderContext {
         for node in nodes {
             switch node {
             case .text(let s):
+                out.notePiece(.string(s))
                 out.append(s)
             case .output(let e, let l):
                 // Errors get their location on the way out, so the hot path stores no line number.
@@ -129,10 +130,8 @@ extension RenderContext {
             case .set(let target, let e, _):
                 try assign(target, try eval(e, frame), frame)
             case .setBlock(let target, let body, let filters, _):
-                var text = try capture { try exec(body, frame, template, &$0) }
-                var v = Value.string(text)
+                var v = try captureValue { try exec(body, frame, template, &$0) }
                 for (name, args) in filters { v = try applyFilter(name, v, args, frame) }
-                if case .string(let s) = v { text = s }
                 try assign(target, v, frame)
             case .macro(let m):
                 frame.vars[m.name] = .object(MacroObject(node: m, closure: frame, context: self, template: template))
@@ -140,8 +139,7 @@ extension RenderContext {
                 let caller = MacroObject(node: m, closure: frame, context: self, template: template)
                 try write(try evalCall(call, frame, extraKwargs: ["caller": .object(caller)]), &out)
             case .filterBlock(let body, let filters, _):
-                let text = try capture { try exec(body, frame, template, &$0) }
-                var v = Value.string(text)
+                var v = try captureValue { try exec(body, frame, template, &$0) }
                 for (name, args) in filters { v = try applyFilter(name, v, args, frame) }
                 try write(v, &out)
             case .include(let e, let ignoreMissing, let withContext, _):
@@ -193,8 +191,7 @@ extension RenderContext {
             guard level + 1 < chain.count else {
                 throw TemplateError(.runtime, "there is no parent block called '\(name)'", templateName: "", line: 0)
             }
-            let text = try self.capture { try self.renderBlock(name, fallback: fallback, frame: frame, level: level + 1, &$0) }
-            return .string(text)
+            return try self.captureValue { try self.renderBlock(name, fallback: fallback, frame: frame, level: level + 1, &$0) }
         })
         let savedName = templateName
         templateName = owner.name
@@ -221,8 +218,21 @@ extension RenderContext {
         return buffer.string
     }
 
+    /// Runs `body` with a fresh output buffer and returns what it wrote as Ansible's native concat does (a
+    /// macro's, a set block's or a filter block's value): see `OutputBuffer.value`.
+    func captureValue(_ body: (inout OutputBuffer) throws -> Void) throws -> Value {
+        var buffer = OutputBuffer()
+        try body(&buffer)
+        return buffer.value
+    }
+
     @inline(__always)
     func write(_ v: Value, _ out: inout OutputBuffer) throws {
+        switch v {
+        case .none: break
+        case .undefined(let u) where u.isLenient: break
+        default: out.notePiece(v)
+        }
         switch v {
         case .string(let s): out.append(s)
         case .int(let i): out.append(String(i))
@@ -286,7 +296,7 @@ extension RenderContext {
                 throw TemplateError(.runtime, "recursive loop is more than \(RenderContext.maxCallDepth) levels deep", templateName: "", line: 0)
             }
             loop.recurse = { [unowned self] children in
-                try self.capture { try self.execFor(f, frame, template, &$0, recursingInto: children, depth0: depth0 + 1) }
+                try self.captureValue { try self.execFor(f, frame, template, &$0, recursingInto: children, depth0: depth0 + 1) }
             }
         }
         let loopValue = Value.object(loop)
@@ -357,17 +367,20 @@ extension RenderContext {
         let savedLine = line
         let savedSignal = loopSignal
         templateName = node.templateName
-        let text = try capture { try exec(node.body, frame, macro.template, &$0) }
+        let value = try captureValue { try exec(node.body, frame, macro.template, &$0) }
         templateName = savedName
         line = savedLine
         loopSignal = savedSignal
-        return .string(text)
+        return value
     }
 }
 
-/// The render's output as UTF-8 bytes: appending bytes is cheaper than appending to a String.
+/// The render's output as UTF-8 bytes: appending bytes is cheaper than appending to a String. It also counts
+/// the pieces written (template text and `{{ }}` values other than None) for Ansible's native concat.
 struct OutputBuffer {
     var bytes: [UInt8] = []
+    private(set) var pieceCount = 0
+    private(set) var firstPiece: Value?
 
     init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
@@ -378,4 +391,18 @@ struct OutputBuffer {
     }
 
     var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    @inline(__always)
+    mutating func notePiece(_ piece: Value) {
+        pieceCount += 1
+        if pieceCount == 1 { firstPiece = piece }
+    }
+
+    /// What was written as Ansible 2.19+'s native concat gives it: None for nothing, a lone piece as it is
+    /// (`{{ {'a': 1} }}` stays a dict), more pieces as their text.
+    var value: Value {
+        if pieceCount == 0 { return .none }
+        if pieceCount == 1, let piece = firstPiece { return piece }
+        return .string(string)
+    }
 }

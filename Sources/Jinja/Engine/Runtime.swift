@@ -123,7 +123,7 @@ final class LoopObject: TemplateObject, @unchecked Sendable {
     let depth0: Int
     var lastChangedValue: Value?
     /// Set for `recursive` loops: renders the loop body over other items.
-    var recurse: ((Value) throws -> String)?
+    var recurse: ((Value) throws -> Value)?
 
     init(items: [Value], depth0: Int) {
         self.items = items
@@ -137,7 +137,7 @@ final class LoopObject: TemplateObject, @unchecked Sendable {
     override func call(_ args: [Value], _ kwargs: [String: Value]) throws -> Value {
         guard let recurse = recurse else { return try super.call(args, kwargs) }
         guard args.count == 1 else { throw TemplateError.typeError("loop() takes exactly one argument (\(args.count) given)") }
-        return .string(try recurse(args[0]))
+        return try recurse(args[0])
     }
 
     override func attribute(_ name: String) -> Value? {
@@ -271,7 +271,7 @@ final class BlockReferences: TemplateObject, @unchecked Sendable {
         let frame = self.frame
         return .object(NativeFunction(name) { [weak ctx] _, _ in
             guard let ctx = ctx else { return .string("") }
-            return .string(try ctx.capture { try ctx.renderBlock(name, fallback: first, frame: frame, level: 0, &$0) })
+            return try ctx.captureValue { try ctx.renderBlock(name, fallback: first, frame: frame, level: 0, &$0) }
         })
     }
 }
