@@ -65,12 +65,15 @@ public final class HostState: @unchecked Sendable {
     var lastFailure: (task: String, result: OrderedDictionary<String, Value>)? { lock.withLock { _lastFailure } }
 
     /// A task failed here: remembered for a rescue, and counted; unless ignored (ignore_errors) the host runs
-    /// no further task of the play outside rescue and always.
+    /// no further task of the play outside rescue and always. An ignored failure counts as ok and ignored (and
+    /// changed when it changed something), as ansible-core's recap counts it.
     func recordFailedTask(_ task: String, result: OrderedDictionary<String, Value>, ignored: Bool = false) {
         lock.withLock {
             _lastFailure = (task, result)
             if ignored {
+                _stats.ok += 1
                 _stats.ignored += 1
+                if result["changed"] == .bool(true) { _stats.changed += 1 }
             } else {
                 _failed = true
                 _stats.failed += 1

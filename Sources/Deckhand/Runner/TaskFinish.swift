@@ -40,7 +40,7 @@ extension TaskExecution {
         case .skipped: host.count { $0.skipped += 1 }
         case .unreachable:
             let ignoreUnreachable = (try? flag(keywords.ignoreUnreachable, scope: scope)) ?? false
-            if ignoreUnreachable { outcome.ignored = true; host.count { $0.ignored += 1 } }
+            if ignoreUnreachable { outcome.ignored = true; host.count { $0.ok += 1; $0.ignored += 1 } }
             else { host.markUnreachable(); host.count { $0.unreachable += 1 } }
         case .failed:
             outcome.ignored = ignoreErrors
