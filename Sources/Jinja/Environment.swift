@@ -199,13 +199,22 @@ public final class Environment: @unchecked Sendable {
     func filter(named name: String) -> Filter? {
         lock.lock()
         defer { lock.unlock() }
-        return filters[name]
+        return filters[name] ?? Environment.builtinName(name).flatMap { filters[$0] }
     }
 
     func test(named name: String) -> Test? {
         lock.lock()
         defer { lock.unlock() }
-        return tests[name]
+        return tests[name] ?? Environment.builtinName(name).flatMap { tests[$0] }
+    }
+
+    /// The bare name of a filter or test written with ansible-core's collection prefix (`ansible.builtin.combine`,
+    /// `ansible.legacy.match`): every built-in one, Jinja's own included, answers to both.
+    static func builtinName(_ name: String) -> String? {
+        for prefix in ["ansible.builtin.", "ansible.legacy."] where name.hasPrefix(prefix) {
+            return String(name.dropFirst(prefix.count))
+        }
+        return nil
     }
 }
 

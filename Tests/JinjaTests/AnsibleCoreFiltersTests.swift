@@ -35,6 +35,18 @@ final class AnsibleCoreFiltersTests: XCTestCase {
         XCTAssertTrue(message("'QQ==' | b64decode(encoding='no-such-codec')").hasSuffix("unknown encoding: no-such-codec"))
     }
 
+    func testBuiltinFiltersAndTestsAnswerToTheirCollectionNames() throws {
+        // ansible-playbook 2.21 prints "ABC [1, 3] 5 True True cb" and "False True True d [3]" for these.
+        XCTAssertEqual(try env.compile("{{ 'abc' | ansible.builtin.upper }} {{ [3,1] | ansible.builtin.sort }} "
+            + "{{ x | ansible.builtin.default(5) }} {{ 'a' is ansible.builtin.string }} {{ 'a' is ansible.builtin.match('a') }} "
+            + "{{ 'ab' | ansible.legacy.regex_replace('a','c') }}").render([:]), "ABC [1, 3] 5 True True cb")
+        XCTAssertEqual(try env.compile("{{ x is ansible.builtin.defined }} {{ x is ansible.builtin.undefined }} "
+            + "{{ [1] is ansible.builtin.iterable }} {{ x | ansible.builtin.d('d') }} "
+            + "{{ [x] | map('ansible.builtin.default', 3) | list }}").render([:]), "False True True d [3]")
+        XCTAssertTrue(message("'a' | community.general.nothere").contains("No filter named 'community.general.nothere'"))
+        XCTAssertTrue(message("'a' | ansible.builtin.nothere").contains("No filter named 'ansible.builtin.nothere'"))
+    }
+
     func testToUUIDIsAnsiblesVersion5UUID() throws {
         XCTAssertEqual(try eval("'monkeys' | to_uuid"), .string("0d03a178-da0f-5b51-934e-cda9c76578c3"))
         XCTAssertEqual(try eval("'monkeys' | to_uuid(namespace='6ba7b810-9dad-11d1-80b4-00c04fd430c8')"),

@@ -97,7 +97,7 @@ enum EngineFilters {
             }
             let rest = Array(args.dropFirst())
             return .list(try items.map { item in
-                if case .undefined(let u) = item, !acceptsUndefined.contains(name) { throw TemplateError.undefinedError(u) }
+                if case .undefined(let u) = item, !acceptsUndefined.contains(Environment.builtinName(name) ?? name) { throw TemplateError.undefinedError(u) }
                 return try filter(item, rest, kwargs)
             })
         }

@@ -220,7 +220,7 @@ extension RenderContext {
         if symbol.id < filterCache.count, let f = filterCache[symbol.id] {
             filter = f
         } else {
-            guard let f = filters[name] else {
+            guard let f = filters[name] ?? environment.filter(named: name) else {
                 throw TemplateError(.syntax, "No filter named '\(name)'.", templateName: "", line: 0)
             }
             if symbol.id >= filterCache.count {
@@ -232,7 +232,7 @@ extension RenderContext {
         var positional: [Value] = []
         var keyword: [String: Value] = [:]
         if !args.isEmpty { (positional, keyword) = try evalArguments(args, frame) }
-        if case .undefined(let u) = value, !EngineFilters.acceptsUndefined.contains(name) {
+        if case .undefined(let u) = value, !EngineFilters.acceptsUndefined.contains(Environment.builtinName(name) ?? name) {
             throw TemplateError.undefinedError(u)
         }
         return try filter(value, positional, keyword)
