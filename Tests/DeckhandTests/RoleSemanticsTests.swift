@@ -287,6 +287,51 @@ final class RoleSemanticsTests: XCTestCase {
                        "a task deckhand cannot run whose own `when` is false is skipped, as Ansible skips it")
     }
 
+    func testAnAnsibleModuleDeckhandLacksUnderAConditionFailsOnlyWhereItRuns() async throws {
+        // A role's own guard (`when:` on the task or its block), no include: ansible-playbook accepts it, and on
+        // Debian never runs it. A name Ansible does not know either (a typo) stays an error before anything runs.
+        let book = try LocalPlaybook(files: [
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              vars: { ansible_os_family: Debian }
+              tasks:
+                - name: on RedHat
+                  ansible.builtin.dnf: { name: httpd }
+                  when: ansible_os_family == 'RedHat'
+                - block:
+                    - name: limits
+                      community.general.pam_limits: { domain: app, limit_type: soft, limit_item: nofile, value: 4096 }
+                  when: ansible_os_family == 'RedHat'
+                - name: on Debian
+                  debug: { msg: debian }
+            """,
+            "typo.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - dnff: { name: httpd }
+                  when: false
+                - dnf: { name: httpd }
+            """,
+        ])
+        defer { book.remove() }
+        let playbook = try PlaybookLoader().loadPlaybook(at: book.path("site.yml"))
+        XCTAssertEqual(playbook.warnings.count, 2, playbook.warnings.map(\.description).joined(separator: "\n"))
+        XCTAssertTrue(playbook.warnings[0].message.contains("'ansible.builtin.dnf' is an Ansible module deckhand does not have"))
+        XCTAssertTrue(playbook.warnings[0].message.contains("runs only when ansible_os_family == 'RedHat'"))
+        let (summary, reporter) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0, reporter.failureReport)
+        XCTAssertEqual(reporter.results(ofTask: "on RedHat").first?.status, .skipped)
+        XCTAssertEqual(message(reporter, "on Debian"), "debian")
+
+        XCTAssertThrowsError(try PlaybookLoader().loadPlaybook(at: book.path("typo.yml"))) { error in
+            XCTAssertTrue("\(error)".contains("unknown module or task keyword 'dnff'"), "\(error)")
+            XCTAssertTrue("\(error)".contains("'dnf' is an Ansible module deckhand does not have"),
+                          "a task that always runs is refused before anything runs: \(error)")
+        }
+    }
+
     func testIncludeRoleIsDynamicToo() throws {
         let book = try LocalPlaybook(files: [
             "site.yml": """
@@ -332,7 +377,7 @@ final class RoleSemanticsTests: XCTestCase {
         defer { book.remove() }
         XCTAssertThrowsError(try PlaybookLoader().loadPlaybook(at: book.path("site.yml"))) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.contains("unknown module or task keyword 'yum'"), text)
+            XCTAssertTrue(text.contains("'yum' is an Ansible module deckhand does not have"), text)
             XCTAssertTrue(text.contains("unknown module or task keyword 'win_feature'"), text)
         }
     }

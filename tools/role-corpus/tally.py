@@ -27,9 +27,10 @@ def case_name(playbook):
 # deckhand's refusals, by what is missing: modules, module arguments, lookups, filters and tests; else the message.
 REASONS = [
     (re.compile(r"unknown module or task keyword '([^']+)'"), "module"),
+    (re.compile(r"'([^']+)' is an Ansible module deckhand does not have"), "module"),
     (re.compile(r"'([^']+)' has no argument '([^']+)'"), "argument"),
     (re.compile(r"the '([^']+)' lookup is not supported"), "lookup"),
-    (re.compile(r"lookup plugin '([^']+)' is not supported"), "lookup"),
+    (re.compile(r"lookup plugin '([^']+)' was not found"), "lookup"),
     (re.compile(r"(?i)no filter named '([\w.]+)'"), "filter"),
     (re.compile(r"(?i)no test named '([\w.]+)'"), "test"),
     (re.compile(r"'(\w+)' \(background tasks\) is not supported"), "keyword"),

@@ -14,6 +14,8 @@ struct ArgumentScope {
     var defaultedModules: Set<String> = []
     /// Its module_defaults name an action group (`group/...`), whose modules are known only at run time.
     var defaultsGroups = false
+    /// Its `when:`, which every task inside runs under.
+    var conditions: [String] = []
 }
 
 extension LoadSession {
@@ -26,6 +28,8 @@ extension LoadSession {
                 if case .list(let tasks) = reader.value(value), !tasks.isEmpty { scope.handlesFailure = true }
             case "ignore_errors":
                 scope.handlesFailure = scope.handlesFailure || Self.isLiteralTrue(reader.value(value))
+            case "when":
+                scope.conditions = reader.conditions(value, key)
             case "module_defaults":
                 if case .dict(let defaults) = reader.value(value) {
                     for name in defaults.keys {

@@ -41,15 +41,27 @@ extension LoadSession {
 
     /// Inside a dynamic include, the errors since `mark` become a warning and the task a placeholder that fails
     /// only when reached; elsewhere (or with no new errors) nil, and the errors stay errors.
-    func deferringErrors(since mark: Int, module: String, at location: SourceLocation) -> UnavailableTask? {
-        guard let include = dynamicIncludes.last, errors.errors.count > mark else { return nil }
+    ///
+    /// Outside one, a module that Ansible has and deckhand lacks (ansible-core's `dnf`, a collection's
+    /// `community.general.pam_limits`) in a task that runs only under a condition (its own `when:` or an enclosing
+    /// block's) is deferred the same way: roles guard another OS's tasks so (`when: ansible_os_family ==
+    /// 'RedHat'`), and the task may never run here. A name Ansible does not know either stays an error (a typo).
+    func deferringErrors(since mark: Int, module: String, at location: SourceLocation,
+                         conditions taskConditions: [String] = []) -> UnavailableTask? {
+        guard errors.errors.count > mark else { return nil }
+        let where_: String
+        if let include = dynamicIncludes.last {
+            let conditions = dynamicIncludes.flatMap(\.conditions)
+            where_ = conditions.count > include.conditions.count
+                ? "\(include.keyword) at \(include.location) (when: \(conditions.joined(separator: " and ")))"
+                : include.description
+        } else {
+            let conditions = argumentScopes.flatMap(\.conditions) + taskConditions
+            guard !conditions.isEmpty, AnsibleModuleNames.isAnsibleModule(module) else { return nil }
+            where_ = "a task that runs only when \(conditions.joined(separator: " and "))"
+        }
         let taken = errors.take(since: mark)
         let reason = taken.map(\.message).joined(separator: "; ")
-        let conditions = dynamicIncludes.flatMap(\.conditions)
-        var where_ = include.description
-        if conditions.count > include.conditions.count {
-            where_ = "\(include.keyword) at \(include.location) (when: \(conditions.joined(separator: " and ")))"
-        }
         let suggestion = taken.compactMap(\.suggestion).first.map { " (did you mean '\($0)'?)" } ?? ""
         warnings.append(ValidationError(
             "deckhand cannot run this task: \(reason)\(suggestion); it is inside \(where_), so it fails only on a "

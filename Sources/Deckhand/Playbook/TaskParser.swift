@@ -154,6 +154,9 @@ extension LoadSession {
                 } else {
                     if let plugin = PythonPlugin.find(key, roleDirectory: role?.path, playbookDirectory: playbookDirectory) {
                         reader.fail("'\(key)' \(plugin.refusal)", at: keyNode, text: key)
+                    } else if AnsibleModuleNames.isAnsibleModule(key) {
+                        reader.fail("'\(key)' is an Ansible module deckhand does not have (the modules it has: deckhand doc "
+                                    + "--list)", at: keyNode, text: key)
                     } else {
                         let known = moduleNames + Array(PlaybookKeywords.task) + Array(PlaybookKeywords.controlActions)
                         let bare = ModuleRegistry.canonicalName(key)
@@ -167,7 +170,8 @@ extension LoadSession {
             }
         }
         if actions.isEmpty, unknownModules.count == 1, let unknown = unknownModules.first,
-           let unavailable = deferringErrors(since: errorMark, module: unknown.name, at: reader.location(unknown.keyNode)) {
+           let unavailable = deferringErrors(since: errorMark, module: unknown.name, at: reader.location(unknown.keyNode),
+                                             conditions: task.keywords.when) {
             task.action = .unavailable(unavailable)
             return .task(task)
         }
