@@ -31,8 +31,8 @@ final class AsyncJobTests: XCTestCase {
         let status = try makeModule(AsyncStatusModule.self, ["jid": "j1.2"])
         let running = try status.plan(recordedOutput("/home/u/.ansible_async/j1.2\n{\"started\": 1, \"finished\": 0, \"ansible_job_id\": \"j1.2\"}\n"),
                                       ModuleContext()).result
-        XCTAssertEqual(running["started"], .int(1))
-        XCTAssertEqual(running["finished"], .int(0))
+        XCTAssertEqual(running["started"], .bool(true))
+        XCTAssertEqual(running["finished"], .bool(false))
         XCTAssertEqual(running["results_file"], .string("/home/u/.ansible_async/j1.2"))
         XCTAssertFalse(running.failed)
 
@@ -40,7 +40,7 @@ final class AsyncJobTests: XCTestCase {
         let record = "{\"changed\": true, \"failed\": false, \"cmd\": \"echo x\", \"rc\": 3, \"start_epoch\": \"10.25\", "
             + "\"end_epoch\": \"12.5\", \"stdout_base64\": \"\(out)\", \"stderr_base64\": \"\"}"
         let finished = try status.plan(recordedOutput("/home/u/.ansible_async/j1.2\n" + record + "\n"), ModuleContext()).result
-        XCTAssertEqual(finished["finished"], .int(1))
+        XCTAssertEqual(finished["finished"], .bool(true))
         XCTAssertEqual(finished["stdout"], .string("one\ntwo"))
         XCTAssertEqual(finished["stdout_lines"], .list([.string("one"), .string("two")]))
         XCTAssertEqual(finished["rc"], .int(3))
@@ -52,7 +52,7 @@ final class AsyncJobTests: XCTestCase {
 
         let timedOut = try status.plan(recordedOutput("/h/j1.2\n{\"failed\": true, \"msg\": \"Timeout exceeded\"}\n"), ModuleContext()).result
         XCTAssertEqual(timedOut.msg, "Timeout exceeded")
-        XCTAssertEqual(timedOut["finished"], .int(1))
+        XCTAssertEqual(timedOut["finished"], .bool(true))
 
         let missing = try status.plan(recordedOutput("/h/j1.2\n", status: 3), ModuleContext()).result
         XCTAssertEqual(missing.msg, "could not find job")
@@ -218,13 +218,13 @@ final class AsyncTaskLoopbackTests: XCTestCase {
         XCTAssertEqual(summary.exitCode, 0, reporter.failureReport)
 
         let job = try result("fire and forget")
-        XCTAssertEqual(job["started"], .int(1))
-        XCTAssertEqual(job["finished"], .int(0))
+        XCTAssertEqual(job["started"], .bool(true))
+        XCTAssertEqual(job["finished"], .bool(false))
         XCTAssertEqual(job["changed"], .bool(true))
         guard case .dict(let early)? = try result("right after")["stat"] else { return XCTFail() }
         XCTAssertEqual(early["exists"], .bool(false), "the task returned before the job's work was done")
         let status = try result("wait for it")
-        XCTAssertEqual(status["finished"], .int(1))
+        XCTAssertEqual(status["finished"], .bool(true))
         XCTAssertEqual(status["stdout"], .string("out"))
         XCTAssertEqual(status["ansible_job_id"], job["ansible_job_id"])
         XCTAssertEqual(try String(contentsOfFile: base + "/late", encoding: .utf8), "done\n",
@@ -234,7 +234,7 @@ final class AsyncTaskLoopbackTests: XCTestCase {
 
         let polled = try result("polled")
         XCTAssertEqual(polled["stdout"], .string("polled"))
-        XCTAssertEqual(polled["finished"], .int(1))
+        XCTAssertEqual(polled["finished"], .bool(true))
 
         let slow = reporter.results(ofTask: "too slow").first
         XCTAssertEqual(slow?.status, .failed)

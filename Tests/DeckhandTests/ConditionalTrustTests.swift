@@ -102,6 +102,30 @@ final class ConditionalTrustTests: XCTestCase {
         XCTAssertTrue(result(of: "not a string", in: events)["msg"]?.displayText.contains("Conditional expressions must be strings") == true)
     }
 
+    func testAConditionalMustComeToABool() async throws {
+        // ansible-playbook 2.21: "Conditional result (True) was derived from value of type 'str' ... Conditionals
+        // must have a boolean result." The string "false" would otherwise hold.
+        let events = try await run("""
+              - name: a string
+                debug: { msg: ran }
+                when: outcome
+                ignore_errors: true
+              - name: a list
+                debug: { msg: ran }
+                when: checks
+                ignore_errors: true
+              - name: as a bool
+                debug: { msg: ran }
+                when: checks | length > 0 and 'false' | bool == false
+        """)
+        for task in ["a string", "a list"] {
+            let outcome = result(of: task, in: events)
+            XCTAssertEqual(events.results(ofTask: task).first?.status, .failed, "\(task): \(outcome)")
+            XCTAssertTrue(outcome["msg"]?.displayText.contains("Conditionals must have a boolean result") == true, "\(outcome)")
+        }
+        XCTAssertEqual(events.results(ofTask: "as a bool").first?.status, .ok)
+    }
+
     func testTrustedAsTemplateIsTextTheOperatorWrote() async throws {
         let events = try await run("""
               - name: out

@@ -45,21 +45,22 @@ public struct AsyncStatusModule: Module {
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
-        // Ansible's action fills these in first; the job's own result overrides them.
+        // Ansible's action fills these in first; the job's own result overrides them. Bools, as ansible-core
+        // 2.19+ reports them (a conditional on them must be a bool).
         var result = ModuleResult(values: [
-            "started": .int(0), "finished": .int(0), "stdout": .string(""), "stderr": .string(""),
+            "started": .bool(false), "finished": .bool(false), "stdout": .string(""), "stderr": .string(""),
             "stdout_lines": .list([]), "stderr_lines": .list([]), "ansible_job_id": .string(jid),
         ])
         let status = probe.map(AsyncJob.status(from:)) ?? .missing(path: "")
         if case .missing = status {
             result.failed = true
             result.msg = "could not find job"
-            result["started"] = .int(1)
-            result["finished"] = .int(1)
+            result["started"] = .bool(true)
+            result["finished"] = .bool(true)
             return ModulePlan(result: result)
         }
         if cleanup { return erase(status.path, result) }
-        result["started"] = .int(1)
+        result["started"] = .bool(true)
         switch status {
         case .running(let path):
             result["results_file"] = .string(path)
@@ -69,7 +70,7 @@ public struct AsyncStatusModule: Module {
             result.failed = job.failed
             result.msg = job.msg
             for (key, value) in job.values { result[key] = value }
-            result["finished"] = .int(1)
+            result["finished"] = .bool(true)
         case .missing:
             break
         }

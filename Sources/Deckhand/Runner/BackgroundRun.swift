@@ -64,7 +64,7 @@ extension TaskExecution {
         }
         let path = started.stdoutText.trimmed
         var job = ModuleResult(changed: true, values: [
-            "started": .int(1), "finished": .int(0), "ansible_job_id": .string(id), "results_file": .string(path)])
+            "started": .bool(true), "finished": .bool(false), "ansible_job_id": .string(id), "results_file": .string(path)])
         guard settings.poll > 0 else { return job }
 
         let status = AsyncStatusModule(jid: id, cleanup: false, directory: directory)
@@ -72,10 +72,10 @@ extension TaskExecution {
         while timeLeft > 0 {
             try await _Concurrency.Task.sleep(nanoseconds: UInt64(settings.poll) * 1_000_000_000)
             job = try await runOnTarget(status, target: target, note: note, answer: answer)
-            if job["finished"] == .int(1) || job.failed || job.skipped { break }
+            if job["finished"] == .bool(true) || job.failed || job.skipped { break }
             timeLeft -= settings.poll
         }
-        guard job["finished"] == .int(1) else {
+        guard job["finished"] == .bool(true) else {
             return .failure("async task did not complete within the requested time - \(settings.seconds)s",
                             values: ["async_result": job.registered])
         }

@@ -57,7 +57,8 @@ extension Templating {
                 let value = try renderer.render(text, scope)
                 guard case .string(let rendered) = value else {
                     if case .undefined(let undefined) = value { throw TemplateError.undefinedError(undefined) }
-                    return ConditionalVerdict(holds: value.isTruthy, deprecations: [Templating.templatedConditionalDeprecation])
+                    return ConditionalVerdict(holds: try Templating.boolResult(value),
+                                              deprecations: [Templating.templatedConditionalDeprecation])
                 }
                 let trimmed = rendered.trimmed
                 guard !trimmed.isEmpty else { throw ConditionalError(message: "Empty conditional expressions are not allowed.") }
@@ -78,7 +79,16 @@ extension Templating {
         // An undefined result is an error, as Ansible's "'x' is undefined", never a quiet false.
         let value = try evaluate(expression, scope, renderingConstantTemplates: true)
         if case .undefined(let undefined) = value { throw TemplateError.undefinedError(undefined) }
-        return ConditionalVerdict(holds: value.isTruthy)
+        return ConditionalVerdict(holds: try Templating.boolResult(value))
+    }
+
+    /// A conditional's answer must be a bool, as ansible-core 2.19+ insists: `when: flag` with the string
+    /// "false" (from `-e flag=false` or an INI inventory) would otherwise hold.
+    private static func boolResult(_ value: Value) throws -> Bool {
+        if case .bool(let holds) = value { return holds }
+        throw ConditionalError(message: "Conditional result (\(value.isTruthy ? "True" : "False")) was derived from value of "
+            + "type '\(value.pythonTypeName)'. Conditionals must have a boolean result (write `| bool`, `| length > 0` "
+            + "or `is defined`, as the value means).")
     }
 
     /// A condition the operator wrote as a task keyword (`when`, `changed_when`, `failed_when`, `until`).
