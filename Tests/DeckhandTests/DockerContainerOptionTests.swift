@@ -234,6 +234,7 @@ final class DockerContainerOptionTests: XCTestCase {
         let plan = try task.plan(probe(onBackend), ModuleContext(diffMode: true))
         XCTAssertEqual(commands(plan), ["docker network connect --alias www frontend proxy"])
         XCTAssertEqual(plan.result.diffs.first?.after, #"networks.frontend: {"aliases": ["www"], "name": "frontend"}"# + "\n")
+        XCTAssertEqual(plan.result.diffs.first?.afterHeader, "container proxy", "connected, not recreated")
         let strict = try proxy(["network_mode": Value.none, "networks": networks, "comparisons": ["networks": "strict"]])
         XCTAssertEqual(commands(try strict.plan(probe(onBackend), ModuleContext())),
                        ["docker network connect --alias www frontend proxy", "docker network disconnect old proxy"])

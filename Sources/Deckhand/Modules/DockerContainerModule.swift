@@ -207,7 +207,7 @@ public struct DockerContainerModule: Module {
             if !actions.isEmpty && context.diffMode {
                 result.diffs.append(networkChanges.differences.isEmpty
                     ? stateDiff(before: existing.running ? "started" : "stopped", after: state == "stopped" ? "stopped" : "started")
-                    : fieldDiff(networkChanges.differences, recreate: false))
+                    : fieldDiff(networkChanges.differences, recreate: false, recreated: false))
             }
         }
         guard !actions.isEmpty else { return .unchanged(result) }
@@ -277,10 +277,10 @@ public struct DockerContainerModule: Module {
         ModuleDiff(beforeHeader: "container \(name)", afterHeader: "container \(name)", before: "state: \(before)\n", after: "state: \(after)\n")
     }
 
-    private func fieldDiff(_ differences: [ContainerConfig.Difference], recreate: Bool) -> ModuleDiff {
+    private func fieldDiff(_ differences: [ContainerConfig.Difference], recreate: Bool, recreated: Bool = true) -> ModuleDiff {
         let before = differences.map { "\($0.field): \($0.before)\n" }.joined()
         let after = differences.map { "\($0.field): \($0.after)\n" }.joined()
-        return ModuleDiff(beforeHeader: "container \(name)", afterHeader: "container \(name) (recreated)",
+        return ModuleDiff(beforeHeader: "container \(name)", afterHeader: "container \(name)" + (recreated ? " (recreated)" : ""),
                           before: before.isEmpty && recreate ? "recreate: false\n" : before,
                           after: after.isEmpty && recreate ? "recreate: true\n" : after)
     }
