@@ -100,6 +100,7 @@ final class DockerContainerOptionTests: XCTestCase {
         ("published_ports", ["8081:80"], #"{"443/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8443"}], "80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]}"#,
          #"{"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8081"}]}"#, "--publish 0.0.0.0:8081:80/tcp"),
         ("exposed_ports", ["9001"], #"["443/tcp", "80/tcp", "9000/tcp"]"#, #"["443/tcp", "80/tcp", "9001/tcp"]"#, "--expose 9001/tcp"),
+        ("publish_all_ports", true, "false", "true", "--publish-all"),
         ("user", "nobody", "101:101", "nobody", "--user nobody"),
         ("working_dir", "/tmp", "/srv", "/tmp", "--workdir /tmp"),
         ("entrypoint", ["/bin/sh"], #"["/bin/busybox"]"#, #"["/bin/sh"]"#, "--entrypoint /bin/sh"),
@@ -182,6 +183,7 @@ final class DockerContainerOptionTests: XCTestCase {
                        "--publish 0.0.0.0::443/tcp --publish 0.0.0.0:53:53/udp --publish [::1]:8080:80/tcp "
                         + "--publish 0.0.0.0:7000:8000/tcp --publish 0.0.0.0:7001:8001/tcp --publish 127.0.0.1::9000/tcp")
         XCTAssertThrowsError(try ContainerValueParsing.portBindings(["example.com:80:80"], defaultHostIp: "0.0.0.0"))
+        XCTAssertThrowsError(try ContainerValueParsing.portBindings(["all"], defaultHostIp: "0.0.0.0"))
     }
 
     func testWhatDockerRunCannotSetIsRefusedWithTheWayOut() {
@@ -245,7 +247,7 @@ final class DockerContainerOptionTests: XCTestCase {
 
     func testEveryOptionIsDocumented() {
         let documented = Set(DockerContainerModule.spec.arguments.flatMap { [$0.name] + $0.aliases })
-        for name in ["published_ports", "ports", "exposed_ports", "expose", "user", "working_dir", "entrypoint", "hostname", "networks",
+        for name in ["published_ports", "ports", "exposed_ports", "expose", "publish_all_ports", "user", "working_dir", "entrypoint", "hostname", "networks",
                      "networks_cli_compatible", "links", "memory", "log_driver", "log_options", "privileged", "capabilities", "cap_drop",
                      "read_only", "tmpfs", "devices", "stop_timeout", "stop_signal", "healthcheck", "detach", "auto_remove", "cleanup",
                      "etc_hosts", "dns_servers", "ulimits", "shm_size", "keep_volumes", "comparisons"] {

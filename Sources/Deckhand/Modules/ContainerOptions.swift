@@ -60,6 +60,8 @@ extension ContainerOption {
                             return .texts(ports.sorted())
                         },
                         runWords: { $0.items.flatMap { ["--expose", $0.text ?? ""] } }),
+        flag("publish_all_ports", "--publish-all", at: "HostConfig", "PublishAllPorts",
+             doc: "Publish every exposed port that published_ports leaves to a random host port."),
         set("links", "--link", at: "HostConfig", "Links", doc: "Links to other containers: name or name:alias.",
             normalise: { link, container in
                 let parts = link.split(separator: ":", maxSplits: 1).map(String.init)

@@ -52,6 +52,10 @@ enum ContainerValueParsing {
     static func portBindings(_ entries: [String], defaultHostIp: String) throws -> ContainerValue {
         var bindings: [String: [ContainerValue]] = [:]
         for entry in entries {
+            guard entry != "all" else {
+                throw ModuleArgumentError("published_ports: 'all' is no longer allowed (as community.docker says); set publish_all_ports: true "
+                    + "instead (it publishes every exposed port the others leave)")
+            }
             let parts = try colonParts(entry)
             var containerPart = parts[parts.count - 1]
             var proto = "tcp"

@@ -217,7 +217,7 @@ public struct DockerContainerModule: Module {
     /// Where the container's options (those the task sets, each compared in its own mode) differ from inspect's.
     func optionDifferences(_ inspected: [String: Any], image: [String: Any]?) -> [ContainerConfig.Difference] {
         var wantedValues = options
-        if options["published_ports"] != nil || options["exposed_ports"] != nil {
+        if ["published_ports", "exposed_ports", "publish_all_ports"].contains(where: { options[$0] != nil }) {
             // community.docker expects the image's exposed ports and the published ones exposed too.
             let imagePorts = ((image?["Config"] as? [String: Any])?["ExposedPorts"] as? [String: Any] ?? [:]).keys
             let published = (options["published_ports"]?.entries.keys).map(Array.init) ?? []
