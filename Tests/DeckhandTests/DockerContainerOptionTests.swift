@@ -83,7 +83,7 @@ final class DockerContainerOptionTests: XCTestCase {
         XCTAssertEqual(commands(plan), ["docker run --detach --name proxy --network host --restart unless-stopped "
             + "--user 101:101 --workdir /srv --entrypoint /bin/busybox --hostname edge "
             + "--publish 127.0.0.1:8443:443/tcp --publish 0.0.0.0:8080:80/tcp --expose 9000/tcp --memory 536870912 "
-            + "--log-driver json-file --log-opt 'max-file=3' --log-opt 'max-size=10m' --cap-add NET_ADMIN --cap-drop ALL "
+            + "--log-driver json-file --log-opt 'max-file=3' --log-opt 'max-size=10m' --cap-add CAP_NET_ADMIN --cap-drop ALL "
             + "--read-only --tmpfs '/run:rw,size=64m' --device /dev/fuse:/dev/fuse:rwm --stop-timeout 20 --stop-signal SIGQUIT "
             + "--health-cmd 'wget -q -O- http://127.0.0.1/' --health-interval 30000000000ns --health-timeout 5000000000ns "
             + "--health-retries 3 --add-host db.local:127.0.0.1 --dns 127.0.0.53 --ulimit 'nofile=1024:2048' --shm-size 67108864 "
@@ -110,8 +110,8 @@ final class DockerContainerOptionTests: XCTestCase {
         ("log_driver", "journald", "json-file", "journald", "--log-driver journald"),
         ("log_options", ["max-size": "20m"], #"{"max-file": "3", "max-size": "10m"}"#, #"{"max-size": "20m"}"#, "--log-opt 'max-size=20m'"),
         ("privileged", true, "false", "true", "--privileged"),
-        ("capabilities", ["SYS_ADMIN"], #"["NET_ADMIN", "NET_RAW"]"#, #"["SYS_ADMIN"]"#, "--cap-add SYS_ADMIN"),
-        ("cap_drop", ["NET_RAW"], #"["ALL"]"#, #"["NET_RAW"]"#, "--cap-drop NET_RAW"),
+        ("capabilities", ["SYS_ADMIN"], #"["CAP_NET_ADMIN", "CAP_NET_RAW"]"#, #"["CAP_SYS_ADMIN"]"#, "--cap-add CAP_SYS_ADMIN"),
+        ("cap_drop", ["NET_RAW"], #"["ALL"]"#, #"["CAP_NET_RAW"]"#, "--cap-drop CAP_NET_RAW"),
         ("read_only", false, "true", "false", "--user 101:101"),
         ("tmpfs", ["/run:rw,size=128m"], #"{"/run": "rw,size=64m"}"#, #"{"/run": "rw,size=128m"}"#, "--tmpfs '/run:rw,size=128m'"),
         ("devices", ["/dev/null:/dev/sink:r"], #"[{"CgroupPermissions": "rwm", "PathInContainer": "/dev/fuse", "PathOnHost": "/dev/fuse"}]"#,
@@ -132,7 +132,7 @@ final class DockerContainerOptionTests: XCTestCase {
         for change in changes {
             let plan = try proxy([change.option: change.value]).plan(probe(proxyJSON), ModuleContext(diffMode: true))
             let run = commands(plan)
-            XCTAssertEqual(run.first, "{ docker stop --time 20 proxy 2>/dev/null; }; docker rm --force proxy", change.option)
+            XCTAssertEqual(run.first, "{ docker stop -t 20 proxy 2>/dev/null; }; docker rm --force proxy", change.option)
             XCTAssertTrue(run.last?.contains(change.word) == true, "\(change.option): \(run.last ?? "no docker run")")
             let diff = plan.result.diffs.first
             XCTAssertEqual(diff?.before, "\(change.option): \(change.before)\n", change.option)
@@ -147,7 +147,15 @@ final class DockerContainerOptionTests: XCTestCase {
         let strict = try proxy(["comparisons": ["capabilities": "strict", "log_options": "strict"], "log_options": ["max-size": "10m"]])
         let plan = try strict.plan(probe(proxyJSON), ModuleContext(diffMode: true))
         XCTAssertEqual(plan.result.diffs.first?.before,
-                       "log_options: {\"max-file\": \"3\", \"max-size\": \"10m\"}\ncapabilities: [\"NET_ADMIN\", \"NET_RAW\"]\n")
+                       "log_options: {\"max-file\": \"3\", \"max-size\": \"10m\"}\ncapabilities: [\"CAP_NET_ADMIN\", \"CAP_NET_RAW\"]\n")
+        // docker run stores CAP_NET_ADMIN where the API keeps NET_ADMIN: either satisfies capabilities: [NET_ADMIN].
+        let madeByTheCLI = try proxyJSON { container in
+            var host = container["HostConfig"] as? [String: Any] ?? [:]
+            host["CapAdd"] = ["CAP_NET_ADMIN"]
+            container["HostConfig"] = host
+        }
+        XCTAssertFalse(try proxy().plan(probe(madeByTheCLI), ModuleContext()).result.changed)
+        XCTAssertFalse(try proxy(["capabilities": ["cap_net_admin"]]).plan(probe(madeByTheCLI), ModuleContext()).result.changed)
         // dns_servers is an ordered list, strict by default: another server recreates.
         let reordered = try proxy(["dns_servers": ["127.0.0.53", "127.0.0.1"]])
         XCTAssertTrue(try reordered.plan(probe(proxyJSON), ModuleContext()).result.changed)
@@ -213,7 +221,7 @@ final class DockerContainerOptionTests: XCTestCase {
         XCTAssertTrue(run.first?.hasPrefix("docker run --name proxy --network host") == true, run.first ?? "")
         XCTAssertEqual(run.last, "docker rm --force proxy")
         let absent = try proxy(["state": "absent", "keep_volumes": false]).plan(probe(proxyJSON), ModuleContext())
-        XCTAssertEqual(commands(absent), ["{ docker stop --time 20 proxy 2>/dev/null; }; docker rm --force --volumes proxy"])
+        XCTAssertEqual(commands(absent), ["{ docker stop -t 20 proxy 2>/dev/null; }; docker rm --force --volumes proxy"])
     }
 
     func testNetworksAreConnectedAndDisconnectedWithoutRecreating() throws {

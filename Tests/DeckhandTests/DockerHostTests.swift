@@ -168,7 +168,7 @@ final class DockerHostTests: XCTestCase {
         XCTAssertEqual(inspect("{{.HostConfig.Memory}} {{.HostConfig.ShmSize}} {{.HostConfig.ReadonlyRootfs}} {{json .HostConfig.Tmpfs}}"),
                        #"67108864 33554432 true {"/tmp":"size=1m"}"#)
         XCTAssertEqual(inspect("{{json .HostConfig.CapAdd}} {{json .HostConfig.CapDrop}} {{json .HostConfig.ExtraHosts}} {{json .HostConfig.Ulimits}}"),
-                       #"["NET_BIND_SERVICE"] ["ALL"] ["db.quoin.test:127.0.0.1"] [{"Name":"nofile","Hard":2048,"Soft":1024}]"#)
+                       #"["CAP_NET_BIND_SERVICE"] ["ALL"] ["db.quoin.test:127.0.0.1"] [{"Name":"nofile","Hard":2048,"Soft":1024}]"#)
         XCTAssertEqual(inspect("{{.HostConfig.LogConfig.Type}} {{json .HostConfig.LogConfig.Config}} {{json .Config.Healthcheck.Test}}"),
                        #"json-file {"max-file":"2","max-size":"1m"} ["CMD-SHELL","wget -q -O /dev/null http://127.0.0.1:18083/index.html"]"#)
 
@@ -220,7 +220,7 @@ final class DockerHostTests: XCTestCase {
                 log_driver: json-file
                 log_options: {max-size: 1m, max-file: "2"}
                 cap_drop: [ALL]
-                capabilities: [NET_BIND_SERVICE]
+                capabilities: [CAP_NET_BIND_SERVICE]
                 read_only: true
                 tmpfs: ["/tmp:size=1m"]
                 stop_signal: SIGTERM

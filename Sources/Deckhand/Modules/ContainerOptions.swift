@@ -84,8 +84,10 @@ extension ContainerOption {
                         inspected: { value($0, "HostConfig", "LogConfig", "Config") },
                         runWords: { $0.entries.sorted { $0.key < $1.key }.flatMap { ["--log-opt", $0.key + "=" + ($0.value.text ?? "")] } }),
         flag("privileged", "--privileged", at: "HostConfig", "Privileged", doc: "Give the container every capability and device."),
-        set("capabilities", "--cap-add", at: "HostConfig", "CapAdd", doc: "Capabilities to add (NET_ADMIN...), as docker run's --cap-add."),
-        set("cap_drop", "--cap-drop", at: "HostConfig", "CapDrop", doc: "Capabilities to drop (ALL, NET_RAW...)."),
+        set("capabilities", "--cap-add", at: "HostConfig", "CapAdd", doc: "Capabilities to add (NET_ADMIN...), as docker run's "
+                + "--cap-add. " + capabilityNote, normalise: { name, _ in capability(name) }, normaliseInspected: capability),
+        set("cap_drop", "--cap-drop", at: "HostConfig", "CapDrop", doc: "Capabilities to drop (ALL, NET_RAW...). " + capabilityNote,
+            normalise: { name, _ in capability(name) }, normaliseInspected: capability),
         flag("read_only", "--read-only", at: "HostConfig", "ReadonlyRootfs", doc: "Mount the container's root file system read-only."),
         ContainerOption(ArgumentSpec("tmpfs", type: .list, doc: "tmpfs mounts: path or path:options (/run:rw,size=64m)."),
                         .dict,
@@ -191,14 +193,27 @@ extension ContainerOption {
                                runWords: { [flag, $0.rendered] })
     }
 
+    /// docker run stores NET_ADMIN as CAP_NET_ADMIN (the API keeps what it is given), so both sides compare by
+    /// the CLI's name: without that deckhand would recreate every container it made with a capability.
+    private static let capabilityNote = "Compared as the docker CLI names them (NET_ADMIN is CAP_NET_ADMIN); community.docker "
+        + "compares them as written, so write CAP_NET_ADMIN for it to agree with a container deckhand made."
+
+    @Sendable private static func capability(_ name: String) -> String {
+        let upper = name.uppercased()
+        return upper == "ALL" || upper.hasPrefix("CAP_") ? upper : "CAP_" + upper
+    }
+
     private static func set(_ name: String, _ flag: String, at section: String, _ key: String, doc: String,
                             normalise: @escaping @Sendable (String, String) -> String = { item, _ in item },
+                            normaliseInspected: @escaping @Sendable (String) -> String = { $0 },
                             word: @escaping @Sendable (String) -> String = { $0 }) -> ContainerOption {
         ContainerOption(ArgumentSpec(name, type: .list, doc: doc), .set,
                         wanted: { arguments, container in
                             try arguments.list(name).map { items in .texts(items.map { normalise($0, container) }) }
                         },
-                        inspected: { value($0, section, key) },
+                        inspected: { container in
+                            value(container, section, key).map { .texts($0.items.compactMap(\.text).map(normaliseInspected)) }
+                        },
                         runWords: { $0.items.compactMap(\.text).flatMap { [flag, word($0)] } })
     }
 

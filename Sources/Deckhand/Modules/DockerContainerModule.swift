@@ -239,7 +239,8 @@ public struct DockerContainerModule: Module {
     }
 
     var stopCommand: ShellCommand {
-        ShellCommand(words: ["docker", "stop"] + (options["stop_timeout"].map { ["--time", $0.rendered] } ?? []) + [name])
+        // -t: --time before Docker 23, --timeout after.
+        ShellCommand(words: ["docker", "stop"] + (options["stop_timeout"].map { ["-t", $0.rendered] } ?? []) + [name])
     }
 
     /// `docker run` (or `docker create`) with the wanted configuration, then its further networks; with detach
