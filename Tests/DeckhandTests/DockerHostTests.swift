@@ -145,10 +145,13 @@ final class DockerHostTests: XCTestCase {
         XCTAssertEqual(againEvents.results(ofTask: "push").first?.status, .ok)
     }
 
+    // The tests below are named to sort after the first one (XCTest runs them by name), which must find the
+    // volume unformatted for its check-mode part; each settles the Docker host with docker-host.yml first.
+
     /// Quoin's reverse proxy with many options: Docker keeps each as the task says, a second run changes nothing,
     /// a new memory limit recreates it with that in the diff; community.docker (when the oracle is installed) finds
     /// deckhand's container as it wants it, and deckhand finds community.docker's its own.
-    func testAContainerWithManyOptionsRunsAsDescribedAndStaysPut() async throws {
+    func testWithManyOptionsAContainerRunsAsDescribedAndStaysPut() async throws {
         let (settled, settledEvents) = try await run()
         XCTAssertEqual(settled.exitCode, 0, settledEvents.failureReport)
         let path = NSTemporaryDirectory() + "deckhand-proxy-\(UUID().uuidString).yml"
@@ -195,6 +198,64 @@ final class DockerHostTests: XCTestCase {
         XCTAssertEqual(after.exitCode, 0, afterEvents.failureReport)
         XCTAssertEqual(afterEvents.results(ofTask: "proxy").first?.status, .ok,
                        "deckhand after community.docker: \(afterEvents.results(ofTask: "proxy").first?.diffs.map(\.after) ?? [])")
+    }
+
+    /// A CMS on two networks with aliases: docker run starts it on the first, deckhand connects the second; with
+    /// comparisons networks: strict, dropping the second disconnects it without recreating the container, and
+    /// community.docker (when installed) finds that end state as it wants it.
+    func testWithTwoNetworksAContainerIsConnectedAndDisconnectedWithoutRecreating() async throws {
+        let (settled, settledEvents) = try await run()
+        XCTAssertEqual(settled.exitCode, 0, settledEvents.failureReport)
+        for network in ["deckhand-back", "deckhand-front"] {
+            _ = local("docker", "network", "rm", network)
+            XCTAssertNotNil(local("docker", "network", "create", "--internal", network), "docker network create \(network)")
+        }
+        let path = NSTemporaryDirectory() + "deckhand-cms-\(UUID().uuidString).yml"
+        defer {
+            try? FileManager.default.removeItem(atPath: path)
+            _ = local("docker", "rm", "--force", "deckhand-cms")
+            for network in ["deckhand-back", "deckhand-front"] { _ = local("docker", "network", "rm", network) }
+        }
+        func cms(_ networks: String) async throws -> (RunSummary, RecordingReporter) {
+            try """
+            - hosts: all
+              become: true
+              gather_facts: false
+              tasks:
+                - name: cms
+                  community.docker.docker_container:
+                    name: deckhand-cms
+                    image: "{{ docker_registry }}/quoin/greeter:1"
+                    command: [/bin/busybox, sleep, "3600"]
+                    init: true
+                    networks: \(networks)
+                    comparisons: {networks: strict}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            return try await LoopbackHost.run(path, inventory: Self.inventory, extraVars: variables, diff: true)
+        }
+        let both = "[{name: deckhand-back, aliases: [cms]}, {name: deckhand-front, aliases: [www]}]"
+        let (first, firstEvents) = try await cms(both)
+        XCTAssertEqual(first.exitCode, 0, firstEvents.failureReport)
+        func inspect(_ format: String) -> String? { local("docker", "inspect", "--format", format, "deckhand-cms") }
+        XCTAssertEqual(inspect("{{.HostConfig.NetworkMode}}"), "deckhand-back")
+        XCTAssertEqual(inspect(#"{{range $name, $net := .NetworkSettings.Networks}}{{$name}}={{index $net.Aliases 0}} {{end}}"#),
+                       "deckhand-back=cms deckhand-front=www")
+        let id = inspect("{{.Id}}")
+
+        let (second, secondEvents) = try await cms(both)
+        XCTAssertEqual(second.exitCode, 0, secondEvents.failureReport)
+        XCTAssertEqual(secondEvents.results(ofTask: "cms").first?.status, .ok)
+
+        let (third, thirdEvents) = try await cms("[{name: deckhand-back, aliases: [cms]}]")
+        XCTAssertEqual(third.exitCode, 0, thirdEvents.failureReport)
+        XCTAssertEqual(thirdEvents.results(ofTask: "cms").first?.diffs.map(\.after), ["networks.deckhand-front: (not connected)\n"])
+        XCTAssertEqual(inspect("{{.Id}}"), id, "disconnected, not recreated")
+        XCTAssertEqual(inspect(#"{{range $name, $net := .NetworkSettings.Networks}}{{$name}} {{end}}"#), "deckhand-back")
+
+        guard let ansible = ansiblePlaybook() else { return }
+        let (status, checked) = ansible(path, ["--check", "--diff"])
+        XCTAssertEqual(status, 0, checked)
+        XCTAssertTrue(checked.contains("changed=0 "), "community.docker wants deckhand's container changed:\n" + checked)
     }
 
     private static func proxyPlaybook(memory: String) -> String {
