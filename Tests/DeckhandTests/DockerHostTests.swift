@@ -172,6 +172,8 @@ final class DockerHostTests: XCTestCase {
                        #"67108864 33554432 true {"/tmp":"size=1m"}"#)
         XCTAssertEqual(inspect("{{json .HostConfig.CapAdd}} {{json .HostConfig.CapDrop}} {{json .HostConfig.ExtraHosts}} {{json .HostConfig.Ulimits}}"),
                        #"["CAP_NET_BIND_SERVICE"] ["ALL"] ["db.quoin.test:127.0.0.1"] [{"Name":"nofile","Hard":2048,"Soft":1024}]"#)
+        XCTAssertEqual(inspect("{{.Config.Hostname}} {{json .HostConfig.Dns}} {{json .HostConfig.Devices}} {{.HostConfig.PublishAllPorts}}"),
+                       #"edge ["127.0.0.53"] [{"CgroupPermissions":"rw","PathInContainer":"/dev/sink","PathOnHost":"/dev/null"}] true"#)
         XCTAssertEqual(inspect("{{.HostConfig.LogConfig.Type}} {{json .HostConfig.LogConfig.Config}} {{json .Config.Healthcheck.Test}}"),
                        #"json-file {"max-file":"2","max-size":"1m"} ["CMD-SHELL","wget -q -O /dev/null http://127.0.0.1:18083/index.html"]"#)
 
@@ -258,6 +260,39 @@ final class DockerHostTests: XCTestCase {
         XCTAssertTrue(checked.contains("changed=0 "), "community.docker wants deckhand's container changed:\n" + checked)
     }
 
+    /// A one-off job (detach: false, cleanup: true): the task waits for the command, fails when it fails, and
+    /// leaves no container behind when it succeeds.
+    func testWithDetachFalseAJobRunsToItsEndAndCleanupRemovesIt() async throws {
+        let (settled, settledEvents) = try await run()
+        XCTAssertEqual(settled.exitCode, 0, settledEvents.failureReport)
+        let path = NSTemporaryDirectory() + "deckhand-job-\(UUID().uuidString).yml"
+        defer { try? FileManager.default.removeItem(atPath: path); _ = local("docker", "rm", "--force", "deckhand-job") }
+        func job(_ command: String) async throws -> (RunSummary, RecordingReporter) {
+            try """
+            - hosts: all
+              become: true
+              gather_facts: false
+              tasks:
+                - name: job
+                  community.docker.docker_container:
+                    name: deckhand-job
+                    image: "{{ docker_registry }}/quoin/greeter:1"
+                    network_mode: host
+                    command: \(command)
+                    detach: false
+                    cleanup: true
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            return try await LoopbackHost.run(path, inventory: Self.inventory, extraVars: variables)
+        }
+        let (done, doneEvents) = try await job("[/bin/busybox, sh, -c, 'sleep 1; echo migrated']")
+        XCTAssertEqual(done.exitCode, 0, doneEvents.failureReport)
+        XCTAssertEqual(doneEvents.results(ofTask: "job").first?.status, .changed)
+        XCTAssertNil(local("docker", "inspect", "deckhand-job"), "cleanup left the container")
+        let (failed, failedEvents) = try await job("[/bin/busybox, sh, -c, 'exit 3']")
+        XCTAssertNotEqual(failed.exitCode, 0)
+        XCTAssertEqual(failedEvents.results(ofTask: "job").first?.status, .failed)
+    }
+
     private static func proxyPlaybook(memory: String) -> String {
         """
         - hosts: all
@@ -289,6 +324,11 @@ final class DockerHostTests: XCTestCase {
                 healthcheck: {test: "wget -q -O /dev/null http://127.0.0.1:18083/index.html", interval: 5s, timeout: 2s, retries: 2}
                 etc_hosts: {db.quoin.test: 127.0.0.1}
                 ulimits: ["nofile:1024:2048"]
+                hostname: edge
+                dns_servers: [127.0.0.53]
+                devices: ["/dev/null:/dev/sink:rw"]
+                privileged: false
+                publish_all_ports: true
         """
     }
 
