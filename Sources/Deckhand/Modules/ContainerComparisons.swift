@@ -8,7 +8,8 @@ struct ContainerComparisons: Equatable, Sendable {
         "comparisons", type: .dict,
         doc: "How options compare with the container, by option name (or * for all): strict (equal), ignore (never "
             + "recreates), allow_more_present (sets, lists and dicts may hold more on the container). Defaults: strict "
-            + "for single values and lists, allow_more_present for sets and dicts, ignore for stop_timeout.")
+            + "for single values and lists, allow_more_present for sets and dicts, ignore for stop_timeout. image, command, "
+            + "env, volumes, network_mode, restart_policy, init and labels keep their own comparison; only ignore changes it.")
 
     /// The options `docker_container` compares that are not in `ContainerOption.all`, and their comparison types.
     static let basicOptions: [String: ComparisonType] = [

@@ -95,9 +95,7 @@ struct ContainerConfig: Equatable {
     }
 
     /// The first object of inspect's JSON list, nil when there is none.
-    static func object(_ json: String) -> [String: Any]? { firstObject(json) }
-
-    private static func firstObject(_ json: String) -> [String: Any]? {
+    static func firstObject(_ json: String) -> [String: Any]? {
         guard let data = json.data(using: .utf8),
               let list = try? JSONSerialization.jsonObject(with: data) as? [Any] else { return nil }
         return list.first as? [String: Any]

@@ -181,10 +181,10 @@ public struct DockerContainerModule: Module {
             want.command = imageInfo?.command ?? []
         }
 
-        let inspected = ContainerConfig.object(sections["@@container"] ?? "[]") ?? [:]
+        let inspected = ContainerConfig.firstObject(sections["@@container"] ?? "[]") ?? [:]
         let differences = existing.map {
             want.differences(from: $0.config).filter { comparisons.counts($0.field) }
-                + optionDifferences(inspected, image: ContainerConfig.object(sections["@@image"] ?? "[]"))
+                + optionDifferences(inspected, image: ContainerConfig.firstObject(sections["@@image"] ?? "[]"))
         } ?? []
         var actions: [HostAction] = []
         if existing == nil || !differences.isEmpty || recreate {
