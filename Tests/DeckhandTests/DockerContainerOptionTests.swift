@@ -167,6 +167,9 @@ final class DockerContainerOptionTests: XCTestCase {
         XCTAssertFalse(try proxy(["memory": "1g", "comparisons": ["memory": "ignore"]]).plan(probe(proxyJSON), ModuleContext()).result.changed)
         XCTAssertFalse(try proxy(["memory": "1g", "user": "root", "comparisons": ["*": "ignore"]]).plan(probe(proxyJSON), ModuleContext()).result.changed)
         XCTAssertFalse(try proxy(["ports": ["8081:80"], "comparisons": ["ports": "ignore"]]).plan(probe(proxyJSON), ModuleContext()).result.changed)
+        let oldImage = try proxyJSON { $0["Image"] = "sha256:old" }
+        XCTAssertTrue(try proxy().plan(probe(oldImage), ModuleContext()).result.changed)
+        XCTAssertFalse(try proxy(["comparisons": ["image": "ignore"]]).plan(probe(oldImage), ModuleContext()).result.changed)
         XCTAssertThrowsError(try proxy(["comparisons": ["memory": "allow_more_present"]]))
         XCTAssertThrowsError(try proxy(["comparisons": ["state": "strict"]]))
         XCTAssertThrowsError(try proxy(["comparisons": ["*": "allow_more_present"]]))
