@@ -7,7 +7,8 @@ import OrderedCollections
 enum ContainerHealthcheck {
     static let option = ContainerOption(
         ArgumentSpec("healthcheck", type: .dict,
-                     doc: "The health check: test (a shell command, or a list starting with CMD-SHELL or NONE), interval, "
+                     doc: "The health check: test (a shell command, [CMD-SHELL, command] or [NONE]; the [CMD, ...] form is "
+                        + "refused, docker run's --health-cmd cannot set it), interval, "
                         + "timeout, start_period, start_interval (1m30s, 10s, 500ms) and retries; without a test, none "
                         + "(the image's is disabled)."),
         .dict,

@@ -12,6 +12,8 @@ import Jinja
 ///         network_mode: host
 ///         restart_policy: unless-stopped
 ///         init: yes
+///         memory: 512m
+///         log_options: {max-size: 10m, max-file: "3"}
 public struct DockerContainerModule: Module {
     public static let spec = ModuleSpec(
         name: "docker_container",
@@ -44,7 +46,9 @@ public struct DockerContainerModule: Module {
             + "Each option compares as community.docker compares it (see comparisons), and only when the task sets it. "
             + "A difference in networks connects or disconnects the container instead. The diff lists every differing field.",
         example: "- docker_container:\n    name: web\n    image: 127.0.0.1:5000/site/web:1.4\n    env_file: /etc/site/web.env\n"
-            + "    network_mode: host\n    restart_policy: unless-stopped\n    init: yes")
+            + "    network_mode: host\n    restart_policy: unless-stopped\n    init: yes\n    memory: 512m\n"
+            + "    log_options: {max-size: 10m, max-file: \"3\"}\n"
+            + "    healthcheck: {test: \"wget -q -O /dev/null http://127.0.0.1:8000/health\", interval: 30s, retries: 3}")
 
     var name: String
     var image: String?
