@@ -210,7 +210,8 @@ final class DockerHostTests: XCTestCase {
         XCTAssertEqual(settled.exitCode, 0, settledEvents.failureReport)
         for network in ["deckhand-back", "deckhand-front"] {
             _ = local("docker", "network", "rm", network)
-            XCTAssertNotNil(local("docker", "network", "create", "--internal", network), "docker network create \(network)")
+            XCTAssertNotNil(local("docker", "network", "create", "--internal", "--subnet", network == "deckhand-back" ? "172.30.77.0/24" : "172.30.78.0/24",
+                                  network), "docker network create \(network)")
         }
         let path = NSTemporaryDirectory() + "deckhand-cms-\(UUID().uuidString).yml"
         defer {
@@ -235,20 +236,21 @@ final class DockerHostTests: XCTestCase {
             """.write(toFile: path, atomically: true, encoding: .utf8)
             return try await LoopbackHost.run(path, inventory: Self.inventory, extraVars: variables, diff: true)
         }
-        let both = "[{name: deckhand-back, aliases: [cms]}, {name: deckhand-front, aliases: [www]}]"
+        let both = "[{name: deckhand-back, aliases: [cms], ipv4_address: 172.30.77.10}, {name: deckhand-front, aliases: [www]}]"
         let (first, firstEvents) = try await cms(both)
         XCTAssertEqual(first.exitCode, 0, firstEvents.failureReport)
         func inspect(_ format: String) -> String? { local("docker", "inspect", "--format", format, "deckhand-cms") }
         XCTAssertEqual(inspect("{{.HostConfig.NetworkMode}}"), "deckhand-back")
         XCTAssertEqual(inspect(#"{{range $name, $net := .NetworkSettings.Networks}}{{$name}}={{index $net.Aliases 0}} {{end}}"#),
                        "deckhand-back=cms deckhand-front=www")
+        XCTAssertEqual(inspect(#"{{(index .NetworkSettings.Networks "deckhand-back").IPAddress}}"#), "172.30.77.10")
         let id = inspect("{{.Id}}")
 
         let (second, secondEvents) = try await cms(both)
         XCTAssertEqual(second.exitCode, 0, secondEvents.failureReport)
         XCTAssertEqual(secondEvents.results(ofTask: "cms").first?.status, .ok)
 
-        let (third, thirdEvents) = try await cms("[{name: deckhand-back, aliases: [cms]}]")
+        let (third, thirdEvents) = try await cms("[{name: deckhand-back, aliases: [cms], ipv4_address: 172.30.77.10}]")
         XCTAssertEqual(third.exitCode, 0, thirdEvents.failureReport)
         XCTAssertEqual(thirdEvents.results(ofTask: "cms").first?.diffs.map(\.after), ["networks.deckhand-front: (not connected)\n"])
         XCTAssertEqual(inspect("{{.Id}}"), id, "disconnected, not recreated")
