@@ -94,7 +94,8 @@ struct ContainerConfig: Equatable {
                 (config["Volumes"] as? [String: Any] ?? [:]).keys.sorted())
     }
 
-    private static func firstObject(_ json: String) -> [String: Any]? {
+    /// The first object of inspect's JSON list, nil when there is none.
+    static func firstObject(_ json: String) -> [String: Any]? {
         guard let data = json.data(using: .utf8),
               let list = try? JSONSerialization.jsonObject(with: data) as? [Any] else { return nil }
         return list.first as? [String: Any]
