@@ -102,17 +102,24 @@ final class CorpusArgumentTests: XCTestCase {
         XCTAssertEqual(first.result["checksum"], .string(ContentDigest.sha1(Data("listen 80;\n".utf8))))
         XCTAssertEqual(first.result["md5sum"], .string(ContentDigest.md5(Data("listen 80;\n".utf8))))
         XCTAssertEqual(try String(contentsOfFile: dir + "/copy.conf", encoding: .utf8), "listen 80;\n")
-        XCTAssertEqual(try mode(dir + "/copy.conf"), 0o600, "the source's mode, as Ansible's copy keeps it")
+        let mask = umask(0o022)
+        umask(mask)
+        XCTAssertEqual(try mode(dir + "/copy.conf"), 0o666 & ~Int(mask), "a new file: 0666 less the umask, as Ansible's atomic_move")
         let again = try await copy(["src": source, "dest": dir + "/copy.conf", "remote_src": true])
         XCTAssertFalse(again.result.changed)
-        XCTAssertEqual(again.result["mode"], .string("0600"))
+        XCTAssertEqual(again.result["mode"], .string(String(format: "0%03o", 0o666 & ~Int(mask))))
+        XCTAssertEqual(again.result["size"], .int(11))
 
-        let chmod = try await copy(["src": source, "dest": dir + "/copy.conf", "remote_src": true, "mode": "0644"])
+        let chmod = try await copy(["src": source, "dest": dir + "/copy.conf", "remote_src": true, "mode": "0640"])
         XCTAssertTrue(chmod.result.changed)
-        XCTAssertEqual(commandLines(chmod).first?.hasPrefix("chmod 644"), true, "same contents: only the mode changes")
-        XCTAssertEqual(try mode(dir + "/copy.conf"), 0o644)
+        XCTAssertEqual(commandLines(chmod).first?.hasPrefix("chmod 640"), true, "same contents: only the mode changes")
+        XCTAssertEqual(try mode(dir + "/copy.conf"), 0o640)
         let preserved = try await copy(["src": source, "dest": dir + "/copy.conf", "remote_src": true, "mode": "preserve"])
         XCTAssertTrue(preserved.result.changed)
+        XCTAssertEqual(try mode(dir + "/copy.conf"), 0o600)
+        // A file replaced by other contents takes the source's mode.
+        try "listen 8080;\n".write(toFile: source, atomically: false, encoding: .utf8)
+        _ = try await copy(["src": source, "dest": dir + "/copy.conf", "remote_src": true])
         XCTAssertEqual(try mode(dir + "/copy.conf"), 0o600)
     }
 
@@ -156,5 +163,33 @@ final class CorpusArgumentTests: XCTestCase {
         XCTAssertNotEqual(checked.exitStatus, 0, "the validate command rejected the copy")
         XCTAssertEqual(try String(contentsOfFile: dir + "/dest.txt", encoding: .utf8), "old\n")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["dest.txt", "src.txt"], "no temporary file left")
+    }
+}
+
+extension CorpusArgumentTests {
+    func testRemoteSrcFolderCopiesWhatDiffersKeepingEachFilesModeAndModeGoesToTheTopFolder() async throws {
+        let dir = try scratch()
+        try FileManager.default.createDirectory(atPath: dir + "/conf/sub dir", withIntermediateDirectories: true)
+        try "a\n".write(toFile: dir + "/conf/a.txt", atomically: true, encoding: .utf8)
+        try "b\n".write(toFile: dir + "/conf/sub dir/it's b.txt", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: dir + "/conf/a.txt")
+        let contents = try await copy(["src": dir + "/conf/", "dest": dir + "/out/", "remote_src": true, "mode": "0644",
+                                       "directory_mode": "0700"])
+        XCTAssertTrue(contents.result.changed)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/out/sub dir/it's b.txt", encoding: .utf8), "b\n")
+        XCTAssertEqual(try mode(dir + "/out/a.txt"), 0o640, "each file keeps its source's mode")
+        XCTAssertEqual(try mode(dir + "/out"), 0o700, "directory_mode goes to the top folder")
+        let again = try await copy(["src": dir + "/conf/", "dest": dir + "/out/", "remote_src": true, "mode": "0644",
+                                    "directory_mode": "0700"])
+        XCTAssertFalse(again.result.changed)
+
+        let itself = try await copy(["src": dir + "/conf", "dest": dir + "/out", "remote_src": true])
+        XCTAssertTrue(itself.result.changed)
+        XCTAssertEqual(itself.result["dest"], .string(dir + "/out/conf"), "a folder dest is reported with src's name, as Ansible's")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/out/conf/a.txt", encoding: .utf8), "a\n")
+        try "b changed\n".write(toFile: dir + "/conf/sub dir/it's b.txt", atomically: true, encoding: .utf8)
+        let changed = try await copy(["src": dir + "/conf", "dest": dir + "/out", "remote_src": true])
+        XCTAssertEqual(commandLines(changed).count, 1, "only the file that differs is copied")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/out/conf/sub dir/it's b.txt", encoding: .utf8), "b changed\n")
     }
 }

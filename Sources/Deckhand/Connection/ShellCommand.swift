@@ -221,12 +221,14 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Copies the host file `source` to `path` atomically, as Ansible's copy with remote_src: a temporary copy
-    /// beside `path` (the source's mode unless `mode` is given; owned by the user running it unless `owner` or
-    /// `group` is given), checked by `validate`, then renamed over `path`.
+    /// beside `path` (without `mode`: the source's mode where it replaces a file, 0666 less the umask where it
+    /// is new, as Ansible's atomic_move; owned by the user running it unless `owner` or `group` is given),
+    /// checked by `validate`, then renamed over `path`.
     public static func atomicCopy(from source: String, to path: String, mode: Int?, owner: String?, group: String?,
                                   validate: [String]? = nil) -> ShellCommand {
         let filling: [Part] = [.word("cp"), .word("--"), .word(source), .syntax("\"$tmp\" || { rm -f \"$tmp\"; exit 1; };")]
-        let sourceMode: [Part] = [.word("chmod"), .word("--reference=" + source), .syntax("\"$tmp\"")]
+        let sourceMode: [Part] = [.syntax("{ if test -e"), .word(path), .syntax("; then chmod"), .word("--reference=" + source),
+                                  .syntax("\"$tmp\"; else chmod \"$(printf %o $((0666 & ~$(umask))))\" \"$tmp\"; fi; }")]
         return atomicReplace(path, filling: filling, mode: mode, keptMode: sourceMode, owner: owner, group: group,
                              keepsOwner: false, validate: validate, expected: nil)
     }

@@ -24,15 +24,24 @@ struct RemoteFileCopy {
     func probe() -> ShellCommand {
         let name = (source as NSString).lastPathComponent
         let target = intoFolder.map { $0 + "/" + name } ?? destination
-        let folder = intoFolder ?? (target as NSString).deletingLastPathComponent
+        let parent = intoFolder ?? (target as NSString).deletingLastPathComponent
         let md5 = ShellCommand(parts: [.syntax("test -f"), .word(source), .syntax("&& printf 'md5 %s\\n' \"$(md5sum <"),
-                                       .word(source), .syntax("| cut -c1-32)\"; true")], compound: true)
-        let folderCheck = ShellCommand(parts: [.syntax("test -d"), .word(folder.isEmpty ? "." : folder),
+                                       .word(source), .syntax("| cut -c1-32)\" && printf 'size %s\\n' \"$(wc -c <"),
+                                       .word(source), .syntax(")\"; true")], compound: true)
+        let folderCheck = ShellCommand(parts: [.syntax("test -d"), .word(parent.isEmpty ? "." : parent),
                                                .syntax("|| echo missing-folder; true")], compound: true)
         return ShellCommand("echo", RemoteFileCopy.sourceMarker)
             .then(FileState.probe(source, checksum: true, following: true)).then(md5)
             .then(ShellCommand("echo", RemoteFileCopy.destinationMarker)).then(folderCheck)
             .then(FileState.probe(target, checksum: true, inside: name, following: options.follow))
+            .then(ShellCommand(parts: [.syntax("if test -d"), .word(source), .syntax("; then echo"), .word(RemoteFileCopy.folderMarker),
+                                       .syntax(";")] + folder.probe().grouped + [.syntax("; fi")], compound: true))
+    }
+
+    static let folderMarker = "@@deckhand-remote-folder@@"
+
+    var folder: RemoteFolderCopy {
+        RemoteFolderCopy(source: source, destination: destination, options: options, directoryMode: directoryMode)
     }
 
     func plan(_ output: Data) throws -> ModulePlan {
@@ -44,7 +53,9 @@ struct RemoteFileCopy {
         let sourcePart = output.subdata(in: sourceOpening.count..<split.lowerBound)
         let destinationPart = output.subdata(in: split.upperBound..<output.endIndex)
         let sourceState = try FileState(probeOutput: sourcePart)
-        let md5 = String(decoding: sourcePart, as: UTF8.self).splitLines.first { $0.hasPrefix("md5 ") }.map { String($0.dropFirst(4)) }
+        let sourceLines = String(decoding: sourcePart, as: UTF8.self).splitLines
+        let md5 = sourceLines.first { $0.hasPrefix("md5 ") }.map { String($0.dropFirst(4)) }
+        let size = sourceLines.first { $0.hasPrefix("size ") }.flatMap { Int($0.dropFirst(5)) }
         let current = try FileState(probeOutput: destinationPart)
         let folderMissing = String(decoding: destinationPart, as: UTF8.self).splitLines.contains("missing-folder")
         let name = (source as NSString).lastPathComponent
@@ -52,10 +63,7 @@ struct RemoteFileCopy {
 
         switch sourceState.kind {
         case .absent: return ModulePlan(result: .failure("Source \(source) not found"))
-        case .directory:
-            return ModulePlan(result: .failure("copy with remote_src copies a single file in deckhand; \(source) is a folder: "
-                + "use `command: cp -a` (or synchronize) for a folder on the host"))
-        case .file, .link: break
+        case .file, .link, .directory: break
         case .other: return ModulePlan(result: .failure("Cannot copy invalid source '\(source)': not a file"))
         }
         var result = ModuleResult()
@@ -75,9 +83,27 @@ struct RemoteFileCopy {
                 actions.append(.run(FileState.applying(change, to: folder)))
             }
         }
+        if sourceState.kind == .directory {
+            let text = String(decoding: destinationPart, as: UTF8.self)
+            guard let range = text.range(of: RemoteFileCopy.folderMarker + "\n") else {
+                throw ModuleArgumentError("the probe of the folder \(source) on the host ended early")
+            }
+            // As Ansible's: dest that is a folder already is reported with src's name (none for `src: dir/`).
+            var reported = destination
+            if FileState.redirected(destinationPart) != nil {
+                reported = source.hasSuffix("/") ? (destination.hasSuffix("/") ? destination : destination + "/") : path
+            }
+            result["dest"] = .string(reported)
+            result["checksum"] = Value.none
+            result["md5sum"] = Value.none
+            return try folder.plan(String(text[range.upperBound...]), result: result, before: actions)
+        }
         if current.exists && !options.force {
-            result.msg = "file already exists"
-            return .unchanged(result)
+            // Ansible's early exit: no checksums, the path's attributes as they are.
+            var kept = ModuleResult(msg: "file already exists", values: ["src": .string(source), "dest": .string(path)])
+            kept["state"] = .string("file")
+            PathInfo.provisional(current, into: &kept)
+            return .unchanged(kept)
         }
         if current.kind == .directory {
             return ModulePlan(result: .failure("\(path) is a directory; give the full path of the file to write"))
@@ -101,9 +127,11 @@ struct RemoteFileCopy {
         var after = current
         if let owner = options.owner { after.owner = owner }
         if let group = options.group { after.group = group }
-        let modeBefore = written ? sourceState.mode : current.mode
+        // Without mode: a new file gets 0666 less the umask (0644 as a rule), a replaced one the source's.
+        let modeBefore = written ? (current.exists ? sourceState.mode : 0o644) : current.mode
         after.mode = try mode?.resolve(current: modeBefore, isDirectory: false) ?? modeBefore
         PathInfo.provisional(after, into: &result)
+        if let size { result["size"] = .int(size) }
         guard !actions.isEmpty else { return .unchanged(result) }
         actions.append(PathInfo.readBack(path))
         return .change(actions, result)
