@@ -193,3 +193,18 @@ extension CorpusArgumentTests {
         XCTAssertEqual(try String(contentsOfFile: dir + "/out/conf/sub dir/it's b.txt", encoding: .utf8), "b changed\n")
     }
 }
+
+extension CorpusArgumentTests {
+    func testRemoteSrcFolderLocalFollowChoosesBetweenTheLinkAndWhatItLeadsTo() async throws {
+        let dir = try scratch()
+        try FileManager.default.createDirectory(atPath: dir + "/conf", withIntermediateDirectories: true)
+        try "real\n".write(toFile: dir + "/real.txt", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/conf/link.txt", withDestinationPath: dir + "/real.txt")
+        _ = try await copy(["src": dir + "/conf/", "dest": dir + "/followed", "remote_src": true])
+        XCTAssertNil(try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/followed/link.txt"), "a copy of the file")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/followed/link.txt", encoding: .utf8), "real\n")
+        _ = try await copy(["src": dir + "/conf/", "dest": dir + "/links", "remote_src": true, "local_follow": false])
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: dir + "/links/link.txt"), dir + "/real.txt")
+        XCTAssertThrowsError(try makeModule(CopyModule.self, ["src": "conf/", "dest": "/srv/", "local_follow": false]))
+    }
+}

@@ -17,6 +17,8 @@ public struct CopyModule: Module {
             ArgumentSpec("remote_src", type: .bool, default: .bool(false),
                          doc: "src is a file on the host (not the controller), copied there atomically; its mode is kept "
                             + "unless mode is given, and the copy is owned by the user running it unless owner/group are."),
+            ArgumentSpec("local_follow", type: .bool, default: .bool(true),
+                         doc: "With remote_src and a folder: copy what links in it lead to (yes), or the links themselves (no)."),
             ArgumentSpec("directory_mode", type: .mode,
                          doc: "With remote_src and a dest ending in /: the permissions of the folder made for it."),
         ] + FileWriteOptions.arguments,
@@ -53,10 +55,14 @@ public struct CopyModule: Module {
             throw ModuleArgumentError("one of src or content is required")
         }
         options = try FileWriteOptions(arguments)
+        if try !arguments.bool("local_follow") && !arguments.bool("remote_src") {
+            throw ModuleArgumentError("local_follow: no is supported with remote_src only: deckhand copies what the "
+                                      + "controller's links lead to; leave local_follow out")
+        }
         if try arguments.bool("remote_src") {
             guard case .file(let src) = source else { throw ModuleArgumentError("remote_src needs src (a file on the host)") }
             remote = RemoteFileCopy(source: src, destination: writtenDestination, options: options,
-                                    directoryMode: try arguments.mode("directory_mode"))
+                                    directoryMode: try arguments.mode("directory_mode"), followsLinks: try arguments.bool("local_follow"))
         }
     }
 

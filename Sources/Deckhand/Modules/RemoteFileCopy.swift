@@ -9,6 +9,7 @@ struct RemoteFileCopy {
     var destination: String
     var options: FileWriteOptions
     var directoryMode: FileMode?
+    var followsLinks = true
 
     static let sourceMarker = "@@deckhand-remote-src@@"
     static let destinationMarker = "@@deckhand-remote-dest@@"
@@ -41,7 +42,8 @@ struct RemoteFileCopy {
     static let folderMarker = "@@deckhand-remote-folder@@"
 
     var folder: RemoteFolderCopy {
-        RemoteFolderCopy(source: source, destination: destination, options: options, directoryMode: directoryMode)
+        RemoteFolderCopy(source: source, destination: destination, options: options, directoryMode: directoryMode,
+                         followsLinks: followsLinks)
     }
 
     func plan(_ output: Data) throws -> ModulePlan {

@@ -11,9 +11,12 @@ struct RemoteFolderCopy {
     var target: String
     var options: FileWriteOptions
     var directoryMode: FileMode?
+    /// local_follow: copy what links lead to (true, Ansible's default), or the links themselves.
+    var followsLinks: Bool
 
-    init(source: String, destination: String, options: FileWriteOptions, directoryMode: FileMode?) {
+    init(source: String, destination: String, options: FileWriteOptions, directoryMode: FileMode?, followsLinks: Bool) {
         self.source = source
+        self.followsLinks = followsLinks
         self.options = options
         self.directoryMode = directoryMode
         var base = destination
@@ -21,9 +24,11 @@ struct RemoteFolderCopy {
         target = source.hasSuffix("/") ? base : base + "/" + (source as NSString).lastPathComponent
     }
 
-    /// find's words for one line per entry below a folder: kind (d or f), octal mode, owner, group, uid, gid, path.
+    /// find's words for one line per entry below a folder: kind (d, f or l), octal mode, owner, group, uid, gid,
+    /// path; a link's target on the next line, after "=> ".
     private static let listing = ["-mindepth", "1", "(", "-type", "d", "-printf", "d %m %u %g %U %G %P\\n", "-o",
-                                  "-type", "f", "-printf", "f %m %u %g %U %G %P\\n", ")"]
+                                  "-type", "f", "-printf", "f %m %u %g %U %G %P\\n", "-o",
+                                  "-type", "l", "-printf", "l %m %u %g %U %G %P\\n=> %l\\n", ")"]
 
     static let sections = ["@@tree-src", "@@sums-src", "@@tree-dest", "@@sums-dest"]
 
@@ -32,7 +37,7 @@ struct RemoteFolderCopy {
     func probe() -> ShellCommand {
         func tree(_ folder: String, _ marker: String) -> ShellCommand {
             ShellCommand("echo", marker).then(ShellCommand(
-                parts: [.syntax("test -d"), .word(folder), .syntax("&& find -L"), .word(folder)]
+                parts: [.syntax("test -d"), .word(folder), .syntax(followsLinks ? "&& find -L" : "&& find"), .word(folder)]
                     + RemoteFolderCopy.listing.map { .word($0) } + [.syntax("2>/dev/null; true")], compound: true))
         }
         func sums(_ folder: String, _ marker: String) -> ShellCommand {
@@ -45,7 +50,13 @@ struct RemoteFolderCopy {
             .then(tree(target, "@@tree-dest")).then(sums(target, "@@sums-dest"))
     }
 
-    struct Entry { var isFolder: Bool; var mode: Int; var owner: String; var group: String; var uid: String; var gid: String }
+    struct Entry {
+        var kind: Character
+        var mode: Int
+        var owner: String, group: String, uid: String, gid: String
+        var linkTarget: String? = nil
+        var isFolder: Bool { kind == "d" }
+    }
 
     /// Reads the probe: the top folder's state, each tree's entries by relative path, and each tree's checksums.
     static func parse(_ text: String) throws -> (FileState, [String: Entry], [String: String], [String: Entry], [String: String]) {
@@ -53,14 +64,17 @@ struct RemoteFolderCopy {
         var head = ""
         var trees: [String: [String: Entry]] = [:]
         var sums: [String: [String: String]] = [:]
+        var lastPath = ""
         for line in text.splitLines {
             if sections.contains(line) { section = line; continue }
             switch section {
             case "": head += line + "\n"
             case "@@tree-src", "@@tree-dest":
+                if line.hasPrefix("=> ") { trees[section]?[lastPath]?.linkTarget = String(line.dropFirst(3)); continue }
                 let fields = line.split(separator: " ", maxSplits: 6, omittingEmptySubsequences: false).map(String.init)
                 guard fields.count == 7, let mode = Int(fields[1], radix: 8) else { continue }
-                trees[section, default: [:]][fields[6]] = Entry(isFolder: fields[0] == "d", mode: mode, owner: fields[2],
+                lastPath = fields[6]
+                trees[section, default: [:]][fields[6]] = Entry(kind: fields[0].first ?? "f", mode: mode, owner: fields[2],
                                                                 group: fields[3], uid: fields[4], gid: fields[5])
             default:
                 // sha1sum: "<40 hex>  ./path"
@@ -87,7 +101,10 @@ struct RemoteFolderCopy {
         for path in sourceTree.keys.sorted() {
             guard let entry = sourceTree[path] else { continue }
             let destination = target + "/" + path
-            if entry.isFolder {
+            if let link = entry.linkTarget {
+                // local_follow: false: the link itself, where nothing is yet, as Ansible's os.symlink.
+                if targetTree[path] == nil { actions.append(.run(ShellCommand("ln", "-s", "--", link, destination))) }
+            } else if entry.isFolder {
                 if targetTree[path] == nil {
                     actions.append(.run(ShellCommand("mkdir", "--", destination).and(ShellCommand("chmod", String(entry.mode, radix: 8), "--", destination))))
                 }
