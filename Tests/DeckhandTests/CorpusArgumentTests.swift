@@ -75,10 +75,10 @@ final class CorpusArgumentTests: XCTestCase {
     }
 
     /// Probes and plans `copy` with these arguments here; runs the plan's commands unless `apply` is false.
-    private func copy(_ args: KeyValuePairs<String, Any>, apply: Bool = true) async throws -> ModulePlan {
+    private func copy(_ args: KeyValuePairs<String, Any>, apply: Bool = true, checkMode: Bool = false) async throws -> ModulePlan {
         let module = try makeModule(CopyModule.self, args)
         let probe = try await LocalConnection().run(try XCTUnwrap(module.probe(ModuleContext())))
-        let plan = try module.plan(probe, ModuleContext())
+        let plan = try module.plan(probe, ModuleContext(checkMode: checkMode))
         guard apply else { return plan }
         for action in plan.actions {
             guard case .run(let command, _) = action.kind else { XCTFail("remote_src uploads nothing: \(action.summary)"); continue }
@@ -141,6 +141,9 @@ final class CorpusArgumentTests: XCTestCase {
         let inside = try await copy(["src": dir + "/src.txt", "dest": dir + "/into", "remote_src": true])
         XCTAssertEqual(inside.result["dest"], .string(dir + "/into/src.txt"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/into/src.txt"))
+        let predicted = try await copy(["src": dir + "/src.txt", "dest": dir + "/made/", "remote_src": true], apply: false, checkMode: true)
+        XCTAssertTrue(predicted.result.changed)
+        XCTAssertEqual(predicted.result.msg, "dest directory \(dir)/made would be created", "Ansible's check mode stops there")
         _ = try await copy(["src": dir + "/src.txt", "dest": dir + "/made/", "remote_src": true, "directory_mode": "0750"])
         XCTAssertEqual(try String(contentsOfFile: dir + "/made/src.txt", encoding: .utf8), "new\n")
         XCTAssertEqual(try mode(dir + "/made"), 0o750)

@@ -82,7 +82,7 @@ public struct CopyModule: Module {
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
-        if let remote { return try remote.plan(probe?.stdout ?? Data()) }
+        if let remote { return try remote.plan(probe?.stdout ?? Data(), checkMode: context.checkMode) }
         if case .file(let name) = source, let folder = try folderCopy(context) {
             let states = try probe.map { try folder.states(from: $0.stdout) }
                 ?? folder.files.map { _ in try FileState(probeOutput: Data()) }

@@ -46,7 +46,7 @@ struct RemoteFileCopy {
                          followsLinks: followsLinks)
     }
 
-    func plan(_ output: Data) throws -> ModulePlan {
+    func plan(_ output: Data, checkMode: Bool) throws -> ModulePlan {
         let sourceOpening = Data((RemoteFileCopy.sourceMarker + "\n").utf8)
         guard output.starts(with: sourceOpening),
               let split = output.range(of: Data(("\n" + RemoteFileCopy.destinationMarker + "\n").utf8)) else {
@@ -78,6 +78,12 @@ struct RemoteFileCopy {
             guard let folder = intoFolder else {
                 let folder = (path as NSString).deletingLastPathComponent
                 return ModulePlan(result: .failure("Destination directory \(folder) does not exist"))
+            }
+            if checkMode {
+                // Ansible's copy stops here in check mode, saying so.
+                var result = ModuleResult(msg: "dest directory \(folder) would be created", values: ["src": .string(source)])
+                result.changed = true
+                return ModulePlan(result: result)
             }
             actions.append(.run(ShellCommand("mkdir", "-p", "--", folder)))
             let change = (mode: try directoryMode?.resolve(current: nil, isDirectory: true), owner: options.owner, group: options.group)
