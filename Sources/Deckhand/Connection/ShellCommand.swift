@@ -205,6 +205,40 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
     public static func atomicWrite(to path: String, mode: Int?, owner: String?, group: String?,
                                    validate: [String]? = nil, size: Int, sha256: String,
                                    expected: FileExpectation? = nil) -> ShellCommand {
+        let filling: [Part] = [
+            .syntax("cat >\"$tmp\" || { rm -f \"$tmp\"; exit 1; };"),
+            .syntax("n=$(wc -c <\"$tmp\"); s=$(sha256sum <\"$tmp\");"),
+            .syntax("if test \"$n\" != \(size) || test \"${s%% *}\" != \(quote(sha256)); then rm -f \"$tmp\";"),
+            .syntax("echo \"received $n of \(size) bytes (or other bytes than were sent): the upload was cut short\" >&2;"),
+            .syntax("exit \(uploadCutShortStatus); fi;"),
+        ]
+        // Without a mode the replaced file's is kept; a new file gets 0644.
+        let tmp = Part.syntax("\"$tmp\"")
+        let keptMode: [Part] = [.syntax("{ if test -e"), .word(path), .syntax("; then chmod"), .word("--reference=" + path),
+                                tmp, .syntax("; else chmod 644"), tmp, .syntax("; fi; }")]
+        return atomicReplace(path, filling: filling, mode: mode, keptMode: keptMode, owner: owner, group: group,
+                             keepsOwner: true, validate: validate, expected: expected)
+    }
+
+    /// Copies the host file `source` to `path` atomically, as Ansible's copy with remote_src: a temporary copy
+    /// beside `path` (without `mode`: the source's mode where it replaces a file, 0666 less the umask where it
+    /// is new, as Ansible's atomic_move; owned by the user running it unless `owner` or `group` is given),
+    /// checked by `validate`, then renamed over `path`.
+    public static func atomicCopy(from source: String, to path: String, mode: Int?, owner: String?, group: String?,
+                                  validate: [String]? = nil) -> ShellCommand {
+        let filling: [Part] = [.word("cp"), .word("--"), .word(source), .syntax("\"$tmp\" || { rm -f \"$tmp\"; exit 1; };")]
+        let sourceMode: [Part] = [.syntax("{ if test -e"), .word(path), .syntax("; then chmod"), .word("--reference=" + source),
+                                  .syntax("\"$tmp\"; else chmod \"$(printf %o $((0666 & ~$(umask))))\" \"$tmp\"; fi; }")]
+        return atomicReplace(path, filling: filling, mode: mode, keptMode: sourceMode, owner: owner, group: group,
+                             keepsOwner: false, validate: validate, expected: nil)
+    }
+
+    /// The common steps of atomicWrite and atomicCopy: stale temporary files of killed writers removed, a new
+    /// one made beside `path` and filled by `filling` (which exits on failure), validated, given its mode and
+    /// owner, then renamed over `path` (with `expected`, only if `path` is still as it was read).
+    private static func atomicReplace(_ path: String, filling: [Part], mode: Int?, keptMode: [Part], owner: String?,
+                                      group: String?, keepsOwner: Bool, validate: [String]?,
+                                      expected: FileExpectation?) -> ShellCommand {
         let directory = (path as NSString).deletingLastPathComponent
         let base = (path as NSString).lastPathComponent
         let prefix = quote((directory.isEmpty ? "" : directory + "/") + ".\(base).deckhand.")
@@ -213,12 +247,7 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
             .syntax("for f in \(prefix)*; do test -e \"$f\" || continue; p=${f##*.deckhand.}; p=${p%%.*};"),
             .syntax("test -d \"/proc/$p\" || rm -f \"$f\"; done 2>/dev/null;"),
             .syntax("tmp=$(mktemp \(prefix)$$.XXXXXX) || exit 1;"),
-            .syntax("cat >\"$tmp\" || { rm -f \"$tmp\"; exit 1; };"),
-            .syntax("n=$(wc -c <\"$tmp\"); s=$(sha256sum <\"$tmp\");"),
-            .syntax("if test \"$n\" != \(size) || test \"${s%% *}\" != \(quote(sha256)); then rm -f \"$tmp\";"),
-            .syntax("echo \"received $n of \(size) bytes (or other bytes than were sent): the upload was cut short\" >&2;"),
-            .syntax("exit \(uploadCutShortStatus); fi;"),
-        ]
+        ] + filling
         if let validate, !validate.isEmpty {
             for word in validate {
                 if word.contains("%s") {
@@ -234,13 +263,12 @@ public struct ShellCommand: Sendable, Hashable, CustomStringConvertible {
         if let mode {
             script += [.word("chmod"), .word(String(mode, radix: 8)), tmp, .syntax("&&")]
         } else {
-            script += [.syntax("{ if test -e"), .word(path), .syntax("; then chmod"), .word("--reference=" + path),
-                       tmp, .syntax("; else chmod 644"), tmp, .syntax("; fi; }"), .syntax("&&")]
+            script += keptMode + [.syntax("&&")]
         }
         if owner != nil || group != nil {
             let spec = (owner ?? "") + (group.map { ":" + $0 } ?? "")
             script += [.word("chown"), .word(spec), tmp, .syntax("&&")]
-        } else {
+        } else if keepsOwner {
             script += [.syntax("{ ! test -e"), .word(path), .syntax("|| chown"), .word("--reference=" + path),
                        tmp, .syntax("2>/dev/null || true; }"), .syntax("&&")]
         }

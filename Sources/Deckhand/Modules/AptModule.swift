@@ -24,6 +24,12 @@ public struct AptModule: Module {
                          doc: "Upgrade the system: yes/safe (apt-get upgrade --with-new-pkgs), full/dist (apt-get dist-upgrade)."),
             ArgumentSpec("autoremove", type: .bool, default: .bool(false),
                          doc: "Remove packages nothing needs any more (alone, or with the packages installed or removed)."),
+            ArgumentSpec("allow_downgrade", type: .bool, default: .bool(false),
+                         aliases: ["allow-downgrade", "allow_downgrades", "allow-downgrades"],
+                         doc: "Let a pinned `name=version` replace a newer installed version (apt-get --allow-downgrades)."),
+            ArgumentSpec("force", type: .bool, default: .bool(false),
+                         doc: "Ansible's --force-yes: install, upgrade or remove even unauthenticated, downgraded, held or "
+                            + "essential packages (apt 2's --allow-* options). Dangerous; almost never wanted."),
         ],
         requiredOneOf: [["name", "deb", "update_cache", "upgrade", "autoremove"]],
         mutuallyExclusive: [["deb", "name", "upgrade"]],
@@ -43,6 +49,8 @@ public struct AptModule: Module {
     /// The apt-get subcommand of `upgrade`, nil for no.
     var upgrade: String?
     var autoremove: Bool
+    var allowDowngrade: Bool
+    var force: Bool
 
     public init(_ arguments: ModuleArguments) throws {
         packages = try arguments.list("name") ?? []
@@ -61,6 +69,8 @@ public struct AptModule: Module {
         default: upgrade = nil
         }
         autoremove = try arguments.bool("autoremove")
+        allowDowngrade = try arguments.bool("allow_downgrade")
+        force = try arguments.bool("force")
         if packages.isEmpty && !updateCache && deb == nil && upgrade == nil && !autoremove && cacheValidTime == 0 {
             throw ModuleArgumentError("give name, deb, upgrade, autoremove or update_cache")
         }
@@ -81,8 +91,16 @@ public struct AptModule: Module {
         var options = ["-y", "-q", "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"] + releaseOptions
         if let installRecommends { options.append(installRecommends ? "--install-recommends" : "--no-install-recommends") }
         if autoremove { options.append("--auto-remove") }
-        return options
+        return options + forceOptions
     }
+
+    /// What `force` means to apt 2, whose --force-yes (Ansible's word for it) is deprecated: every --allow-* it stood for.
+    var forceOptions: [String] {
+        force ? ["--allow-unauthenticated", "--allow-downgrades", "--allow-remove-essential", "--allow-change-held-packages"] : []
+    }
+
+    /// What install and upgrade are given besides installOptions (Ansible gives remove no --allow-downgrades).
+    var downgradeOptions: [String] { allowDowngrade && !force ? ["--allow-downgrades"] : [] }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
         let answer = AptProbe.parse(probe?.stdoutText ?? "")
@@ -104,7 +122,7 @@ public struct AptModule: Module {
         if let upgrade {
             if !answer.upgradable.isEmpty {
                 action = HostAction.run(ShellCommand(words: ["apt-get", upgrade] + (upgrade == "upgrade" ? ["--with-new-pkgs"] : [])
-                    + installOptions))
+                    + installOptions + downgradeOptions))
                 action?.unchangedMarker = "0 upgraded, 0 newly installed"
             }
         } else if state == "absent" {
@@ -118,9 +136,9 @@ public struct AptModule: Module {
             }
             var install = missing
             if state == "latest" { install += answer.upgrades.filter { !missing.contains($0) } }
-            if !install.isEmpty { commands.append(ShellCommand(words: ["apt-get", "install"] + installOptions + install)) }
+            if !install.isEmpty { commands.append(ShellCommand(words: ["apt-get", "install"] + installOptions + downgradeOptions + install)) }
             if let deb, answer.debInstalled != true {
-                commands.append(ShellCommand(words: ["apt-get", "install"] + installOptions + [deb]))
+                commands.append(ShellCommand(words: ["apt-get", "install"] + installOptions + downgradeOptions + [deb]))
             }
         }
         if packages.isEmpty && deb == nil && autoremove && !answer.removable.isEmpty {

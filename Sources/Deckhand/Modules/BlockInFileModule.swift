@@ -31,7 +31,7 @@ public struct BlockInFileModule: Module {
                          doc: "Put a blank line before the block unless it starts the file or one is there."),
             ArgumentSpec("append_newline", type: .bool, default: .bool(false),
                          doc: "Put a blank line after the block unless it ends the file or one is there."),
-            ArgumentSpec("validate", doc: "A command run on the new file (%s) before it replaces the old one, e.g. `visudo -cf %s`."),
+            FileWriteOptions.validateArgument,
         ],
         mutuallyExclusive: [["insertafter", "insertbefore"]],
         doc: "Inserts, updates or removes a block of lines surrounded by marker lines.",
@@ -71,13 +71,7 @@ public struct BlockInFileModule: Module {
         encoding = try TextEncoding(arguments.requiredString("encoding"))
         prependNewline = try arguments.bool("prepend_newline")
         appendNewline = try arguments.bool("append_newline")
-        if let text = try arguments.string("validate") {
-            let words = try ShellWords.split(text)
-            guard words.contains(where: { $0.contains("%s") }) else {
-                throw ModuleArgumentError("validate must contain %s (where the new file goes), got: \(text)")
-            }
-            validate = words
-        }
+        validate = try FileWriteOptions.validation(arguments)
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {

@@ -14,6 +14,13 @@ public struct CopyModule: Module {
             ArgumentSpec("src", type: .controllerPath, doc: "A file or folder from the role's files/ (or beside the playbook) to copy; "
                          + "`dir/` copies the folder's contents into dest, `dir` the folder itself."),
             ArgumentSpec("content", type: .raw, doc: "The text to write (dicts and lists are written as JSON)."),
+            ArgumentSpec("remote_src", type: .bool, default: .bool(false),
+                         doc: "src is a file on the host (not the controller), copied there atomically; its mode is kept "
+                            + "unless mode is given, and the copy is owned by the user running it unless owner/group are."),
+            ArgumentSpec("local_follow", type: .bool, default: .bool(true),
+                         doc: "With remote_src and a folder: copy what links in it lead to (yes), or the links themselves (no)."),
+            ArgumentSpec("directory_mode", type: .mode,
+                         doc: "With remote_src and a dest ending in /: the permissions of the folder made for it."),
         ] + FileWriteOptions.arguments,
         requiredOneOf: [["src", "content"]],
         mutuallyExclusive: [["src", "content"]],
@@ -30,6 +37,9 @@ public struct CopyModule: Module {
 
     enum Source { case content(Data), file(String) }
 
+    /// The copy of a file already on the host (remote_src).
+    var remote: RemoteFileCopy?
+
     public init(_ arguments: ModuleArguments) throws {
         destination = try arguments.requiredString("dest")
         writtenDestination = destination
@@ -45,6 +55,15 @@ public struct CopyModule: Module {
             throw ModuleArgumentError("one of src or content is required")
         }
         options = try FileWriteOptions(arguments)
+        if try !arguments.bool("local_follow") && !arguments.bool("remote_src") {
+            throw ModuleArgumentError("local_follow: no is supported with remote_src only: deckhand copies what the "
+                                      + "controller's links lead to; leave local_follow out")
+        }
+        if try arguments.bool("remote_src") {
+            guard case .file(let src) = source else { throw ModuleArgumentError("remote_src needs src (a file on the host)") }
+            remote = RemoteFileCopy(source: src, destination: writtenDestination, options: options,
+                                    directoryMode: try arguments.mode("directory_mode"), followsLinks: try arguments.bool("local_follow"))
+        }
     }
 
     /// The copy of a folder, when src names one on the controller.
@@ -54,6 +73,7 @@ public struct CopyModule: Module {
     }
 
     public func probe(_ context: ModuleContext) throws -> ShellCommand? {
+        if let remote { return remote.probe() }
         if let folder = try folderCopy(context) { return folder.probe(content: context.diffMode) }
         // As Ansible's copy: a file copied onto a folder goes into it, under its own name.
         var inside: String?
@@ -62,6 +82,7 @@ public struct CopyModule: Module {
     }
 
     public func plan(_ probe: CommandResult?, _ context: ModuleContext) throws -> ModulePlan {
+        if let remote { return try remote.plan(probe?.stdout ?? Data(), checkMode: context.checkMode) }
         if case .file(let name) = source, let folder = try folderCopy(context) {
             let states = try probe.map { try folder.states(from: $0.stdout) }
                 ?? folder.files.map { _ in try FileState(probeOutput: Data()) }

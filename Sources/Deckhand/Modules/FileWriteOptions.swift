@@ -19,7 +19,7 @@ struct FileWriteOptions {
         ArgumentSpec("group", doc: "Group that should own it (name or gid)."),
         ArgumentSpec("backup", type: .bool, default: .bool(false), doc: "Keep the old file beside it, with a timestamp."),
         ArgumentSpec("force", type: .bool, default: .bool(true), doc: "Replace a file whose contents differ; no: only create."),
-        ArgumentSpec("validate", doc: "A command run on the new file (%s) before it replaces the old one, e.g. `nginx -t -c %s`."),
+        validateArgument,
         ArgumentSpec("follow", type: .bool, default: .bool(false),
                      doc: "When dest is a link, write the file it leads to instead of replacing the link with a file."),
     ]
@@ -35,13 +35,21 @@ struct FileWriteOptions {
         backup = try arguments.bool("backup")
         force = try arguments.bool("force")
         follow = try arguments.bool("follow")
-        if let text = try arguments.string("validate") {
-            let words = try ShellWords.split(text)
-            guard words.contains(where: { $0.contains("%s") }) else {
-                throw ModuleArgumentError("validate must contain %s (where the new file goes), got: \(text)")
-            }
-            validate = words
+        validate = try FileWriteOptions.validation(arguments)
+    }
+
+    /// Ansible's `validate` for every module that writes or edits a file.
+    static let validateArgument = ArgumentSpec(
+        "validate", doc: "A command run on the new file (%s) before it replaces the old one, e.g. `nginx -t -c %s`.")
+
+    /// The words of `validate`, which must name the new file (%s); nil when not given.
+    static func validation(_ arguments: ModuleArguments) throws -> [String]? {
+        guard let text = try arguments.string("validate") else { return nil }
+        let words = try ShellWords.split(text)
+        guard words.contains(where: { $0.contains("%s") }) else {
+            throw ModuleArgumentError("validate must contain %s (where the new file goes), got: \(text)")
         }
+        return words
     }
 }
 

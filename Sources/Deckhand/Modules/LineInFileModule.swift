@@ -24,6 +24,7 @@ public struct LineInFileModule: Module {
             ArgumentSpec("group", doc: "Group of the file."),
             ArgumentSpec("encoding", default: .string("utf-8"),
                          doc: "The file's character encoding, a Python codec name (utf-8, utf-16, latin-1, cp1252, ...)."),
+            FileWriteOptions.validateArgument,
         ],
         mutuallyExclusive: [["insertafter", "insertbefore"], ["regexp", "search_string"]],
         doc: "Ensures one line is present in (or absent from) a text file, replacing a matched line in place.",
@@ -44,6 +45,7 @@ public struct LineInFileModule: Module {
     var owner: String?
     var group: String?
     var encoding: TextEncoding
+    var validate: [String]?
 
     public init(_ arguments: ModuleArguments) throws {
         path = try arguments.requiredString("path")
@@ -65,6 +67,7 @@ public struct LineInFileModule: Module {
         owner = try arguments.string("owner")
         group = try arguments.string("group")
         encoding = try TextEncoding(arguments.requiredString("encoding"))
+        validate = try FileWriteOptions.validation(arguments)
         if present && line == nil { throw ModuleArgumentError("line is required with state=present") }
         if !present && regexp == nil && searchString == nil && line == nil {
             throw ModuleArgumentError("one of line, regexp or search_string is required with state=absent")
@@ -99,7 +102,7 @@ public struct LineInFileModule: Module {
                            ModuleResult(msg: "ownership, perms or SE linux context changed", values: result.values))
         }
         var content = FileContent(path: path, data: try encoding.encode(newText), mode: mode, owner: owner, group: group,
-                                  backup: backup, textEncoding: encoding)
+                                  backup: backup, validate: validate, textEncoding: encoding)
         content.expected = current.expectation
         var plan = try content.plan(current: current, diffMode: context.diffMode)
         let folder = (path as NSString).deletingLastPathComponent

@@ -23,6 +23,9 @@ public struct UriModule: Module {
             ArgumentSpec("url_password", aliases: ["password"], noLog: true, doc: "Basic auth password."),
             ArgumentSpec("force_basic_auth", type: .bool, default: .bool(false), doc: "Accepted; curl sends basic auth up front."),
             ArgumentSpec("unix_socket", type: .path, doc: "Talk HTTP over this Unix socket."),
+            ArgumentSpec("ca_path", type: .path, doc: "A PEM file on the host with the CA certificate the server's is checked against."),
+            ArgumentSpec("use_proxy", type: .bool, default: .bool(true),
+                         doc: "no: connect directly, even where the host's environment names a proxy (http_proxy, https_proxy)."),
         ],
         doc: "Makes an HTTP request with curl on the host and fails unless the status is in status_code. Returns "
             + "status, url, content (return_content, or always for JSON), json (for JSON answers), the response "
@@ -41,6 +44,8 @@ public struct UriModule: Module {
     var followRedirects: Bool
     var credentials: String?
     var unixSocket: String?
+    var caPath: String?
+    var useProxy: Bool
 
     public init(_ arguments: ModuleArguments) throws {
         url = try arguments.requiredString("url")
@@ -86,6 +91,8 @@ public struct UriModule: Module {
             credentials = user + ":" + (try arguments.string("url_password") ?? "")
         }
         unixSocket = try arguments.string("unix_socket")
+        caPath = try arguments.string("ca_path")
+        useProxy = try arguments.bool("use_proxy")
     }
 
     static let statusMarker = "@@deckhand-status"
@@ -99,6 +106,9 @@ public struct UriModule: Module {
         if !validateCerts { words.append("-k") }
         if let credentials { words += ["-u", credentials] }
         if let unixSocket { words += ["--unix-socket", unixSocket] }
+        if let caPath { words += ["--cacert", caPath] }
+        // curl, as Ansible's urllib, takes the proxy from the environment; "*" turns that off for every host.
+        if !useProxy { words += ["--noproxy", "*"] }
         if let contentType { words += ["-H", "Content-Type: " + contentType] }
         for (key, value) in headers { words += ["-H", key + ": " + value] }
         // --data-raw never reads a file, whatever the body starts with.
