@@ -7,12 +7,14 @@ import Jinja
 ///     - package: { name: [git, curl], state: present }
 public struct PackageModule: Module {
     /// apt's arguments (Ansible's package hands every argument to the module it picks, so `update_cache` works
-    /// through it on Debian), with name and state required as package has them, and `use`.
+    /// through it on Debian), with name required as package has it, and `use`. `state` keeps apt's default,
+    /// present: package's documentation calls it required, but ansible-core's package action hands the task to
+    /// apt unchecked, and `package: {name: git}` installs git (ansible-playbook 2.21, checked).
     public static let spec = ModuleSpec(
         name: "package",
         arguments: AptModule.spec.arguments.map { argument in
             var argument = argument
-            if argument.name == "name" || argument.name == "state" {
+            if argument.name == "name" {
                 argument.required = true
                 argument.defaultValue = nil
             }
