@@ -78,7 +78,9 @@ extension LoadSession {
         var role = Role(name: roleName, path: path)
         role.defaults = roleVariables(folder: "defaults", entry: defaultsFrom, rolePath: path, location: location)
         role.vars = roleVariables(folder: "vars", entry: varsFrom, rolePath: path, location: location)
-        readMeta(into: &role, location: location)
+        let metaSpecs = readMeta(into: &role, location: location)
+        role.argumentSpec = roleArgumentSpec(rolePath: path, entryPoint: tasksFrom, metaMainSpecs: metaSpecs,
+                                             location: location)
         let context = RoleContext(name: roleName, path: path, defaults: role.defaults, vars: role.vars)
         let tasksFolder = (path as NSString).appendingPathComponent("tasks")
         if let file = findFile(tasksFrom, in: [tasksFolder]) {
@@ -108,21 +110,26 @@ extension LoadSession {
         }
     }
 
-    private func readMeta(into role: inout Role, location: SourceLocation) {
+    /// Reads meta/main.yml's dependencies and allow_duplicates; returns its `argument_specs:` node, if any.
+    private func readMeta(into role: inout Role, location: SourceLocation) -> (Node, NodeReader)? {
         let metaFolder = (role.path as NSString).appendingPathComponent("meta")
         guard let file = findFile("main", in: [metaFolder]),
-              let document = document(at: file, location: location), let root = document.root else { return }
+              let document = document(at: file, location: location), let root = document.root else { return nil }
         let reader = NodeReader(document: document, errors: errors)
+        var argumentSpecs: (Node, NodeReader)?
         for (key, _, value) in reader.entries(root) {
             switch key {
             case "dependencies":
                 role.dependencies = roleReferences(value, reader: reader, searchBase: (role.path as NSString).deletingLastPathComponent)
             case "allow_duplicates":
                 role.allowDuplicates = reader.bool(value, key) ?? false
+            case "argument_specs":
+                argumentSpecs = (value, reader)
             default:
-                continue // galaxy_info, collections, argument_specs: not needed to run
+                continue // galaxy_info, collections: not needed to run
             }
         }
+        return argumentSpecs
     }
 
     /// `roles:` entries or meta dependencies: `- name`, `- role: name` with keywords and parameters.
