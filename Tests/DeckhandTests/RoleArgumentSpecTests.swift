@@ -122,6 +122,32 @@ final class RoleArgumentSpecTests: XCTestCase {
         XCTAssertTrue(reporter.results(ofTask: "b : b ran").isEmpty)
     }
 
+    func testVarsOfAnImportAreNotRoleParametersAndRolespecValidateFalseSkipsTheCheck() async throws {
+        let book = try LocalPlaybook(files: Self.roleA.merging([
+            "roles/c/tasks/main.yml": "- include_role: { name: a, tasks_from: alternate }\n",
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - import_role: { name: c }
+                  vars: { c_int: 1, a_int: ~ }
+                  ignore_errors: true
+                - import_role: { name: a, rolespec_validate: false }
+                  vars: { a_str: unchecked }
+            """,
+        ]) { $1 })
+        defer { book.remove() }
+        let (summary, reporter) = try await book.run()
+        XCTAssertEqual(summary.exitCode, 0, reporter.failureReport)
+        let check = reporter.results(ofTask: "a : Validating arguments against arg spec 'alternate' - Alternate entry point for role A.")
+        // c_int reaches role a as a variable, not as a parameter: no "Supported parameters" complaint; a null
+        // required int cannot be converted.
+        XCTAssertEqual(check.first?.result["argument_errors"]?.stringList,
+                       ["argument 'a_int' is of type NoneType and we were unable to convert to int: \"None\" cannot be converted to an int"])
+        XCTAssertEqual(reporter.results(ofTask: Self.mainCheck).count, 0, "rolespec_validate: false still validated")
+        XCTAssertEqual(reporter.results(ofTask: "a : a main ran").count, 1)
+    }
+
     func testNestedOptionsChoicesAndListsAreCheckedWithAnsiblesWords() throws {
         let spec = try Self.yaml("""
             mode: {choices: [fast, slow], default: fast}

@@ -51,7 +51,9 @@ struct ArgumentSpecCheck {
             errors.append("missing required arguments: \(missing.keys.sorted().joined(separator: ", "))\(found)")
         }
         for (name, option) in spec {
-            guard let value = parameters[name], value != .none else { continue }
+            // As `_validate_argument_types`: a null is checked only when the option is required or has a default.
+            guard let value = parameters[name], value != .none || Self.field(option, "required")?.isTruthy == true
+                    || (Self.field(option, "default") ?? .none) != .none else { continue }
             let wanted = Self.field(option, "type")?.choiceText ?? "str"
             do {
                 parameters[name] = try Self.convert(value, to: wanted)
@@ -75,7 +77,7 @@ struct ArgumentSpecCheck {
             }
         }
         for (name, option) in spec {
-            guard case .list(let choices)? = Self.field(option, "choices"), let value = parameters[name], value != .none else { continue }
+            guard case .list(let choices)? = Self.field(option, "choices"), let value = parameters[name] else { continue }
             let allowed = choices.map { $0.displayText }
             if case .list(let items) = value {
                 let unknown = items.map { $0.displayText }.filter { !allowed.contains($0) }
@@ -83,8 +85,9 @@ struct ArgumentSpecCheck {
                     errors.append("value of \(name) must be one or more of: \(allowed.joined(separator: ", ")). "
                                   + "Got no match for: \(unknown.joined(separator: ", "))\(found)")
                 }
-            } else if !allowed.contains(value.displayText) {
-                errors.append("value of \(name) must be one of: \(allowed.joined(separator: ", ")), got: \(value.displayText)\(found)")
+            } else if value == .none || !allowed.contains(value.displayText) {
+                let got = value == .none ? "None" : value.displayText
+                errors.append("value of \(name) must be one of: \(allowed.joined(separator: ", ")), got: \(got)\(found)")
             }
         }
         for (name, option) in spec {
@@ -130,6 +133,7 @@ struct ArgumentSpecCheck {
         switch type {
         case "str", "path":
             if case .string = value { return value }
+            if value == .none { return .string("") }
             return .string(value.displayText)
         case "int":
             switch value {

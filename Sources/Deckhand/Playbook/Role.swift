@@ -38,6 +38,9 @@ public struct RoleReference: Sendable, Hashable {
     public var name: String
     /// Role parameters (`- role: x` siblings that are not keywords, or `vars:`); they beat role vars.
     public var params: OrderedDictionary<String, Value>
+    /// The parameters written beside `role:` itself (not under `vars:`), which Ansible validates against the role's
+    /// argument spec as its role params; an include_role or import_role has none.
+    public var arguments: OrderedDictionary<String, Value> = [:]
     /// `when`, `tags`, `become`… written on the reference; applied to every task of the role.
     public var keywords: TaskKeywords
     public var role: Role
@@ -77,7 +80,7 @@ public struct RoleReference: Sendable, Hashable {
         }
         let context = self.context
         var tasks = role.tasks
-        if let spec = role.argumentSpec { tasks.insert(.task(spec.validationTask(role: role, params: params)), at: 0) }
+        if let spec = role.argumentSpec { tasks.insert(.task(spec.validationTask(role: role, params: arguments)), at: 0) }
         blocks.append(Block(name: nil, block: tasks.map { $0.inRole(context) }, keywords: keywords,
                             role: context, origin: .role(name: role.name), location: location))
         return blocks

@@ -142,6 +142,7 @@ extension LoadSession {
         for entry in entries {
             var name: String?
             var params = OrderedDictionary<String, Value>()
+            var arguments = OrderedDictionary<String, Value>()
             var keywords = TaskKeywords()
             switch entry {
             case .scalar:
@@ -154,6 +155,7 @@ extension LoadSession {
                     default:
                         if !readCommonKeyword(key, value, into: &keywords, reader: reader) {
                             params[key] = reader.value(value)
+                            arguments[key] = params[key]
                         }
                     }
                 }
@@ -165,8 +167,10 @@ extension LoadSession {
                 continue
             }
             if let role = role(named: name, searchBase: searchBase, location: reader.location(entry)) {
-                references.append(RoleReference(name: name, params: params, keywords: keywords, role: role,
-                                                location: reader.location(entry)))
+                var reference = RoleReference(name: name, params: params, keywords: keywords, role: role,
+                                              location: reader.location(entry))
+                reference.arguments = arguments
+                references.append(reference)
             }
         }
         return references
@@ -190,7 +194,9 @@ extension LoadSession {
                 where !readCommonKeyword(applyKey, applyValue, into: &include.apply, reader: reader) {
                     reader.fail("'\(applyKey)' cannot be used in 'apply'", at: applyKeyNode, text: applyKey)
                 }
-            case "public", "allow_duplicates", "rolespec_validate":
+            case "rolespec_validate":
+                include.validatesArguments = reader.bool(value, key) ?? true
+            case "public", "allow_duplicates":
                 continue
             default:
                 reader.fail("unknown \(action.name) option '\(key)'", at: keyNode, text: key,
@@ -222,9 +228,10 @@ extension LoadSession {
             reader.fail("import_role cannot loop; use include_role with the loop", at: action.keyNode, text: action.name)
             return nil
         }
-        guard let role = role(named: include.name, searchBase: include.searchBase, tasksFrom: include.tasksFrom,
+        guard var role = role(named: include.name, searchBase: include.searchBase, tasksFrom: include.tasksFrom,
                               handlersFrom: include.handlersFrom, defaultsFrom: include.defaultsFrom,
                               varsFrom: include.varsFrom, location: reader.location(action.value)) else { return nil }
+        if !include.validatesArguments { role.argumentSpec = nil }
         let reference = RoleReference(name: include.name, params: [:], keywords: TaskKeywords(), role: role,
                                       location: task.location)
         var seen = Set<RoleRun>()
