@@ -170,6 +170,16 @@ final class RoleArgumentSpecTests: XCTestCase {
             "opts.level.other. Supported parameters include: depth.",
         ])
         XCTAssertEqual(ArgumentSpecCheck.errors(spec: spec, parameters: try Self.yaml("{ports: [80, '443'], ratio: 2}")), [])
+        // A dict with suboptions given as text is reported twice more, first of all, as ansible-core does.
+        XCTAssertEqual(ArgumentSpecCheck.errors(spec: spec, parameters: try Self.yaml("opts: not-a-dict")), [
+            "dictionary requested, could not parse JSON or key=value",
+            "argument 'opts' is of type str and we were unable to convert to dict: dictionary requested, could not parse JSON or key=value",
+            "value of 'opts' must be of type dict or list of dicts",
+        ])
+        XCTAssertEqual(ArgumentSpecCheck.errors(spec: try Self.yaml("{size: {type: bytes}, rate: {type: bits}}"),
+                                                parameters: try Self.yaml("{size: 10M, rate: foo}")),
+                       ["argument 'rate' is of type str and we were unable to convert to bits: "
+                        + "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedStr'> cannot be converted to a Bit value"])
         // A default is checked too, as ansible-core sets it before the checks.
         XCTAssertEqual(ArgumentSpecCheck.errors(spec: try Self.yaml("n: {type: int, default: many}"), parameters: [:]),
                        ["argument 'n' is of type str and we were unable to convert to int: \"'many'\" cannot be converted to an int"])

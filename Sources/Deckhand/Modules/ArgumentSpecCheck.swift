@@ -41,6 +41,14 @@ struct ArgumentSpecCheck {
         for key in given.keys where spec[key] == nil && !aliases.contains(key) {
             unsupported.append(((context + [key]).joined(separator: "."), Array(spec.keys), aliases))
         }
+        // ansible-core lists no_log values first, reading a dict option with suboptions given as text on the way:
+        // text that is no dict is reported there, bare, before every other check.
+        if context.isEmpty {
+            for (name, option) in spec where Self.field(option, "options") != nil && Self.field(option, "type")?.choiceText == "dict" {
+                guard case .string(let text)? = parameters[name] else { continue }
+                do { _ = try Self.dictionary(from: text) } catch { errors.append("\(error)") }
+            }
+        }
         // As `_set_defaults(..., False)`: a default other than null is set before the checks, so it is checked too
         // (the role's variables are not changed).
         for (name, option) in spec where parameters[name] == nil {
@@ -185,9 +193,30 @@ struct ArgumentSpecCheck {
             case .string(let text): return try dictionary(from: text)
             default: throw cannot("a", "dict")
             }
+        case "bytes", "bits":
+            if isHumanSize(value, bits: type == "bits") { return value }
+            throw cannot("a", type == "bits" ? "Bit value" : "Byte value")
         default:
-            // raw, json, jsonarg, bytes, bits and the rest: taken as given.
+            // raw, json, jsonarg and the rest: taken as given.
             return value
+        }
+    }
+
+    /// What Ansible's `human_to_bytes` reads: a number, or a number and a unit (`10M`, `1.5 GB`; bits: `8Mb`).
+    private static func isHumanSize(_ value: Value, bits: Bool) -> Bool {
+        switch value {
+        case .int, .double: return true
+        case .string(let text):
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            let number = trimmed.prefix { $0.isNumber || $0 == "." }
+            guard !number.isEmpty, Double(number) != nil else { return false }
+            let unit = trimmed.dropFirst(number.count).trimmingCharacters(in: .whitespaces)
+            guard let first = unit.first else { return true }
+            guard "BKMGTPEZY".contains(first.uppercased()) else { return false }
+            let rest = unit.dropFirst()
+            if first.uppercased() == "B" { return rest.isEmpty && (bits ? first == "b" : first == "B") }
+            return rest.isEmpty || rest == (bits ? "b" : "B")
+        default: return false
         }
     }
 
