@@ -148,6 +148,27 @@ final class RoleArgumentSpecTests: XCTestCase {
         XCTAssertEqual(reporter.results(ofTask: "a : a main ran").count, 1)
     }
 
+    func testTheValidationTaskIsTaggedAlwaysAndListedAsAnsibleListsIt() async throws {
+        let book = try LocalPlaybook(files: Self.roleA.merging([
+            "site.yml": """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - import_role: { name: a }
+                  vars: { a_str: tagged }
+                  tags: [foo]
+            """,
+        ]) { $1 })
+        defer { book.remove() }
+        let playbook = try PlaybookLoader().loadPlaybook(at: book.path("site.yml"))
+        XCTAssertTrue(PlaybookListing.tasks(playbook).contains("\(Self.mainCheck)\tTAGS: [always, foo]\n"),
+                      PlaybookListing.tasks(playbook))
+        let (summary, reporter) = try await book.run { $0.tags = ["bar"] }
+        XCTAssertEqual(summary.exitCode, 0, reporter.failureReport)
+        XCTAssertEqual(reporter.results(ofTask: Self.mainCheck).count, 1, "--tags bar left out the validation task")
+        XCTAssertTrue(reporter.results(ofTask: "a : a main ran").isEmpty)
+    }
+
     func testNestedOptionsChoicesAndListsAreCheckedWithAnsiblesWords() throws {
         let spec = try Self.yaml("""
             mode: {choices: [fast, slow], default: fast}
