@@ -53,7 +53,8 @@ final class ModuleContractTests: XCTestCase {
 
     func testTheSpecsDeclareWhatTheRunnerDoesForThem() throws {
         let controller = ModuleRegistry.specs.filter(\.runsOnController).map(\.name)
-        XCTAssertEqual(Set(controller), ["add_host", "assert", "debug", "fail", "group_by", "include_vars", "set_fact"])
+        XCTAssertEqual(Set(controller), ["add_host", "assert", "debug", "fail", "group_by", "include_vars", "set_fact",
+                                          "validate_argument_spec"])
         // getent's facts are named getent_<database> as they are, not ansible_-prefixed as gathered facts are.
         XCTAssertEqual(ModuleRegistry.specs.filter(\.setsHostVariables).map(\.name).sorted(), ["getent", "include_vars", "set_fact"])
         XCTAssertEqual(ModuleRegistry.specs.filter(\.bypassesHostLoop).map(\.name), ["add_host"])

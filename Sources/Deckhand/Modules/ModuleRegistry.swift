@@ -67,6 +67,7 @@ public enum ModuleRegistry {
         UnarchiveModule.self,
         UriModule.self,
         UserModule.self,
+        ValidateArgumentSpecModule.self,
         WaitForConnectionModule.self,
         WaitForModule.self,
     ]

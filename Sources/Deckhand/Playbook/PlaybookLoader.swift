@@ -79,9 +79,10 @@ public struct PlaybookLoader: Sendable {
                                 handlersFrom: include.handlersFrom, defaultsFrom: include.defaultsFrom,
                                 varsFrom: include.varsFrom, location: location)
         try session.finish()
-        guard let role else {
+        guard var role else {
             throw ValidationErrors([ValidationError("role '\(name)' could not be loaded", at: location)])
         }
+        if !include.validatesArguments { role.argumentSpec = nil }
         return RoleReference(name: name, params: params, keywords: include.apply, role: role, location: location)
     }
 

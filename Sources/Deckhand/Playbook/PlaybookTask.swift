@@ -160,6 +160,8 @@ public struct IncludeRole: Sendable, Hashable {
     public var apply: TaskKeywords
     /// Folder of the playbook (or including role), where `roles/` is searched first.
     public var searchBase: String
+    /// `rolespec_validate:` (default true): the role starts by validating its argument spec, if it has one.
+    public var validatesArguments = true
 
     public init(name: String, tasksFrom: String = "main", handlersFrom: String = "main",
                 defaultsFrom: String = "main", varsFrom: String = "main", apply: TaskKeywords = TaskKeywords(),

@@ -15,6 +15,8 @@ public struct Role: Sendable, Hashable {
     public var dependencies: [RoleReference]
     /// meta/main.yml `allow_duplicates:`.
     public var allowDuplicates: Bool
+    /// The argument spec of the entry point the role was loaded for: its tasks start by validating it.
+    public var argumentSpec: RoleArgumentSpec?
 
     public init(name: String, path: String, defaults: OrderedDictionary<String, Value> = [:],
                 vars: OrderedDictionary<String, Value> = [:], tasks: [TaskItem] = [], handlers: [Handler] = [],
@@ -36,6 +38,9 @@ public struct RoleReference: Sendable, Hashable {
     public var name: String
     /// Role parameters (`- role: x` siblings that are not keywords, or `vars:`); they beat role vars.
     public var params: OrderedDictionary<String, Value>
+    /// The parameters written beside `role:` itself (not under `vars:`), which Ansible validates against the role's
+    /// argument spec as its role params; an include_role or import_role has none.
+    public var arguments: OrderedDictionary<String, Value> = [:]
     /// `when`, `tags`, `become`… written on the reference; applied to every task of the role.
     public var keywords: TaskKeywords
     public var role: Role
@@ -74,7 +79,9 @@ public struct RoleReference: Sendable, Hashable {
             alreadyRun.insert(run)
         }
         let context = self.context
-        blocks.append(Block(name: nil, block: role.tasks.map { $0.inRole(context) }, keywords: keywords,
+        var tasks = role.tasks
+        if let spec = role.argumentSpec { tasks.insert(.task(spec.validationTask(role: role, params: arguments)), at: 0) }
+        blocks.append(Block(name: nil, block: tasks.map { $0.inRole(context) }, keywords: keywords,
                             role: context, origin: .role(name: role.name), location: location))
         return blocks
     }

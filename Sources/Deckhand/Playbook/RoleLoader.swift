@@ -78,7 +78,9 @@ extension LoadSession {
         var role = Role(name: roleName, path: path)
         role.defaults = roleVariables(folder: "defaults", entry: defaultsFrom, rolePath: path, location: location)
         role.vars = roleVariables(folder: "vars", entry: varsFrom, rolePath: path, location: location)
-        readMeta(into: &role, location: location)
+        let metaSpecs = readMeta(into: &role, location: location)
+        role.argumentSpec = roleArgumentSpec(rolePath: path, entryPoint: tasksFrom, metaMainSpecs: metaSpecs,
+                                             location: location)
         let context = RoleContext(name: roleName, path: path, defaults: role.defaults, vars: role.vars)
         let tasksFolder = (path as NSString).appendingPathComponent("tasks")
         if let file = findFile(tasksFrom, in: [tasksFolder]) {
@@ -108,21 +110,26 @@ extension LoadSession {
         }
     }
 
-    private func readMeta(into role: inout Role, location: SourceLocation) {
+    /// Reads meta/main.yml's dependencies and allow_duplicates; returns its `argument_specs:` node, if any.
+    private func readMeta(into role: inout Role, location: SourceLocation) -> (Node, NodeReader)? {
         let metaFolder = (role.path as NSString).appendingPathComponent("meta")
         guard let file = findFile("main", in: [metaFolder]),
-              let document = document(at: file, location: location), let root = document.root else { return }
+              let document = document(at: file, location: location), let root = document.root else { return nil }
         let reader = NodeReader(document: document, errors: errors)
+        var argumentSpecs: (Node, NodeReader)?
         for (key, _, value) in reader.entries(root) {
             switch key {
             case "dependencies":
                 role.dependencies = roleReferences(value, reader: reader, searchBase: (role.path as NSString).deletingLastPathComponent)
             case "allow_duplicates":
                 role.allowDuplicates = reader.bool(value, key) ?? false
+            case "argument_specs":
+                argumentSpecs = (value, reader)
             default:
-                continue // galaxy_info, collections, argument_specs: not needed to run
+                continue // galaxy_info, collections: not needed to run
             }
         }
+        return argumentSpecs
     }
 
     /// `roles:` entries or meta dependencies: `- name`, `- role: name` with keywords and parameters.
@@ -135,6 +142,7 @@ extension LoadSession {
         for entry in entries {
             var name: String?
             var params = OrderedDictionary<String, Value>()
+            var arguments = OrderedDictionary<String, Value>()
             var keywords = TaskKeywords()
             switch entry {
             case .scalar:
@@ -147,6 +155,7 @@ extension LoadSession {
                     default:
                         if !readCommonKeyword(key, value, into: &keywords, reader: reader) {
                             params[key] = reader.value(value)
+                            arguments[key] = params[key]
                         }
                     }
                 }
@@ -158,8 +167,10 @@ extension LoadSession {
                 continue
             }
             if let role = role(named: name, searchBase: searchBase, location: reader.location(entry)) {
-                references.append(RoleReference(name: name, params: params, keywords: keywords, role: role,
-                                                location: reader.location(entry)))
+                var reference = RoleReference(name: name, params: params, keywords: keywords, role: role,
+                                              location: reader.location(entry))
+                reference.arguments = arguments
+                references.append(reference)
             }
         }
         return references
@@ -183,7 +194,9 @@ extension LoadSession {
                 where !readCommonKeyword(applyKey, applyValue, into: &include.apply, reader: reader) {
                     reader.fail("'\(applyKey)' cannot be used in 'apply'", at: applyKeyNode, text: applyKey)
                 }
-            case "public", "allow_duplicates", "rolespec_validate":
+            case "rolespec_validate":
+                include.validatesArguments = reader.bool(value, key) ?? true
+            case "public", "allow_duplicates":
                 continue
             default:
                 reader.fail("unknown \(action.name) option '\(key)'", at: keyNode, text: key,
@@ -215,9 +228,10 @@ extension LoadSession {
             reader.fail("import_role cannot loop; use include_role with the loop", at: action.keyNode, text: action.name)
             return nil
         }
-        guard let role = role(named: include.name, searchBase: include.searchBase, tasksFrom: include.tasksFrom,
+        guard var role = role(named: include.name, searchBase: include.searchBase, tasksFrom: include.tasksFrom,
                               handlersFrom: include.handlersFrom, defaultsFrom: include.defaultsFrom,
                               varsFrom: include.varsFrom, location: reader.location(action.value)) else { return nil }
+        if !include.validatesArguments { role.argumentSpec = nil }
         let reference = RoleReference(name: include.name, params: [:], keywords: TaskKeywords(), role: role,
                                       location: task.location)
         var seen = Set<RoleRun>()

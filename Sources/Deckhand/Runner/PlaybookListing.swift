@@ -27,7 +27,8 @@ public enum PlaybookListing {
                     case .task(let task):
                         let all = tags + task.keywords.tags
                         if let selected, !selected(all) { continue }
-                        lines.append("      \(task.displayName)\tTAGS: [\(all.joined(separator: ", "))]")
+                        // As ansible-playbook: a set, sorted.
+                        lines.append("      \(task.displayName)\tTAGS: [\(Set(all).sorted().joined(separator: ", "))]")
                     case .block(let block):
                         let inner = tags + block.keywords.tags
                         walk(block.block + block.rescue + block.always, tags: inner)
