@@ -244,20 +244,6 @@ struct ArgumentSpecCheck {
 }
 
 extension Value {
-    /// Python's name for the value's type (`native_type_name`), as Ansible's messages give it.
-    var pythonTypeName: String {
-        switch self {
-        case .none: return "NoneType"
-        case .bool: return "bool"
-        case .int: return "int"
-        case .double: return "float"
-        case .string: return "str"
-        case .list: return "list"
-        case .dict: return "dict"
-        default: return "object"
-        }
-    }
-
     /// The class a value read from YAML has in ansible-core 2.21 (its data is tagged with where it came from).
     var pythonClassName: String {
         let tagged = "ansible.module_utils._internal._datatag._AnsibleTagged"
