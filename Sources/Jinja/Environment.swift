@@ -75,7 +75,6 @@ public final class Environment: @unchecked Sendable {
     private var cache: [String: CompiledTemplate] = [:]
     private var globalValues: [String: Value]
     private var _defaultFilterReplaced = false
-    private var constantArgumentFunctions: Set<String> = []
     /// Whether `default` was re-registered, which turns off its inline fast path.
     var defaultFilterReplaced: Bool {
         lock.lock()
@@ -166,22 +165,11 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// Adds a global function that reads the calling render's variables (Ansible's `lookup('vars', ...)`).
-    public func registerScopedFunction(_ name: String, _ body: @escaping ScopedFunctionBody) {
-        registerGlobal(name, .object(ScopedFunction(name, body)))
-    }
-
-    /// Makes the string constants written in a call of the global function `name` templates, rendered before the
-    /// call, all but the first argument (Ansible's `lookup('pipe', 'echo {{ x }}')`).
-    public func renderConstantArguments(of name: String) {
-        lock.lock()
-        constantArgumentFunctions.insert(name)
-        lock.unlock()
-    }
-
-    func rendersConstantArguments(of name: String) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return constantArgumentFunctions.contains(name)
+    /// With `rendersConstantArguments`, the string constants written in a call of it are templates, rendered before
+    /// the call, all but the first argument (Ansible's `lookup('pipe', 'echo {{ x }}')`).
+    public func registerScopedFunction(_ name: String, rendersConstantArguments: Bool = false,
+                                       _ body: @escaping ScopedFunctionBody) {
+        registerGlobal(name, .object(ScopedFunction(name, rendersConstantArguments: rendersConstantArguments, body)))
     }
 
     var globals: [String: Value] {

@@ -44,9 +44,9 @@ public struct AssertModule: Module {
             conditions = items
         }
         var deprecations: [String] = []
-        func failure(_ message: String, _ condition: Value, _ extra: [String: Value] = [:]) -> ModulePlan {
-            var values = OrderedDictionary(uniqueKeysWithValues: extra.sorted { $0.key < $1.key })
-            values["assertion"] = condition
+        func failure(_ message: String, _ condition: Value, evaluatedTo: Bool? = nil) -> ModulePlan {
+            var values: OrderedDictionary<String, Value> = ["assertion": condition]
+            if let evaluatedTo { values["evaluated_to"] = .bool(evaluatedTo) }
             if !deprecations.isEmpty { values["deprecations"] = AssertModule.deprecationList(deprecations) }
             return ModulePlan(result: .failure(message, values: values))
         }
@@ -59,7 +59,7 @@ public struct AssertModule: Module {
             }
             deprecations += verdict.deprecations
             if !verdict.holds {
-                return failure(failMessage ?? "Assertion failed", condition, ["evaluated_to": .bool(false)])
+                return failure(failMessage ?? "Assertion failed", condition, evaluatedTo: false)
             }
         }
         var result = ModuleResult(msg: successMessage ?? "All assertions passed")

@@ -13,15 +13,13 @@ public enum Lookups {
     /// variables from the render that calls them. A term written as a string in the call is a template, as in
     /// ansible-core: `lookup('pipe', 'echo {{ name }}')`.
     public static func register(in environment: Environment) {
-        environment.registerScopedFunction("lookup") { args, kwargs, scope in
+        environment.registerScopedFunction("lookup", rendersConstantArguments: true) { args, kwargs, scope in
             try lookup(args, kwargs, scope: scope, environment: environment, wantList: false)
         }
-        environment.renderConstantArguments(of: "lookup")
         for name in ["query", "q"] {
-            environment.registerScopedFunction(name) { args, kwargs, scope in
+            environment.registerScopedFunction(name, rendersConstantArguments: true) { args, kwargs, scope in
                 try lookup(args, kwargs, scope: scope, environment: environment, wantList: true)
             }
-            environment.renderConstantArguments(of: name)
         }
     }
 
@@ -39,7 +37,7 @@ public enum Lookups {
             if case .list(let items) = term { return items }
             return [term]
         }
-        if let undefined = terms.lazy.compactMap(Lookups.undefinedReason).first {
+        if let undefined = terms.lazy.compactMap(\.firstUndefined).first {
             // A term written as a template that named something undefined: an unknown plugin is the first
             // thing to say, as ansible-core checks the plugin before its terms.
             if !names.contains(pluginName(written)) { throw unknownPlugin(written, scope: scope) }
@@ -158,11 +156,6 @@ public enum Lookups {
         }
         return LookupError("the lookup plugin '\(written)' was not found (not supported); deckhand has "
                            + names.joined(separator: ", ") + " (for anything else, compute the value with `pipe`)")
-    }
-
-    private static func undefinedReason(_ term: Value) -> Undefined? {
-        if case .undefined(let undefined) = term { return undefined }
-        return nil
     }
 
     /// The plugin as deckhand names it: `ansible.builtin.file` is `file`.

@@ -157,7 +157,7 @@ extension RenderContext {
         case .call(let target, let args):
             let callee = try eval(target, frame)
             var rendersConstantArguments = false
-            if case .name(let function) = target { rendersConstantArguments = environment.rendersConstantArguments(of: function.name) }
+            if case .object(let function as ScopedFunction) = callee { rendersConstantArguments = function.rendersConstantArguments }
             // Its string arguments are rendered below, one by one, never as constants of the whole expression.
             let rendersConstants = rendersConstantTemplates
             if rendersConstantArguments { rendersConstantTemplates = false }

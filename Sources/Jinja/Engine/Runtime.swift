@@ -209,8 +209,11 @@ final class NativeFunction: TemplateObject, @unchecked Sendable {
 final class ScopedFunction: TemplateObject, @unchecked Sendable {
     let name: String
     let body: ScopedFunctionBody
-    init(_ name: String, _ body: @escaping ScopedFunctionBody) {
+    /// Its string arguments but the first, written as constants, are templates (see `registerScopedFunction`).
+    let rendersConstantArguments: Bool
+    init(_ name: String, rendersConstantArguments: Bool = false, _ body: @escaping ScopedFunctionBody) {
         self.name = name
+        self.rendersConstantArguments = rendersConstantArguments
         self.body = body
     }
     override var displayName: String { "<function \(name)>" }
